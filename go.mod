@@ -1,0 +1,3 @@
+module github.com/annlib/ann
+
+go 1.24.0
