@@ -1,5 +1,9 @@
 package ann
 
+// This file has no build tags: the Go kernel and the reference product
+// always compile, on every target, so tests can compare any asm kernel with
+// them.
+
 // sgemmNaive is the triple loop that defines Sgemm's result, accumulating
 // in float64. It is the oracle tests compare every kernel against.
 func sgemmNaive(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
@@ -25,6 +29,130 @@ func sgemmNaive(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 				r += float64(beta) * float64(c[i*ldc+j])
 			}
 			c[i*ldc+j] = float32(r)
+		}
+	}
+}
+
+// genericKernel is the portable micro-kernel: a 4×4 register tile in plain
+// Go, small enough that the compiler keeps the 16 accumulators in registers
+// on most targets.
+var genericKernel = gemmKernel{name: "generic", mr: 4, nr: 4, run: kernel4x4Generic}
+
+// kernel4x4Generic computes C[4×4] = alpha·(packedA[4×k]·packedB[k×4]) +
+// beta·C, where packedA holds 4 values of a column of A per step of k and
+// packedB 4 values of a row of B. With beta == 0, C is not read.
+func kernel4x4Generic(k int, a, b []float32, c []float32, ldc int, alpha, beta float32) {
+	var c00, c01, c02, c03 float32
+	var c10, c11, c12, c13 float32
+	var c20, c21, c22, c23 float32
+	var c30, c31, c32, c33 float32
+	a = a[:4*k]
+	b = b[:4*k]
+	for p := 0; p < k; p++ {
+		ap := a[4*p : 4*p+4 : 4*p+4]
+		bp := b[4*p : 4*p+4 : 4*p+4]
+		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+		a0 := ap[0]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		a1 := ap[1]
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		a2 := ap[2]
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		c23 += a2 * b3
+		a3 := ap[3]
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		c33 += a3 * b3
+	}
+	storeRow4(c[0:4:4], alpha, beta, c00, c01, c02, c03)
+	storeRow4(c[ldc:ldc+4:ldc+4], alpha, beta, c10, c11, c12, c13)
+	storeRow4(c[2*ldc:2*ldc+4:2*ldc+4], alpha, beta, c20, c21, c22, c23)
+	storeRow4(c[3*ldc:3*ldc+4:3*ldc+4], alpha, beta, c30, c31, c32, c33)
+}
+
+func storeRow4(c []float32, alpha, beta, s0, s1, s2, s3 float32) {
+	if beta == 0 {
+		c[0], c[1], c[2], c[3] = alpha*s0, alpha*s1, alpha*s2, alpha*s3
+		return
+	}
+	c[0] = alpha*s0 + beta*c[0]
+	c[1] = alpha*s1 + beta*c[1]
+	c[2] = alpha*s2 + beta*c[2]
+	c[3] = alpha*s3 + beta*c[3]
+}
+
+// packA copies the mb×kb block of op(A) starting at row i0 and depth p0 into
+// dst as ⌈mb/mr⌉ strips; strip s holds rows s·mr… of the block, one column
+// of mr values per step of k, zero-padded to mr rows.
+func packA(dst, a []float32, lda int, transA bool, i0, mb, p0, kb, mr int) {
+	for s := 0; s*mr < mb; s++ {
+		rows := min(mr, mb-s*mr)
+		d := dst[s*mr*kb : (s+1)*mr*kb]
+		r0 := i0 + s*mr
+		if transA {
+			// op(A)[i][p] = a[p*lda+i]: each step of k is a contiguous run.
+			for p := 0; p < kb; p++ {
+				src := a[(p0+p)*lda+r0:]
+				dp := d[p*mr : p*mr+mr]
+				copy(dp, src[:rows])
+				clear(dp[rows:])
+			}
+			continue
+		}
+		for ii := 0; ii < rows; ii++ {
+			src := a[(r0+ii)*lda+p0:]
+			src = src[:kb]
+			for p, v := range src {
+				d[p*mr+ii] = v
+			}
+		}
+		for ii := rows; ii < mr; ii++ {
+			for p := 0; p < kb; p++ {
+				d[p*mr+ii] = 0
+			}
+		}
+	}
+}
+
+// packB copies the kb×nb block of op(B) starting at depth p0 and column j0
+// into dst as ⌈nb/nr⌉ strips, strips [s0, s1) only; strip s holds columns
+// s·nr… of the block, one row of nr values per step of k, zero-padded to nr
+// columns.
+func packB(dst, b []float32, ldb int, transB bool, p0, kb, j0, nb, nr, s0, s1 int) {
+	for s := s0; s < s1; s++ {
+		cols := min(nr, nb-s*nr)
+		d := dst[s*nr*kb : (s+1)*nr*kb]
+		c0 := j0 + s*nr
+		if !transB {
+			for p := 0; p < kb; p++ {
+				src := b[(p0+p)*ldb+c0:]
+				dp := d[p*nr : p*nr+nr]
+				copy(dp, src[:cols])
+				clear(dp[cols:])
+			}
+			continue
+		}
+		// op(B)[p][j] = b[j*ldb+p]: each column of the strip is a contiguous run.
+		for jj := 0; jj < cols; jj++ {
+			src := b[(c0+jj)*ldb+p0:]
+			src = src[:kb]
+			for p, v := range src {
+				d[p*nr+jj] = v
+			}
+		}
+		for jj := cols; jj < nr; jj++ {
+			for p := 0; p < kb; p++ {
+				d[p*nr+jj] = 0
+			}
 		}
 	}
 }

@@ -1,0 +1,361 @@
+package ann
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+)
+
+// forEachKernel runs body once per kernel this CPU and build can run, as a
+// subtest named after the kernel.
+func forEachKernel(t *testing.T, body func(t *testing.T, k *gemmKernel)) {
+	t.Helper()
+	for _, k := range kernels {
+		t.Run(k.name, func(t *testing.T) {
+			undo, ok := useKernel(k.name)
+			if !ok {
+				t.Fatalf("kernel %s listed but not selectable", k.name)
+			}
+			defer undo()
+			body(t, k)
+		})
+	}
+}
+
+// withBlocking shrinks k's cache blocking so the multi-block paths (several
+// kc slices, mc blocks and nc panels) run on small matrices.
+func withBlocking(k *gemmKernel, kc, mc, nc int) (undo func()) {
+	okc, omc, onc := k.kc, k.mc, k.nc
+	k.kc, k.mc, k.nc = kc, roundUp(mc, k.mr), roundUp(nc, k.nr)
+	return func() { k.kc, k.mc, k.nc = okc, omc, onc }
+}
+
+// gemmCase is one Sgemm call with its storage layout: padded leading
+// dimensions and a start offset into a NaN-guarded backing array.
+type gemmCase struct {
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	padA, padB     int // extra leading-dimension elements
+	padC           int
+	off            int // start offset of every operand in its backing array
+}
+
+func (c gemmCase) String() string {
+	return fmt.Sprintf("tA=%v tB=%v m=%d n=%d k=%d α=%g β=%g pad=%d/%d/%d off=%d",
+		c.transA, c.transB, c.m, c.n, c.k, c.alpha, c.beta, c.padA, c.padB, c.padC, c.off)
+}
+
+// guarded is a matrix stored inside a NaN-filled backing array: NaN before
+// it, between its rows (the leading-dimension padding) and after it.
+type guarded struct {
+	back     []float32
+	off      int
+	rows     int
+	cols, ld int
+}
+
+const guard = 16
+
+func newGuarded(rng *rand.Rand, rows, cols, ld, off int, fill bool) guarded {
+	span := 0
+	if rows > 0 && cols > 0 {
+		span = (rows-1)*ld + cols
+	}
+	g := guarded{back: make([]float32, off+span+guard), off: off, rows: rows, cols: cols, ld: ld}
+	nan := float32(math.NaN())
+	for i := range g.back {
+		g.back[i] = nan
+	}
+	if fill {
+		for i := 0; i < rows; i++ {
+			for j := 0; j < cols; j++ {
+				g.back[off+i*ld+j] = float32(rng.NormFloat64())
+			}
+		}
+	}
+	return g
+}
+
+// data is the slice handed to Sgemm: exactly (rows−1)·ld+cols long, so
+// reading past it panics instead of silently reading a guard.
+func (g guarded) data() []float32 {
+	if g.rows == 0 || g.cols == 0 {
+		return g.back[g.off:g.off]
+	}
+	return g.back[g.off : g.off+(g.rows-1)*g.ld+g.cols]
+}
+
+func (g guarded) at(i, j int) float32 { return g.back[g.off+i*g.ld+j] }
+
+func (g guarded) inside(idx int) bool {
+	r := idx - g.off
+	return r >= 0 && r < g.rows*g.ld && r%g.ld < g.cols
+}
+
+// runGemmCase calls Sgemm on case c and checks the result against a float64
+// reference with a bound scaled by k, that no element outside C's window
+// changed, and that A and B are unchanged.
+func runGemmCase(t *testing.T, rng *rand.Rand, c gemmCase) {
+	t.Helper()
+	ar, ac := c.m, c.k
+	if c.transA {
+		ar, ac = c.k, c.m
+	}
+	br, bc := c.k, c.n
+	if c.transB {
+		br, bc = c.n, c.k
+	}
+	A := newGuarded(rng, ar, ac, max(ac, 1)+c.padA, c.off, true)
+	B := newGuarded(rng, br, bc, max(bc, 1)+c.padB, c.off, true)
+	// With beta == 0 the C window starts as NaN: it must be overwritten.
+	C := newGuarded(rng, c.m, c.n, max(c.n, 1)+c.padC, c.off, c.beta != 0)
+	aBefore := append([]float32(nil), A.back...)
+	bBefore := append([]float32(nil), B.back...)
+	cBefore := append([]float32(nil), C.back...)
+
+	Sgemm(c.transA, c.transB, c.m, c.n, c.k, c.alpha, A.data(), A.ld, B.data(), B.ld, c.beta, C.data(), C.ld)
+
+	opA := func(i, p int) float64 {
+		if c.transA {
+			return float64(A.at(p, i))
+		}
+		return float64(A.at(i, p))
+	}
+	opB := func(p, j int) float64 {
+		if c.transB {
+			return float64(B.at(j, p))
+		}
+		return float64(B.at(p, j))
+	}
+	const eps32 = 1.0 / (1 << 23)
+	fails := 0
+	for i := 0; i < c.m && fails < 5; i++ {
+		for j := 0; j < c.n && fails < 5; j++ {
+			var s, mag float64
+			if c.alpha != 0 {
+				for p := 0; p < c.k; p++ {
+					x := opA(i, p) * opB(p, j)
+					s += x
+					mag += math.Abs(x)
+				}
+			}
+			want := float64(c.alpha) * s
+			bound := math.Abs(float64(c.alpha)) * mag
+			if c.beta != 0 {
+				cv := float64(cBefore[C.off+i*C.ld+j])
+				want += float64(c.beta) * cv
+				bound += math.Abs(float64(c.beta) * cv)
+			}
+			tol := 2*float64(c.k+2)*eps32*bound + 1e-30
+			got := float64(C.at(i, j))
+			if math.IsNaN(got) || math.Abs(got-want) > tol {
+				t.Errorf("%v: C[%d,%d] = %g, want %g (tolerance %.3g)", c, i, j, got, want, tol)
+				fails++
+			}
+		}
+	}
+	for idx, v := range C.back {
+		if !C.inside(idx) && !math.IsNaN(float64(v)) {
+			t.Fatalf("%v: C backing element %d outside the window was written: %g", c, idx, v)
+		}
+	}
+	for idx := range A.back {
+		if math.Float32bits(A.back[idx]) != math.Float32bits(aBefore[idx]) {
+			t.Fatalf("%v: A modified at %d", c, idx)
+		}
+	}
+	for idx := range B.back {
+		if math.Float32bits(B.back[idx]) != math.Float32bits(bBefore[idx]) {
+			t.Fatalf("%v: B modified at %d", c, idx)
+		}
+	}
+}
+
+var (
+	testAlphas = []float32{1, -0.5, 0}
+	testBetas  = []float32{0, 1, 0.3}
+)
+
+// TestSgemmCube runs every m, n, k in 1..40 on every kernel, cycling the
+// transposes, alpha, beta, padding and offsets through the cube so every
+// combination of those appears many times. Blocking is shrunk so the
+// multi-panel, multi-slice and multi-block paths all run.
+func TestSgemmCube(t *testing.T) {
+	top := 40
+	if testing.Short() {
+		top = 24
+	}
+	forEachKernel(t, func(t *testing.T, kern *gemmKernel) {
+		t.Logf("kernel %s: %d×%d tile", kern.name, kern.mr, kern.nr)
+		defer withBlocking(kern, 8, 2*kern.mr, 2*kern.nr)()
+		rng := rand.New(rand.NewPCG(1, 2))
+		idx := 0
+		for m := 1; m <= top; m++ {
+			for n := 1; n <= top; n++ {
+				for k := 1; k <= top; k++ {
+					idx++
+					runGemmCase(t, rng, gemmCase{
+						transA: idx&1 != 0, transB: idx&2 != 0,
+						m: m, n: n, k: k,
+						alpha: testAlphas[idx%3], beta: testBetas[(idx/3)%3],
+						padA: idx % 4, padB: (idx / 4) % 3, padC: (idx / 2) % 5,
+						off: idx % 17,
+					})
+					if t.Failed() {
+						return
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestSgemmCombos runs every transpose × alpha × beta × padding combination
+// on a few awkward shapes, at the kernel's real blocking and at a tiny one.
+func TestSgemmCombos(t *testing.T) {
+	shapes := [][3]int{{1, 1, 1}, {7, 17, 3}, {13, 33, 70}, {70, 1, 70}, {1, 70, 69}, {37, 41, 43}}
+	forEachKernel(t, func(t *testing.T, kern *gemmKernel) {
+		rng := rand.New(rand.NewPCG(3, 4))
+		for _, small := range []bool{false, true} {
+			undo := func() {}
+			if small {
+				undo = withBlocking(kern, 5, kern.mr, kern.nr)
+			}
+			for _, s := range shapes {
+				for tr := 0; tr < 4; tr++ {
+					for _, alpha := range testAlphas {
+						for _, beta := range testBetas {
+							for _, pad := range []int{0, 1, 3, 7} {
+								runGemmCase(t, rng, gemmCase{transA: tr&1 != 0, transB: tr&2 != 0,
+									m: s[0], n: s[1], k: s[2], alpha: alpha, beta: beta,
+									padA: pad, padB: (pad + 1) % 4, padC: pad, off: pad + tr})
+							}
+						}
+					}
+				}
+			}
+			undo()
+		}
+	})
+}
+
+// TestSgemmLarge samples shapes up to 300 and a few beyond 1000, at the real
+// blocking and with parallel workers forced on.
+func TestSgemmLarge(t *testing.T) {
+	defer setMinParallel(0)()
+	shapes := [][3]int{{1000, 3, 1001}, {3, 1025, 1000}, {1029, 1031, 5}}
+	rng0 := rand.New(rand.NewPCG(5, 6))
+	count := 30
+	if testing.Short() {
+		count, shapes = 8, shapes[:1]
+	}
+	for i := 0; i < count; i++ {
+		shapes = append(shapes, [3]int{1 + rng0.IntN(300), 1 + rng0.IntN(300), 1 + rng0.IntN(300)})
+	}
+	forEachKernel(t, func(t *testing.T, kern *gemmKernel) {
+		rng := rand.New(rand.NewPCG(7, 8))
+		for i, s := range shapes {
+			runGemmCase(t, rng, gemmCase{transA: i&1 != 0, transB: i&2 != 0, m: s[0], n: s[1], k: s[2],
+				alpha: testAlphas[i%3], beta: testBetas[(i/3)%3], padA: i % 3, padB: i % 5, padC: i % 2, off: i % 16})
+		}
+	})
+}
+
+func setMinParallel(v int) (undo func()) {
+	old := minParallelFlops
+	minParallelFlops = v
+	return func() { minParallelFlops = old }
+}
+
+// TestSgemmDeterministic checks that the product is bit-identical at
+// GOMAXPROCS 1 and 2, on shapes that split by rows and by columns.
+func TestSgemmDeterministic(t *testing.T) {
+	defer setMinParallel(0)()
+	forEachKernel(t, func(t *testing.T, kern *gemmKernel) {
+		for _, s := range [][3]int{{300, 200, 700}, {5, 900, 300}, {333, 17, 1200}} {
+			m, n, k := s[0], s[1], s[2]
+			rng := rand.New(rand.NewPCG(9, 10))
+			a := randSlice(rng, m*k)
+			b := randSlice(rng, k*n)
+			c0 := randSlice(rng, m*n)
+			var out [2][]float32
+			for i, procs := range []int{1, 2} {
+				prev := runtime.GOMAXPROCS(procs)
+				out[i] = append([]float32(nil), c0...)
+				Sgemm(false, true, m, n, k, 0.7, a, k, b, k, 0.3, out[i], n)
+				runtime.GOMAXPROCS(prev)
+			}
+			for i := range out[0] {
+				if math.Float32bits(out[0][i]) != math.Float32bits(out[1][i]) {
+					t.Fatalf("%v: element %d differs between GOMAXPROCS 1 and 2: %g vs %g", s, i, out[0][i], out[1][i])
+				}
+			}
+		}
+	})
+}
+
+func randSlice(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(rng.NormFloat64())
+	}
+	return s
+}
+
+func TestSgemmPanics(t *testing.T) {
+	a := make([]float32, 12)
+	cases := []struct {
+		name string
+		f    func()
+	}{
+		{"negative m", func() { Sgemm(false, false, -1, 2, 2, 1, a, 2, a, 2, 0, a, 2) }},
+		{"lda too small", func() { Sgemm(false, false, 2, 2, 3, 1, a, 2, a, 2, 0, a, 2) }},
+		{"ldb too small transposed", func() { Sgemm(false, true, 2, 2, 3, 1, a, 3, a, 2, 0, a, 2) }},
+		{"short c", func() { Sgemm(false, false, 3, 3, 1, 1, a, 1, a, 3, 0, a[:8], 3) }},
+		{"short a", func() { Sgemm(false, false, 4, 1, 4, 1, a, 4, a, 1, 0, a, 1) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			defer func() {
+				r := recover()
+				if s, ok := r.(string); !ok || len(s) < 4 || s[:4] != "ann:" {
+					t.Fatalf("want a panic starting with \"ann:\", got %v", r)
+				}
+			}()
+			c.f()
+		})
+	}
+	// The exact minimum lengths are accepted: the last row needs no padding.
+	Sgemm(false, false, 2, 2, 2, 1, make([]float32, 5), 3, make([]float32, 5), 3, 0, make([]float32, 5), 3)
+}
+
+func TestSgemmZeroAlloc(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, s := range [][3]int{{10, 300, 784}, {128, 300, 784}, {300, 300, 300}} {
+		m, n, k := s[0], s[1], s[2]
+		a, b, c := randSlice(rng, m*k), randSlice(rng, k*n), make([]float32, m*n)
+		Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+		allocs := testing.AllocsPerRun(20, func() { Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n) })
+		if allocs != 0 {
+			t.Errorf("%v: %v allocations per call, want 0", s, allocs)
+		}
+	}
+}
+
+func TestKernelReport(t *testing.T) {
+	names := Kernels()
+	if names[0] != "generic" {
+		t.Fatalf("Kernels()[0] = %q, want generic", names[0])
+	}
+	found := false
+	for _, n := range names {
+		found = found || n == Kernel()
+	}
+	if !found {
+		t.Fatalf("Kernel() = %q is not among Kernels() = %v", Kernel(), names)
+	}
+	t.Logf("kernel in use: %s (available %v)", Kernel(), names)
+}
