@@ -53,6 +53,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
+	raceSgemm(ar, ac, a, lda, br, bc, b, ldb, m, n, c, ldc)
 	kern := activeKernel
 	g := jobPool.Get().(*gemmJob)
 	*g = gemmJob{

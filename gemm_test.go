@@ -333,6 +333,9 @@ func TestSgemmPanics(t *testing.T) {
 }
 
 func TestSgemmZeroAlloc(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are meaningless under -race: sync.Pool drops items at random")
+	}
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, s := range [][3]int{{10, 300, 784}, {128, 300, 784}, {300, 300, 300}} {
 		m, n, k := s[0], s[1], s[2]

@@ -21,8 +21,9 @@ type Matrix struct {
 }
 
 // maxElements bounds rows×cols for constructors so that an absurd request is
-// an error instead of an out-of-memory crash or an integer overflow.
-const maxElements = 1 << 40
+// an error instead of an out-of-memory crash or an integer overflow: 2³⁷
+// elements (512 GiB) on 64-bit targets, just under 2³¹ on 32-bit ones.
+const maxElements = math.MaxInt32 * 64 & math.MaxInt
 
 // NewMatrix returns a zeroed rows×cols matrix with Stride equal to cols.
 func NewMatrix(rows, cols int) (Matrix, error) {
