@@ -98,15 +98,16 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 }
 
 // A gemmKernel is one micro-kernel with its tile shape and cache blocking.
-// run computes C[mr×nr] = alpha·(packedA·packedB) + beta·C over k steps,
-// where packedA holds mr values per step and packedB nr values per step
-// (see packA and packB); with beta == 0 it does not read C. c starts at the
-// tile's top-left element and spans (mr−1)·ldc+nr elements.
+// run computes C[mr×nr] = alpha·(packedA·B) + beta·C over k steps, where
+// packedA holds mr values per step (see packA) and b nr values per step, ldb
+// apart (ldb = nr for a strip made by packB); with beta == 0 it does not read
+// C. c starts at the tile's top-left element and spans (mr−1)·ldc+nr
+// elements.
 type gemmKernel struct {
 	name       string
 	mr, nr     int
 	kc, mc, nc int
-	run        func(k int, a, b, c []float32, ldc int, alpha, beta float32)
+	run        func(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 
 	// peak, when set, runs n iterations of peakFlops flops of independent
 	// FMAs on registers alone: the attainable peak this kernel's ISA has.
@@ -216,6 +217,9 @@ type gemmJob struct {
 	a, b, c        []float32
 	lda, ldb, ldc  int
 
+	kc, mc, nc int  // blocking balanced for this product's sizes
+	directB    bool // the kernel reads op(B) = B in place; only edge strips are packed
+
 	// The current (jc, pc) block: columns [jc, jc+nb), depth [pc, pc+kb).
 	jc, nb, pc, kb int
 	betaBlock      float32
@@ -230,6 +234,7 @@ var jobPool = sync.Pool{New: func() any { return new(gemmJob) }}
 // workspace is one worker's private packing memory.
 type workspace struct {
 	apack   []float32
+	bedge   []float32 // the partial last strip of B when B is not packed
 	scratch []float32
 }
 
@@ -288,29 +293,50 @@ func (g *gemmJob) parallel(phase int, ws *workspace) {
 	}
 }
 
+// balanced splits total into the fewest blocks of at most block and returns
+// their common size rounded up to unit, so no block is a sliver: k = 784 with
+// kc = 256 gives four slices of 196, not 256, 256, 256 and 16.
+func balanced(total, block, unit int) int {
+	return min(block, roundUp(ceilDiv(total, ceilDiv(total, block)), unit))
+}
+
+// directBMaxStrips is the number of row strips of C up to which a
+// non-transposed B is read in place instead of packed: each element of B is
+// then used at most this many times, too few to repay copying it.
+const directBMaxStrips = 2
+
 // run is the BLIS loop nest's two outer loops (jc over nc-wide panels, pc
-// over kc-deep slices); the inner three are in compute.
+// over kc-deep slices); the inner three are in compute. The blocking depends
+// only on the sizes, never on nw, so every element is summed in the same
+// order whatever the number of workers.
 func (g *gemmJob) run(nw int) {
 	kern := g.kern
+	mr, nr := kern.mr, kern.nr
 	g.nw = nw
 	if nw > 1 {
 		ensureWorkers(nw - 1)
 	}
+	g.kc = balanced(g.k, kern.kc, 4)
+	g.mc = balanced(g.m, kern.mc, mr)
+	g.nc = balanced(g.n, kern.nc, nr)
+	g.directB = !g.transB && ceilDiv(g.m, mr) <= directBMaxStrips
+	if !g.directB {
+		g.bpack = growAligned(g.bpack, min(g.nc, roundUp(g.n, nr))*min(g.kc, g.k))
+	}
 	ws := workspacePool.Get().(*workspace)
-	nr := kern.nr
-	panel := min(kern.nc, roundUp(g.n, nr)) * min(kern.kc, g.k)
-	g.bpack = growAligned(g.bpack, panel)
-	for jc := 0; jc < g.n; jc += kern.nc {
-		g.jc, g.nb = jc, min(kern.nc, g.n-jc)
-		mStrips, nStrips := ceilDiv(g.m, kern.mr), ceilDiv(g.nb, nr)
+	for jc := 0; jc < g.n; jc += g.nc {
+		g.jc, g.nb = jc, min(g.nc, g.n-jc)
+		mStrips, nStrips := ceilDiv(g.m, mr), ceilDiv(g.nb, nr)
 		g.byRows = mStrips >= 4*nw || nStrips < nw
-		for pc := 0; pc < g.k; pc += kern.kc {
-			g.pc, g.kb = pc, min(kern.kc, g.k-pc)
+		for pc := 0; pc < g.k; pc += g.kc {
+			g.pc, g.kb = pc, min(g.kc, g.k-pc)
 			g.betaBlock = 1
 			if pc == 0 {
 				g.betaBlock = g.beta
 			}
-			g.parallel(phasePackB, ws)
+			if !g.directB {
+				g.parallel(phasePackB, ws)
+			}
 			g.parallel(phaseCompute, ws)
 		}
 	}
@@ -340,43 +366,64 @@ func (g *gemmJob) do(phase, part int, ws *workspace) {
 // strips [cs0, cs1) of the current panel: ic over mc-tall blocks (packing
 // A), jr over nr-wide strips, ir over mr-tall strips.
 func (g *gemmJob) compute(ws *workspace, i0, i1, cs0, cs1 int) {
+	if i0 >= i1 || cs0 >= cs1 {
+		return
+	}
 	kern := g.kern
 	mr, nr, kb := kern.mr, kern.nr, g.kb
-	ws.apack = growAligned(ws.apack, min(kern.mc, roundUp(i1-i0, mr))*kb)
+	ws.apack = growAligned(ws.apack, min(g.mc, roundUp(i1-i0, mr))*kb)
 	ws.scratch = growAligned(ws.scratch, mr*nr)
-	for ic := i0; ic < i1; ic += kern.mc {
-		mb := min(kern.mc, i1-ic)
+	for ic := i0; ic < i1; ic += g.mc {
+		mb := min(g.mc, i1-ic)
 		packA(ws.apack, g.a, g.lda, g.transA, ic, mb, g.pc, kb, mr)
 		for s := cs0; s < cs1; s++ {
 			j := g.jc + s*nr
 			cols := min(nr, g.jc+g.nb-j)
-			bp := g.bpack[s*nr*kb : (s+1)*nr*kb]
+			bp, ldb := g.bStrip(ws, s, j, cols)
 			for ir := 0; ir < mb; ir += mr {
 				rows := min(mr, mb-ir)
 				ap := ws.apack[ir*kb : (ir+mr)*kb]
 				off := (ic+ir)*g.ldc + j
 				if rows == mr && cols == nr {
-					kern.run(kb, ap, bp, g.c[off:off+(mr-1)*g.ldc+nr], g.ldc, g.alpha, g.betaBlock)
+					kern.run(kb, ap, bp, ldb, g.c[off:off+(mr-1)*g.ldc+nr], g.ldc, g.alpha, g.betaBlock)
 					continue
 				}
-				g.edgeTile(ws.scratch, ap, bp, off, rows, cols)
+				g.edgeTile(ws.scratch, ap, bp, ldb, off, rows, cols)
 			}
 		}
 	}
+}
+
+// bStrip returns the kb×nr strip s of op(B) in the current block, starting at
+// column j with cols valid columns, and its row stride: a strip of the
+// shared pack, B itself when it is read in place, or for a partial strip of
+// an unpacked B a zero-padded copy in the worker's workspace.
+func (g *gemmJob) bStrip(ws *workspace, s, j, cols int) ([]float32, int) {
+	nr, kb := g.kern.nr, g.kb
+	if !g.directB {
+		return g.bpack[s*nr*kb : (s+1)*nr*kb], nr
+	}
+	if cols == nr {
+		off := g.pc*g.ldb + j
+		return g.b[off : off+(kb-1)*g.ldb+nr], g.ldb
+	}
+	ws.bedge = growAligned(ws.bedge, nr*kb)
+	packB(ws.bedge, g.b, g.ldb, false, g.pc, kb, j, cols, nr, 0, 1)
+	return ws.bedge, nr
 }
 
 // edgeTile runs the kernel on a partial tile through an mr×nr scratch tile,
 // so the kernel neither reads nor writes outside C. C's values are copied in
 // first (when beta needs them), so edge elements get exactly the arithmetic
 // of full tiles.
-func (g *gemmJob) edgeTile(scratch, ap, bp []float32, off, rows, cols int) {
+func (g *gemmJob) edgeTile(scratch, ap, bp []float32, ldb, off, rows, cols int) {
 	mr, nr := g.kern.mr, g.kern.nr
 	if g.betaBlock != 0 {
 		for i := 0; i < rows; i++ {
 			copy(scratch[i*nr:i*nr+cols], g.c[off+i*g.ldc:off+i*g.ldc+cols])
 		}
 	}
-	g.kern.run(g.kb, ap, bp, scratch[:mr*nr], nr, g.alpha, g.betaBlock)
+	g.kern.run(g.kb, ap, bp, ldb, scratch[:mr*nr], nr, g.alpha, g.betaBlock)
 	for i := 0; i < rows; i++ {
 		copy(g.c[off+i*g.ldc:off+i*g.ldc+cols], scratch[i*nr:i*nr+cols])
 	}

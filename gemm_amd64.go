@@ -5,13 +5,13 @@ package ann
 import "github.com/klauspost/cpuid/v2"
 
 // sgemmKernel6x16AVX2 is the AVX2+FMA micro-kernel: C[6×16] =
-// alpha·(packedA[6×k]·packedB[k×16]) + beta·C, not reading C when beta == 0.
-// Its Go twin is kernel4x4Generic (same contract, other tile). The caller
-// guarantees k ≥ 1, len(a) ≥ 6k, len(b) ≥ 16k and that c spans 5·ldc+16
-// elements.
+// alpha·(packedA[6×k]·B[k×16]) + beta·C, not reading C when beta == 0, with
+// B's rows ldb floats apart. Its Go twin is kernel4x4Generic (same contract,
+// other tile). The caller guarantees k ≥ 1, len(a) ≥ 6k, that b spans
+// (k−1)·ldb+16 elements and c spans 5·ldc+16.
 //
 //go:noescape
-func sgemmKernel6x16AVX2(k int, a, b, c []float32, ldc int, alpha, beta float32)
+func sgemmKernel6x16AVX2(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 
 // fmaPeakAVX2 runs n iterations of 12 independent ymm FMAs (192 flops each)
 // on registers alone; it measures the attainable peak for benchmarks.

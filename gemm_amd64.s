@@ -2,17 +2,19 @@
 
 #include "textflag.h"
 
-// func sgemmKernel6x16AVX2(k int, a, b, c []float32, ldc int, alpha, beta float32)
+// func sgemmKernel6x16AVX2(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 //
-// C[6×16] = alpha·(packedA[6×k]·packedB[k×16]) + beta·C; beta == 0 means C
-// is not read. packedA holds 6 floats (one column of the A tile) per step of
-// k, packedB 16 floats (one row of the B tile) per step.
+// C[6×16] = alpha·(packedA[6×k]·B[k×16]) + beta·C; beta == 0 means C is not
+// read. packedA holds 6 floats (one column of the A tile) per step of k; B
+// holds 16 floats (one row of the B tile) per step, ldb floats apart: ldb = 16
+// for a packed strip, B's own row stride when the driver skips packing.
 //
 // Register plan (AVX2 + FMA3, checked by the caller's dispatch):
 //   Y0..Y11   accumulators: row i of C in Y(2i) (columns 0..7) and Y(2i+1) (8..15)
 //   Y12, Y13  the current row of packedB (16 floats)
 //   Y14       the broadcast A element; Y14/Y15 alpha and beta in the epilogue
-//   SI = A pointer, BX = B pointer, CX = k counter, DI = C row pointer, DX = ldc in bytes
+//   SI = A pointer, BX = B pointer, R8 = ldb in bytes, R9 = 3·ldb in bytes,
+//   CX = k counter, DI = C row pointer, DX = ldc in bytes
 // Loop: unrolled 4 steps of k, then single steps for k mod 4. 12 independent
 // FMA chains cover Zen 4's and Haswell's FMA latency × 2 ports. Tail: none;
 // the packs are zero-padded and partial tiles run on a scratch tile.
@@ -22,9 +24,13 @@
 #define CPTR DI
 #define LDC DX
 
-#define STEP(off_a, off_b) \
-	VMOVUPS off_b(BPTR), Y12; \
-	VMOVUPS off_b+32(BPTR), Y13; \
+#define LDB R8
+#define LDB3 R9
+
+// STEP does one step of k: B's row from b_lo/b_hi, A's column at off_a.
+#define STEP(off_a, b_lo, b_hi) \
+	VMOVUPS b_lo, Y12; \
+	VMOVUPS b_hi, Y13; \
 	VBROADCASTSS off_a(APTR), Y14; \
 	VFMADD231PS Y12, Y14, Y0; \
 	VFMADD231PS Y13, Y14, Y1; \
@@ -58,12 +64,15 @@
 	VMOVUPS hi, 32(CPTR); \
 	ADDQ LDC, CPTR
 
-TEXT ·sgemmKernel6x16AVX2(SB), NOSPLIT, $0-96
+TEXT ·sgemmKernel6x16AVX2(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), KCNT
 	MOVQ a_base+8(FP), APTR
 	MOVQ b_base+32(FP), BPTR
-	MOVQ c_base+56(FP), CPTR
-	MOVQ ldc+80(FP), LDC
+	MOVQ ldb+56(FP), LDB
+	SHLQ $2, LDB
+	LEAQ (LDB)(LDB*2), LDB3
+	MOVQ c_base+64(FP), CPTR
+	MOVQ ldc+88(FP), LDC
 	SHLQ $2, LDC
 
 	VXORPS Y0, Y0, Y0
@@ -83,12 +92,12 @@ TEXT ·sgemmKernel6x16AVX2(SB), NOSPLIT, $0-96
 	JLT  tail
 
 loop4:
-	STEP(0, 0)
-	STEP(24, 64)
-	STEP(48, 128)
-	STEP(72, 192)
+	STEP(0, (BPTR), 32(BPTR))
+	STEP(24, (BPTR)(LDB*1), 32(BPTR)(LDB*1))
+	STEP(48, (BPTR)(LDB*2), 32(BPTR)(LDB*2))
+	STEP(72, (BPTR)(LDB3*1), 32(BPTR)(LDB3*1))
 	ADDQ $96, APTR
-	ADDQ $256, BPTR
+	LEAQ (BPTR)(LDB*4), BPTR
 	SUBQ $4, KCNT
 	CMPQ KCNT, $4
 	JGE  loop4
@@ -98,14 +107,14 @@ tail:
 	JEQ   epilogue
 
 loop1:
-	STEP(0, 0)
+	STEP(0, (BPTR), 32(BPTR))
 	ADDQ $24, APTR
-	ADDQ $64, BPTR
+	ADDQ LDB, BPTR
 	DECQ KCNT
 	JNE  loop1
 
 epilogue:
-	VBROADCASTSS alpha+88(FP), Y14
+	VBROADCASTSS alpha+96(FP), Y14
 	VMULPS Y14, Y0, Y0
 	VMULPS Y14, Y1, Y1
 	VMULPS Y14, Y2, Y2
@@ -120,10 +129,10 @@ epilogue:
 	VMULPS Y14, Y11, Y11
 
 	// beta == 0 (either sign of zero) must not read C.
-	MOVL    beta+92(FP), AX
+	MOVL    beta+100(FP), AX
 	SHLL    $1, AX
 	JEQ     overwrite
-	VBROADCASTSS beta+92(FP), Y15
+	VBROADCASTSS beta+100(FP), Y15
 	STORE_ROW_BETA(Y0, Y1)
 	STORE_ROW_BETA(Y2, Y3)
 	STORE_ROW_BETA(Y4, Y5)

@@ -38,19 +38,18 @@ func sgemmNaive(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 // on most targets.
 var genericKernel = gemmKernel{name: "generic", mr: 4, nr: 4, run: kernel4x4Generic}
 
-// kernel4x4Generic computes C[4×4] = alpha·(packedA[4×k]·packedB[k×4]) +
-// beta·C, where packedA holds 4 values of a column of A per step of k and
-// packedB 4 values of a row of B. With beta == 0, C is not read.
-func kernel4x4Generic(k int, a, b []float32, c []float32, ldc int, alpha, beta float32) {
+// kernel4x4Generic computes C[4×4] = alpha·(packedA[4×k]·B[k×4]) + beta·C,
+// where packedA holds 4 values of a column of A per step of k and B 4 values
+// of a row of B per step, ldb apart. With beta == 0, C is not read.
+func kernel4x4Generic(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
 	var c00, c01, c02, c03 float32
 	var c10, c11, c12, c13 float32
 	var c20, c21, c22, c23 float32
 	var c30, c31, c32, c33 float32
 	a = a[:4*k]
-	b = b[:4*k]
 	for p := 0; p < k; p++ {
 		ap := a[4*p : 4*p+4 : 4*p+4]
-		bp := b[4*p : 4*p+4 : 4*p+4]
+		bp := b[p*ldb : p*ldb+4 : p*ldb+4]
 		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
 		a0 := ap[0]
 		c00 += a0 * b0
