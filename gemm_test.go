@@ -362,3 +362,67 @@ func TestKernelReport(t *testing.T) {
 	}
 	t.Logf("kernel in use: %s (available %v)", Kernel(), names)
 }
+
+// FuzzSgemm checks the dispatched kernel against the float64 oracle (with
+// guards, via runGemmCase) and against the generic kernel on fuzzed shapes,
+// transposes, scalars, paddings and offsets.
+func FuzzSgemm(f *testing.F) {
+	f.Add(uint8(7), uint8(17), uint8(3), uint8(0), int8(2), int8(0), uint8(1), uint64(1))
+	f.Add(uint8(70), uint8(1), uint8(70), uint8(3), int8(-1), int8(3), uint8(9), uint64(2))
+	f.Fuzz(func(t *testing.T, m, n, k, flags uint8, alpha, beta int8, pad uint8, seed uint64) {
+		c := gemmCase{
+			transA: flags&1 != 0, transB: flags&2 != 0,
+			m: int(m % 97), n: int(n % 97), k: int(k % 97),
+			alpha: float32(alpha) / 8, beta: float32(beta) / 8,
+			padA: int(pad % 5), padB: int(pad/5) % 5, padC: int(pad/25) % 5, off: int(seed % 16),
+		}
+		rng := rand.New(rand.NewPCG(seed, 1))
+		runGemmCase(t, rng, c)
+
+		// Same inputs through the generic kernel: the two must agree within
+		// the same k-scaled bound (they differ only in summation order).
+		ar, ac, br, bc := c.m, c.k, c.k, c.n
+		if c.transA {
+			ar, ac = ac, ar
+		}
+		if c.transB {
+			br, bc = bc, br
+		}
+		a, b := randSlice(rng, ar*ac), randSlice(rng, br*bc)
+		c0 := randSlice(rng, c.m*c.n)
+		got := append([]float32(nil), c0...)
+		Sgemm(c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, max(ac, 1), b, max(bc, 1), c.beta, got, max(c.n, 1))
+		undo, _ := useKernel("generic")
+		want := append([]float32(nil), c0...)
+		Sgemm(c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, max(ac, 1), b, max(bc, 1), c.beta, want, max(c.n, 1))
+		undo()
+		const eps32 = 1.0 / (1 << 23)
+		opA := func(i, p int) float32 {
+			if c.transA {
+				return a[p*ac+i]
+			}
+			return a[i*ac+p]
+		}
+		opB := func(p, j int) float32 {
+			if c.transB {
+				return b[j*bc+p]
+			}
+			return b[p*bc+j]
+		}
+		for i := 0; i < c.m; i++ {
+			for j := 0; j < c.n; j++ {
+				var mag float64
+				for p := 0; p < c.k; p++ {
+					mag += math.Abs(float64(opA(i, p)) * float64(opB(p, j)))
+				}
+				x := i*c.n + j
+				// Each result is within 2(k+2)ε·bound of the exact value, so
+				// the two are within twice that of each other.
+				bound := 4*float64(c.k+2)*eps32*(math.Abs(float64(c.alpha))*mag+math.Abs(float64(c.beta*c0[x]))) + 1e-30
+				if d := math.Abs(float64(got[x]) - float64(want[x])); d > bound || math.IsNaN(float64(got[x])) {
+					t.Fatalf("%v: C[%d,%d]: %s kernel %g, generic %g", c, i, j, Kernel(), got[x], want[x])
+				}
+			}
+		}
+	})
+}
