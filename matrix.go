@@ -197,13 +197,14 @@ func MatMul(dst, a, b Matrix) error { return Gemm(false, false, 1, a, b, 0, dst)
 // transpose as transA and transB say. It is the checked, error-returning form
 // of [Sgemm]; c must not overlap a or b. With beta == 0, c is not read.
 func Gemm(transA, transB bool, alpha float32, a, b Matrix, beta float32, c Matrix) error {
-	for _, x := range []struct {
-		name string
-		m    Matrix
-	}{{"a", a}, {"b", b}, {"c", c}} {
-		if err := x.m.Check(); err != nil {
-			return fmt.Errorf("gemm %s: %w", x.name, err)
-		}
+	if err := a.Check(); err != nil {
+		return fmt.Errorf("gemm a: %w", err)
+	}
+	if err := b.Check(); err != nil {
+		return fmt.Errorf("gemm b: %w", err)
+	}
+	if err := c.Check(); err != nil {
+		return fmt.Errorf("gemm c: %w", err)
 	}
 	m, k := a.Rows, a.Cols
 	if transA {
