@@ -76,12 +76,13 @@ func checkDims(rows, cols int) error {
 }
 
 // Check reports whether m's fields describe a valid matrix: non-negative
-// dimensions, Stride ≥ max(Cols, 1) and Data long enough for the last row.
+// dimensions and, unless it is empty, Stride ≥ Cols and Data long enough for
+// the last row.
 func (m Matrix) Check() error {
 	if err := checkDims(m.Rows, m.Cols); err != nil {
 		return err
 	}
-	if m.Stride < max(m.Cols, 1) {
+	if m.Stride < max(m.Cols, 1) && m.Rows*m.Cols != 0 {
 		return fmt.Errorf("%w: stride %d smaller than %d columns", ErrShape, m.Stride, m.Cols)
 	}
 	if need := m.need(); len(m.Data) < need {
@@ -217,6 +218,8 @@ func Gemm(transA, transB bool, alpha float32, a, b Matrix, beta float32, c Matri
 	if k != kb || c.Rows != m || c.Cols != n {
 		return fmt.Errorf("%w: gemm op(a) %d×%d · op(b) %d×%d into c %d×%d", ErrShape, m, k, kb, n, c.Rows, c.Cols)
 	}
-	Sgemm(transA, transB, m, n, k, alpha, a.Data, a.Stride, b.Data, b.Stride, beta, c.Data, c.Stride)
+	// An empty operand may have stride 0 (the zero Matrix); cblas wants ≥ 1.
+	Sgemm(transA, transB, m, n, k, alpha, a.Data, max(a.Stride, a.Cols, 1), b.Data, max(b.Stride, b.Cols, 1),
+		beta, c.Data, max(c.Stride, c.Cols, 1))
 	return nil
 }
