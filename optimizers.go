@@ -52,9 +52,9 @@ type optimizerState interface {
 	slots() [][]float32
 }
 
-// sqrt32 is a float32 square root; the compiler turns this pattern into a
+// optSqrt32 is a float32 square root; the compiler turns this pattern into a
 // single-precision square-root instruction.
-func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
+func optSqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
 
 // hyperKind is the valid range of a hyper-parameter.
 type hyperKind uint8
@@ -294,7 +294,7 @@ func (o AdaGradOptimizer) LearningRate() float64 { return o.lr }
 func (o AdaGradOptimizer) validate() error { return checkHypers("adagrad", o.hypers()) }
 
 func (o AdaGradOptimizer) newState(n int, _ bool) optimizerState {
-	return &adagradState{accum: filled(n, o.initialAccumulator)}
+	return &adagradState{accum: optFilled(n, o.initialAccumulator)}
 }
 
 type adagradState struct{ accum []float32 }
@@ -303,14 +303,14 @@ func (s *adagradState) update(w, g []float32, _ int64, lr float32) {
 	g, a := g[:len(w)], s.accum[:len(w)]
 	for i := range w {
 		a[i] += g[i] * g[i]
-		w[i] -= lr * g[i] / sqrt32(a[i])
+		w[i] -= lr * g[i] / optSqrt32(a[i])
 	}
 }
 
 func (s *adagradState) slots() [][]float32 { return [][]float32{s.accum} }
 
-// filled returns n float32 copies of v.
-func filled(n int, v float64) []float32 {
+// optFilled returns n float32 copies of v.
+func optFilled(n int, v float64) []float32 {
 	s := make([]float32, n)
 	for i := range s {
 		s[i] = float32(v)
@@ -460,7 +460,7 @@ func (s *adamState) update(w, g []float32, t int64, lr float32) {
 		gi := g[i]
 		m[i] += (gi - m[i]) * c1
 		v[i] += (gi*gi - v[i]) * c2
-		w[i] = w[i]*keep - alpha*m[i]/(sqrt32(v[i])+eps)
+		w[i] = w[i]*keep - alpha*m[i]/(optSqrt32(v[i])+eps)
 	}
 }
 
@@ -526,7 +526,7 @@ func (o ProximalAdaGradOptimizer) validate() error {
 }
 
 func (o ProximalAdaGradOptimizer) newState(n int, _ bool) optimizerState {
-	return &proximalAdaGradState{l1: float32(o.p.l1), l2: float32(o.p.l2), accum: filled(n, o.p.initialAccumulator)}
+	return &proximalAdaGradState{l1: float32(o.p.l1), l2: float32(o.p.l2), accum: optFilled(n, o.p.initialAccumulator)}
 }
 
 type proximalAdaGradState struct {
@@ -538,10 +538,10 @@ func (s *proximalAdaGradState) update(w, g []float32, _ int64, lr float32) {
 	g, a, l1, l2 := g[:len(w)], s.accum[:len(w)], s.l1, s.l2
 	for i := range w {
 		a[i] += g[i] * g[i]
-		eta := lr / sqrt32(a[i])
+		eta := lr / optSqrt32(a[i])
 		v := w[i] - eta*g[i]
 		if l1 > 0 {
-			mag := max(abs32(v)-eta*l1, 0)
+			mag := max(optAbs32(v)-eta*l1, 0)
 			if v < 0 {
 				mag = -mag
 			}
@@ -553,7 +553,7 @@ func (s *proximalAdaGradState) update(w, g []float32, _ int64, lr float32) {
 
 func (s *proximalAdaGradState) slots() [][]float32 { return [][]float32{s.accum} }
 
-func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
+func optAbs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
 
 // ---------------------------------------------------------------- RMSProp
 
@@ -622,7 +622,7 @@ func (o RMSPropOptimizer) validate() error { return checkHypers("rmsprop", o.hyp
 func (o RMSPropOptimizer) newState(n int, _ bool) optimizerState {
 	return &rmspropState{
 		c: float32(1 - o.rho), mu: float32(o.momentum), epsilon: float32(o.epsilon),
-		ms: filled(n, o.initialMeanSquare), mom: make([]float32, n),
+		ms: optFilled(n, o.initialMeanSquare), mom: make([]float32, n),
 	}
 }
 
@@ -636,7 +636,7 @@ func (s *rmspropState) update(w, g []float32, _ int64, lr float32) {
 	for i := range w {
 		gi := g[i]
 		ms[i] += (gi*gi - ms[i]) * s.c
-		mom[i] = s.mu*mom[i] + lr*gi/sqrt32(ms[i]+s.epsilon)
+		mom[i] = s.mu*mom[i] + lr*gi/optSqrt32(ms[i]+s.epsilon)
 		w[i] -= mom[i]
 	}
 }
@@ -685,7 +685,7 @@ func (o FTRLOptimizer) LearningRate() float64 { return o.p.lr }
 func (o FTRLOptimizer) validate() error { return checkHypers("ftrl", o.hypers()) }
 
 func (o FTRLOptimizer) newState(n int, _ bool) optimizerState {
-	return &ftrlState{l1: float32(o.p.l1), l2: float32(o.p.l2), n: filled(n, o.p.initialAccumulator), z: make([]float32, n)}
+	return &ftrlState{l1: float32(o.p.l1), l2: float32(o.p.l2), n: optFilled(n, o.p.initialAccumulator), z: make([]float32, n)}
 }
 
 type ftrlState struct {
@@ -701,8 +701,8 @@ func (s *ftrlState) update(w, g []float32, _ int64, lr float32) {
 	for i := range w {
 		gi := g[i]
 		nn := n[i] + gi*gi
-		sn := sqrt32(nn)
-		z[i] += gi - (sn-sqrt32(n[i]))/lr*w[i]
+		sn := optSqrt32(nn)
+		z[i] += gi - (sn-optSqrt32(n[i]))/lr*w[i]
 		n[i] = nn + 0*gi
 		switch zi := z[i]; {
 		case zi > l1:
@@ -719,16 +719,16 @@ func (s *ftrlState) slots() [][]float32 { return [][]float32{s.n, s.z} }
 
 // ---------------------------------------------------------------- parsing
 
-// tunable is an optimizer value type whose pointer exposes its
+// tunableOptimizer is an optimizer value type whose pointer exposes its
 // hyper-parameter table.
-type tunable[T any] interface {
+type tunableOptimizer[T any] interface {
 	*T
 	hypers() []hyper
 }
 
-// parser returns a function that builds an optimizer with build(lr) and then
-// applies ParseOptimizer's "name=value, ..." settings to it.
-func parser[T Optimizer, P tunable[T]](build func(lr float64) T) func(lr float64, op, args string) (Optimizer, error) {
+// optimizerParser returns a function that builds an optimizer with
+// build(lr) and then applies ParseOptimizer's "name=value, ..." settings.
+func optimizerParser[T Optimizer, P tunableOptimizer[T]](build func(lr float64) T) func(lr float64, op, args string) (Optimizer, error) {
 	return func(lr float64, op, args string) (Optimizer, error) {
 		o := build(lr)
 		if err := setHypers(op, P(&o).hypers(), args); err != nil {
@@ -740,15 +740,15 @@ func parser[T Optimizer, P tunable[T]](build func(lr float64) T) func(lr float64
 
 // optimizerParsers holds ParseOptimizer's names and defaults.
 var optimizerParsers = map[string]func(lr float64, op, args string) (Optimizer, error){
-	"sgd":              parser(SGD),
-	"momentum":         parser(func(lr float64) MomentumOptimizer { return Momentum(lr, 0.9) }),
-	"nesterov":         parser(func(lr float64) MomentumOptimizer { return Nesterov(lr, 0.9) }),
-	"adagrad":          parser(AdaGrad),
-	"adam":             parser(Adam),
-	"proximal_adagrad": parser(func(lr float64) ProximalAdaGradOptimizer { return ProximalAdaGrad(lr, 0, 0) }),
-	"rmsprop":          parser(RMSProp),
-	"adamw":            parser(func(lr float64) AdamWOptimizer { return AdamW(lr, 0.01) }),
-	"ftrl":             parser(func(lr float64) FTRLOptimizer { return FTRL(lr, 0, 0) }),
+	"sgd":              optimizerParser(SGD),
+	"momentum":         optimizerParser(func(lr float64) MomentumOptimizer { return Momentum(lr, 0.9) }),
+	"nesterov":         optimizerParser(func(lr float64) MomentumOptimizer { return Nesterov(lr, 0.9) }),
+	"adagrad":          optimizerParser(AdaGrad),
+	"adam":             optimizerParser(Adam),
+	"proximal_adagrad": optimizerParser(func(lr float64) ProximalAdaGradOptimizer { return ProximalAdaGrad(lr, 0, 0) }),
+	"rmsprop":          optimizerParser(RMSProp),
+	"adamw":            optimizerParser(func(lr float64) AdamWOptimizer { return AdamW(lr, 0.01) }),
+	"ftrl":             optimizerParser(func(lr float64) FTRLOptimizer { return FTRL(lr, 0, 0) }),
 }
 
 // ParseOptimizer returns the optimizer named name with base learning rate lr,

@@ -32,7 +32,7 @@ type refOpt struct {
 	step  func(w, g []float64, t int, lr float64)
 }
 
-func refFilled(n int, v float64) []float64 {
+func optFilled64(n int, v float64) []float64 {
 	s := make([]float64, n)
 	for i := range s {
 		s[i] = v
@@ -40,7 +40,7 @@ func refFilled(n int, v float64) []float64 {
 	return s
 }
 
-func refSign(x float64) float64 {
+func optSign(x float64) float64 {
 	switch {
 	case x > 0:
 		return 1
@@ -82,7 +82,7 @@ func refMomentum(mu float64, nesterov bool) func(int) refOpt {
 // Slots [accum].
 func refAdaGrad(acc0 float64) func(int) refOpt {
 	return func(n int) refOpt {
-		a := refFilled(n, acc0)
+		a := optFilled64(n, acc0)
 		return refOpt{slots: [][]float64{a}, step: func(w, g []float64, _ int, lr float64) {
 			for i := range w {
 				a[i] += g[i] * g[i]
@@ -113,18 +113,18 @@ func refAdam(b1, b2, eps, wd float64) func(int) refOpt {
 
 // refProximalAdaGrad: TensorFlow ApplyProximalAdagrad, accum += grad²;
 // learning_rate = lr·rsqrt(accum); prox_var = var − grad·learning_rate;
-// var = refSign(prox_var)·max(|prox_var| − learning_rate·l1, 0)/(1 + l2·learning_rate)
+// var = optSign(prox_var)·max(|prox_var| − learning_rate·l1, 0)/(1 + l2·learning_rate)
 // if l1 > 0, else prox_var/(1 + l2·learning_rate). Slots [accum].
 func refProximalAdaGrad(l1, l2, acc0 float64) func(int) refOpt {
 	return func(n int) refOpt {
-		a := refFilled(n, acc0)
+		a := optFilled64(n, acc0)
 		return refOpt{slots: [][]float64{a}, step: func(w, g []float64, _ int, lr float64) {
 			for i := range w {
 				a[i] += g[i] * g[i]
 				eta := lr / math.Sqrt(a[i])
 				v := w[i] - g[i]*eta
 				if l1 > 0 {
-					v = refSign(v) * math.Max(math.Abs(v)-eta*l1, 0)
+					v = optSign(v) * math.Max(math.Abs(v)-eta*l1, 0)
 				}
 				w[i] = v / (1 + l2*eta)
 			}
@@ -137,7 +137,7 @@ func refProximalAdaGrad(l1, l2, acc0 float64) func(int) refOpt {
 // RMSPropOptimizer creates ms with ones. Slots [ms, mom].
 func refRMSProp(rho, mu, eps, ms0 float64) func(int) refOpt {
 	return func(n int) refOpt {
-		ms, mom := refFilled(n, ms0), make([]float64, n)
+		ms, mom := optFilled64(n, ms0), make([]float64, n)
 		return refOpt{slots: [][]float64{ms, mom}, step: func(w, g []float64, _ int, lr float64) {
 			for i := range w {
 				ms[i] += (g[i]*g[i] - ms[i]) * (1 - rho)
@@ -154,7 +154,7 @@ func refRMSProp(rho, mu, eps, ms0 float64) func(int) refOpt {
 // accum = new_accum. Slots [accum, linear].
 func refFTRL(l1, l2, acc0 float64) func(int) refOpt {
 	return func(n int) refOpt {
-		a, z := refFilled(n, acc0), make([]float64, n)
+		a, z := optFilled64(n, acc0), make([]float64, n)
 		return refOpt{slots: [][]float64{a, z}, step: func(w, g []float64, _ int, lr float64) {
 			for i := range w {
 				na := a[i] + g[i]*g[i]
@@ -321,7 +321,7 @@ func TestFTRLHandSequence(t *testing.T) {
 	w0 := []float64{0.5, -0.3, 0}
 	grads := [][]float64{{0.4, -0.1, 0.05}, {0.3, 0.2, -0.05}, {-0.6, 0.5, 0.3}, {0.1, 0, 0.4}}
 	// Computed with n' = n + g², z += g − (√n' − √n)/lr·w,
-	// w = (refSign(z)·l1 − z)/(√n'/lr + 2·l2) when |z| > l1, else 0.
+	// w = (optSign(z)·l1 − z)/(√n'/lr + 2·l2) when |z| > l1, else 0.
 	wantN := [][]float64{{0.26, 0.11, 0.1025}, {0.35, 0.15, 0.105}, {0.71, 0.4, 0.195}, {0.72, 0.4, 0.355}}
 	wantZ := [][]float64{
 		{-0.5683709267, -0.05369586094, 0.05},
@@ -578,6 +578,32 @@ func TestParseOptimizer(t *testing.T) {
 			t.Errorf("ParseOptimizer(%q, %v) = %v, %v; want %v", c.in, c.lr, got, err, c.want)
 		}
 	}
+}
+
+// FuzzParseOptimizer: ParseOptimizer never panics, returns a valid optimizer
+// or an ErrConfig/ErrValue, and reads back what String writes.
+func FuzzParseOptimizer(f *testing.F) {
+	for _, c := range optCases {
+		f.Add(c.opt.String(), 0.1)
+	}
+	for _, s := range []string{"adam", "ftrl(l1=1e400)", "sgd(lr=-0)", "nesterov(momentum=0.99,lr=1e-300)", "adam((", "rmsprop(rho=0x1p-3)"} {
+		f.Add(s, 0.01)
+	}
+	f.Fuzz(func(t *testing.T, name string, lr float64) {
+		opt, err := ParseOptimizer(name, lr)
+		if err != nil {
+			if opt != nil || !errors.Is(err, ErrConfig) && !errors.Is(err, ErrValue) {
+				t.Fatalf("ParseOptimizer(%q, %v) = %v, %v", name, lr, opt, err)
+			}
+			return
+		}
+		if err := opt.validate(); err != nil {
+			t.Fatalf("ParseOptimizer(%q, %v) accepted an invalid %v: %v", name, lr, opt, err)
+		}
+		if again, err := ParseOptimizer(opt.String(), 1); err != nil || again != opt {
+			t.Fatalf("ParseOptimizer(%q) = %v, %v; want %v", opt.String(), again, err, opt)
+		}
+	})
 }
 
 func ExampleParseOptimizer() {
