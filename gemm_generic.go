@@ -97,27 +97,78 @@ func packA(dst, a []float32, lda int, transA bool, i0, mb, p0, kb, mr int) {
 		rows := min(mr, mb-s*mr)
 		d := dst[s*mr*kb : (s+1)*mr*kb]
 		r0 := i0 + s*mr
-		if transA {
+		switch {
+		case transA:
 			// op(A)[i][p] = a[p*lda+i]: each step of k is a contiguous run.
-			for p := 0; p < kb; p++ {
-				src := a[(p0+p)*lda+r0:]
-				dp := d[p*mr : p*mr+mr]
-				copy(dp, src[:rows])
-				clear(dp[rows:])
-			}
-			continue
+			packRuns(d, a, (p0*lda)+r0, lda, kb, rows, mr)
+		case rows == 6 && mr == 6:
+			packA6(d, a, r0*lda+p0, lda, kb)
+		default:
+			packGather(d, a, r0*lda+p0, lda, kb, rows, mr)
 		}
-		for ii := 0; ii < rows; ii++ {
-			src := a[(r0+ii)*lda+p0:]
-			src = src[:kb]
-			for p, v := range src {
-				d[p*mr+ii] = v
-			}
-		}
-		for ii := rows; ii < mr; ii++ {
+	}
+}
+
+// packA6 interleaves six rows of A, each kb long and lda apart from off,
+// into d: d[6p+i] = row i at depth p. The six streams are read in step, so
+// every write is sequential.
+func packA6(d, a []float32, off, lda, kb int) {
+	r0 := a[off : off+kb]
+	r1 := a[off+lda : off+lda+kb]
+	r2 := a[off+2*lda : off+2*lda+kb]
+	r3 := a[off+3*lda : off+3*lda+kb]
+	r4 := a[off+4*lda : off+4*lda+kb]
+	r5 := a[off+5*lda : off+5*lda+kb]
+	d = d[:6*kb]
+	for p := range r0 {
+		q := (*[6]float32)(d[6*p:])
+		q[0], q[1], q[2], q[3], q[4], q[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+	}
+}
+
+// packRuns copies kb runs of n contiguous values, ld apart from off, into d
+// at stride w, zero-padding each to w: d[w·p+j] = src[off+p·ld+j].
+func packRuns(d, src []float32, off, ld, kb, n, w int) {
+	if n == w {
+		switch w {
+		case 16:
 			for p := 0; p < kb; p++ {
-				d[p*mr+ii] = 0
+				*(*[16]float32)(d[16*p:]) = *(*[16]float32)(src[off+p*ld:])
 			}
+			return
+		case 6:
+			for p := 0; p < kb; p++ {
+				*(*[6]float32)(d[6*p:]) = *(*[6]float32)(src[off+p*ld:])
+			}
+			return
+		case 4:
+			for p := 0; p < kb; p++ {
+				*(*[4]float32)(d[4*p:]) = *(*[4]float32)(src[off+p*ld:])
+			}
+			return
+		}
+	}
+	for p := 0; p < kb; p++ {
+		dp := d[p*w : p*w+w]
+		copy(dp, src[off+p*ld:off+p*ld+n])
+		clear(dp[n:])
+	}
+}
+
+// packGather is the transposing copy: n runs of kb contiguous values, ld
+// apart from off, become the columns of a kb×w strip d (zero-padded to w
+// columns): d[w·p+j] = src[off+j·ld+p].
+func packGather(d, src []float32, off, ld, kb, n, w int) {
+	d = d[:w*kb]
+	for j := 0; j < n; j++ {
+		run := src[off+j*ld : off+j*ld+kb]
+		for p, v := range run {
+			d[p*w+j] = v
+		}
+	}
+	for j := n; j < w; j++ {
+		for p := 0; p < kb; p++ {
+			d[p*w+j] = 0
 		}
 	}
 }
@@ -131,27 +182,11 @@ func packB(dst, b []float32, ldb int, transB bool, p0, kb, j0, nb, nr, s0, s1 in
 		cols := min(nr, nb-s*nr)
 		d := dst[s*nr*kb : (s+1)*nr*kb]
 		c0 := j0 + s*nr
-		if !transB {
-			for p := 0; p < kb; p++ {
-				src := b[(p0+p)*ldb+c0:]
-				dp := d[p*nr : p*nr+nr]
-				copy(dp, src[:cols])
-				clear(dp[cols:])
-			}
+		if transB {
+			// op(B)[p][j] = b[j*ldb+p]: each column of the strip is a contiguous run.
+			packGather(d, b, c0*ldb+p0, ldb, kb, cols, nr)
 			continue
 		}
-		// op(B)[p][j] = b[j*ldb+p]: each column of the strip is a contiguous run.
-		for jj := 0; jj < cols; jj++ {
-			src := b[(c0+jj)*ldb+p0:]
-			src = src[:kb]
-			for p, v := range src {
-				d[p*nr+jj] = v
-			}
-		}
-		for jj := cols; jj < nr; jj++ {
-			for p := 0; p < kb; p++ {
-				d[p*nr+jj] = 0
-			}
-		}
+		packRuns(d, b, p0*ldb+c0, ldb, kb, cols, nr)
 	}
 }
