@@ -1,0 +1,516 @@
+// Package ann trains and runs dense neural networks in pure Go.
+//
+// A network is described with a small fluent builder that reads like the
+// TensorFlow tutorial it reproduces:
+//
+//	net, err := ann.New(784).
+//		Dense(300, ann.ReLU).Dropout(0.3).
+//		Dense(100, ann.ReLU).
+//		Dense(10, ann.Softmax).
+//		Loss(ann.SoftmaxCrossEntropy).
+//		Optimizer(ann.Adam(0.001)).
+//		L2(1e-4).
+//		Seed(42).
+//		Build()
+//	history, err := net.Fit(ctx, x, y, ann.Epochs(10), ann.BatchSize(128), ann.Validation(xv, yv))
+//	probs, err := net.Predict(xTest)
+//
+// Everything runs through one float32 matrix multiply, [Sgemm], which uses
+// hand-written AVX2/FMA kernels on amd64 and NEON kernels on arm64, chosen
+// once at start-up from the CPU's features, with plain-Go kernels everywhere
+// else. The build tags noasm and purego force the Go kernels.
+//
+// Errors wrap the sentinels [ErrShape], [ErrValue], [ErrConfig] and
+// [ErrFormat]; nothing panics on user input.
+package ann
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+)
+
+// Reduction says how a batch's per-example losses become the loss that is
+// minimised.
+type Reduction uint8
+
+const (
+	// MeanReduction minimises the mean over the batch (Keras's and PyTorch's
+	// default): the gradient does not grow with the batch size.
+	MeanReduction Reduction = iota
+	// SumReduction minimises the sum over the batch, as TensorFlow 1.x's
+	// canned estimators do (loss_reduction=SUM): gradients are batch-size
+	// times larger, which matters with AdaGrad's initial accumulator.
+	SumReduction
+)
+
+// String returns "mean" or "sum".
+func (r Reduction) String() string {
+	switch r {
+	case MeanReduction:
+		return "mean"
+	case SumReduction:
+		return "sum"
+	}
+	return fmt.Sprintf("Reduction(%d)", int(r))
+}
+
+// layerSpec is a layer as the builder records it.
+type layerSpec struct {
+	kind    layerKind
+	units   int
+	act     Activation
+	alpha   float64
+	alphaOK bool
+	maxNorm float64
+	rate    float64
+}
+
+// A LayerOption adjusts one dense layer; see [Alpha] and [MaxNorm].
+type LayerOption func(*layerSpec) error
+
+// Alpha sets the activation's parameter: LeakyReLU's negative slope
+// (default 0.2, TensorFlow's) or ELU's α (default 1). It must be finite and
+// ≥ 0.
+func Alpha(a float64) LayerOption {
+	return func(s *layerSpec) error {
+		if !(a >= 0) || math.IsInf(a, 1) {
+			return fmt.Errorf("%w: alpha must be finite and ≥ 0, got %v", ErrValue, a)
+		}
+		s.alpha, s.alphaOK = a, true
+		return nil
+	}
+}
+
+// MaxNorm constrains each unit's incoming weight vector to an L2 norm of at
+// most c after every update (Keras's max_norm; Srivastava et al. 2014 pair
+// it with dropout). c must be > 0.
+func MaxNorm(c float64) LayerOption {
+	return func(s *layerSpec) error {
+		if !(c > 0) || math.IsInf(c, 1) {
+			return fmt.Errorf("%w: max-norm must be finite and > 0, got %v", ErrValue, c)
+		}
+		s.maxNorm = c
+		return nil
+	}
+}
+
+// Builder describes a network layer by layer. Each method records one
+// setting and returns the builder; the first mistake is kept and returned
+// by Build, so a chain never panics halfway. A Builder is not safe for
+// concurrent use; Build may be called more than once.
+type Builder struct {
+	inputs    int
+	layers    []layerSpec
+	loss      Loss
+	lossSet   bool
+	opt       Optimizer
+	sched     Schedule
+	l1, l2    float64
+	clip      float64
+	reduction Reduction
+	init      Initializer
+	seed      uint64
+	err       error
+}
+
+// New starts a network that takes inputs features per example.
+func New(inputs int) *Builder {
+	b := &Builder{inputs: inputs, init: GlorotUniform(), seed: 1}
+	if inputs < 1 {
+		b.fail(fmt.Errorf("%w: a network needs at least 1 input, got %d", ErrConfig, inputs))
+	}
+	return b
+}
+
+func (b *Builder) fail(err error) *Builder {
+	if b.err == nil {
+		b.err = err
+	}
+	return b
+}
+
+// Dense adds a fully connected layer of units units followed by act.
+func (b *Builder) Dense(units int, act Activation, opts ...LayerOption) *Builder {
+	s := layerSpec{kind: layerDense, units: units, act: act}
+	if units < 1 {
+		return b.fail(fmt.Errorf("%w: layer %d: dense layer needs at least 1 unit, got %d", ErrConfig, len(b.layers)+1, units))
+	}
+	if !act.valid() {
+		return b.fail(fmt.Errorf("%w: layer %d: unknown activation %v", ErrConfig, len(b.layers)+1, act))
+	}
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&s); err != nil {
+			return b.fail(fmt.Errorf("layer %d: %w", len(b.layers)+1, err))
+		}
+	}
+	b.layers = append(b.layers, s)
+	return b
+}
+
+// Dropout adds inverted dropout: in training each unit of the previous
+// layer is dropped with probability rate, in [0, 1), and the survivors are
+// scaled by 1/(1−rate); in inference it passes values through.
+func (b *Builder) Dropout(rate float64) *Builder {
+	if !(rate >= 0 && rate < 1) {
+		return b.fail(fmt.Errorf("%w: layer %d: dropout rate must be in [0, 1), got %v", ErrValue, len(b.layers)+1, rate))
+	}
+	b.layers = append(b.layers, layerSpec{kind: layerDropout, rate: rate})
+	return b
+}
+
+// BatchNorm adds batch normalization of the previous layer's outputs with
+// TensorFlow's estimator settings: momentum 0.999 for the moving averages
+// and ε = 0.001.
+func (b *Builder) BatchNorm() *Builder {
+	b.layers = append(b.layers, layerSpec{kind: layerBatchNorm})
+	return b
+}
+
+// Loss sets the loss. Without it, Build picks SoftmaxCrossEntropy for a
+// Softmax output, BinaryCrossEntropy for a Sigmoid output and
+// MeanSquaredError otherwise.
+func (b *Builder) Loss(l Loss) *Builder {
+	if !l.valid() {
+		return b.fail(fmt.Errorf("%w: unknown loss %v", ErrConfig, l))
+	}
+	b.loss, b.lossSet = l, true
+	return b
+}
+
+// Optimizer sets the training rule (default Adam(0.001)).
+func (b *Builder) Optimizer(o Optimizer) *Builder {
+	if o == nil {
+		return b.fail(fmt.Errorf("%w: nil optimizer", ErrConfig))
+	}
+	b.opt = o
+	return b
+}
+
+// Schedule sets the learning-rate schedule (default: constant).
+func (b *Builder) Schedule(s Schedule) *Builder {
+	if s == nil {
+		return b.fail(fmt.Errorf("%w: nil schedule", ErrConfig))
+	}
+	b.sched = s
+	return b
+}
+
+// L1 sets the L1 penalty strength λ₁ ≥ 0 on dense kernels (see
+// regularization.go's conventions: the penalty is λ₁·Σ|w|).
+func (b *Builder) L1(strength float64) *Builder {
+	if !(strength >= 0) || math.IsInf(strength, 1) {
+		return b.fail(fmt.Errorf("%w: L1 strength must be finite and ≥ 0, got %v", ErrValue, strength))
+	}
+	b.l1 = strength
+	return b
+}
+
+// L2 sets the L2 penalty strength λ₂ ≥ 0 on dense kernels: the penalty is
+// ½·λ₂·Σw² (TensorFlow's l2_regularizer and Playground's convention; Keras's
+// l2(λ) is λ·Σw², so Keras's λ equals half of ours).
+func (b *Builder) L2(strength float64) *Builder {
+	if !(strength >= 0) || math.IsInf(strength, 1) {
+		return b.fail(fmt.Errorf("%w: L2 strength must be finite and ≥ 0, got %v", ErrValue, strength))
+	}
+	b.l2 = strength
+	return b
+}
+
+// ClipNorm rescales all gradients together when their global L2 norm
+// exceeds maxNorm > 0 (TensorFlow's clip_by_global_norm). 0 turns clipping
+// off (the default).
+func (b *Builder) ClipNorm(maxNorm float64) *Builder {
+	if !(maxNorm >= 0) || math.IsInf(maxNorm, 1) {
+		return b.fail(fmt.Errorf("%w: clip norm must be finite and ≥ 0, got %v", ErrValue, maxNorm))
+	}
+	b.clip = maxNorm
+	return b
+}
+
+// Reduction sets how per-example losses combine (default MeanReduction).
+func (b *Builder) Reduction(r Reduction) *Builder {
+	if r > SumReduction {
+		return b.fail(fmt.Errorf("%w: unknown reduction %v", ErrConfig, r))
+	}
+	b.reduction = r
+	return b
+}
+
+// Init sets the dense-kernel initializer (default GlorotUniform).
+func (b *Builder) Init(i Initializer) *Builder {
+	if i == nil {
+		return b.fail(fmt.Errorf("%w: nil initializer", ErrConfig))
+	}
+	b.init = i
+	return b
+}
+
+// Seed sets the seed of the network's random generator, which draws the
+// initial weights, the per-epoch shuffles and the dropout masks (default 1).
+// The same seed gives bit-identical training at any GOMAXPROCS.
+func (b *Builder) Seed(seed uint64) *Builder {
+	b.seed = seed
+	return b
+}
+
+// Build checks the description and returns a network with freshly
+// initialised weights.
+func (b *Builder) Build() (*Network, error) {
+	if b.err != nil {
+		return nil, b.err
+	}
+	if len(b.layers) == 0 {
+		return nil, fmt.Errorf("%w: a network needs at least one dense layer", ErrConfig)
+	}
+	last := b.layers[len(b.layers)-1]
+	if last.kind != layerDense {
+		return nil, fmt.Errorf("%w: the last layer must be dense, got %v", ErrConfig, last.kind)
+	}
+	loss := b.loss
+	if !b.lossSet {
+		switch last.act {
+		case Softmax:
+			loss = SoftmaxCrossEntropy
+		case Sigmoid:
+			loss = BinaryCrossEntropy
+		default:
+			loss = MeanSquaredError
+		}
+	}
+	if err := loss.checkOutput(last.act, last.units); err != nil {
+		return nil, err
+	}
+	for i, s := range b.layers[:len(b.layers)-1] {
+		if s.kind == layerDense && s.act == Softmax {
+			return nil, fmt.Errorf("%w: layer %d: softmax is only supported on the output layer", ErrConfig, i+1)
+		}
+	}
+	opt := b.opt
+	if opt == nil {
+		opt = Adam(0.001)
+	}
+	if err := opt.validate(); err != nil {
+		return nil, err
+	}
+	sched := b.sched
+	if sched == nil {
+		sched = ConstantRate()
+	}
+	if err := sched.validate(); err != nil {
+		return nil, err
+	}
+	cfg := netConfig{
+		Inputs: b.inputs, Loss: loss, Optimizer: opt, Schedule: sched,
+		L1: b.l1, L2: b.l2, Clip: b.clip, Reduction: b.reduction, Seed: b.seed,
+	}
+	net, err := newNetwork(cfg, b.layers)
+	if err != nil {
+		return nil, err
+	}
+	net.initWeights(b.init)
+	return net, nil
+}
+
+// netConfig is what a network needs besides its layers.
+type netConfig struct {
+	Inputs    int
+	Loss      Loss
+	Optimizer Optimizer
+	Schedule  Schedule
+	L1, L2    float64
+	Clip      float64
+	Reduction Reduction
+	Seed      uint64
+}
+
+// param is one trainable tensor with its gradient and optimizer state.
+type param struct {
+	w, g     []float32
+	state    optimizerState
+	kernel   bool // a dense kernel: penalised and weight-decayed
+	maxNorm  float32
+	layer    *layer
+	rowsCols [2]int
+}
+
+// Network is a trained or trainable feed-forward network. Predict,
+// PredictInto, PredictClass, Logits and Evaluate may be called from many
+// goroutines at once; Fit, Train and the setters must not run concurrently
+// with anything else on the same network.
+type Network struct {
+	cfg    netConfig
+	layers []*layer
+	params []param
+
+	weights, grads []float32   // every parameter, contiguous; views in layers
+	gradViews      [][]float32 // per-parameter gradient slices, for clipping
+
+	step int64 // global step: updates applied so far
+	pcg  *rand.PCG
+	rng  *rand.Rand
+
+	train *pass // the training workspace, sized for the largest batch seen
+	perm  []int
+	// The Train cursor: position in the current epoch's order and the
+	// epoch number, so consecutive Train calls walk on through the data.
+	cursor, epoch int
+	cursorRows    int
+
+	predMu   sync.Mutex
+	predFree []*pass
+}
+
+func newNetwork(cfg netConfig, specs []layerSpec) (*Network, error) {
+	n := &Network{cfg: cfg}
+	in := cfg.Inputs
+	total := 0
+	for _, s := range specs {
+		l := &layer{kind: s.kind, in: in, out: in}
+		switch s.kind {
+		case layerDense:
+			l.out, l.act = s.units, s.act
+			l.alpha = s.act.defaultAlpha()
+			if s.alphaOK {
+				l.alpha = float32(s.alpha)
+			}
+			l.maxNorm = float32(s.maxNorm)
+		case layerDropout:
+			l.rate = float32(s.rate)
+		case layerBatchNorm:
+			l.momentum, l.eps = 0.999, 0.001
+			l.movingMean = make([]float32, in)
+			l.movingVar = make([]float32, in)
+			for i := range l.movingVar {
+				l.movingVar[i] = 1
+			}
+		}
+		if c := l.paramCount(); c > 0 {
+			if total > maxElements-c {
+				return nil, fmt.Errorf("%w: network too large", ErrConfig)
+			}
+			total += c
+		}
+		n.layers = append(n.layers, l)
+		in = l.out
+	}
+	n.weights = make([]float32, total)
+	n.grads = make([]float32, total)
+	off := 0
+	take := func(c int) ([]float32, []float32) {
+		w, g := n.weights[off:off+c:off+c], n.grads[off:off+c:off+c]
+		off += c
+		return w, g
+	}
+	for _, l := range n.layers {
+		switch l.kind {
+		case layerDense:
+			w, g := take(l.in * l.out)
+			l.w = Matrix{Rows: l.in, Cols: l.out, Stride: l.out, Data: w}
+			l.dw = Matrix{Rows: l.in, Cols: l.out, Stride: l.out, Data: g}
+			n.params = append(n.params, param{w: w, g: g, kernel: true, maxNorm: l.maxNorm, layer: l, rowsCols: [2]int{l.in, l.out}})
+			l.b, l.db = take(l.out)
+			n.params = append(n.params, param{w: l.b, g: l.db, layer: l, rowsCols: [2]int{1, l.out}})
+		case layerBatchNorm:
+			l.gamma, l.dgamma = take(l.out)
+			n.params = append(n.params, param{w: l.gamma, g: l.dgamma, layer: l, rowsCols: [2]int{1, l.out}})
+			l.beta, l.dbeta = take(l.out)
+			n.params = append(n.params, param{w: l.beta, g: l.dbeta, layer: l, rowsCols: [2]int{1, l.out}})
+		}
+	}
+	for i := range n.params {
+		p := &n.params[i]
+		p.state = cfg.Optimizer.newState(len(p.w), p.kernel)
+		n.gradViews = append(n.gradViews, p.g)
+	}
+	n.pcg = rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15)
+	n.rng = rand.New(n.pcg)
+	return n, nil
+}
+
+// initWeights draws every dense kernel from init, sets biases to its bias
+// value and batch-norm scales to 1.
+func (n *Network) initWeights(init Initializer) {
+	for _, l := range n.layers {
+		switch l.kind {
+		case layerDense:
+			init.fill(l.w.Data, l.in, l.out, n.rng)
+			for i := range l.b {
+				l.b[i] = init.biasValue()
+			}
+		case layerBatchNorm:
+			for i := range l.gamma {
+				l.gamma[i] = 1
+			}
+		}
+	}
+}
+
+// Inputs returns the number of input features.
+func (n *Network) Inputs() int { return n.cfg.Inputs }
+
+// Outputs returns the width of the output layer.
+func (n *Network) Outputs() int { return n.layers[len(n.layers)-1].out }
+
+// Step returns the global step: the number of updates applied so far.
+func (n *Network) Step() int64 { return n.step }
+
+// LossFunc returns the loss the network minimises.
+func (n *Network) LossFunc() Loss { return n.cfg.Loss }
+
+// Params returns the number of trainable values.
+func (n *Network) Params() int { return len(n.weights) }
+
+// String summarises the architecture, e.g.
+// "784 → dense 300 relu → dropout 0.3 → dense 10 softmax; softmax_crossentropy; adam(...)".
+func (n *Network) String() string {
+	s := fmt.Sprint(n.cfg.Inputs)
+	for _, l := range n.layers {
+		switch l.kind {
+		case layerDense:
+			s += fmt.Sprintf(" → dense %d %v", l.out, l.act)
+		case layerDropout:
+			s += fmt.Sprintf(" → dropout %v", l.rate)
+		case layerBatchNorm:
+			s += " → batch_norm"
+		}
+	}
+	return s + fmt.Sprintf("; %v; %v", n.cfg.Loss, n.cfg.Optimizer)
+}
+
+// LayerInfo describes one layer for inspection, drawing and export. The
+// slices share the network's storage: read them, do not keep them across
+// training steps.
+type LayerInfo struct {
+	// Kind is "dense", "dropout" or "batch_norm".
+	Kind string
+	// Inputs and Units are the layer's input and output widths.
+	Inputs, Units int
+	// Activation and Alpha (its parameter) describe a dense layer's output.
+	Activation Activation
+	Alpha      float32
+	// Weights (Inputs×Units) and Bias belong to a dense layer.
+	Weights Matrix
+	Bias    []float32
+	// Rate is a dropout layer's drop probability.
+	Rate float32
+	// Gamma, Beta, MovingMean, MovingVariance and Epsilon belong to a batch
+	// normalization layer.
+	Gamma, Beta, MovingMean, MovingVariance []float32
+	Epsilon                                 float32
+}
+
+// Layers describes the network's layers, input first.
+func (n *Network) Layers() []LayerInfo {
+	out := make([]LayerInfo, len(n.layers))
+	for i, l := range n.layers {
+		out[i] = LayerInfo{Kind: l.kind.String(), Inputs: l.in, Units: l.out, Activation: l.act, Alpha: l.alpha,
+			Weights: l.w, Bias: l.b, Rate: l.rate, Gamma: l.gamma, Beta: l.beta,
+			MovingMean: l.movingMean, MovingVariance: l.movingVar, Epsilon: l.eps}
+	}
+	return out
+}

@@ -1,0 +1,563 @@
+package ann
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"testing"
+)
+
+// ---------------------------------------------------------------- float64 twin
+
+// twinAct is the float64 reference of the activations used in the
+// whole-network gradient checks.
+func twinAct(a Activation, z []float64) []float64 {
+	y := make([]float64, len(z))
+	switch a {
+	case Identity:
+		copy(y, z)
+	case Tanh:
+		for i, v := range z {
+			y[i] = math.Tanh(v)
+		}
+	case Sigmoid:
+		for i, v := range z {
+			y[i] = 1 / (1 + math.Exp(-v))
+		}
+	case Softmax:
+		m := math.Inf(-1)
+		for _, v := range z {
+			m = math.Max(m, v)
+		}
+		var s float64
+		for i, v := range z {
+			y[i] = math.Exp(v - m)
+			s += y[i]
+		}
+		for i := range y {
+			y[i] /= s
+		}
+	default:
+		panic("twinAct: unsupported activation " + a.String())
+	}
+	return y
+}
+
+// twinObjective is the loss a network minimises on x, t, computed in float64
+// from scratch with weights w (laid out as Network.weights): the reduced
+// per-example loss plus λ₁·Σ|W| + ½λ₂·ΣW² over dense kernels.
+func twinObjective(n *Network, w []float64, x, t Matrix) float64 {
+	var total float64
+	for r := 0; r < x.Rows; r++ {
+		a := make([]float64, x.Cols)
+		for j := range a {
+			a[j] = float64(x.At(r, j))
+		}
+		off := 0
+		var z []float64
+		var last *layer
+		for _, l := range n.layers {
+			if l.kind != layerDense {
+				panic("twin: dense layers only")
+			}
+			wk := w[off : off+l.in*l.out]
+			b := w[off+l.in*l.out : off+l.in*l.out+l.out]
+			off += l.in*l.out + l.out
+			z = make([]float64, l.out)
+			for o := range z {
+				s := b[o]
+				for i := range a {
+					s += a[i] * wk[i*l.out+o]
+				}
+				z[o] = s
+			}
+			a = twinAct(l.act, z)
+			last = l
+		}
+		var li float64
+		switch n.cfg.Loss {
+		case SoftmaxCrossEntropy:
+			for o, p := range a {
+				li -= float64(t.At(r, o)) * math.Log(p)
+			}
+		case MeanSquaredError:
+			for o, p := range a {
+				e := p - float64(t.At(r, o))
+				li += e * e / float64(len(a))
+			}
+		case HalfSquaredError:
+			for o, p := range a {
+				e := p - float64(t.At(r, o))
+				li += 0.5 * e * e
+			}
+		default:
+			panic("twin: unsupported loss")
+		}
+		_ = last
+		total += li
+	}
+	if n.cfg.Reduction == MeanReduction {
+		total /= float64(x.Rows)
+	}
+	off := 0
+	for _, l := range n.layers {
+		for _, v := range w[off : off+l.in*l.out] {
+			total += n.cfg.L1*math.Abs(v) + 0.5*n.cfg.L2*v*v
+		}
+		off += l.in*l.out + l.out
+	}
+	return total
+}
+
+func randMatrix(rng *rand.Rand, rows, cols int) Matrix {
+	m, _ := NewMatrix(rows, cols)
+	for i := range m.Data {
+		m.Data[i] = float32(rng.NormFloat64())
+	}
+	return m
+}
+
+func oneHotRows(rng *rand.Rand, rows, classes int) Matrix {
+	m, _ := NewMatrix(rows, classes)
+	for i := 0; i < rows; i++ {
+		m.Set(i, rng.IntN(classes), 1)
+	}
+	return m
+}
+
+// TestNetworkGradient checks the whole-network gradient (backpropagation
+// through three dense layers, the loss and the L1+L2 penalty) against
+// central finite differences of a float64 twin of the objective. The twin's
+// differences are accurate to about 1e-9; our gradients are float32 sums
+// of at most a few dozen terms of size ≲ 1, so they carry errors of a few
+// ulps of the largest gradient: the bound 1e-4·max|g| leaves a wide margin
+// while a wrong term (a missing factor, a transposed product, a dropped
+// penalty) is off by far more.
+func TestNetworkGradient(t *testing.T) {
+	cases := []struct {
+		name   string
+		build  *Builder
+		target func(rng *rand.Rand, rows int) Matrix
+	}{
+		{"tanh-sigmoid-softmax/sce/mean/l1l2",
+			New(4).Dense(5, Tanh).Dense(3, Sigmoid).Dense(3, Softmax).L1(0.01).L2(0.03),
+			func(rng *rand.Rand, rows int) Matrix { return oneHotRows(rng, rows, 3) }},
+		{"tanh-identity/mse/sum/l2",
+			New(3).Dense(6, Tanh).Dense(4, Tanh).Dense(2, Identity).Loss(MeanSquaredError).Reduction(SumReduction).L2(0.1),
+			func(rng *rand.Rand, rows int) Matrix { return randMatrix(rng, rows, 2) }},
+		{"sigmoid-tanh/half-squared/mean/l1",
+			New(2).Dense(4, Sigmoid).Dense(3, Tanh).Dense(1, Tanh).Loss(HalfSquaredError).L1(0.02),
+			func(rng *rand.Rand, rows int) Matrix { return randMatrix(rng, rows, 1) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(7, 8))
+			net, err := c.build.Seed(3).Build()
+			if err != nil {
+				t.Fatal(err)
+			}
+			const rows = 6
+			x := randMatrix(rng, rows, net.Inputs())
+			y := c.target(rng, rows)
+			net.prepare(x, rows)
+			if _, _, err := net.gradients(x, y, nil); err != nil {
+				t.Fatal(err)
+			}
+			w := make([]float64, len(net.weights))
+			for i, v := range net.weights {
+				w[i] = float64(v)
+			}
+			gmax := 0.0
+			for _, g := range net.grads {
+				gmax = math.Max(gmax, math.Abs(float64(g)))
+			}
+			const h = 1e-5
+			for i := range w {
+				keep := w[i]
+				w[i] = keep + h
+				fp := twinObjective(net, w, x, y)
+				w[i] = keep - h
+				fm := twinObjective(net, w, x, y)
+				w[i] = keep
+				fd := (fp - fm) / (2 * h)
+				if d := math.Abs(fd - float64(net.grads[i])); d > 1e-4*gmax {
+					t.Errorf("param %d: backprop %.7g, finite difference %.7g (|diff| %.3g > %.3g)", i, net.grads[i], fd, d, 1e-4*gmax)
+				}
+			}
+		})
+	}
+}
+
+// ---------------------------------------------------------------- learning
+
+func xorData() (Matrix, Matrix) {
+	x, _ := MatrixFromRows([][]float32{{0, 0}, {0, 1}, {1, 0}, {1, 1}})
+	y, _ := MatrixFromRows([][]float32{{1, 0}, {0, 1}, {0, 1}, {1, 0}})
+	return x, y
+}
+
+func TestLearnXOR(t *testing.T) {
+	x, y := xorData()
+	net, err := New(2).Dense(8, Tanh).Dense(2, Softmax).Optimizer(Adam(0.05)).Seed(5).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := net.Fit(context.Background(), x, y, Epochs(300), BatchSize(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := net.Evaluate(x, y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Accuracy != 1 || ev.AverageLoss > 0.05 {
+		t.Fatalf("XOR not learned: accuracy %v, loss %v (first epoch loss %v)", ev.Accuracy, ev.AverageLoss, h.Epochs[0].Loss)
+	}
+	if got := net.Step(); got != 300 {
+		t.Errorf("global step %d after 300 epochs of one batch, want 300", got)
+	}
+}
+
+// spirals returns the classic two-spirals problem: n points per arm.
+func spirals(n int, seed uint64) (Matrix, Matrix) {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	x, _ := NewMatrix(2*n, 2)
+	y, _ := NewMatrix(2*n, 2)
+	for i := 0; i < n; i++ {
+		r := float64(i) / float64(n) * 5
+		th := 1.75 * float64(i) / float64(n) * 2 * math.Pi
+		for c := 0; c < 2; c++ {
+			ph := th + float64(c)*math.Pi
+			row := 2*i + c
+			x.Set(row, 0, float32(r*math.Sin(ph)+0.05*rng.NormFloat64()))
+			x.Set(row, 1, float32(r*math.Cos(ph)+0.05*rng.NormFloat64()))
+			y.Set(row, c, 1)
+		}
+	}
+	return x, y
+}
+
+func TestLearnTwoSpirals(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	x, y := spirals(200, 1)
+	net, err := New(2).Dense(32, Tanh).Dense(32, Tanh).Dense(2, Softmax).Optimizer(Adam(0.01)).Seed(2).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := net.Fit(context.Background(), x, y, Epochs(400), BatchSize(32)); err != nil {
+		t.Fatal(err)
+	}
+	ev, _ := net.Evaluate(x, y)
+	if ev.Accuracy < 0.98 {
+		t.Fatalf("two spirals: training accuracy %.3f, want ≥ 0.98", ev.Accuracy)
+	}
+}
+
+// TestLearnRegression fits y = sin(x₁) + x₂²/2 on [−2, 2]² and asserts the
+// held-out R² ≥ 0.98.
+func TestLearnRegression(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	gen := func(n int) (Matrix, Matrix) {
+		x, _ := NewMatrix(n, 2)
+		y, _ := NewMatrix(n, 1)
+		for i := 0; i < n; i++ {
+			a, b := 4*rng.Float64()-2, 4*rng.Float64()-2
+			x.Set(i, 0, float32(a))
+			x.Set(i, 1, float32(b))
+			y.Set(i, 0, float32(math.Sin(a)+b*b/2))
+		}
+		return x, y
+	}
+	x, y := gen(1000)
+	xt, yt := gen(300)
+	net, err := New(2).Dense(32, Tanh).Dense(32, Tanh).Dense(1, Identity).Optimizer(Adam(0.01)).Seed(9).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := net.Fit(context.Background(), x, y, Epochs(150), BatchSize(32)); err != nil {
+		t.Fatal(err)
+	}
+	p, err := net.Predict(xt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ssRes, ssTot, mean float64
+	for i := 0; i < yt.Rows; i++ {
+		mean += float64(yt.At(i, 0))
+	}
+	mean /= float64(yt.Rows)
+	for i := 0; i < yt.Rows; i++ {
+		d := float64(p.At(i, 0) - yt.At(i, 0))
+		ssRes += d * d
+		e := float64(yt.At(i, 0)) - mean
+		ssTot += e * e
+	}
+	if r2 := 1 - ssRes/ssTot; r2 < 0.98 {
+		t.Fatalf("regression R² = %.4f, want ≥ 0.98", r2)
+	}
+}
+
+// ---------------------------------------------------------------- determinism, allocations, concurrency
+
+func trainedWeights(t *testing.T, procs int) []float32 {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := randMatrix(rng, 512, 200)
+	y := oneHotRows(rng, 512, 10)
+	net, err := New(200).Dense(300, ReLU).Dropout(0.2).Dense(100, ReLU).Dense(10, Softmax).Seed(11).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := net.Fit(context.Background(), x, y, Epochs(2), BatchSize(256)); err != nil {
+		t.Fatal(err)
+	}
+	return append([]float32(nil), net.weights...)
+}
+
+// TestTrainingDeterministic: the same seed gives bit-identical weights at
+// GOMAXPROCS 1 and 2 (the products are large enough to run in parallel).
+func TestTrainingDeterministic(t *testing.T) {
+	defer setMinParallel(1)()
+	a := trainedWeights(t, 1)
+	b := trainedWeights(t, 2)
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			t.Fatalf("weight %d differs: %v at GOMAXPROCS 1, %v at 2", i, a[i], b[i])
+		}
+	}
+}
+
+func TestTrainStepZeroAlloc(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under -race")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := randMatrix(rng, 64, 30)
+	y := oneHotRows(rng, 64, 4)
+	net, err := New(30).Dense(20, ReLU).Dropout(0.3).BatchNorm().Dense(4, Softmax).L2(1e-3).ClipNorm(5).Seed(1).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	net.prepare(x, 64)
+	if _, _, err := net.trainStep(x, y, nil); err != nil {
+		t.Fatal(err)
+	}
+	allocs := testing.AllocsPerRun(20, func() {
+		if _, _, err := net.trainStep(x, y, nil); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("training step allocates %v times, want 0", allocs)
+	}
+	dst, _ := NewMatrix(64, 4)
+	_ = net.PredictInto(dst, x)
+	allocs = testing.AllocsPerRun(20, func() {
+		if err := net.PredictInto(dst, x); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("PredictInto allocates %v times, want 0", allocs)
+	}
+}
+
+// TestConcurrentPredict runs Predict from several goroutines on one network
+// (run it with -race) and checks each result against a serial one.
+func TestConcurrentPredict(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	x := randMatrix(rng, 50, 8)
+	net, err := New(8).Dense(16, ReLU).Dense(3, Softmax).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := net.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := 0; it < 20; it++ {
+				got, err := net.Predict(x)
+				if err != nil {
+					errs <- err
+					return
+				}
+				for i := range got.Data {
+					if got.Data[i] != want.Data[i] {
+						errs <- errors.New("concurrent Predict differs from serial")
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// ---------------------------------------------------------------- configuration errors
+
+func TestBuildErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		b    *Builder
+		want error
+	}{
+		{"no inputs", New(0).Dense(2, Softmax), ErrConfig},
+		{"no layers", New(3), ErrConfig},
+		{"zero units", New(3).Dense(0, ReLU).Dense(2, Softmax), ErrConfig},
+		{"bad activation", New(3).Dense(4, Activation(200)), ErrConfig},
+		{"dropout 1", New(3).Dense(4, ReLU).Dropout(1).Dense(2, Softmax), ErrValue},
+		{"dropout NaN", New(3).Dense(4, ReLU).Dropout(math.NaN()).Dense(2, Softmax), ErrValue},
+		{"last not dense", New(3).Dense(2, Softmax).Dropout(0.1), ErrConfig},
+		{"sce without softmax", New(3).Dense(2, ReLU).Loss(SoftmaxCrossEntropy), ErrConfig},
+		{"hidden softmax", New(3).Dense(4, Softmax).Dense(2, Softmax), ErrConfig},
+		{"NaN L2", New(3).Dense(2, Softmax).L2(math.NaN()), ErrValue},
+		{"negative L1", New(3).Dense(2, Softmax).L1(-1), ErrValue},
+		{"NaN learning rate", New(3).Dense(2, Softmax).Optimizer(Adam(math.NaN())), ErrValue},
+		{"nil optimizer", New(3).Dense(2, Softmax).Optimizer(nil), ErrConfig},
+		{"bad alpha", New(3).Dense(2, LeakyReLU, Alpha(-1)).Dense(2, Softmax), ErrValue},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := c.b.Build()
+			if !errors.Is(err, c.want) {
+				t.Fatalf("Build() error = %v, want %v", err, c.want)
+			}
+		})
+	}
+}
+
+func TestFitErrors(t *testing.T) {
+	net, err := New(2).Dense(3, ReLU).Dense(2, Softmax).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y := xorData()
+	wide, _ := NewMatrix(4, 3)
+	short, _ := NewMatrix(3, 2)
+	nan, _ := MatrixFromRows([][]float32{{0, float32(math.NaN())}, {0, 1}, {1, 0}, {1, 1}})
+	ctx := context.Background()
+	cases := []struct {
+		name string
+		x, y Matrix
+		opts []FitOption
+		want error
+	}{
+		{"width", wide, y, nil, ErrShape},
+		{"rows", x, short, nil, ErrShape},
+		{"NaN", nan, y, nil, ErrValue},
+		{"batch 0", x, y, []FitOption{BatchSize(0)}, ErrValue},
+		{"epochs 0", x, y, []FitOption{Epochs(0)}, ErrValue},
+		{"sample weights", x, y, []FitOption{SampleWeights([]float32{1, 2})}, ErrShape},
+		{"negative weight", x, y, []FitOption{SampleWeights([]float32{1, -2, 1, 1})}, ErrValue},
+		{"validation width", x, y, []FitOption{Validation(wide, y)}, ErrShape},
+		{"empty", Matrix{}, Matrix{}, nil, ErrShape},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := net.Fit(ctx, c.x, c.y, c.opts...); !errors.Is(err, c.want) {
+				t.Fatalf("Fit error = %v, want %v", err, c.want)
+			}
+		})
+	}
+	if _, err := net.Predict(wide); !errors.Is(err, ErrShape) {
+		t.Errorf("Predict on wrong width: %v", err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := net.Fit(cctx, x, y); !errors.Is(err, context.Canceled) {
+		t.Errorf("Fit with cancelled context: %v", err)
+	}
+	if net.Step() != 0 {
+		t.Errorf("cancelled Fit changed the step to %d", net.Step())
+	}
+}
+
+// TestDivergenceIsAnError: an absurd learning rate makes the loss overflow;
+// Fit must say so instead of returning NaN weights silently.
+func TestDivergenceIsAnError(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	x := randMatrix(rng, 64, 4)
+	y := randMatrix(rng, 64, 1)
+	for i := range y.Data {
+		y.Data[i] *= 1e20
+	}
+	net, err := New(4).Dense(8, ReLU).Dense(1, Identity).Optimizer(SGD(1e10)).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := net.Fit(context.Background(), x, y, Epochs(20)); !errors.Is(err, ErrValue) {
+		t.Fatalf("diverging Fit returned %v, want an ErrValue", err)
+	}
+}
+
+// TestTrainContinues: two Train calls of k steps equal one of 2k steps, and
+// the global step counts them all.
+func TestTrainContinues(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	x := randMatrix(rng, 100, 5)
+	y := oneHotRows(rng, 100, 3)
+	build := func() *Network {
+		net, err := New(5).Dense(7, ReLU).Dense(3, Softmax).Optimizer(AdaGrad(0.05)).Reduction(SumReduction).Seed(4).Build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return net
+	}
+	ctx := context.Background()
+	a, b := build(), build()
+	for _, steps := range []int{7, 8} {
+		if _, err := a.Train(ctx, x, y, steps, BatchSize(30)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := b.Train(ctx, x, y, 15, BatchSize(30)); err != nil {
+		t.Fatal(err)
+	}
+	if a.Step() != 15 || b.Step() != 15 {
+		t.Fatalf("steps %d and %d, want 15", a.Step(), b.Step())
+	}
+	for i := range a.weights {
+		if a.weights[i] != b.weights[i] {
+			t.Fatalf("weight %d: 7+8 steps give %v, 15 steps %v", i, a.weights[i], b.weights[i])
+		}
+	}
+}
+
+func TestEarlyStoppingRestoresBest(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	x := randMatrix(rng, 40, 3)
+	y := oneHotRows(rng, 40, 2) // random labels: validation loss soon rises
+	xv := randMatrix(rng, 40, 3)
+	yv := oneHotRows(rng, 40, 2)
+	net, err := New(3).Dense(32, ReLU).Dense(2, Softmax).Optimizer(Adam(0.05)).Seed(3).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := net.Fit(context.Background(), x, y, Epochs(200), BatchSize(8), Validation(xv, yv), EarlyStopping(3, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.EarlyStopped || len(h.Epochs) >= 200 {
+		t.Fatalf("early stopping did not stop: %d epochs", len(h.Epochs))
+	}
+	ev, _ := net.Evaluate(xv, yv)
+	best := h.Epochs[h.BestEpoch-1].ValLoss
+	if math.Abs(ev.AverageLoss-best) > 1e-6 {
+		t.Fatalf("restored weights give validation loss %v, best epoch had %v", ev.AverageLoss, best)
+	}
+}

@@ -1,0 +1,250 @@
+package ann
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// layerKind says what a layer computes.
+type layerKind uint8
+
+const (
+	layerDense layerKind = iota
+	layerDropout
+	layerBatchNorm
+)
+
+func (k layerKind) String() string {
+	switch k {
+	case layerDense:
+		return "dense"
+	case layerDropout:
+		return "dropout"
+	case layerBatchNorm:
+		return "batch_norm"
+	}
+	return fmt.Sprintf("layerKind(%d)", int(k))
+}
+
+// layer is one stage of a Network. Every layer maps a rows×in batch to a
+// rows×out batch; dropout and batch normalization keep the width.
+type layer struct {
+	kind    layerKind
+	in, out int
+
+	// dense: z = x·w + b, y = act(z).
+	act   Activation
+	alpha float32 // LeakyReLU slope, ELU alpha
+	w, dw Matrix  // in×out, views into Network.weights and Network.grads
+	b, db []float32
+	// maxNorm, when > 0, caps the L2 norm of each unit's incoming weights
+	// (a column of w) after every update, as Keras's max_norm(axis=0).
+	maxNorm float32
+
+	// dropout: the probability of dropping a unit in training.
+	rate float32
+
+	// batch normalization: y = gamma·(x − μ)/√(σ² + eps) + beta, with the
+	// batch's μ, σ² in training and the moving averages in inference.
+	gamma, beta, dgamma, dbeta []float32
+	movingMean, movingVar      []float32
+	momentum, eps              float32
+}
+
+// paramCount returns the number of trainable values of l.
+func (l *layer) paramCount() int {
+	switch l.kind {
+	case layerDense:
+		return l.in*l.out + l.out
+	case layerBatchNorm:
+		return 2 * l.out
+	}
+	return 0
+}
+
+// ---------------------------------------------------------------- initialisation
+
+// Initializer sets a dense layer's initial weights. Biases start at the
+// initializer's bias value (0 for all but [Uniform]).
+type Initializer interface {
+	// String names the initializer, e.g. "glorot_uniform".
+	String() string
+	// fill sets w (fanIn×fanOut values) from rng.
+	fill(w []float32, fanIn, fanOut int, rng *rand.Rand)
+	// biasValue is the initial value of every bias.
+	biasValue() float32
+}
+
+type glorot struct{ normal bool }
+
+// GlorotUniform returns Glorot (Xavier) uniform initialisation, TensorFlow's
+// default for dense kernels: U(−l, l) with l = √(6/(fanIn+fanOut)).
+func GlorotUniform() Initializer { return glorot{} }
+
+// GlorotNormal returns Glorot normal initialisation: N(0, 2/(fanIn+fanOut)),
+// truncated at two standard deviations as TensorFlow does.
+func GlorotNormal() Initializer { return glorot{normal: true} }
+
+func (g glorot) String() string {
+	if g.normal {
+		return "glorot_normal"
+	}
+	return "glorot_uniform"
+}
+
+func (g glorot) fill(w []float32, fanIn, fanOut int, rng *rand.Rand) {
+	if g.normal {
+		fillTruncNormal(w, math.Sqrt(2/float64(fanIn+fanOut)), rng)
+		return
+	}
+	fillUniform(w, math.Sqrt(6/float64(fanIn+fanOut)), rng)
+}
+
+func (glorot) biasValue() float32 { return 0 }
+
+type he struct{ normal bool }
+
+// HeUniform returns He uniform initialisation for ReLU networks:
+// U(−l, l) with l = √(6/fanIn).
+func HeUniform() Initializer { return he{} }
+
+// HeNormal returns He normal initialisation: N(0, 2/fanIn), truncated at
+// two standard deviations as TensorFlow does.
+func HeNormal() Initializer { return he{normal: true} }
+
+func (h he) String() string {
+	if h.normal {
+		return "he_normal"
+	}
+	return "he_uniform"
+}
+
+func (h he) fill(w []float32, fanIn, _ int, rng *rand.Rand) {
+	if h.normal {
+		fillTruncNormal(w, math.Sqrt(2/float64(fanIn)), rng)
+		return
+	}
+	fillUniform(w, math.Sqrt(6/float64(fanIn)), rng)
+}
+
+func (he) biasValue() float32 { return 0 }
+
+type uniformInit struct{ limit, bias float64 }
+
+// Uniform returns U(−limit, limit) weights and biases equal to bias.
+// TensorFlow Playground initialises with Uniform(0.5, 0.1).
+func Uniform(limit, bias float64) Initializer { return uniformInit{limit, bias} }
+
+func (u uniformInit) String() string {
+	return fmt.Sprintf("uniform(limit=%v, bias=%v)", u.limit, u.bias)
+}
+
+func (u uniformInit) fill(w []float32, _, _ int, rng *rand.Rand) { fillUniform(w, u.limit, rng) }
+
+func (u uniformInit) biasValue() float32 { return float32(u.bias) }
+
+func fillUniform(w []float32, limit float64, rng *rand.Rand) {
+	for i := range w {
+		w[i] = float32((2*rng.Float64() - 1) * limit)
+	}
+}
+
+// fillTruncNormal draws N(0, σ²) values, redrawing those beyond 2σ. The
+// scale is corrected (÷0.8796) so the truncated distribution keeps σ, as
+// TensorFlow's variance_scaling initializers do.
+func fillTruncNormal(w []float32, sigma float64, rng *rand.Rand) {
+	s := sigma / 0.87962566103423978
+	for i := range w {
+		v := rng.NormFloat64()
+		for math.Abs(v) > 2 {
+			v = rng.NormFloat64()
+		}
+		w[i] = float32(v * s)
+	}
+}
+
+// ---------------------------------------------------------------- forward and backward
+
+// forward computes l's output y for input x over a batch. In training,
+// dropout draws a new mask into mask and batch norm uses (and records in
+// ws) the batch statistics.
+func (l *layer) forward(x, z, y Matrix, ws *layerSpace, training bool, rng *rand.Rand) {
+	rows := x.Rows
+	switch l.kind {
+	case layerDense:
+		for r := 0; r < rows; r++ {
+			copy(z.Data[r*z.Stride:r*z.Stride+l.out], l.b)
+		}
+		Sgemm(false, false, rows, l.out, l.in, 1, x.Data, x.Stride, l.w.Data, l.w.Stride, 1, z.Data, z.Stride)
+		l.act.forward(z, y, l.alpha)
+	case layerDropout:
+		dropoutForward(x, y, ws.mask, l.rate, training, rng)
+	case layerBatchNorm:
+		l.batchNormForward(x, y, ws, training)
+	}
+}
+
+// backward takes dy, the loss gradient with respect to l's output, and
+// accumulates the parameter gradients; when dx.Rows > 0 it also writes the
+// gradient with respect to l's input into dx. For a dense layer dy is
+// overwritten with the gradient with respect to z, unless fused is set
+// (the loss has already produced ∂L/∂z in dy).
+func (l *layer) backward(x, z, y, dy, dx Matrix, ws *layerSpace, fused bool) {
+	rows := x.Rows
+	switch l.kind {
+	case layerDense:
+		if !fused {
+			l.act.backward(z, y, dy, dy, l.alpha)
+		}
+		// dW = xᵀ·dz, db = Σ_rows dz, dx = dz·wᵀ.
+		Sgemm(true, false, l.in, l.out, rows, 1, x.Data, x.Stride, dy.Data, dy.Stride, 0, l.dw.Data, l.dw.Stride)
+		columnSums(l.db, dy)
+		if dx.Rows > 0 {
+			Sgemm(false, true, rows, l.in, l.out, 1, dy.Data, dy.Stride, l.w.Data, l.w.Stride, 0, dx.Data, dx.Stride)
+		}
+	case layerDropout:
+		if dx.Rows > 0 {
+			dropoutBackward(dy, dx, ws.mask, l.rate > 0)
+		}
+	case layerBatchNorm:
+		l.batchNormBackward(dy, dx, ws)
+	}
+}
+
+// columnSums sets s[j] = Σ_i m[i][j], accumulating in float32 row by row
+// (the same order whatever the batch split, so results are reproducible).
+func columnSums(s []float32, m Matrix) {
+	s = s[:m.Cols]
+	clear(s)
+	for i := 0; i < m.Rows; i++ {
+		row := m.Data[i*m.Stride : i*m.Stride+m.Cols]
+		for j, v := range row {
+			s[j] += v
+		}
+	}
+}
+
+// applyMaxNorm rescales each column of w whose L2 norm exceeds c to norm c.
+func applyMaxNorm(w Matrix, c float32, norms []float32) {
+	norms = norms[:w.Cols]
+	clear(norms)
+	for i := 0; i < w.Rows; i++ {
+		for j, v := range w.Data[i*w.Stride : i*w.Stride+w.Cols] {
+			norms[j] += v * v
+		}
+	}
+	for j, ss := range norms {
+		n := float32(math.Sqrt(float64(ss)))
+		norms[j] = 1
+		if n > c {
+			norms[j] = c / n
+		}
+	}
+	for i := 0; i < w.Rows; i++ {
+		row := w.Data[i*w.Stride : i*w.Stride+w.Cols]
+		for j := range row {
+			row[j] *= norms[j]
+		}
+	}
+}

@@ -1,0 +1,665 @@
+package ann
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+)
+
+// layerSpace is one layer's share of a pass: its outputs for the batch and
+// whatever its backward step needs.
+type layerSpace struct {
+	zbuf, ybuf []float32 // dense: pre-activation and output; others: output
+	z, y       Matrix    // the current batch's views of zbuf and ybuf
+
+	mask []float32 // dropout: 0 or 1/(1−rate) per element
+
+	// batch norm
+	xhat, mean, invStd, scale, shift []float32
+	acc                              []float64
+}
+
+// pass is the memory one forward (and backward) computation needs for up to
+// rows examples. Training keeps one per network; inference takes them from
+// a per-network free list so concurrent Predict calls do not share.
+type pass struct {
+	rows   int
+	ls     []layerSpace
+	x, t   []float32 // gathered batch inputs and targets (training)
+	sw     []float32 // gathered sample weights (training)
+	d0, d1 []float32 // gradient ping-pong buffers
+	ex     []float64 // per-example losses
+	norms  []float32 // max-norm scratch
+}
+
+func view(buf []float32, rows, cols int) Matrix {
+	return Matrix{Rows: rows, Cols: cols, Stride: max(cols, 1), Data: buf[:rows*cols]}
+}
+
+func (n *Network) newPass(rows int, training bool) *pass {
+	p := &pass{rows: rows, ls: make([]layerSpace, len(n.layers))}
+	maxW := n.cfg.Inputs
+	for i, l := range n.layers {
+		ls := &p.ls[i]
+		maxW = max(maxW, l.out)
+		ls.ybuf = make([]float32, rows*l.out)
+		switch l.kind {
+		case layerDense:
+			ls.zbuf = make([]float32, rows*l.out)
+		case layerDropout:
+			if training {
+				ls.mask = make([]float32, rows*l.out)
+			}
+		case layerBatchNorm:
+			ls.mean, ls.invStd = make([]float32, l.out), make([]float32, l.out)
+			ls.scale, ls.shift = make([]float32, l.out), make([]float32, l.out)
+			ls.acc = make([]float64, 2*l.out)
+			if training {
+				ls.xhat = make([]float32, rows*l.out)
+			}
+		}
+	}
+	p.ex = make([]float64, rows)
+	if training {
+		p.x = make([]float32, rows*n.cfg.Inputs)
+		p.t = make([]float32, rows*n.Outputs())
+		p.sw = make([]float32, rows)
+		p.d0 = make([]float32, rows*maxW)
+		p.d1 = make([]float32, rows*maxW)
+		p.norms = make([]float32, maxW)
+	}
+	return p
+}
+
+// forward runs x (at most p.rows rows) through every layer and returns the
+// output layer's space.
+func (n *Network) forward(p *pass, x Matrix, training bool) *layerSpace {
+	in := x
+	for i, l := range n.layers {
+		ls := &p.ls[i]
+		ls.y = view(ls.ybuf, x.Rows, l.out)
+		if l.kind == layerDense {
+			ls.z = view(ls.zbuf, x.Rows, l.out)
+		}
+		l.forward(in, ls.z, ls.y, ls, training, n.rng)
+		in = ls.y
+	}
+	return &p.ls[len(p.ls)-1]
+}
+
+// errDiverged is wrapped when a training step produces a non-finite loss.
+func errDiverged(step int64, loss float64) error {
+	return fmt.Errorf("%w: training diverged at step %d: loss is %v (lower the learning rate, clip gradients or check the data)", ErrValue, step, loss)
+}
+
+// trainStep runs one update on the batch x, t (rows ≤ n.train.rows) with
+// optional per-example weights sw. It returns the weighted loss sum of the
+// batch (without the penalty) and the number of correct predictions.
+func (n *Network) trainStep(x, t Matrix, sw []float32) (float64, int, error) {
+	sum, correct, err := n.gradients(x, t, sw)
+	if err != nil {
+		return sum, correct, err
+	}
+	if n.cfg.Clip > 0 {
+		if norm := clipByGlobalNorm(n.gradViews, float32(n.cfg.Clip)); math.IsNaN(norm) || math.IsInf(norm, 0) {
+			return sum, correct, errDiverged(n.step, norm)
+		}
+	}
+	lr := float32(n.cfg.Schedule.rate(n.cfg.Optimizer.LearningRate(), n.step))
+	n.step++
+	for i := range n.params {
+		pr := &n.params[i]
+		pr.state.update(pr.w, pr.g, n.step, lr)
+		if pr.maxNorm > 0 {
+			applyMaxNorm(pr.layer.w, pr.maxNorm, n.train.norms)
+		}
+	}
+	return sum, correct, nil
+}
+
+// gradients runs the forward and backward passes of one training step and
+// leaves the gradient of the minimised loss (reduced as configured, plus
+// the L1/L2 penalty) in n.grads. It returns the batch's weighted loss sum
+// without the penalty, and the number of correct predictions.
+func (n *Network) gradients(x, t Matrix, sw []float32) (float64, int, error) {
+	p := n.train
+	rows := x.Rows
+	out := n.forward(p, x, true)
+	last := n.layers[len(n.layers)-1]
+	dz := view(p.d0, rows, last.out)
+	scale := float32(1)
+	if n.cfg.Reduction == MeanReduction {
+		scale = 1 / float32(rows)
+	}
+	sum := n.cfg.Loss.eval(out.z, out.y, t, last.act, last.alpha, p.ex[:rows], dz, scale)
+	if sw != nil {
+		sum = 0
+		for i := 0; i < rows; i++ {
+			sum += float64(sw[i]) * p.ex[i]
+			row := dz.Data[i*dz.Stride : i*dz.Stride+dz.Cols]
+			for j := range row {
+				row[j] *= sw[i]
+			}
+		}
+	}
+	if math.IsNaN(sum) || math.IsInf(sum, 0) {
+		return sum, 0, errDiverged(n.step, sum)
+	}
+	correct := countCorrect(n.cfg.Loss, out.y, t)
+
+	dy, spare := dz, p.d1
+	for i := len(n.layers) - 1; i >= 0; i-- {
+		l := n.layers[i]
+		in := x
+		var dx Matrix
+		if i > 0 {
+			in = p.ls[i-1].y
+			dx = view(spare, rows, l.in)
+		}
+		next := dy.Data[:cap(dy.Data)]
+		l.backward(in, p.ls[i].z, p.ls[i].y, dy, dx, &p.ls[i], i == len(n.layers)-1)
+		dy, spare = dx, next
+	}
+	l1, l2 := float32(n.cfg.L1), float32(n.cfg.L2)
+	if l1 != 0 || l2 != 0 {
+		for i := range n.params {
+			if n.params[i].kernel {
+				penalize(n.params[i].w, n.params[i].g, l1, l2)
+			}
+		}
+	}
+	return sum, correct, nil
+}
+
+// countCorrect counts the rows of y whose prediction matches the target t:
+// the arg-max for softmax cross entropy, every output thresholded at 0.5
+// for binary cross entropy (counted per output). Other losses count 0.
+func countCorrect(loss Loss, y, t Matrix) int {
+	c := 0
+	switch loss {
+	case SoftmaxCrossEntropy:
+		for i := 0; i < y.Rows; i++ {
+			if argmax(y.Data[i*y.Stride:i*y.Stride+y.Cols]) == argmax(t.Data[i*t.Stride:i*t.Stride+t.Cols]) {
+				c++
+			}
+		}
+	case BinaryCrossEntropy:
+		for i := 0; i < y.Rows; i++ {
+			tr := t.Data[i*t.Stride : i*t.Stride+t.Cols]
+			for j, v := range y.Data[i*y.Stride : i*y.Stride+y.Cols] {
+				if (v >= 0.5) == (tr[j] >= 0.5) {
+					c++
+				}
+			}
+		}
+	}
+	return c
+}
+
+// isClassifier reports whether the loss has a notion of accuracy.
+func isClassifier(l Loss) bool { return l == SoftmaxCrossEntropy || l == BinaryCrossEntropy }
+
+func argmax(v []float32) int {
+	best := 0
+	for j, x := range v {
+		if x > v[best] {
+			best = j
+		}
+	}
+	return best
+}
+
+// ---------------------------------------------------------------- options
+
+// fitConfig collects the FitOptions.
+type fitConfig struct {
+	epochs, batch int
+	shuffle       bool
+	valX, valY    Matrix
+	hasVal        bool
+	sampleW       []float32
+	classW        []float32
+	patience      int
+	restoreBest   bool
+	onEpoch       func(EpochStats) error
+	onBatch       func(BatchProgress)
+}
+
+// A FitOption adjusts Fit or Train.
+type FitOption func(*fitConfig) error
+
+// Epochs sets the number of passes over the data for Fit (default 1, ≥ 1).
+// Train ignores it.
+func Epochs(n int) FitOption {
+	return func(c *fitConfig) error {
+		if n < 1 {
+			return fmt.Errorf("%w: epochs must be ≥ 1, got %d", ErrValue, n)
+		}
+		c.epochs = n
+		return nil
+	}
+}
+
+// BatchSize sets the mini-batch size (default 32, ≥ 1). The last batch of
+// an epoch may be smaller.
+func BatchSize(n int) FitOption {
+	return func(c *fitConfig) error {
+		if n < 1 {
+			return fmt.Errorf("%w: batch size must be ≥ 1, got %d", ErrValue, n)
+		}
+		c.batch = n
+		return nil
+	}
+}
+
+// Shuffle turns the per-epoch shuffle on (the default) or off. The shuffle
+// draws from the network's seeded generator.
+func Shuffle(on bool) FitOption {
+	return func(c *fitConfig) error { c.shuffle = on; return nil }
+}
+
+// Validation evaluates x, y after every epoch; its loss drives early
+// stopping and ReduceOnPlateau.
+func Validation(x, y Matrix) FitOption {
+	return func(c *fitConfig) error { c.valX, c.valY, c.hasVal = x, y, true; return nil }
+}
+
+// SampleWeights weighs example i's loss by w[i] ≥ 0 (one per row of x).
+func SampleWeights(w []float32) FitOption {
+	return func(c *fitConfig) error { c.sampleW = w; return nil }
+}
+
+// ClassWeights weighs each example's loss by w[class], where class is the
+// arg-max of its target row (classification with softmax cross entropy).
+// It combines multiplicatively with SampleWeights.
+func ClassWeights(w []float32) FitOption {
+	return func(c *fitConfig) error { c.classW = w; return nil }
+}
+
+// EarlyStopping stops Fit when the monitored loss (validation loss, or the
+// training loss without validation data) has not improved for patience
+// epochs in a row; with restoreBest the weights of the best epoch are put
+// back at the end.
+func EarlyStopping(patience int, restoreBest bool) FitOption {
+	return func(c *fitConfig) error {
+		if patience < 1 {
+			return fmt.Errorf("%w: early-stopping patience must be ≥ 1, got %d", ErrValue, patience)
+		}
+		c.patience, c.restoreBest = patience, restoreBest
+		return nil
+	}
+}
+
+// OnEpoch calls f after every epoch of Fit (and after every Train call) with
+// its statistics; a non-nil error stops training and is returned, wrapped.
+func OnEpoch(f func(EpochStats) error) FitOption {
+	return func(c *fitConfig) error { c.onEpoch = f; return nil }
+}
+
+// OnBatch calls f after every training step, for progress bars.
+func OnBatch(f func(BatchProgress)) FitOption {
+	return func(c *fitConfig) error { c.onBatch = f; return nil }
+}
+
+// BatchProgress is what OnBatch reports.
+type BatchProgress struct {
+	Epoch        int     // 1-based epoch of Fit (0 in Train)
+	Batch, Total int     // batches done in this epoch (or Train call) and their number
+	Loss         float64 // the batch's mean loss
+	Step         int64   // global step after the update
+}
+
+// EpochStats summarises one epoch of Fit (or one Train call).
+type EpochStats struct {
+	Epoch int   // 1-based
+	Step  int64 // global step at the end of the epoch
+	// Loss is the mean (weighted) training loss over the epoch's batches,
+	// measured during training and without the L1/L2 penalty; Accuracy
+	// the fraction of correctly classified training examples (NaN for
+	// regression losses).
+	Loss, Accuracy float64
+	// ValLoss and ValAccuracy are measured on the Validation data after
+	// the epoch (NaN without validation data or for regression).
+	ValLoss, ValAccuracy float64
+	LearningRate         float64 // the rate of the epoch's last update
+	Examples             int     // training examples seen
+	Duration             time.Duration
+}
+
+// History is what Fit returns: one entry per completed epoch.
+type History struct {
+	Epochs []EpochStats
+	// BestEpoch is the 1-based epoch with the lowest monitored loss;
+	// EarlyStopped says whether EarlyStopping ended training.
+	BestEpoch    int
+	EarlyStopped bool
+}
+
+func (n *Network) fitOptions(x, y Matrix, opts []FitOption) (fitConfig, error) {
+	c := fitConfig{epochs: 1, batch: 32, shuffle: true}
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&c); err != nil {
+			return c, err
+		}
+	}
+	if err := n.checkData("training", x, y); err != nil {
+		return c, err
+	}
+	if c.hasVal {
+		if err := n.checkData("validation", c.valX, c.valY); err != nil {
+			return c, err
+		}
+	}
+	if c.sampleW != nil {
+		if len(c.sampleW) != x.Rows {
+			return c, fmt.Errorf("%w: %d sample weights for %d examples", ErrShape, len(c.sampleW), x.Rows)
+		}
+		if err := checkWeights("sample", c.sampleW); err != nil {
+			return c, err
+		}
+	}
+	if c.classW != nil {
+		if n.cfg.Loss != SoftmaxCrossEntropy || len(c.classW) != n.Outputs() {
+			return c, fmt.Errorf("%w: %d class weights need a softmax cross-entropy network with %d outputs", ErrConfig, len(c.classW), n.Outputs())
+		}
+		if err := checkWeights("class", c.classW); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+func checkWeights(kind string, w []float32) error {
+	for i, v := range w {
+		if !(v >= 0) || math.IsInf(float64(v), 1) {
+			return fmt.Errorf("%w: %s weight %d is %v; weights must be finite and ≥ 0", ErrValue, kind, i, v)
+		}
+	}
+	return nil
+}
+
+// checkData validates a feature matrix and its targets.
+func (n *Network) checkData(what string, x, y Matrix) error {
+	if err := x.Check(); err != nil {
+		return fmt.Errorf("%s features: %w", what, err)
+	}
+	if err := y.Check(); err != nil {
+		return fmt.Errorf("%s targets: %w", what, err)
+	}
+	if x.Rows == 0 {
+		return fmt.Errorf("%w: no %s examples", ErrShape, what)
+	}
+	if x.Cols != n.cfg.Inputs {
+		return fmt.Errorf("%w: %s features have %d columns, the network takes %d", ErrShape, what, x.Cols, n.cfg.Inputs)
+	}
+	if y.Rows != x.Rows || y.Cols != n.Outputs() {
+		return fmt.Errorf("%w: %s targets are %d×%d, want %d×%d", ErrShape, what, y.Rows, y.Cols, x.Rows, n.Outputs())
+	}
+	if x.HasNaN() {
+		return fmt.Errorf("%w: %s features contain NaN or Inf", ErrValue, what)
+	}
+	if y.HasNaN() {
+		return fmt.Errorf("%w: %s targets contain NaN or Inf", ErrValue, what)
+	}
+	return nil
+}
+
+// ---------------------------------------------------------------- the loop
+
+// batcher walks the training data in (possibly shuffled) mini-batches.
+type batcher struct {
+	n     *Network
+	x, y  Matrix
+	c     *fitConfig
+	batch int
+}
+
+// next returns the batch starting at position pos of the current order.
+func (b *batcher) next(pos int) (x, t Matrix, sw []float32) {
+	n, p := b.n, b.n.train
+	rows := min(b.batch, b.x.Rows-pos)
+	weighted := b.c.sampleW != nil || b.c.classW != nil
+	if !b.c.shuffle {
+		x, _ = b.x.RowView(pos, pos+rows)
+		t, _ = b.y.RowView(pos, pos+rows)
+	} else {
+		x, t = view(p.x, rows, b.x.Cols), view(p.t, rows, b.y.Cols)
+		for i := 0; i < rows; i++ {
+			r := n.perm[pos+i]
+			copy(x.Data[i*x.Cols:(i+1)*x.Cols], b.x.Data[r*b.x.Stride:r*b.x.Stride+b.x.Cols])
+			copy(t.Data[i*t.Cols:(i+1)*t.Cols], b.y.Data[r*b.y.Stride:r*b.y.Stride+b.y.Cols])
+		}
+	}
+	if weighted {
+		sw = p.sw[:rows]
+		for i := range sw {
+			r := pos + i
+			if b.c.shuffle {
+				r = n.perm[pos+i]
+			}
+			w := float32(1)
+			if b.c.sampleW != nil {
+				w = b.c.sampleW[r]
+			}
+			if b.c.classW != nil {
+				w *= b.c.classW[argmax(b.y.Data[r*b.y.Stride:r*b.y.Stride+b.y.Cols])]
+			}
+			sw[i] = w
+		}
+	}
+	return x, t, sw
+}
+
+// prepare sizes the training workspace and the shuffle order for x.
+func (n *Network) prepare(x Matrix, batch int) {
+	if n.train == nil || n.train.rows < batch {
+		n.train = n.newPass(batch, true)
+	}
+	if len(n.perm) != x.Rows {
+		n.perm = make([]int, x.Rows)
+		for i := range n.perm {
+			n.perm[i] = i
+		}
+		n.cursor, n.cursorRows = 0, x.Rows
+	}
+}
+
+func (n *Network) shuffle() {
+	n.rng.Shuffle(len(n.perm), func(i, j int) { n.perm[i], n.perm[j] = n.perm[j], n.perm[i] })
+}
+
+// Fit trains for whole epochs over x and its targets y (one row per
+// example; for softmax cross entropy y holds one-hot rows, see [OneHot]).
+// It checks ctx between steps; when ctx is done it returns the history of
+// the completed epochs and an error wrapping ctx.Err(), leaving the network
+// at its last completed step.
+func (n *Network) Fit(ctx context.Context, x, y Matrix, opts ...FitOption) (*History, error) {
+	c, err := n.fitOptions(x, y, opts)
+	if err != nil {
+		return nil, err
+	}
+	n.prepare(x, min(c.batch, x.Rows))
+	b := &batcher{n: n, x: x, y: y, c: &c, batch: c.batch}
+	h := &History{}
+	best := math.Inf(1)
+	var bestWeights []float32
+	var bestMoving [][]float32
+	wait := 0
+	batches := ceilDiv(x.Rows, c.batch)
+	for epoch := 1; epoch <= c.epochs; epoch++ {
+		start := time.Now()
+		if c.shuffle {
+			n.shuffle()
+		}
+		var sum, weight float64
+		correct := 0
+		lr := 0.0
+		for bi := 0; bi < batches; bi++ {
+			if err := ctx.Err(); err != nil {
+				return h, fmt.Errorf("training stopped at step %d: %w", n.step, err)
+			}
+			bx, bt, sw := b.next(bi * c.batch)
+			lr = n.cfg.Schedule.rate(n.cfg.Optimizer.LearningRate(), n.step)
+			s, k, err := n.trainStep(bx, bt, sw)
+			if err != nil {
+				return h, err
+			}
+			sum += s
+			weight += batchWeight(bx.Rows, sw)
+			correct += k
+			if c.onBatch != nil {
+				c.onBatch(BatchProgress{Epoch: epoch, Batch: bi + 1, Total: batches, Loss: s / batchWeight(bx.Rows, sw), Step: n.step})
+			}
+		}
+		st := n.epochStats(epoch, sum/weight, correct, x.Rows, lr, time.Since(start))
+		if c.hasVal {
+			ev, err := n.Evaluate(c.valX, c.valY)
+			if err != nil {
+				return h, err
+			}
+			st.ValLoss, st.ValAccuracy = ev.AverageLoss, ev.Accuracy
+		}
+		monitored := st.Loss
+		if c.hasVal {
+			monitored = st.ValLoss
+		}
+		if ps, ok := n.cfg.Schedule.(*PlateauSchedule); ok {
+			ps.observe(monitored)
+		}
+		h.Epochs = append(h.Epochs, st)
+		if monitored < best {
+			best, h.BestEpoch, wait = monitored, epoch, 0
+			if c.restoreBest {
+				bestWeights = append(bestWeights[:0], n.weights...)
+				bestMoving = n.snapshotMoving(bestMoving)
+			}
+		} else {
+			wait++
+		}
+		if c.onEpoch != nil {
+			if err := c.onEpoch(st); err != nil {
+				return h, fmt.Errorf("epoch %d callback: %w", epoch, err)
+			}
+		}
+		if c.patience > 0 && wait >= c.patience {
+			h.EarlyStopped = true
+			break
+		}
+	}
+	if c.restoreBest && bestWeights != nil {
+		copy(n.weights, bestWeights)
+		n.restoreMoving(bestMoving)
+	}
+	return h, nil
+}
+
+// snapshotMoving copies the batch-norm moving statistics.
+func (n *Network) snapshotMoving(dst [][]float32) [][]float32 {
+	dst = dst[:0]
+	for _, l := range n.layers {
+		if l.kind == layerBatchNorm {
+			dst = append(dst, append([]float32(nil), l.movingMean...), append([]float32(nil), l.movingVar...))
+		}
+	}
+	return dst
+}
+
+func (n *Network) restoreMoving(src [][]float32) {
+	i := 0
+	for _, l := range n.layers {
+		if l.kind == layerBatchNorm && i+1 < len(src) {
+			copy(l.movingMean, src[i])
+			copy(l.movingVar, src[i+1])
+			i += 2
+		}
+	}
+}
+
+func batchWeight(rows int, sw []float32) float64 {
+	if sw == nil {
+		return float64(rows)
+	}
+	var s float64
+	for _, w := range sw {
+		s += float64(w)
+	}
+	return s
+}
+
+func (n *Network) epochStats(epoch int, loss float64, correct, examples int, lr float64, d time.Duration) EpochStats {
+	st := EpochStats{Epoch: epoch, Step: n.step, Loss: loss, Accuracy: math.NaN(),
+		ValLoss: math.NaN(), ValAccuracy: math.NaN(), LearningRate: lr, Examples: examples, Duration: d}
+	switch n.cfg.Loss {
+	case SoftmaxCrossEntropy:
+		st.Accuracy = float64(correct) / float64(examples)
+	case BinaryCrossEntropy:
+		st.Accuracy = float64(correct) / float64(examples*n.Outputs())
+	}
+	return st
+}
+
+// Train runs exactly steps updates (TensorFlow's train(steps)), walking
+// on through the data from where the previous Train call stopped and
+// starting a new (reshuffled) epoch whenever the data runs out; the global
+// step grows by steps. Epochs and EarlyStopping do not apply; OnEpoch is
+// called once at the end with the call's statistics.
+func (n *Network) Train(ctx context.Context, x, y Matrix, steps int, opts ...FitOption) (EpochStats, error) {
+	if steps < 0 {
+		return EpochStats{}, fmt.Errorf("%w: steps must be ≥ 0, got %d", ErrValue, steps)
+	}
+	c, err := n.fitOptions(x, y, opts)
+	if err != nil {
+		return EpochStats{}, err
+	}
+	n.prepare(x, min(c.batch, x.Rows))
+	b := &batcher{n: n, x: x, y: y, c: &c, batch: c.batch}
+	start := time.Now()
+	var sum, weight float64
+	correct, seen := 0, 0
+	lr := 0.0
+	for s := 0; s < steps; s++ {
+		if err := ctx.Err(); err != nil {
+			return n.epochStats(n.epoch, sum/weight, correct, seen, lr, time.Since(start)), fmt.Errorf("training stopped at step %d: %w", n.step, err)
+		}
+		if n.cursor >= x.Rows {
+			n.cursor = 0
+			n.epoch++
+		}
+		if n.cursor == 0 && c.shuffle {
+			n.shuffle()
+		}
+		bx, bt, sw := b.next(n.cursor)
+		lr = n.cfg.Schedule.rate(n.cfg.Optimizer.LearningRate(), n.step)
+		l, k, err := n.trainStep(bx, bt, sw)
+		if err != nil {
+			return n.epochStats(n.epoch, sum/weight, correct, seen, lr, time.Since(start)), err
+		}
+		n.cursor += bx.Rows
+		sum += l
+		weight += batchWeight(bx.Rows, sw)
+		correct += k
+		seen += bx.Rows
+		if c.onBatch != nil {
+			c.onBatch(BatchProgress{Batch: s + 1, Total: steps, Loss: l / batchWeight(bx.Rows, sw), Step: n.step})
+		}
+	}
+	st := n.epochStats(n.epoch+1, sum/max(weight, 1), correct, max(seen, 1), lr, time.Since(start))
+	st.Examples = seen
+	if c.hasVal {
+		ev, err := n.Evaluate(c.valX, c.valY)
+		if err != nil {
+			return st, err
+		}
+		st.ValLoss, st.ValAccuracy = ev.AverageLoss, ev.Accuracy
+	}
+	if c.onEpoch != nil {
+		if err := c.onEpoch(st); err != nil {
+			return st, fmt.Errorf("callback: %w", err)
+		}
+	}
+	return st, nil
+}
