@@ -368,7 +368,7 @@ func checkBinary(op string, scores []float32, labels []int) (nPos, nNeg int, err
 		default:
 			return 0, 0, fmt.Errorf("%w: %s: label %d at %d, want 0 or 1", ErrValue, op, y, i)
 		}
-		if s := scores[i]; s != s {
+		if math.IsNaN(float64(scores[i])) {
 			return 0, 0, fmt.Errorf("%w: %s: NaN score at %d", ErrValue, op, i)
 		}
 	}
