@@ -2,6 +2,7 @@ package ann
 
 import (
 	"bufio"
+	"compress/flate"
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
@@ -159,31 +160,32 @@ func readIDX(r io.Reader, limit uint64) (*IDX, error) {
 	if sig, err := br.Peek(2); err == nil && sig[0] == 0x1f && sig[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, fmt.Errorf("%w: idx: gzip: %v", ErrFormat, err)
+			return nil, streamErr(err, "gzip header")
 		}
 		defer zr.Close()
-		x, err := readIDXRaw(zr, limit)
-		if err != nil {
-			return nil, gzipErr(err)
-		}
-		return x, nil
+		return readIDXRaw(zr, limit)
 	}
 	return readIDXRaw(br, limit)
 }
 
-// gzipErr turns the gzip package's own errors (bad header, checksum) into
-// ErrFormat errors; anything else passes through.
-func gzipErr(err error) error {
-	if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) {
-		return fmt.Errorf("%w: idx: gzip: %v", ErrFormat, err)
+// streamErr classifies an error met while reading what: the stream ending
+// early or a corrupt gzip stream is the input's fault (ErrFormat); anything
+// else comes from the reader and is passed on wrapped.
+func streamErr(err error, what string) error {
+	var corrupt flate.CorruptInputError
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		return fmt.Errorf("%w: idx: truncated %s", ErrFormat, what)
+	case errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.As(err, &corrupt):
+		return fmt.Errorf("%w: idx: %s: %v", ErrFormat, what, err)
 	}
-	return err
+	return fmt.Errorf("ann: idx: reading %s: %w", what, err)
 }
 
 func readIDXRaw(r io.Reader, limit uint64) (*IDX, error) {
 	var magic [4]byte
-	if err := readFull(r, magic[:], "magic number"); err != nil {
-		return nil, err
+	if _, err := io.ReadFull(r, magic[:]); err != nil {
+		return nil, streamErr(err, "magic number")
 	}
 	if magic[0] != 0 || magic[1] != 0 {
 		return nil, fmt.Errorf("%w: idx: magic % x does not start with 00 00", ErrFormat, magic)
@@ -198,8 +200,8 @@ func readIDXRaw(r io.Reader, limit uint64) (*IDX, error) {
 		return nil, fmt.Errorf("%w: idx: rank %d exceeds %d", ErrFormat, rank, MaxIDXRank)
 	}
 	hdr := make([]byte, 4*rank)
-	if err := readFull(r, hdr, "dimensions"); err != nil {
-		return nil, err
+	if _, err := io.ReadFull(r, hdr); err != nil {
+		return nil, streamErr(err, "dimensions")
 	}
 	dims := make([]uint64, rank)
 	x.Dims = make([]int, rank)
@@ -220,51 +222,37 @@ func readIDXRaw(r io.Reader, limit uint64) (*IDX, error) {
 	if x.Data, err = readPayload(r, int(n)); err != nil {
 		return nil, err
 	}
-	// Reading on to EOF also makes gzip verify its checksum.
-	var extra [1]byte
-	switch k, err := io.ReadFull(r, extra[:]); {
-	case k > 0:
-		return nil, fmt.Errorf("%w: idx: trailing bytes after the %d-byte payload", ErrFormat, n)
-	case err != io.EOF:
-		return nil, fmt.Errorf("ann: idx: after payload: %w", err)
-	}
 	return x, nil
 }
 
-// readFull is io.ReadFull that reports a short read as ErrFormat.
-func readFull(r io.Reader, p []byte, what string) error {
-	if _, err := io.ReadFull(r, p); err != nil {
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return fmt.Errorf("%w: idx: truncated %s", ErrFormat, what)
-		}
-		return fmt.Errorf("ann: idx: reading %s: %w", what, err)
-	}
-	return nil
-}
-
-// readPayload reads exactly n bytes, growing its buffer only as data
-// arrives, so a header that claims more than r holds fails after at most
-// idxChunk bytes of over-allocation (plus doubling slack).
+// readPayload reads exactly n bytes and then requires the end of r; going
+// on to EOF also makes gzip verify its checksum. The buffer grows only as
+// data arrives, so a header that claims more than r holds costs at most
+// idxChunk bytes beyond the bytes present (plus doubling slack).
 func readPayload(r io.Reader, n int) ([]byte, error) {
 	buf := make([]byte, 0, min(n, idxChunk))
-	for len(buf) < n {
+	var err error
+	for len(buf) < n && err == nil {
 		if len(buf) == cap(buf) {
 			buf = slices.Grow(buf, min(n, max(2*cap(buf), idxChunk))-len(buf))
 		}
-		k, err := r.Read(buf[len(buf):min(cap(buf), n)])
+		var k int
+		k, err = r.Read(buf[len(buf):min(cap(buf), n)])
 		buf = buf[:len(buf)+k]
-		if err == io.EOF {
-			if len(buf) < n {
-				return nil, fmt.Errorf("%w: idx: truncated payload: %d of %d bytes", ErrFormat, len(buf), n)
-			}
-			break
+	}
+	if len(buf) < n {
+		return nil, streamErr(err, fmt.Sprintf("payload (%d of %d bytes)", len(buf), n))
+	}
+	if err == nil {
+		var extra [1]byte
+		var k int
+		k, err = io.ReadFull(r, extra[:])
+		if k > 0 {
+			return nil, fmt.Errorf("%w: idx: trailing bytes after the %d-byte payload", ErrFormat, n)
 		}
-		if err != nil {
-			if err == io.ErrUnexpectedEOF {
-				return nil, fmt.Errorf("%w: idx: truncated payload: %d of %d bytes", ErrFormat, len(buf), n)
-			}
-			return nil, fmt.Errorf("ann: idx: reading payload: %w", err)
-		}
+	}
+	if err != io.EOF {
+		return nil, streamErr(err, "stream after the payload")
 	}
 	return buf, nil
 }
