@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 )
 
@@ -363,7 +364,75 @@ type Network struct {
 
 	predMu   sync.Mutex
 	predFree []*pass
+
+	scaler *Scaler // applied to every input, in training and inference
+	meta   Meta
 }
+
+// Meta describes the data a network was trained on, so that a saved model
+// can read and label raw data on its own.
+type Meta struct {
+	// FeatureNames names the input columns, in order (optional).
+	FeatureNames []string `json:"feature_names,omitempty"`
+	// LabelName names the target column (optional).
+	LabelName string `json:"label_name,omitempty"`
+	// Classes names the classes of a classifier: Classes[i] is output i's
+	// class (optional).
+	Classes []string `json:"classes,omitempty"`
+}
+
+// SetMeta records what the network's inputs and outputs are. FeatureNames,
+// when set, must have one name per input, and Classes one name per output
+// (or two for a single sigmoid output).
+func (n *Network) SetMeta(m Meta) error {
+	if m.FeatureNames != nil && len(m.FeatureNames) != n.cfg.Inputs {
+		return fmt.Errorf("%w: %d feature names for %d inputs", ErrShape, len(m.FeatureNames), n.cfg.Inputs)
+	}
+	if m.Classes != nil && len(m.Classes) != n.Outputs() && !(n.Outputs() == 1 && len(m.Classes) == 2) {
+		return fmt.Errorf("%w: %d class names for %d outputs", ErrShape, len(m.Classes), n.Outputs())
+	}
+	n.meta = Meta{FeatureNames: slices.Clone(m.FeatureNames), LabelName: m.LabelName, Classes: slices.Clone(m.Classes)}
+	return nil
+}
+
+// Meta returns a copy of what SetMeta recorded.
+func (n *Network) Meta() Meta {
+	return Meta{FeatureNames: slices.Clone(n.meta.FeatureNames), LabelName: n.meta.LabelName, Classes: slices.Clone(n.meta.Classes)}
+}
+
+// SetScaler makes the network apply s to every input row, in training and
+// in inference, so that it takes raw features; nil removes it. Fit s on
+// the training data only. The scaler is saved with the network and
+// exported to ONNX as its first nodes.
+func (n *Network) SetScaler(s *Scaler) error {
+	if s != nil {
+		if len(s.Offset) != n.cfg.Inputs || len(s.Scale) != n.cfg.Inputs {
+			return fmt.Errorf("%w: scaler for %d columns on a network of %d inputs", ErrShape, len(s.Offset), n.cfg.Inputs)
+		}
+		for j := range s.Offset {
+			if !finite32(s.Offset[j]) || !finite32(s.Scale[j]) {
+				return fmt.Errorf("%w: scaler column %d is not finite", ErrValue, j)
+			}
+		}
+		s = &Scaler{Kind: s.Kind, Offset: slices.Clone(s.Offset), Scale: slices.Clone(s.Scale)}
+	}
+	n.scaler = s
+	n.train = nil
+	n.predMu.Lock()
+	n.predFree = nil
+	n.predMu.Unlock()
+	return nil
+}
+
+// Scaler returns the network's input scaler, or nil.
+func (n *Network) Scaler() *Scaler {
+	if n.scaler == nil {
+		return nil
+	}
+	return &Scaler{Kind: n.scaler.Kind, Offset: slices.Clone(n.scaler.Offset), Scale: slices.Clone(n.scaler.Scale)}
+}
+
+func finite32(v float32) bool { return !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0) }
 
 func newNetwork(cfg netConfig, specs []layerSpec) (*Network, error) {
 	n := &Network{cfg: cfg}

@@ -28,6 +28,7 @@ type pass struct {
 	ls     []layerSpace
 	x, t   []float32 // gathered batch inputs and targets (training)
 	sw     []float32 // gathered sample weights (training)
+	xs     []float32 // the scaled input, when the network has a Scaler
 	d0, d1 []float32 // gradient ping-pong buffers
 	ex     []float64 // per-example losses
 	norms  []float32 // max-norm scratch
@@ -61,6 +62,9 @@ func (n *Network) newPass(rows int, training bool) *pass {
 		}
 	}
 	p.ex = make([]float64, rows)
+	if n.scaler != nil {
+		p.xs = make([]float32, rows*n.cfg.Inputs)
+	}
 	if training {
 		p.x = make([]float32, rows*n.cfg.Inputs)
 		p.t = make([]float32, rows*n.Outputs())
@@ -76,6 +80,9 @@ func (n *Network) newPass(rows int, training bool) *pass {
 // output layer's space.
 func (n *Network) forward(p *pass, x Matrix, training bool) *layerSpace {
 	in := x
+	if n.scaler != nil {
+		in = n.scaleInput(p, x)
+	}
 	for i, l := range n.layers {
 		ls := &p.ls[i]
 		ls.y = view(ls.ybuf, x.Rows, l.out)
@@ -86,6 +93,23 @@ func (n *Network) forward(p *pass, x Matrix, training bool) *layerSpace {
 		in = ls.y
 	}
 	return &p.ls[len(p.ls)-1]
+}
+
+// scaleInput applies the network's input Scaler to x in p's buffer.
+func (n *Network) scaleInput(p *pass, x Matrix) Matrix {
+	if len(p.xs) < x.Rows*x.Cols {
+		p.xs = make([]float32, p.rows*n.cfg.Inputs)
+	}
+	xs := view(p.xs, x.Rows, x.Cols)
+	off, sc := n.scaler.Offset[:x.Cols], n.scaler.Scale[:x.Cols]
+	for i := 0; i < x.Rows; i++ {
+		src := x.Data[i*x.Stride : i*x.Stride+x.Cols]
+		dst := xs.Data[i*x.Cols : (i+1)*x.Cols]
+		for j, v := range src {
+			dst[j] = (v - off[j]) * sc[j]
+		}
+	}
+	return xs
 }
 
 // errDiverged is wrapped when a training step produces a non-finite loss.
@@ -152,6 +176,9 @@ func (n *Network) gradients(x, t Matrix, sw []float32) (float64, int, error) {
 	for i := len(n.layers) - 1; i >= 0; i-- {
 		l := n.layers[i]
 		in := x
+		if n.scaler != nil {
+			in = view(p.xs, rows, x.Cols)
+		}
 		var dx Matrix
 		if i > 0 {
 			in = p.ls[i-1].y
