@@ -23,8 +23,15 @@ const (
 	Softplus
 )
 
-func (a Activation) String() string { return fmt.Sprintf("act%d", int(a)) }
+var actNames = []string{"identity", "relu", "piecewise_linear", "sigmoid", "tanh", "leaky_relu", "softmax", "elu", "gelu", "silu", "softplus"}
+
+func (a Activation) String() string { return actNames[a] }
 func ParseActivation(s string) (Activation, error) {
+	for i, n := range actNames {
+		if n == s {
+			return Activation(i), nil
+		}
+	}
 	switch s {
 	case "relu":
 		return ReLU, nil
@@ -118,7 +125,17 @@ const (
 	HalfSquaredError
 )
 
-func (l Loss) String() string { return fmt.Sprintf("loss%d", int(l)) }
+var lossNames = []string{"mse", "binary_crossentropy", "softmax_crossentropy", "mae", "huber", "half_squared_error"}
+
+func (l Loss) String() string { return lossNames[l] }
+func ParseLoss(s string) (Loss, error) {
+	for i, n := range lossNames {
+		if n == s {
+			return Loss(i), nil
+		}
+	}
+	return 0, fmt.Errorf("%w: loss %q", ErrConfig, s)
+}
 func (l Loss) valid() bool    { return l <= HalfSquaredError }
 func (l Loss) checkOutput(act Activation, units int) error {
 	if l == SoftmaxCrossEntropy && (act != Softmax || units < 2) {

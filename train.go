@@ -495,7 +495,12 @@ func (n *Network) prepare(x Matrix, batch int) {
 	}
 }
 
+// shuffle draws a fresh order from the identity, so the order depends only
+// on the generator's state (which a checkpoint saves), not on the last one.
 func (n *Network) shuffle() {
+	for i := range n.perm {
+		n.perm[i] = i
+	}
 	n.rng.Shuffle(len(n.perm), func(i, j int) { n.perm[i], n.perm[j] = n.perm[j], n.perm[i] })
 }
 

@@ -1,0 +1,482 @@
+package ann
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+)
+
+// The model file format, version 1. All integers are little-endian.
+//
+//	offset  size  content
+//	0       8     magic "ANNMODEL"
+//	8       4     format version (uint32, 1)
+//	12      4     header length H (uint32)
+//	16      H     header: JSON (modelHeader) — architecture, training
+//	              configuration, global step, Meta, the tensor table
+//	16+H    4·T   the tensors, float32, in the order of the tensor table
+//	end−32  32    SHA-256 of every byte before it
+//
+// The tensor table names every tensor with its length: the parameters
+// (dense kernels row-major in×out, biases, batch-norm γ and β), batch-norm
+// moving statistics, the scaler's offset and scale, and (when saved with
+// state) the optimizer's slots for each parameter. A reader checks the
+// checksum first, then that the table matches the architecture exactly, so
+// a truncated, bit-flipped, foreign or future-version file is an ErrFormat
+// error and never a panic or an allocation larger than the file.
+const (
+	modelMagic   = "ANNMODEL"
+	modelVersion = 1
+	// maxModelBytes bounds what Load reads: 4 GiB (256 MiB on 32-bit).
+	maxModelBytes = min(4<<30, math.MaxInt/8)
+)
+
+type layerHeader struct {
+	Kind       string  `json:"kind"`
+	Units      int     `json:"units"`
+	Activation string  `json:"activation,omitempty"`
+	Alpha      float32 `json:"alpha,omitempty"`
+	Rate       float32 `json:"rate,omitempty"`
+	MaxNorm    float32 `json:"max_norm,omitempty"`
+	Momentum   float32 `json:"momentum,omitempty"`
+	Epsilon    float32 `json:"epsilon,omitempty"`
+}
+
+type tensorHeader struct {
+	Name string `json:"name"`
+	Len  int    `json:"len"`
+}
+
+type modelHeader struct {
+	Inputs     int            `json:"inputs"`
+	Layers     []layerHeader  `json:"layers"`
+	Loss       string         `json:"loss"`
+	Optimizer  string         `json:"optimizer"`
+	Schedule   string         `json:"schedule,omitempty"`
+	L1         float64        `json:"l1,omitempty"`
+	L2         float64        `json:"l2,omitempty"`
+	Clip       float64        `json:"clip,omitempty"`
+	Reduction  string         `json:"reduction"`
+	Seed       uint64         `json:"seed"`
+	Step       int64          `json:"global_step"`
+	Cursor     int            `json:"cursor,omitempty"`
+	CursorRows int            `json:"cursor_rows,omitempty"`
+	Epoch      int            `json:"epoch,omitempty"`
+	RNG        []byte         `json:"rng,omitempty"`
+	Scaler     string         `json:"scaler,omitempty"`
+	Meta       Meta           `json:"meta"`
+	Tensors    []tensorHeader `json:"tensors"`
+}
+
+// namedTensor pairs a tensor's name with the network storage it lives in.
+type namedTensor struct {
+	name string
+	data []float32
+}
+
+// tensors lists what the file stores, in file order; withState adds the
+// optimizer slots.
+func (n *Network) tensors(withState bool) []namedTensor {
+	var ts []namedTensor
+	for i, l := range n.layers {
+		switch l.kind {
+		case layerDense:
+			ts = append(ts, namedTensor{fmt.Sprintf("layer%d/kernel", i), l.w.Data}, namedTensor{fmt.Sprintf("layer%d/bias", i), l.b})
+		case layerBatchNorm:
+			ts = append(ts, namedTensor{fmt.Sprintf("layer%d/gamma", i), l.gamma}, namedTensor{fmt.Sprintf("layer%d/beta", i), l.beta},
+				namedTensor{fmt.Sprintf("layer%d/moving_mean", i), l.movingMean}, namedTensor{fmt.Sprintf("layer%d/moving_variance", i), l.movingVar})
+		}
+	}
+	if n.scaler != nil {
+		ts = append(ts, namedTensor{"scaler/offset", n.scaler.Offset}, namedTensor{"scaler/scale", n.scaler.Scale})
+	}
+	if withState {
+		for i, p := range n.params {
+			for s, slot := range p.state.slots() {
+				ts = append(ts, namedTensor{fmt.Sprintf("param%d/slot%d", i, s), slot})
+			}
+		}
+	}
+	return ts
+}
+
+func (n *Network) header(withState bool) (modelHeader, error) {
+	h := modelHeader{
+		Inputs: n.cfg.Inputs, Loss: n.cfg.Loss.String(), Optimizer: n.cfg.Optimizer.String(),
+		L1: n.cfg.L1, L2: n.cfg.L2, Clip: n.cfg.Clip, Reduction: n.cfg.Reduction.String(), Seed: n.cfg.Seed,
+		Step: n.step, Meta: n.meta,
+	}
+	if _, ok := n.cfg.Schedule.(constantRate); !ok {
+		h.Schedule = n.cfg.Schedule.String()
+	}
+	if n.scaler != nil {
+		h.Scaler = n.scaler.Kind
+		if h.Scaler == "" {
+			h.Scaler = "custom"
+		}
+	}
+	for _, l := range n.layers {
+		lh := layerHeader{Kind: l.kind.String(), Units: l.out}
+		switch l.kind {
+		case layerDense:
+			lh.Activation, lh.Alpha, lh.MaxNorm = l.act.String(), l.alpha, l.maxNorm
+		case layerDropout:
+			lh.Rate = l.rate
+		case layerBatchNorm:
+			lh.Momentum, lh.Epsilon = l.momentum, l.eps
+		}
+		h.Layers = append(h.Layers, lh)
+	}
+	if withState {
+		rng, err := n.pcg.MarshalBinary()
+		if err != nil {
+			return h, fmt.Errorf("ann: saving the random generator: %w", err)
+		}
+		h.RNG, h.Cursor, h.CursorRows, h.Epoch = rng, n.cursor, n.cursorRows, n.epoch
+	}
+	for _, t := range n.tensors(withState) {
+		h.Tensors = append(h.Tensors, tensorHeader{t.name, len(t.data)})
+	}
+	return h, nil
+}
+
+// Save writes the network — architecture, weights, Meta and scaler, and the
+// optimizer state, random generator and global step needed to resume
+// training — to w in the format described in persist.go.
+func (n *Network) Save(w io.Writer) error { return n.save(w, true) }
+
+// SaveWeights writes the network like Save but without the optimizer
+// state: a smaller file that predicts identically and trains on from the
+// saved weights with a fresh optimizer.
+func (n *Network) SaveWeights(w io.Writer) error { return n.save(w, false) }
+
+func (n *Network) save(w io.Writer, withState bool) error {
+	h, err := n.header(withState)
+	if err != nil {
+		return err
+	}
+	js, err := json.Marshal(h)
+	if err != nil {
+		return fmt.Errorf("ann: encoding the model header: %w", err)
+	}
+	sum := sha256.New()
+	out := io.MultiWriter(w, sum)
+	var pre [16]byte
+	copy(pre[:], modelMagic)
+	binary.LittleEndian.PutUint32(pre[8:], modelVersion)
+	binary.LittleEndian.PutUint32(pre[12:], uint32(len(js)))
+	if _, err := out.Write(pre[:]); err != nil {
+		return fmt.Errorf("ann: writing model: %w", err)
+	}
+	if _, err := out.Write(js); err != nil {
+		return fmt.Errorf("ann: writing model: %w", err)
+	}
+	buf := make([]float32, 0, 4096)
+	bytesBuf := make([]byte, 4*4096)
+	for _, t := range n.tensors(withState) {
+		for i := 0; i < len(t.data); i += cap(buf) {
+			chunk := t.data[i:min(i+cap(buf), len(t.data))]
+			b := bytesBuf[:4*len(chunk)]
+			for j, v := range chunk {
+				binary.LittleEndian.PutUint32(b[4*j:], math.Float32bits(v))
+			}
+			if _, err := out.Write(b); err != nil {
+				return fmt.Errorf("ann: writing model: %w", err)
+			}
+		}
+	}
+	if _, err := w.Write(sum.Sum(nil)); err != nil {
+		return fmt.Errorf("ann: writing model: %w", err)
+	}
+	return nil
+}
+
+// SaveFile writes the network to path atomically: into a temporary file in
+// the same directory, synced, then renamed over path, so a crash leaves
+// either the old file or the new one, never a torn one.
+func (n *Network) SaveFile(path string) error {
+	return writeFileAtomic(path, n.Save)
+}
+
+// writeFileAtomic writes path through write via a synced temporary file
+// and a rename.
+func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("ann: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err = f.Chmod(0o644); err != nil {
+		return fmt.Errorf("ann: %w", err)
+	}
+	if err = write(f); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("ann: %w", err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("ann: %w", err)
+	}
+	if err = os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("ann: %w", err)
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		_ = d.Sync() // make the rename durable where the OS allows it
+		d.Close()
+	}
+	return nil
+}
+
+// Load reads a network written by Save or SaveWeights. The file is read
+// whole (up to 4 GiB) and verified before anything is built from it.
+func Load(r io.Reader) (*Network, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxModelBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("ann: reading model: %w", err)
+	}
+	if len(data) > maxModelBytes {
+		return nil, fmt.Errorf("%w: model larger than %d bytes", ErrFormat, maxModelBytes)
+	}
+	return LoadBytes(data)
+}
+
+// LoadFile reads a network from the file at path.
+func LoadFile(path string) (*Network, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("ann: %w", err)
+	}
+	defer f.Close()
+	n, err := Load(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return n, nil
+}
+
+// LoadBytes reads a network from a model file's bytes, for models embedded
+// with go:embed. It does not keep data.
+func LoadBytes(data []byte) (*Network, error) {
+	if len(data) < 16+32 || string(data[:8]) != modelMagic {
+		return nil, fmt.Errorf("%w: not an ann model file", ErrFormat)
+	}
+	if v := binary.LittleEndian.Uint32(data[8:]); v != modelVersion {
+		return nil, fmt.Errorf("%w: model format version %d, this build reads version %d", ErrFormat, v, modelVersion)
+	}
+	body, tail := data[:len(data)-32], data[len(data)-32:]
+	if sum := sha256.Sum256(body); !bytes.Equal(sum[:], tail) {
+		return nil, fmt.Errorf("%w: checksum mismatch (the file is truncated or corrupted)", ErrFormat)
+	}
+	hl := binary.LittleEndian.Uint32(data[12:])
+	if uint64(hl) > uint64(len(body)-16) {
+		return nil, fmt.Errorf("%w: header length %d beyond the file", ErrFormat, hl)
+	}
+	var h modelHeader
+	dec := json.NewDecoder(bytes.NewReader(body[16 : 16+hl]))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&h); err != nil {
+		return nil, fmt.Errorf("%w: model header: %v", ErrFormat, err)
+	}
+	payload := body[16+hl:]
+	// The tensor table must account for the payload exactly before any
+	// allocation sized by the header happens.
+	total := 0
+	for _, t := range h.Tensors {
+		if t.Len < 0 || t.Len > len(payload)/4-total {
+			return nil, fmt.Errorf("%w: tensor %q length %d beyond the file", ErrFormat, t.Name, t.Len)
+		}
+		total += t.Len
+	}
+	if 4*total != len(payload) {
+		return nil, fmt.Errorf("%w: tensors hold %d bytes, the file %d", ErrFormat, 4*total, len(payload))
+	}
+	if err := checkArchitectureSize(&h, total); err != nil {
+		return nil, err
+	}
+	n, err := networkFromHeader(&h)
+	if err != nil {
+		return nil, err
+	}
+	want := n.tensors(false)
+	withState := len(h.Tensors) > len(want)
+	if withState {
+		want = n.tensors(true)
+	}
+	if len(want) != len(h.Tensors) {
+		return nil, fmt.Errorf("%w: %d tensors in the file, the architecture has %d", ErrFormat, len(h.Tensors), len(want))
+	}
+	off := 0
+	for i, t := range want {
+		if h.Tensors[i].Name != t.name || h.Tensors[i].Len != len(t.data) {
+			return nil, fmt.Errorf("%w: tensor %d is %q[%d], the architecture wants %q[%d]", ErrFormat, i, h.Tensors[i].Name, h.Tensors[i].Len, t.name, len(t.data))
+		}
+		for j := range t.data {
+			v := math.Float32frombits(binary.LittleEndian.Uint32(payload[off:]))
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return nil, fmt.Errorf("%w: tensor %q holds a non-finite value", ErrFormat, t.name)
+			}
+			t.data[j] = v
+			off += 4
+		}
+	}
+	if withState && h.RNG != nil {
+		if err := n.pcg.UnmarshalBinary(h.RNG); err != nil {
+			return nil, fmt.Errorf("%w: random generator state: %v", ErrFormat, err)
+		}
+		n.cursor, n.cursorRows, n.epoch = h.Cursor, h.CursorRows, h.Epoch
+	}
+	return n, nil
+}
+
+// checkArchitectureSize rejects headers whose layers would need more
+// parameters than the file holds, before anything is allocated for them.
+func checkArchitectureSize(h *modelHeader, total int) error {
+	in := h.Inputs
+	if in < 1 || in > total+1 {
+		return fmt.Errorf("%w: %d inputs", ErrFormat, h.Inputs)
+	}
+	need := 0
+	for i, l := range h.Layers {
+		if l.Units < 1 || l.Units > total {
+			return fmt.Errorf("%w: layer %d has %d units", ErrFormat, i+1, l.Units)
+		}
+		if l.Kind == "dense" {
+			if in > total/l.Units {
+				return fmt.Errorf("%w: layer %d needs more weights than the file holds", ErrFormat, i+1)
+			}
+			need += in*l.Units + l.Units
+			if need > total {
+				return fmt.Errorf("%w: the architecture needs more weights than the file holds", ErrFormat)
+			}
+		}
+		in = l.Units
+	}
+	return nil
+}
+
+func networkFromHeader(h *modelHeader) (*Network, error) {
+	loss, err := ParseLoss(h.Loss)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+	}
+	opt, err := ParseOptimizer(h.Optimizer, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+	}
+	var red Reduction
+	switch h.Reduction {
+	case "mean":
+		red = MeanReduction
+	case "sum":
+		red = SumReduction
+	default:
+		return nil, fmt.Errorf("%w: unknown reduction %q", ErrFormat, h.Reduction)
+	}
+	var specs []layerSpec
+	in := h.Inputs
+	for i, l := range h.Layers {
+		s := layerSpec{units: l.Units}
+		switch l.Kind {
+		case "dense":
+			act, err := ParseActivation(l.Activation)
+			if err != nil {
+				return nil, fmt.Errorf("%w: layer %d: %v", ErrFormat, i+1, err)
+			}
+			s.kind, s.act, s.alpha, s.alphaOK, s.maxNorm = layerDense, act, float64(l.Alpha), true, float64(l.MaxNorm)
+		case "dropout":
+			if !(l.Rate >= 0 && l.Rate < 1) || l.Units != in {
+				return nil, fmt.Errorf("%w: layer %d: bad dropout", ErrFormat, i+1)
+			}
+			s.kind, s.rate = layerDropout, float64(l.Rate)
+		case "batch_norm":
+			if l.Units != in || !(l.Momentum >= 0 && l.Momentum <= 1) || !(l.Epsilon > 0) {
+				return nil, fmt.Errorf("%w: layer %d: bad batch norm", ErrFormat, i+1)
+			}
+			s.kind = layerBatchNorm
+		default:
+			return nil, fmt.Errorf("%w: layer %d: unknown kind %q", ErrFormat, i+1, l.Kind)
+		}
+		specs = append(specs, s)
+		in = l.Units
+	}
+	if len(specs) == 0 || specs[len(specs)-1].kind != layerDense {
+		return nil, fmt.Errorf("%w: the last layer must be dense", ErrFormat)
+	}
+	last := specs[len(specs)-1]
+	if err := loss.checkOutput(last.act, last.units); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+	}
+	cfg := netConfig{Inputs: h.Inputs, Loss: loss, Optimizer: opt, Schedule: ConstantRate(),
+		L1: h.L1, L2: h.L2, Clip: h.Clip, Reduction: red, Seed: h.Seed}
+	for _, v := range []float64{h.L1, h.L2, h.Clip} {
+		if !(v >= 0) || math.IsInf(v, 1) {
+			return nil, fmt.Errorf("%w: bad regularization or clip value %v", ErrFormat, v)
+		}
+	}
+	n, err := newNetwork(cfg, specs)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+	}
+	for i, l := range h.Layers {
+		if n.layers[i].kind == layerBatchNorm {
+			n.layers[i].momentum, n.layers[i].eps = l.Momentum, l.Epsilon
+		}
+	}
+	n.step = h.Step
+	if h.Step < 0 {
+		return nil, fmt.Errorf("%w: negative global step", ErrFormat)
+	}
+	if h.Scaler != "" {
+		n.scaler = &Scaler{Kind: h.Scaler, Offset: make([]float32, h.Inputs), Scale: make([]float32, h.Inputs)}
+	}
+	if err := n.SetMeta(h.Meta); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+	}
+	return n, nil
+}
+
+// restoreState copies the weights, optimizer state, step and generator of
+// src (a network loaded from a checkpoint) into n, whose architecture must
+// match. It is how an estimator resumes training with its own settings.
+func (n *Network) restoreState(src *Network) error {
+	if len(n.weights) != len(src.weights) || len(n.layers) != len(src.layers) {
+		return errors.New("ann: checkpoint architecture differs from the model's")
+	}
+	copy(n.weights, src.weights)
+	for i, l := range n.layers {
+		if l.kind == layerBatchNorm {
+			copy(l.movingMean, src.layers[i].movingMean)
+			copy(l.movingVar, src.layers[i].movingVar)
+		}
+	}
+	if n.cfg.Optimizer.String() == src.cfg.Optimizer.String() {
+		for i := range n.params {
+			ds, ss := n.params[i].state.slots(), src.params[i].state.slots()
+			for s := range ds {
+				copy(ds[s], ss[s])
+			}
+		}
+	}
+	n.step = src.step
+	b, err := src.pcg.MarshalBinary()
+	if err == nil {
+		err = n.pcg.UnmarshalBinary(b)
+	}
+	n.cursor, n.cursorRows, n.epoch = src.cursor, src.cursorRows, src.epoch
+	n.scaler, n.meta = src.scaler, src.meta
+	return err
+}
