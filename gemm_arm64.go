@@ -15,7 +15,7 @@ func sgemmKernel8x12NEON(k int, a, b []float32, ldb int, c []float32, ldc int, a
 
 // fmaPeakNEON runs n iterations of 24 independent 4-wide FMLAs (192 flops
 // each) on registers alone; it measures the attainable peak for benchmarks.
-// Its Go twin is none: it computes nothing.
+// It has no Go twin: it computes nothing that could be compared.
 //
 //go:noescape
 func fmaPeakNEON(n int)

@@ -25,13 +25,13 @@
 // element and spans 7·ldc+12 floats; nothing outside those is read or written.
 //
 // Why 8×12: 24 accumulators, 2 A vectors and 3 B vectors use 29 of the 32
-// q-registers, and the by-element FMLA takes A straight from the two vectors
+// q-registers (31 with the second A pair below), and the by-element FMLA takes A straight from the two vectors
 // one 32-byte load fills, so a step of k is 2 loads for 24 FMLAs (a VLD1R
 // broadcast per A element would be 9 loads). 12×8 has the same register count
-// and the same 20 floats loaded per step; 8×12 wins on the shapes ann runs:
-// mr = 8 divides power-of-two batch sizes, nr = 12 divides layer widths such
-// as 300 (MNIST's hidden layer), and reading an unpacked B row is 3 vectors
-// instead of 2 of a much longer A pack. It is also BLIS's armv8a sgemm tile.
+// and the same 20 floats loaded per step; 8×12 wastes less padding on the
+// shapes ann runs: mr = 8 divides power-of-two batch sizes and nr = 12 divides
+// layer widths such as 300 (MNIST's hidden layer), where nr = 8 would pad the
+// last strip. It is also the tile of BLIS's armv8a sgemm kernel.
 //
 // Register plan (ASIMD, architecturally mandatory on arm64; dispatch checks it):
 //   V0..V23   accumulators: row r of C in V(3r) (columns 0..3), V(3r+1) (4..7),
