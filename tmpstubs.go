@@ -136,7 +136,7 @@ func ParseLoss(s string) (Loss, error) {
 	}
 	return 0, fmt.Errorf("%w: loss %q", ErrConfig, s)
 }
-func (l Loss) valid() bool    { return l <= HalfSquaredError }
+func (l Loss) valid() bool { return l <= HalfSquaredError }
 func (l Loss) checkOutput(act Activation, units int) error {
 	if l == SoftmaxCrossEntropy && (act != Softmax || units < 2) {
 		return fmt.Errorf("%w: softmax cross entropy needs softmax", ErrConfig)
