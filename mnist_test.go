@@ -209,7 +209,7 @@ func TestWriteIDXInvalid(t *testing.T) {
 		{Type: IDXUint8, Dims: nil, Data: nil}, // rank 0 holds one element
 	}
 	if math.MaxInt > math.MaxUint32 {
-		cases = append(cases, &IDX{Type: IDXUint8, Dims: []int{math.MaxUint32 + 1}})
+		cases = append(cases, &IDX{Type: IDXUint8, Dims: []int{math.MaxInt}})
 	}
 	for i, x := range cases {
 		var buf bytes.Buffer
