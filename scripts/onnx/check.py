@@ -30,7 +30,7 @@ except ImportError as e:
 
 def dims(value_info):
     shape = value_info.type.tensor_type.shape
-    return [d.dim_param if d.HasField("dim_param") else d.dim_value for d in shape.dim]
+    return [d.dim_param if d.HasField("dim_param") else str(d.dim_value) for d in shape.dim]
 
 
 def main(argv):
