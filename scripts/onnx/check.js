@@ -15,7 +15,8 @@
 //
 // --ignore-scripts skips onnxruntime-node's install script, which only
 // downloads optional GPU (CUDA/TensorRT) binaries; the CPU binaries for
-// linux x64/arm64, darwin and win32 ship inside the npm package itself.
+// linux x64/arm64, darwin arm64 and win32 x64/arm64 ship inside the npm
+// package itself (bin/napi-v6/<os>/<arch>/, about 290 MB unpacked).
 //
 // Run the tests with the runtimes required, so a missing one fails rather
 // than skips:
@@ -40,7 +41,7 @@ let ort;
 try {
   ort = require('onnxruntime-node');
 } catch (e) {
-  process.stderr.write('onnxruntime-node is not installed: run "npm ci --ignore-scripts" in scripts/onnx (' + e.message + ')\n');
+  process.stderr.write('onnxruntime-node is not installed: run "npm ci --ignore-scripts" in scripts/onnx (' + String(e.message).split('\n')[0] + ')\n');
   process.exit(3);
 }
 
