@@ -657,7 +657,7 @@ func onnxCSVModel(t *testing.T) (*Network, Matrix) {
 	return net, xt
 }
 
-// wantOps is the node sequence onnxCSVModel must export to.
+// onnxCSVOps is the node sequence onnxCSVModel must export to.
 var onnxCSVOps = []string{
 	"Sub", "Mul",
 	"Gemm", "Relu", "BatchNormalization",
