@@ -47,67 +47,107 @@ func twinAct(a Activation, z []float64) []float64 {
 }
 
 // twinObjective is the loss a network minimises on x, t, computed in float64
-// from scratch with weights w (laid out as Network.weights): the reduced
-// per-example loss plus λ₁·Σ|W| + ½λ₂·ΣW² over dense kernels.
-func twinObjective(n *Network, w []float64, x, t Matrix) float64 {
-	var total float64
-	for r := 0; r < x.Rows; r++ {
-		a := make([]float64, x.Cols)
-		for j := range a {
-			a[j] = float64(x.At(r, j))
+// from scratch with parameters w (laid out as Network.weights): the reduced
+// per-example loss plus λ₁·Σ|W| + ½λ₂·ΣW² over dense kernels. Batch norm
+// uses the batch statistics (training mode); dropout layers multiply by the
+// masks the network drew in its last training forward pass (masks[i] for
+// layer i), so the twin differentiates the same function.
+func twinObjective(n *Network, w []float64, x, t Matrix, masks map[int][]float32) float64 {
+	rows := x.Rows
+	a := make([][]float64, rows)
+	for r := range a {
+		a[r] = make([]float64, x.Cols)
+		for j := range a[r] {
+			a[r][j] = float64(x.At(r, j))
 		}
-		off := 0
-		var z []float64
-		var last *layer
-		for _, l := range n.layers {
-			if l.kind != layerDense {
-				panic("twin: dense layers only")
-			}
+	}
+	off := 0
+	for li, l := range n.layers {
+		next := make([][]float64, rows)
+		switch l.kind {
+		case layerDense:
 			wk := w[off : off+l.in*l.out]
 			b := w[off+l.in*l.out : off+l.in*l.out+l.out]
 			off += l.in*l.out + l.out
-			z = make([]float64, l.out)
-			for o := range z {
-				s := b[o]
-				for i := range a {
-					s += a[i] * wk[i*l.out+o]
+			for r := range a {
+				z := make([]float64, l.out)
+				for o := range z {
+					s := b[o]
+					for i := range a[r] {
+						s += a[r][i] * wk[i*l.out+o]
+					}
+					z[o] = s
 				}
-				z[o] = s
+				next[r] = twinAct(l.act, z)
 			}
-			a = twinAct(l.act, z)
-			last = l
+		case layerDropout:
+			m := masks[li]
+			for r := range a {
+				next[r] = make([]float64, l.out)
+				for j := range next[r] {
+					next[r][j] = a[r][j] * float64(m[r*l.out+j])
+				}
+			}
+		case layerBatchNorm:
+			gamma, beta := w[off:off+l.out], w[off+l.out:off+2*l.out]
+			off += 2 * l.out
+			for r := range next {
+				next[r] = make([]float64, l.out)
+			}
+			for j := 0; j < l.out; j++ {
+				var mean, v float64
+				for r := range a {
+					mean += a[r][j]
+				}
+				mean /= float64(rows)
+				for r := range a {
+					v += (a[r][j] - mean) * (a[r][j] - mean)
+				}
+				v /= float64(rows)
+				for r := range a {
+					next[r][j] = gamma[j]*(a[r][j]-mean)/math.Sqrt(v+float64(l.eps)) + beta[j]
+				}
+			}
 		}
+		a = next
+	}
+	var total float64
+	for r := range a {
 		var li float64
 		switch n.cfg.Loss {
 		case SoftmaxCrossEntropy:
-			for o, p := range a {
+			for o, p := range a[r] {
 				li -= float64(t.At(r, o)) * math.Log(p)
 			}
 		case MeanSquaredError:
-			for o, p := range a {
+			for o, p := range a[r] {
 				e := p - float64(t.At(r, o))
-				li += e * e / float64(len(a))
+				li += e * e / float64(len(a[r]))
 			}
 		case HalfSquaredError:
-			for o, p := range a {
+			for o, p := range a[r] {
 				e := p - float64(t.At(r, o))
 				li += 0.5 * e * e
 			}
 		default:
 			panic("twin: unsupported loss")
 		}
-		_ = last
 		total += li
 	}
 	if n.cfg.Reduction == MeanReduction {
-		total /= float64(x.Rows)
+		total /= float64(rows)
 	}
-	off := 0
+	off = 0
 	for _, l := range n.layers {
-		for _, v := range w[off : off+l.in*l.out] {
-			total += n.cfg.L1*math.Abs(v) + 0.5*n.cfg.L2*v*v
+		switch l.kind {
+		case layerDense:
+			for _, v := range w[off : off+l.in*l.out] {
+				total += n.cfg.L1*math.Abs(v) + 0.5*n.cfg.L2*v*v
+			}
+			off += l.in*l.out + l.out
+		case layerBatchNorm:
+			off += 2 * l.out
 		}
-		off += l.in*l.out + l.out
 	}
 	return total
 }
@@ -148,6 +188,9 @@ func TestNetworkGradient(t *testing.T) {
 		{"tanh-identity/mse/sum/l2",
 			New(3).Dense(6, Tanh).Dense(4, Tanh).Dense(2, Identity).Loss(MeanSquaredError).Reduction(SumReduction).L2(0.1),
 			func(rng *rand.Rand, rows int) Matrix { return randMatrix(rng, rows, 2) }},
+		{"dropout-batchnorm/sce/sum/l2",
+			New(3).Dense(6, Tanh).Dropout(0.4).BatchNorm().Dense(5, Sigmoid).BatchNorm().Dense(3, Softmax).Reduction(SumReduction).L2(0.05),
+			func(rng *rand.Rand, rows int) Matrix { return oneHotRows(rng, rows, 3) }},
 		{"sigmoid-tanh/half-squared/mean/l1",
 			New(2).Dense(4, Sigmoid).Dense(3, Tanh).Dense(1, Tanh).Loss(HalfSquaredError).L1(0.02),
 			func(rng *rand.Rand, rows int) Matrix { return randMatrix(rng, rows, 1) }},
@@ -166,6 +209,23 @@ func TestNetworkGradient(t *testing.T) {
 			if _, _, err := net.gradients(x, y, nil); err != nil {
 				t.Fatal(err)
 			}
+			masks := map[int][]float32{}
+			for i, l := range net.layers {
+				if l.kind == layerDropout {
+					masks[i] = net.train.ls[i].mask
+				}
+			}
+			// Batch norm's γ start at 1 and β at 0; move them so their
+			// gradients are not special.
+			for _, l := range net.layers {
+				for i := range l.gamma {
+					l.gamma[i] = float32(0.5 + rng.Float64())
+					l.beta[i] = float32(rng.NormFloat64() * 0.3)
+				}
+			}
+			if _, _, err := net.gradients(x, y, nil); err != nil {
+				t.Fatal(err)
+			}
 			w := make([]float64, len(net.weights))
 			for i, v := range net.weights {
 				w[i] = float64(v)
@@ -178,9 +238,9 @@ func TestNetworkGradient(t *testing.T) {
 			for i := range w {
 				keep := w[i]
 				w[i] = keep + h
-				fp := twinObjective(net, w, x, y)
+				fp := twinObjective(net, w, x, y, masks)
 				w[i] = keep - h
-				fm := twinObjective(net, w, x, y)
+				fm := twinObjective(net, w, x, y, masks)
 				w[i] = keep
 				fd := (fp - fm) / (2 * h)
 				if d := math.Abs(fd - float64(net.grads[i])); d > 1e-4*gmax {
@@ -559,5 +619,82 @@ func TestEarlyStoppingRestoresBest(t *testing.T) {
 	best := h.Epochs[h.BestEpoch-1].ValLoss
 	if math.Abs(ev.AverageLoss-best) > 1e-6 {
 		t.Fatalf("restored weights give validation loss %v, best epoch had %v", ev.AverageLoss, best)
+	}
+}
+
+// TestDropoutMask: in training about rate of the units drop (within five
+// binomial standard deviations), survivors are scaled by 1/(1−rate), and
+// inference passes values through unchanged.
+func TestDropoutMask(t *testing.T) {
+	const rows, cols, rate = 200, 50, 0.3
+	x, _ := NewMatrix(rows, cols)
+	for i := range x.Data {
+		x.Data[i] = 2
+	}
+	y, _ := NewMatrix(rows, cols)
+	mask := make([]float32, rows*cols)
+	rng := rand.New(rand.NewPCG(1, 1))
+	dropoutForward(x, y, mask, rate, true, rng)
+	dropped := 0
+	for i, v := range y.Data {
+		switch v {
+		case 0:
+			dropped++
+		case 2 / (1 - float32(rate)):
+		default:
+			t.Fatalf("element %d is %v, want 0 or %v", i, v, 2/(1-rate))
+		}
+	}
+	n := float64(rows * cols)
+	if sd := math.Sqrt(n * rate * (1 - rate)); math.Abs(float64(dropped)-n*rate) > 5*sd {
+		t.Fatalf("%d of %v dropped, expected %v ± %.0f", dropped, n, n*rate, 5*sd)
+	}
+	dy, _ := NewMatrix(rows, cols)
+	for i := range dy.Data {
+		dy.Data[i] = 1
+	}
+	dx, _ := NewMatrix(rows, cols)
+	dropoutBackward(dy, dx, mask, true)
+	for i := range dx.Data {
+		if dx.Data[i] != mask[i] {
+			t.Fatalf("backward element %d: %v, mask %v", i, dx.Data[i], mask[i])
+		}
+	}
+	dropoutForward(x, y, mask, rate, false, rng)
+	for i, v := range y.Data {
+		if v != 2 {
+			t.Fatalf("inference element %d is %v, want 2", i, v)
+		}
+	}
+}
+
+// TestMaxNorm: after training with MaxNorm(c), every unit's incoming
+// weight vector has norm ≤ c (up to float32 rounding).
+func TestMaxNorm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	x := randMatrix(rng, 64, 10)
+	y := oneHotRows(rng, 64, 3)
+	const c = 0.5
+	net, err := New(10).Dense(20, ReLU, MaxNorm(c)).Dense(3, Softmax).Optimizer(SGD(1)).Seed(2).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := net.Fit(context.Background(), x, y, Epochs(5), BatchSize(16)); err != nil {
+		t.Fatal(err)
+	}
+	w := net.Layers()[0].Weights
+	hit := false
+	for j := 0; j < w.Cols; j++ {
+		var ss float64
+		for i := 0; i < w.Rows; i++ {
+			ss += float64(w.At(i, j)) * float64(w.At(i, j))
+		}
+		if math.Sqrt(ss) > c*(1+1e-6) {
+			t.Fatalf("unit %d has norm %v > %v", j, math.Sqrt(ss), c)
+		}
+		hit = hit || math.Sqrt(ss) > c*(1-1e-3)
+	}
+	if !hit {
+		t.Fatal("no unit reached the max-norm bound: the test does not exercise the constraint")
 	}
 }

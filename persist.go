@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -453,14 +452,29 @@ func networkFromHeader(h *modelHeader) (*Network, error) {
 // src (a network loaded from a checkpoint) into n, whose architecture must
 // match. It is how an estimator resumes training with its own settings.
 func (n *Network) restoreState(src *Network) error {
-	if len(n.weights) != len(src.weights) || len(n.layers) != len(src.layers) {
-		return errors.New("ann: checkpoint architecture differs from the model's")
+	// Dropout layers carry no state, so a checkpoint restores into a
+	// network that adds or drops them (the tutorial's "improved" model
+	// does): parameters and batch-norm statistics are matched in order.
+	if len(n.weights) != len(src.weights) || len(n.params) != len(src.params) {
+		return fmt.Errorf("%w: checkpoint architecture differs from the model's", ErrConfig)
+	}
+	for i := range n.params {
+		if len(n.params[i].w) != len(src.params[i].w) {
+			return fmt.Errorf("%w: checkpoint architecture differs from the model's", ErrConfig)
+		}
 	}
 	copy(n.weights, src.weights)
-	for i, l := range n.layers {
+	var bn []*layer
+	for _, l := range src.layers {
 		if l.kind == layerBatchNorm {
-			copy(l.movingMean, src.layers[i].movingMean)
-			copy(l.movingVar, src.layers[i].movingVar)
+			bn = append(bn, l)
+		}
+	}
+	for _, l := range n.layers {
+		if l.kind == layerBatchNorm && len(bn) > 0 {
+			copy(l.movingMean, bn[0].movingMean)
+			copy(l.movingVar, bn[0].movingVar)
+			bn = bn[1:]
 		}
 	}
 	if n.cfg.Optimizer.String() == src.cfg.Optimizer.String() {
