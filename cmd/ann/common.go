@@ -537,3 +537,19 @@ func buildNetwork(m *modelFlags, inputs, outputs int, out ann.Activation, loss a
 
 // threads returns the number of threads GEMM and training may use.
 func threads() int { return runtime.GOMAXPROCS(0) }
+
+// shape names a network by its dense widths and hidden activation, e.g.
+// "784-300-100-10 relu", in ASCII for the plot font.
+func shape(net *ann.Network) string {
+	w := []string{strconv.Itoa(net.Inputs())}
+	act := ""
+	for _, l := range net.Layers() {
+		if l.Kind == "dense" {
+			w = append(w, strconv.Itoa(l.Units))
+			if act == "" {
+				act = l.Activation.String()
+			}
+		}
+	}
+	return strings.Join(w, "-") + " " + act
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -208,7 +209,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		prog.printf("saved the model to %s", *save)
 	}
 	if m.plot != "" {
-		if err := writePlot(m.plot, *trainPath+": "+net.String(), out.history); err != nil {
+		if err := writePlot(m.plot, filepath.Base(*trainPath)+" "+shape(net)+", "+m.optimizer, out.history); err != nil {
 			return err
 		}
 	}

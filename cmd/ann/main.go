@@ -138,13 +138,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, c.usage)
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "%s: %s\n", e.cmd, oneLine(err))
 	var ue *usageError
-	switch {
-	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "run \"ann help %s\" for usage\n", name)
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "%s: %s (see \"ann help %s\")\n", e.cmd, oneLine(err), name)
 		return exitUsage
-	case errors.Is(err, context.Canceled):
+	}
+	fmt.Fprintf(stderr, "%s: %s\n", e.cmd, oneLine(err))
+	if errors.Is(err, context.Canceled) {
 		return exitInterrupted
 	}
 	return exitFailure

@@ -108,7 +108,7 @@ func runMNIST(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if m.plot != "" {
-		if err := writePlot(m.plot, "MNIST "+net.String(), out.history); err != nil {
+		if err := writePlot(m.plot, "MNIST "+shape(net)+", "+m.optimizer, out.history); err != nil {
 			return err
 		}
 	}

@@ -173,7 +173,7 @@ func runPlayground(ctx context.Context, e *env, args []string) error {
 		prog.printf("wrote %s", *outPath)
 	}
 	if *plot != "" {
-		if err := writePlot(*plot, "Playground "+*dataset+": "+net.String(), out.history); err != nil {
+		if err := writePlot(*plot, "Playground "+*dataset+" "+shape(net), out.history); err != nil {
 			return err
 		}
 	}
