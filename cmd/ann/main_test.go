@@ -248,6 +248,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"playground", "-noise", "60"}, 2, []string{"-noise 60"}},
 		{[]string{"playground", "-out", "x.gif"}, 2, []string{"-out"}},
 		{[]string{"playground", "-train-percent", "100"}, 2, []string{"-train-percent"}},
+		{[]string{"playground", "-points", "4", "-train-percent", "10"}, 2, []string{"-points 4", "no training"}},
 		{[]string{"mnist", "-tutorial", "-lr", "0.1"}, 2, []string{"-lr", "-tutorial"}},
 		{[]string{"mnist", "-data", emptyDir, "-quiet"}, 1, []string{"nodir", "-data"}},
 		{[]string{"bench", "-time", "0s"}, 2, []string{"-time"}},

@@ -104,6 +104,9 @@ func runPlayground(ctx context.Context, e *env, args []string) error {
 	// The points come shuffled, so the first part is a fair training set,
 	// as Playground's split of its shuffled data.
 	nTrain := int(math.Round(float64(*points) * *percent / 100))
+	if nTrain < 1 || nTrain >= *points {
+		return usagef("-points %d with -train-percent %v leaves no training or no test points", *points, *percent)
+	}
 	idx := make([]int, *points)
 	for i := range idx {
 		idx[i] = i
