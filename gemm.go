@@ -109,6 +109,13 @@ type gemmKernel struct {
 	kc, mc, nc int
 	run        func(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 
+	// rows, when set, computes C[r×nr] for 0 < r < mr rows with run's
+	// contract, except that A's element (i, p) is a[i·rs+p·ss]: a packed
+	// strip (rs = 1, ss = mr) or A read in place. Short row strips then
+	// cost r rows of work instead of mr, and a product with m < mr needs
+	// no packed A at all. Without it they go through run and scratch.
+	rows func(r, k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+
 	// peak, when set, runs n iterations of peakFlops flops of independent
 	// FMAs on registers alone: the attainable peak this kernel's ISA has.
 	peak      func(n int)
@@ -371,24 +378,35 @@ func (g *gemmJob) compute(ws *workspace, i0, i1, cs0, cs1 int) {
 	}
 	kern := g.kern
 	mr, nr, kb := kern.mr, kern.nr, g.kb
-	ws.apack = growAligned(ws.apack, min(g.mc, roundUp(i1-i0, mr))*kb)
+	// With fewer rows than one tile, the rows kernel reads A in place.
+	inPlaceA := kern.rows != nil && g.m < mr
+	if !inPlaceA {
+		ws.apack = growAligned(ws.apack, min(g.mc, roundUp(i1-i0, mr))*kb)
+	}
 	ws.scratch = growAligned(ws.scratch, mr*nr)
 	for ic := i0; ic < i1; ic += g.mc {
 		mb := min(g.mc, i1-ic)
-		packA(ws.apack, g.a, g.lda, g.transA, ic, mb, g.pc, kb, mr)
+		if !inPlaceA {
+			packA(ws.apack, g.a, g.lda, g.transA, ic, mb, g.pc, kb, mr)
+		}
 		for s := cs0; s < cs1; s++ {
 			j := g.jc + s*nr
 			cols := min(nr, g.jc+g.nb-j)
-			bp, ldb := g.bStrip(ws, s, j, cols)
+			bp, ldb, shift := g.bStrip(ws, s, j, cols)
 			for ir := 0; ir < mb; ir += mr {
 				rows := min(mr, mb-ir)
-				ap := ws.apack[ir*kb : (ir+mr)*kb]
 				off := (ic+ir)*g.ldc + j
+				if rows < mr && kern.rows != nil {
+					a, rs, ss := g.aRows(ws, inPlaceA, ic+ir, ir, rows)
+					g.rowsTile(ws.scratch, a, rs, ss, bp, ldb, off, rows, cols, shift)
+					continue
+				}
+				ap := ws.apack[ir*kb : (ir+mr)*kb]
 				if rows == mr && cols == nr {
 					kern.run(kb, ap, bp, ldb, g.c[off:off+(mr-1)*g.ldc+nr], g.ldc, g.alpha, g.betaBlock)
 					continue
 				}
-				g.edgeTile(ws.scratch, ap, bp, ldb, off, rows, cols)
+				g.edgeTile(ws.scratch, ap, bp, ldb, off, rows, cols, shift)
 			}
 		}
 	}
@@ -397,35 +415,80 @@ func (g *gemmJob) compute(ws *workspace, i0, i1, cs0, cs1 int) {
 // bStrip returns the kb×nr strip s of op(B) in the current block, starting at
 // column j with cols valid columns, and its row stride: a strip of the
 // shared pack, B itself when it is read in place, or for a partial strip of
-// an unpacked B a zero-padded copy in the worker's workspace.
-func (g *gemmJob) bStrip(ws *workspace, s, j, cols int) ([]float32, int) {
+// an unpacked B the full-width strip ending at the same column (read in
+// place; shift > 0 says how many leading columns of the tile are not
+// wanted) or, when B is narrower than nr, a zero-padded copy in the worker's
+// workspace. Each column of C depends only on the same column of B, so a
+// shifted strip gives the wanted columns exactly the arithmetic of a packed
+// one.
+func (g *gemmJob) bStrip(ws *workspace, s, j, cols int) (b []float32, ldb, shift int) {
 	nr, kb := g.kern.nr, g.kb
 	if !g.directB {
-		return g.bpack[s*nr*kb : (s+1)*nr*kb], nr
+		return g.bpack[s*nr*kb : (s+1)*nr*kb], nr, 0
 	}
-	if cols == nr {
-		off := g.pc*g.ldb + j
-		return g.b[off : off+(kb-1)*g.ldb+nr], g.ldb
+	if cols == nr || j+cols >= nr {
+		shift = nr - cols
+		off := g.pc*g.ldb + j - shift
+		return g.b[off : off+(kb-1)*g.ldb+nr], g.ldb, shift
 	}
 	ws.bedge = growAligned(ws.bedge, nr*kb)
 	packB(ws.bedge, g.b, g.ldb, false, g.pc, kb, j, cols, nr, 0, 1)
-	return ws.bedge, nr
+	return ws.bedge, nr, 0
 }
 
 // edgeTile runs the kernel on a partial tile through an mr×nr scratch tile,
 // so the kernel neither reads nor writes outside C. C's values are copied in
 // first (when beta needs them), so edge elements get exactly the arithmetic
 // of full tiles.
-func (g *gemmJob) edgeTile(scratch, ap, bp []float32, ldb, off, rows, cols int) {
+func (g *gemmJob) edgeTile(scratch, ap, bp []float32, ldb, off, rows, cols, shift int) {
 	mr, nr := g.kern.mr, g.kern.nr
 	if g.betaBlock != 0 {
 		for i := 0; i < rows; i++ {
-			copy(scratch[i*nr:i*nr+cols], g.c[off+i*g.ldc:off+i*g.ldc+cols])
+			copy(scratch[i*nr+shift:i*nr+shift+cols], g.c[off+i*g.ldc:off+i*g.ldc+cols])
 		}
 	}
 	g.kern.run(g.kb, ap, bp, ldb, scratch[:mr*nr], nr, g.alpha, g.betaBlock)
 	for i := 0; i < rows; i++ {
-		copy(g.c[off+i*g.ldc:off+i*g.ldc+cols], scratch[i*nr:i*nr+cols])
+		copy(g.c[off+i*g.ldc:off+i*g.ldc+cols], scratch[i*nr+shift:i*nr+shift+cols])
+	}
+}
+
+// aRows returns the rows rows of op(A) from row i (strip offset ir in the
+// packed block) over the current depth slice, with the strides of element
+// (r, p): A itself when inPlace, else the packed strip. The slice spans
+// exactly the elements read.
+func (g *gemmJob) aRows(ws *workspace, inPlace bool, i, ir, rows int) ([]float32, int, int) {
+	kb, mr := g.kb, g.kern.mr
+	switch {
+	case !inPlace:
+		off := ir * kb
+		return ws.apack[off : off+(kb-1)*mr+rows], 1, mr
+	case g.transA:
+		off := g.pc*g.lda + i
+		return g.a[off : off+(kb-1)*g.lda+rows], 1, g.lda
+	default:
+		off := i*g.lda + g.pc
+		return g.a[off : off+(rows-1)*g.lda+kb], g.lda, 1
+	}
+}
+
+// rowsTile runs the rows kernel on a strip of rows < mr rows: straight into
+// C when the strip has all nr columns, else through scratch as edgeTile
+// does.
+func (g *gemmJob) rowsTile(scratch, a []float32, rs, ss int, bp []float32, ldb, off, rows, cols, shift int) {
+	nr := g.kern.nr
+	if cols == nr {
+		g.kern.rows(rows, g.kb, a, rs, ss, bp, ldb, g.c[off:off+(rows-1)*g.ldc+nr], g.ldc, g.alpha, g.betaBlock)
+		return
+	}
+	if g.betaBlock != 0 {
+		for i := 0; i < rows; i++ {
+			copy(scratch[i*nr+shift:i*nr+shift+cols], g.c[off+i*g.ldc:off+i*g.ldc+cols])
+		}
+	}
+	g.kern.rows(rows, g.kb, a, rs, ss, bp, ldb, scratch[:rows*nr], nr, g.alpha, g.betaBlock)
+	for i := 0; i < rows; i++ {
+		copy(g.c[off+i*g.ldc:off+i*g.ldc+cols], scratch[i*nr+shift:i*nr+shift+cols])
 	}
 }
 

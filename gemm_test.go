@@ -426,3 +426,25 @@ func FuzzSgemm(f *testing.F) {
 		}
 	})
 }
+
+// TestSgemmSmallM covers the rows kernels and the in-place operands they
+// allow: m below one tile (A read in place, both transposes), k long
+// enough for the split accumulators' unrolled loops and several kc slices,
+// and n with a partial last strip that is read as a shifted full strip of
+// B, at beta 0 and non-zero so the scratch copy-in is exercised.
+func TestSgemmSmallM(t *testing.T) {
+	forEachKernel(t, func(t *testing.T, kern *gemmKernel) {
+		rng := rand.New(rand.NewPCG(13, 14))
+		idx := 0
+		for m := 1; m <= kern.mr+5; m++ {
+			for _, n := range []int{1, kern.nr - 1, kern.nr + 3, 3*kern.nr + 5} {
+				for _, k := range []int{1, 2, 3, 5, 9, 300} {
+					idx++
+					runGemmCase(t, rng, gemmCase{transA: idx&1 != 0, transB: idx&4 != 0,
+						m: m, n: n, k: k, alpha: testAlphas[idx%2], beta: testBetas[idx%3],
+						padA: idx % 3, padB: idx % 2, padC: idx % 4, off: idx % 9})
+				}
+			}
+		}
+	})
+}

@@ -23,7 +23,10 @@ import (
 // math.Sqrt on the float32 value, which the compiler lowers to a
 // single-precision instruction). Only per-call scalars, such as Adam's
 // bias-corrected step size or AdamW's decay factor, are computed once in
-// float64 and rounded to float32.
+// float64 and rounded to float32. Products are rounded before they are
+// added (never fused into one multiply-add), so an update gives the same
+// bits on every architecture, with or without the vector kernels of
+// vecops_*.s.
 type Optimizer interface {
 	// String names the rule and all its hyper-parameters in the form
 	// ParseOptimizer reads, e.g. "adam(lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-08)".
@@ -146,12 +149,7 @@ func (o SGDOptimizer) newState(int, bool) optimizerState { return sgdState{} }
 
 type sgdState struct{}
 
-func (sgdState) update(w, g []float32, _ int64, lr float32) {
-	g = g[:len(w)]
-	for i := range w {
-		w[i] -= lr * g[i]
-	}
-}
+func (sgdState) update(w, g []float32, _ int64, lr float32) { sgdUpdate(w, g, lr) }
 
 func (sgdState) slots() [][]float32 { return nil }
 
@@ -236,19 +234,11 @@ type momentumState struct {
 }
 
 func (s *momentumState) update(w, g []float32, _ int64, lr float32) {
-	g, a, mu := g[:len(w)], s.accum[:len(w)], s.mu
 	if !s.nesterov {
-		for i := range w {
-			a[i] = mu*a[i] + g[i]
-			w[i] -= lr * a[i]
-		}
+		momentumUpdate(w, g, s.accum, lr, s.mu)
 		return
 	}
-	lrmu := lr * mu
-	for i := range w {
-		a[i] = mu*a[i] + g[i]
-		w[i] -= lr*g[i] + lrmu*a[i]
-	}
+	nesterovUpdate(w, g, s.accum, lr, lr*s.mu, s.mu)
 }
 
 func (s *momentumState) slots() [][]float32 { return [][]float32{s.accum} }
@@ -300,11 +290,7 @@ func (o AdaGradOptimizer) newState(n int, _ bool) optimizerState {
 type adagradState struct{ accum []float32 }
 
 func (s *adagradState) update(w, g []float32, _ int64, lr float32) {
-	g, a := g[:len(w)], s.accum[:len(w)]
-	for i := range w {
-		a[i] += g[i] * g[i]
-		w[i] -= lr * g[i] / optSqrt32(a[i])
-	}
+	adagradUpdate(w, g, s.accum, lr)
 }
 
 func (s *adagradState) slots() [][]float32 { return [][]float32{s.accum} }
@@ -454,14 +440,7 @@ func (s *adamState) update(w, g []float32, t int64, lr float32) {
 	tf := float64(t)
 	alpha := float32(float64(lr) * math.Sqrt(1-math.Pow(s.beta2, tf)) / (1 - math.Pow(s.beta1, tf)))
 	keep := float32(1 - float64(lr)*s.decay) // exactly 1 without decay, so w·keep == w
-	c1, c2, eps := float32(1-s.beta1), float32(1-s.beta2), s.epsilon
-	g, m, v := g[:len(w)], s.m[:len(w)], s.v[:len(w)]
-	for i := range w {
-		gi := g[i]
-		m[i] += (gi - m[i]) * c1
-		v[i] += (gi*gi - v[i]) * c2
-		w[i] = w[i]*keep - alpha*m[i]/(optSqrt32(v[i])+eps)
-	}
+	adamUpdate(w, g, s.m, s.v, alpha, keep, float32(1-s.beta1), float32(1-s.beta2), s.epsilon)
 }
 
 func (s *adamState) slots() [][]float32 { return [][]float32{s.m, s.v} }
@@ -535,20 +514,7 @@ type proximalAdaGradState struct {
 }
 
 func (s *proximalAdaGradState) update(w, g []float32, _ int64, lr float32) {
-	g, a, l1, l2 := g[:len(w)], s.accum[:len(w)], s.l1, s.l2
-	for i := range w {
-		a[i] += g[i] * g[i]
-		eta := lr / optSqrt32(a[i])
-		v := w[i] - eta*g[i]
-		if l1 > 0 {
-			mag := max(optAbs32(v)-eta*l1, 0)
-			if v < 0 {
-				mag = -mag
-			}
-			v = mag
-		}
-		w[i] = v / (1 + l2*eta)
-	}
+	proximalAdaGradUpdate(w, g, s.accum, lr, s.l1, s.l2)
 }
 
 func (s *proximalAdaGradState) slots() [][]float32 { return [][]float32{s.accum} }
@@ -632,13 +598,7 @@ type rmspropState struct {
 }
 
 func (s *rmspropState) update(w, g []float32, _ int64, lr float32) {
-	g, ms, mom := g[:len(w)], s.ms[:len(w)], s.mom[:len(w)]
-	for i := range w {
-		gi := g[i]
-		ms[i] += (gi*gi - ms[i]) * s.c
-		mom[i] = s.mu*mom[i] + lr*gi/optSqrt32(ms[i]+s.epsilon)
-		w[i] -= mom[i]
-	}
+	rmspropUpdate(w, g, s.ms, s.mom, lr, s.c, s.mu, s.epsilon)
 }
 
 func (s *rmspropState) slots() [][]float32 { return [][]float32{s.ms, s.mom} }

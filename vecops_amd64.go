@@ -1,0 +1,108 @@
+//go:build gc && !purego && !noasm
+
+package ann
+
+import "github.com/klauspost/cpuid/v2"
+
+// vecAVX reports AVX with OS ymm support (cpuid/v2 checks OSXSAVE and XCR0):
+// everything the optimizer kernels in vecops_amd64.s use. It is read once at
+// package initialisation and never changed.
+var vecAVX = cpuid.CPU.Supports(cpuid.AVX)
+
+// The kernels below process the first n&^7 elements, n = len(w), and are the
+// loops of the same name in vecops_generic.go (adamAVX ↔ adamGeneric, …)
+// with the same rounding; the wrappers run the Go loop on the rest. Every
+// other slice must be at least as long as w.
+
+//go:noescape
+func adamAVX(w, g, m, v []float32, alpha, keep, c1, c2, eps float32)
+
+//go:noescape
+func adagradAVX(w, g, acc []float32, lr float32)
+
+//go:noescape
+func sgdAVX(w, g []float32, lr float32)
+
+//go:noescape
+func momentumAVX(w, g, a []float32, lr, mu float32)
+
+//go:noescape
+func nesterovAVX(w, g, a []float32, lr, lrmu, mu float32)
+
+//go:noescape
+func rmspropAVX(w, g, ms, mom []float32, lr, c, mu, eps float32)
+
+//go:noescape
+func proximalAdaGradAVX(w, g, acc []float32, lr, l1, l2 float32)
+
+// vecSplit returns how many leading elements of an n-element update the
+// vector kernels take: none without AVX.
+func vecSplit(n int) int {
+	if !vecAVX {
+		return 0
+	}
+	return n &^ 7
+}
+
+func sgdUpdate(w, g []float32, lr float32) {
+	g = g[:len(w)]
+	n := vecSplit(len(w))
+	if n > 0 {
+		sgdAVX(w[:n], g[:n], lr)
+	}
+	sgdGeneric(w[n:], g[n:], lr)
+}
+
+func momentumUpdate(w, g, a []float32, lr, mu float32) {
+	g, a = g[:len(w)], a[:len(w)]
+	n := vecSplit(len(w))
+	if n > 0 {
+		momentumAVX(w[:n], g[:n], a[:n], lr, mu)
+	}
+	momentumGeneric(w[n:], g[n:], a[n:], lr, mu)
+}
+
+func nesterovUpdate(w, g, a []float32, lr, lrmu, mu float32) {
+	g, a = g[:len(w)], a[:len(w)]
+	n := vecSplit(len(w))
+	if n > 0 {
+		nesterovAVX(w[:n], g[:n], a[:n], lr, lrmu, mu)
+	}
+	nesterovGeneric(w[n:], g[n:], a[n:], lr, lrmu, mu)
+}
+
+func adagradUpdate(w, g, acc []float32, lr float32) {
+	g, acc = g[:len(w)], acc[:len(w)]
+	n := vecSplit(len(w))
+	if n > 0 {
+		adagradAVX(w[:n], g[:n], acc[:n], lr)
+	}
+	adagradGeneric(w[n:], g[n:], acc[n:], lr)
+}
+
+func adamUpdate(w, g, m, v []float32, alpha, keep, c1, c2, eps float32) {
+	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
+	n := vecSplit(len(w))
+	if n > 0 {
+		adamAVX(w[:n], g[:n], m[:n], v[:n], alpha, keep, c1, c2, eps)
+	}
+	adamGeneric(w[n:], g[n:], m[n:], v[n:], alpha, keep, c1, c2, eps)
+}
+
+func proximalAdaGradUpdate(w, g, acc []float32, lr, l1, l2 float32) {
+	g, acc = g[:len(w)], acc[:len(w)]
+	n := vecSplit(len(w))
+	if n > 0 {
+		proximalAdaGradAVX(w[:n], g[:n], acc[:n], lr, l1, l2)
+	}
+	proximalAdaGradGeneric(w[n:], g[n:], acc[n:], lr, l1, l2)
+}
+
+func rmspropUpdate(w, g, ms, mom []float32, lr, c, mu, eps float32) {
+	g, ms, mom = g[:len(w)], ms[:len(w)], mom[:len(w)]
+	n := vecSplit(len(w))
+	if n > 0 {
+		rmspropAVX(w[:n], g[:n], ms[:n], mom[:n], lr, c, mu, eps)
+	}
+	rmspropGeneric(w[n:], g[n:], ms[n:], mom[n:], lr, c, mu, eps)
+}

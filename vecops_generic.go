@@ -1,0 +1,89 @@
+package ann
+
+// This file has no build tags: these loops are the definition of the
+// optimizers' element-wise updates. They run on every target without an
+// asm version, finish the tails the vector kernels leave, and are the
+// oracle the kernels are tested against bit for bit.
+//
+// Every product that feeds an addition is wrapped in float32(...): that
+// stops the compiler from fusing x*y+z into one FMA (it does on arm64 and
+// with GOAMD64=v3), so each step rounds exactly like the vector kernels,
+// which use no FMA, and results are the same on every architecture.
+
+// sgdGeneric does w -= lr·g.
+func sgdGeneric(w, g []float32, lr float32) {
+	g = g[:len(w)]
+	for i := range w {
+		w[i] -= float32(lr * g[i])
+	}
+}
+
+// momentumGeneric does a = μ·a + g; w -= lr·a.
+func momentumGeneric(w, g, a []float32, lr, mu float32) {
+	g, a = g[:len(w)], a[:len(w)]
+	for i := range w {
+		a[i] = float32(mu*a[i]) + g[i]
+		w[i] -= float32(lr * a[i])
+	}
+}
+
+// nesterovGeneric does a = μ·a + g; w -= lr·g + lrμ·a, with lrμ = lr·μ.
+func nesterovGeneric(w, g, a []float32, lr, lrmu, mu float32) {
+	g, a = g[:len(w)], a[:len(w)]
+	for i := range w {
+		a[i] = float32(mu*a[i]) + g[i]
+		w[i] -= float32(lr*g[i]) + float32(lrmu*a[i])
+	}
+}
+
+// adagradGeneric does acc += g²; w -= lr·g/√acc.
+func adagradGeneric(w, g, acc []float32, lr float32) {
+	g, acc = g[:len(w)], acc[:len(w)]
+	for i := range w {
+		acc[i] += float32(g[i] * g[i])
+		w[i] -= float32(lr*g[i]) / optSqrt32(acc[i])
+	}
+}
+
+// adamGeneric does m += (g − m)·c1; v += (g² − v)·c2;
+// w = w·keep − α·m/(√v + ε).
+func adamGeneric(w, g, m, v []float32, alpha, keep, c1, c2, eps float32) {
+	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
+	for i := range w {
+		gi := g[i]
+		m[i] += float32((gi - m[i]) * c1)
+		v[i] += float32((float32(gi*gi) - v[i]) * c2)
+		w[i] = float32(w[i]*keep) - float32(alpha*m[i])/(optSqrt32(v[i])+eps)
+	}
+}
+
+// proximalAdaGradGeneric does acc += g²; η = lr/√acc; v = w − η·g;
+// with l1 > 0, v = sign(v)·max(|v| − η·l1, 0); then w = v/(1 + l2·η).
+func proximalAdaGradGeneric(w, g, acc []float32, lr, l1, l2 float32) {
+	g, acc = g[:len(w)], acc[:len(w)]
+	for i := range w {
+		acc[i] += float32(g[i] * g[i])
+		eta := lr / optSqrt32(acc[i])
+		v := w[i] - float32(eta*g[i])
+		if l1 > 0 {
+			mag := max(optAbs32(v)-float32(eta*l1), 0)
+			if v < 0 {
+				mag = -mag
+			}
+			v = mag
+		}
+		w[i] = v / (1 + float32(l2*eta))
+	}
+}
+
+// rmspropGeneric does ms += (g² − ms)·c; mom = μ·mom + lr·g/√(ms + ε);
+// w -= mom.
+func rmspropGeneric(w, g, ms, mom []float32, lr, c, mu, eps float32) {
+	g, ms, mom = g[:len(w)], ms[:len(w)], mom[:len(w)]
+	for i := range w {
+		gi := g[i]
+		ms[i] += float32((float32(gi*gi) - ms[i]) * c)
+		mom[i] = float32(mu*mom[i]) + float32(lr*gi)/optSqrt32(ms[i]+eps)
+		w[i] -= mom[i]
+	}
+}
