@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+const exportUsage = `Usage: ann export -model FILE|DIR -onnx OUT.onnx
+
+Writes a saved model (a model file, or a model directory's latest
+checkpoint) as an ONNX graph (opset 13, dynamic batch dimension): the input
+scaler as Sub/Mul, dense layers as Gemm, activations as ONNX ops, batch
+norm as BatchNormalization, dropout removed. Outputs "probabilities" and
+"logits". The file is written atomically.
+
+Flags:
+  -model FILE|DIR   the model to export (required)
+  -onnx FILE        the ONNX file to write (required)
+`
+
+func runExport(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	model := fs.String("model", "", "model file or directory")
+	out := fs.String("onnx", "", "ONNX output file")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *model == "" || *out == "" {
+		return usagef("-model and -onnx are required")
+	}
+	net, err := loadModel(*model)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := net.ExportONNX(&buf); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(*out), ".ann-export-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), *out); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "wrote %s (%d bytes, %s)\n", *out, buf.Len(), net)
+	return nil
+}
