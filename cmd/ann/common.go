@@ -34,6 +34,7 @@ type modelFlags struct {
 	dropout    float64
 	l1, l2     float64
 	modelDir   string
+	schedule   string
 	seed       uint64
 	threads    int
 	plot       string
@@ -51,6 +52,7 @@ type modelDefaults struct {
 	hidden, activation, optimizer string
 	lr                            float64
 	batch, epochs                 int
+	schedule                      string
 }
 
 func (m *modelFlags) register(fs *flag.FlagSet, d modelDefaults) {
@@ -60,6 +62,7 @@ func (m *modelFlags) register(fs *flag.FlagSet, d modelDefaults) {
 	fs.Float64Var(&m.lr, "lr", d.lr, "learning rate")
 	fs.IntVar(&m.batch, "batch", d.batch, "mini-batch size")
 	fs.IntVar(&m.epochs, "epochs", d.epochs, "passes over the training data")
+	fs.StringVar(&m.schedule, "schedule", d.schedule, "learning-rate schedule: constant, or cosine (decay to 1% of -lr over the run)")
 	fs.IntVar(&m.steps, "steps", 0, "train for exactly this many steps instead of -epochs")
 	fs.Float64Var(&m.dropout, "dropout", 0, "dropout rate after each hidden layer, in [0, 1)")
 	fs.Float64Var(&m.l1, "l1", 0, "L1 penalty strength on the weights")
@@ -90,6 +93,9 @@ func (m *modelFlags) check(set map[string]bool) error {
 	}
 	if m.batch < 1 {
 		return usagef("-batch %d: must be ≥ 1", m.batch)
+	}
+	if m.schedule != "constant" && m.schedule != "cosine" {
+		return usagef("-schedule %q: want constant or cosine", m.schedule)
 	}
 	if set["epochs"] && set["steps"] {
 		return usagef("-epochs and -steps exclude each other")
@@ -523,14 +529,22 @@ func writeFile(path string, write func(io.Writer) error) error {
 }
 
 // buildNetwork makes the network the model flags describe for inputs
-// features and the given output layer and loss.
-func buildNetwork(m *modelFlags, inputs, outputs int, out ann.Activation, loss ann.Loss) (*ann.Network, error) {
+// features and the given output layer and loss, to train on rows examples
+// (which sizes a cosine schedule to the whole run).
+func buildNetwork(m *modelFlags, inputs, outputs, rows int, out ann.Activation, loss ann.Loss) (*ann.Network, error) {
 	b := ann.New(inputs)
 	for _, h := range m.hiddenUnits {
 		b.Dense(h, m.act)
 		if m.dropout > 0 {
 			b.Dropout(m.dropout)
 		}
+	}
+	if m.schedule == "cosine" {
+		total := int64(m.steps)
+		if total == 0 {
+			total = int64(m.epochs) * int64((rows+m.batch-1)/m.batch)
+		}
+		b.Schedule(ann.CosineDecay(max(total, 1), 0.01))
 	}
 	return b.Dense(outputs, out).Loss(loss).Optimizer(m.opt).L1(m.l1).L2(m.l2).Seed(m.seed).Build()
 }

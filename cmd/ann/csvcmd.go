@@ -41,6 +41,8 @@ Flags:
   -lr X               learning rate (default 0.001)
   -batch N            mini-batch size (default 32)
   -epochs N           epochs (default 20)
+  -schedule NAME      learning-rate schedule: constant, or cosine decay to 1%
+                      of -lr over the run (default constant)
   -steps N            train exactly N steps instead
   -dropout X          dropout rate after each hidden layer (default 0)
   -l1 X, -l2 X        weight penalties (default 0)
@@ -83,7 +85,7 @@ Flags:
 func runTrain(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	var m modelFlags
-	m.register(fs, modelDefaults{hidden: "64,32", activation: "relu", optimizer: "adam", lr: 0.001, batch: 32, epochs: 20})
+	m.register(fs, modelDefaults{hidden: "64,32", activation: "relu", optimizer: "adam", lr: 0.001, batch: 32, epochs: 20, schedule: "constant"})
 	trainPath := fs.String("train", "", "training CSV")
 	testPath := fs.String("test", "", "test CSV")
 	split := fs.Float64("split", 0.2, "held-out fraction")
@@ -171,7 +173,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if net == nil {
-		if net, err = buildNetwork(&m, inputs, outputs, outAct, loss); err != nil {
+		if net, err = buildNetwork(&m, inputs, outputs, train.Len(), outAct, loss); err != nil {
 			return err
 		}
 		meta := ann.Meta{FeatureNames: data.FeatureNames, LabelName: data.LabelName}

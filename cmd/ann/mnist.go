@@ -37,6 +37,8 @@ Flags:
   -lr X               learning rate (default 0.001)
   -batch N            mini-batch size (default 128)
   -epochs N           epochs (default 10)
+  -schedule NAME      learning-rate schedule: constant, or cosine decay to 1%
+                      of -lr over the run (default cosine)
   -steps N            train exactly N steps instead (with -tutorial: per model)
   -dropout X          dropout rate after each hidden layer (default 0)
   -l1 X, -l2 X        weight penalties (default 0)
@@ -54,7 +56,7 @@ Flags:
 func runMNIST(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("mnist", flag.ContinueOnError)
 	var m modelFlags
-	m.register(fs, modelDefaults{hidden: "300,100", activation: "relu", optimizer: "adam", lr: 0.001, batch: 128, epochs: 10})
+	m.register(fs, modelDefaults{hidden: "300,100", activation: "relu", optimizer: "adam", lr: 0.001, batch: 128, epochs: 10, schedule: "cosine"})
 	data := fs.String("data", "", "MNIST directory")
 	tutorial := fs.Bool("tutorial", false, "run the tutorial's protocol")
 	if err := parseFlags(fs, args); err != nil {
@@ -93,7 +95,7 @@ func runMNIST(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if net == nil {
-		if net, err = buildNetwork(&m, 784, 10, ann.Softmax, ann.SoftmaxCrossEntropy); err != nil {
+		if net, err = buildNetwork(&m, 784, 10, train.Len(), ann.Softmax, ann.SoftmaxCrossEntropy); err != nil {
 			return err
 		}
 		if err := net.SetMeta(ann.Meta{LabelName: "label", Classes: train.Classes}); err != nil {
