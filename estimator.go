@@ -5,14 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -313,7 +310,7 @@ func (e *estimator) ensure(inputs int) error {
 		return err
 	}
 	if e.cfg.modelDir != "" {
-		ck, err := latestCheckpoint(e.cfg.modelDir)
+		ck, err := LatestCheckpoint(e.cfg.modelDir)
 		if err != nil {
 			return err
 		}
@@ -512,95 +509,11 @@ func (e *estimator) classNames(d *Dataset) []string {
 	return names
 }
 
-// checkpoint writes model.ckpt-<step>.ann atomically, points the index file
-// "checkpoint" at it and removes all but the newest keep checkpoints.
+// checkpoint writes a checkpoint of the estimator's network into its model
+// directory.
 func (e *estimator) checkpoint() error {
-	dir := e.cfg.modelDir
-	name := fmt.Sprintf("model.ckpt-%d.ann", e.net.step)
-	if err := e.net.SaveFile(filepath.Join(dir, name)); err != nil {
-		return err
-	}
-	all, err := listCheckpoints(dir)
-	if err != nil {
-		return err
-	}
-	var drop []string
-	if len(all) > e.cfg.keep {
-		drop, all = all[:len(all)-e.cfg.keep], all[len(all)-e.cfg.keep:]
-	}
-	idx := checkpointIndex{Latest: name, All: all}
-	js, _ := json.MarshalIndent(idx, "", "  ")
-	if err := writeFileAtomic(filepath.Join(dir, "checkpoint"), func(w io.Writer) error {
-		_, err := w.Write(append(js, '\n'))
-		return err
-	}); err != nil {
-		return err
-	}
-	for _, f := range drop {
-		os.Remove(filepath.Join(dir, f))
-	}
-	return nil
-}
-
-// checkpointIndex is the model directory's "checkpoint" file.
-type checkpointIndex struct {
-	Latest string   `json:"latest"`
-	All    []string `json:"all"`
-}
-
-// listCheckpoints returns the checkpoint files of dir, oldest step first.
-func listCheckpoints(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("ann: model directory: %w", err)
-	}
-	type ck struct {
-		name string
-		step int64
-	}
-	var cks []ck
-	for _, en := range entries {
-		s, ok := strings.CutPrefix(en.Name(), "model.ckpt-")
-		if !ok {
-			continue
-		}
-		s, ok = strings.CutSuffix(s, ".ann")
-		if !ok {
-			continue
-		}
-		if step, err := strconv.ParseInt(s, 10, 64); err == nil {
-			cks = append(cks, ck{en.Name(), step})
-		}
-	}
-	sort.Slice(cks, func(i, j int) bool { return cks[i].step < cks[j].step })
-	names := make([]string, len(cks))
-	for i, c := range cks {
-		names[i] = c.name
-	}
-	return names, nil
-}
-
-// latestCheckpoint returns the path of the newest checkpoint in dir, or ""
-// when there is none: the one the index names when it exists, else the
-// highest step found.
-func latestCheckpoint(dir string) (string, error) {
-	if js, err := os.ReadFile(filepath.Join(dir, "checkpoint")); err == nil {
-		var idx checkpointIndex
-		if json.Unmarshal(js, &idx) == nil && idx.Latest != "" && filepath.Base(idx.Latest) == idx.Latest {
-			p := filepath.Join(dir, idx.Latest)
-			if _, err := os.Stat(p); err == nil {
-				return p, nil
-			}
-		}
-	}
-	all, err := listCheckpoints(dir)
-	if err != nil || len(all) == 0 {
-		return "", err
-	}
-	return filepath.Join(dir, all[len(all)-1]), nil
+	_, err := WriteCheckpoint(e.cfg.modelDir, e.net, e.cfg.keep)
+	return err
 }
 
 // ---------------------------------------------------------------- DNNClassifier

@@ -214,7 +214,7 @@ func TestEstimatorCancel(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled Train: %v", err)
 	}
-	ck, _ := latestCheckpoint(dir)
+	ck, _ := LatestCheckpoint(dir)
 	if filepath.Base(ck) != "model.ckpt-7.ann" {
 		t.Fatalf("checkpoint after cancel: %q, want step 7", ck)
 	}

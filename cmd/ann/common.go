@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -328,101 +327,10 @@ func roundDur(d time.Duration) time.Duration {
 // read what the commands write and the other way round.
 const keepCheckpoints = 5
 
-type checkpointIndex struct {
-	Latest string   `json:"latest"`
-	All    []string `json:"all"`
-}
-
-// writeCheckpoint saves net into dir as model.ckpt-<step>.ann, points the
-// index at it and keeps the newest keepCheckpoints files.
+// writeCheckpoint saves net into dir in the library's model-directory
+// layout, keeping the newest keepCheckpoints files.
 func writeCheckpoint(dir string, net *ann.Network) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("model directory: %w", err)
-	}
-	name := fmt.Sprintf("model.ckpt-%d.ann", net.Step())
-	path := filepath.Join(dir, name)
-	if err := net.SaveFile(path); err != nil {
-		return "", err
-	}
-	all, err := listCheckpoints(dir)
-	if err != nil {
-		return "", err
-	}
-	var drop []string
-	if len(all) > keepCheckpoints {
-		drop, all = all[:len(all)-keepCheckpoints], all[len(all)-keepCheckpoints:]
-	}
-	js, _ := json.MarshalIndent(checkpointIndex{Latest: name, All: all}, "", "  ")
-	tmp, err := os.CreateTemp(dir, ".checkpoint-*")
-	if err != nil {
-		return "", fmt.Errorf("model directory: %w", err)
-	}
-	_, werr := tmp.Write(append(js, '\n'))
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(tmp.Name())
-		return "", fmt.Errorf("model directory: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(dir, "checkpoint")); err != nil {
-		os.Remove(tmp.Name())
-		return "", fmt.Errorf("model directory: %w", err)
-	}
-	for _, f := range drop {
-		os.Remove(filepath.Join(dir, f))
-	}
-	return path, nil
-}
-
-// listCheckpoints returns dir's checkpoint files, oldest step first.
-func listCheckpoints(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("model directory: %w", err)
-	}
-	type ck struct {
-		name string
-		step int64
-	}
-	var cks []ck
-	for _, en := range entries {
-		s, ok := strings.CutPrefix(en.Name(), "model.ckpt-")
-		if !ok {
-			continue
-		}
-		if s, ok = strings.CutSuffix(s, ".ann"); !ok {
-			continue
-		}
-		if step, err := strconv.ParseInt(s, 10, 64); err == nil {
-			cks = append(cks, ck{en.Name(), step})
-		}
-	}
-	sort.Slice(cks, func(i, j int) bool { return cks[i].step < cks[j].step })
-	names := make([]string, len(cks))
-	for i, c := range cks {
-		names[i] = c.name
-	}
-	return names, nil
-}
-
-// latestCheckpoint returns the newest checkpoint in dir, or "" for none.
-func latestCheckpoint(dir string) (string, error) {
-	if js, err := os.ReadFile(filepath.Join(dir, "checkpoint")); err == nil {
-		var idx checkpointIndex
-		if json.Unmarshal(js, &idx) == nil && idx.Latest != "" && filepath.Base(idx.Latest) == idx.Latest {
-			p := filepath.Join(dir, idx.Latest)
-			if _, err := os.Stat(p); err == nil {
-				return p, nil
-			}
-		}
-	}
-	all, err := listCheckpoints(dir)
-	if err != nil || len(all) == 0 {
-		return "", err
-	}
-	return filepath.Join(dir, all[len(all)-1]), nil
+	return ann.WriteCheckpoint(dir, net, keepCheckpoints)
 }
 
 // resume loads the latest checkpoint of dir when there is one and checks
@@ -432,7 +340,7 @@ func resume(dir string, inputs, outputs int, prog *progress) (*ann.Network, erro
 	if dir == "" {
 		return nil, nil
 	}
-	path, err := latestCheckpoint(dir)
+	path, err := ann.LatestCheckpoint(dir)
 	if err != nil || path == "" {
 		return nil, err
 	}

@@ -417,7 +417,7 @@ func loadModel(path string) (*ann.Network, error) {
 		return nil, fmt.Errorf("-model: %w", err)
 	}
 	if st.IsDir() {
-		ck, err := latestCheckpoint(path)
+		ck, err := ann.LatestCheckpoint(path)
 		if err != nil {
 			return nil, err
 		}

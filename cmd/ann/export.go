@@ -5,8 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 )
 
 const exportUsage = `Usage: ann export -model FILE|DIR -onnx OUT.onnx
@@ -40,26 +39,10 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	if err := net.ExportONNX(&buf); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(*out), ".ann-export-*")
-	if err != nil {
+	if err := writeFile(*out, func(w io.Writer) error {
+		_, err := w.Write(buf.Bytes())
 		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), *out); err != nil {
+	}); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "wrote %s (%d bytes, %s)\n", *out, buf.Len(), net)

@@ -1,0 +1,120 @@
+package ann
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// A model directory holds checkpoints named model.ckpt-<global step>.ann
+// (model files written by Network.Save, with the optimizer state), an index
+// file "checkpoint" naming the latest, and, when an estimator trains there,
+// train_log.jsonl.
+
+// WriteCheckpoint saves net with its training state (see [Network.Save])
+// into the model directory dir as model.ckpt-<global step>.ann, atomically,
+// points the index file "checkpoint" at it, and deletes all but the newest
+// keep (≥ 1) checkpoints. It creates dir when needed and returns the path
+// written. DNNClassifier, DNNRegressor and the ann command share this
+// layout, so each can resume from the others' directories.
+func WriteCheckpoint(dir string, net *Network, keep int) (string, error) {
+	if keep < 1 {
+		return "", fmt.Errorf("%w: keep must be ≥ 1, got %d", ErrValue, keep)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("ann: model directory: %w", err)
+	}
+	name := fmt.Sprintf("model.ckpt-%d.ann", net.step)
+	path := filepath.Join(dir, name)
+	if err := net.SaveFile(path); err != nil {
+		return "", err
+	}
+	all, err := listCheckpoints(dir)
+	if err != nil {
+		return "", err
+	}
+	var drop []string
+	if len(all) > keep {
+		drop, all = all[:len(all)-keep], all[len(all)-keep:]
+	}
+	idx := checkpointIndex{Latest: name, All: all}
+	js, _ := json.MarshalIndent(idx, "", "  ")
+	if err := writeFileAtomic(filepath.Join(dir, "checkpoint"), func(w io.Writer) error {
+		_, err := w.Write(append(js, '\n'))
+		return err
+	}); err != nil {
+		return "", err
+	}
+	for _, f := range drop {
+		os.Remove(filepath.Join(dir, f))
+	}
+	return path, nil
+}
+
+// checkpointIndex is the model directory's "checkpoint" file.
+type checkpointIndex struct {
+	Latest string   `json:"latest"`
+	All    []string `json:"all"`
+}
+
+// listCheckpoints returns the checkpoint files of dir, oldest step first.
+func listCheckpoints(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("ann: model directory: %w", err)
+	}
+	type ck struct {
+		name string
+		step int64
+	}
+	var cks []ck
+	for _, en := range entries {
+		s, ok := strings.CutPrefix(en.Name(), "model.ckpt-")
+		if !ok {
+			continue
+		}
+		s, ok = strings.CutSuffix(s, ".ann")
+		if !ok {
+			continue
+		}
+		if step, err := strconv.ParseInt(s, 10, 64); err == nil {
+			cks = append(cks, ck{en.Name(), step})
+		}
+	}
+	sort.Slice(cks, func(i, j int) bool { return cks[i].step < cks[j].step })
+	names := make([]string, len(cks))
+	for i, c := range cks {
+		names[i] = c.name
+	}
+	return names, nil
+}
+
+// LatestCheckpoint returns the path of the newest checkpoint in the model
+// directory dir, or "" when there is none: the one the index file names
+// when it exists, else the file with the highest step.
+func LatestCheckpoint(dir string) (string, error) {
+	if js, err := os.ReadFile(filepath.Join(dir, "checkpoint")); err == nil {
+		var idx checkpointIndex
+		if json.Unmarshal(js, &idx) == nil && idx.Latest != "" && filepath.Base(idx.Latest) == idx.Latest {
+			p := filepath.Join(dir, idx.Latest)
+			if _, err := os.Stat(p); err == nil {
+				return p, nil
+			}
+		}
+	}
+	all, err := listCheckpoints(dir)
+	if err != nil || len(all) == 0 {
+		return "", err
+	}
+	return filepath.Join(dir, all[len(all)-1]), nil
+}
+
