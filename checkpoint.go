@@ -117,4 +117,3 @@ func LatestCheckpoint(dir string) (string, error) {
 	}
 	return filepath.Join(dir, all[len(all)-1]), nil
 }
-
