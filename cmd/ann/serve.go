@@ -36,15 +36,18 @@ const generateHint = "run `go generate ./cmd/ann` in the ann source tree, then r
 // servePlayground serves the Playground page on addr until ctx is done
 // (Ctrl-C), which is a normal end, not an interruption.
 func servePlayground(ctx context.Context, e *env, addr string) error {
+	// Listening first makes a bad address fail at once, not after a
+	// build of the module.
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	site, cleanup, err := playgroundSite(ctx, e.stderr)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
 	fmt.Fprintf(e.stderr, "%s: serving the Playground at %s (Ctrl-C stops)\n", e.cmd, pageURL(ln.Addr()))
 	srv := &http.Server{Handler: playgroundHandler(site), ReadHeaderTimeout: 10 * time.Second}
 	stopped := make(chan struct{})
@@ -158,7 +161,7 @@ func (o distOverlay) Open(name string) (fs.File, error) {
 // go command goTool. gen_wasm.go does the same for `go generate`; the two
 // must agree on the file names and the build flags.
 func buildPlaygroundModule(ctx context.Context, goTool, dir string) error {
-	build := exec.CommandContext(ctx, goTool, "build", "-trimpath", "-ldflags=-s -w",
+	build := exec.CommandContext(ctx, goTool, "build",
 		"-o", filepath.Join(dir, "ann.wasm"), wasmPackage)
 	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	if out, err := build.CombinedOutput(); err != nil {

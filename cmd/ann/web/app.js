@@ -149,6 +149,8 @@
     ui.status.textContent = 'Ready. Press Play to train.';
     document.body.dataset.state = 'ready';
     record(r.stats);
+    ui.testLoss.dataset.initial = String(r.stats.testLoss);
+    ui.trainLoss.dataset.initial = String(r.stats.trainLoss);
     draw();
   }
 
