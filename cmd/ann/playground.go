@@ -40,7 +40,9 @@ Flags:
   -quiet              no progress on stderr
   -serve ADDR         serve the interactive Playground page on ADDR (e.g.
                       :8080) instead: the same library compiled to
-                      WebAssembly, trained live in the browser
+                      WebAssembly, trained live in the browser. The module
+                      is embedded by "go generate ./cmd/ann"; without it,
+                      ann builds it at start with the go command
 `
 
 func runPlayground(ctx context.Context, e *env, args []string) error {

@@ -155,6 +155,11 @@ const (
 // train on the circle data set and reads the test loss the page reports
 // in its DOM, then takes a screenshot and checks it shows the heat map.
 func TestPlaygroundBrowser(t *testing.T) {
+	// -short is a request for a quick run and always skips; a missing
+	// browser or go command skips too, unless CI says the test must run.
+	if testing.Short() {
+		t.Skip("builds WebAssembly and runs a browser; not in -short")
+	}
 	required := os.Getenv("ANN_BROWSER_REQUIRED") == "1"
 	skip := func(format string, args ...any) {
 		t.Helper()
@@ -162,9 +167,6 @@ func TestPlaygroundBrowser(t *testing.T) {
 			t.Fatalf("ANN_BROWSER_REQUIRED=1: "+format, args...)
 		}
 		t.Skipf(format, args...)
-	}
-	if testing.Short() {
-		skip("builds WebAssembly and runs a browser; not in -short")
 	}
 	browser, err := exec.LookPath("chromium")
 	if err != nil {

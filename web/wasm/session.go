@@ -56,6 +56,9 @@ func parseConfig(s string) (config, error) {
 	if !slices.Contains(ann.PlaygroundKinds(), c.Dataset) {
 		return c, fmt.Errorf("%w: data set %q: want one of %s", ann.ErrValue, c.Dataset, strings.Join(ann.PlaygroundKinds(), ", "))
 	}
+	if !(c.Noise >= 0 && c.Noise <= 50) {
+		return c, fmt.Errorf("%w: noise %v: want 0 to 50", ann.ErrValue, c.Noise)
+	}
 	if c.Points < 4 || c.Points > maxPoints {
 		return c, fmt.Errorf("%w: %d points: want 4 to %d", ann.ErrValue, c.Points, maxPoints)
 	}
