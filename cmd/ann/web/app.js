@@ -140,6 +140,9 @@
     setRunning(false);
     showRanges();
     if (!state.ready) return;
+    // A rejected configuration leaves nothing to train: the module keeps
+    // its previous network, which no longer matches the controls.
+    state.history = [];
     const r = call(globalThis.annReset(JSON.stringify(config())));
     if (!r) return;
     state.train = r.train;
@@ -192,7 +195,7 @@
   }
 
   function setRunning(on) {
-    state.running = on && state.ready;
+    state.running = on && state.ready && state.history.length > 0;
     ui.play.textContent = state.running ? 'Pause' : 'Play';
     ui.play.setAttribute('aria-pressed', String(state.running));
     if (state.running) {
@@ -289,7 +292,7 @@
     ui.play.addEventListener('click', () => setRunning(!state.running));
     ui.step.addEventListener('click', () => {
       setRunning(false);
-      if (state.ready && train(1)) draw();
+      if (state.ready && state.history.length > 0 && train(1)) draw();
     });
   }
 
