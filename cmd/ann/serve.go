@@ -56,7 +56,10 @@ func servePlayground(ctx context.Context, e *env, addr string) error {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		srv.Shutdown(sctx) //nolint:errcheck // the process is ending; Serve reports what matters
+		// Open connections get five seconds to finish; then they are cut.
+		if err := srv.Shutdown(sctx); err != nil {
+			srv.Close()
+		}
 	}()
 	err = srv.Serve(ln)
 	if errors.Is(err, http.ErrServerClosed) {
