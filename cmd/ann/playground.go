@@ -38,6 +38,11 @@ Flags:
   -plot FILE.png      loss curves per epoch
   -json               print the results as one JSON object on stdout
   -quiet              no progress on stderr
+  -serve ADDR         serve the interactive Playground page on ADDR (e.g.
+                      :8080) instead: the same library compiled to
+                      WebAssembly, trained live in the browser. The module
+                      is embedded by "go generate ./cmd/ann"; without it,
+                      ann builds it at start with the go command
 `
 
 func runPlayground(ctx context.Context, e *env, args []string) error {
@@ -58,8 +63,12 @@ func runPlayground(ctx context.Context, e *env, args []string) error {
 	plot := fs.String("plot", "", "curves PNG")
 	asJSON := fs.Bool("json", false, "JSON output")
 	quiet := fs.Bool("quiet", false, "no progress")
+	serve := fs.String("serve", "", "serve the web page on ADDR")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *serve != "" {
+		return servePlayground(ctx, e, *serve)
 	}
 	if !slices.Contains(ann.PlaygroundKinds(), *dataset) {
 		return usagef("-dataset %q: want one of %s", *dataset, strings.Join(ann.PlaygroundKinds(), ", "))

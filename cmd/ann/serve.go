@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// The page's WebAssembly module and Go's wasm_exec.js are generated into
+// web/dist (git-ignored) by gen_wasm.go; the HTML, JavaScript and CSS in
+// web are committed. Embedding the whole directory keeps `go build` working
+// before generation: web always holds the committed files, and a binary
+// without dist/ann.wasm builds the module when it is asked to serve.
+//
+//go:generate go run gen_wasm.go web/dist
+
+//go:embed web
+var webFiles embed.FS
+
+// wasmPackage is the import path of the page's engine.
+const wasmPackage = "github.com/annlib/ann/web/wasm"
+
+// generateHint tells a user how to embed the module for good.
+const generateHint = "run `go generate ./cmd/ann` in the ann source tree, then rebuild ann"
+
+// servePlayground serves the Playground page on addr until ctx is done
+// (Ctrl-C), which is a normal end, not an interruption.
+func servePlayground(ctx context.Context, e *env, addr string) error {
+	// Listening first makes a bad address fail at once, not after a
+	// build of the module.
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	site, cleanup, err := playgroundSite(ctx, e.stderr)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	fmt.Fprintf(e.stderr, "%s: serving the Playground at %s (Ctrl-C stops)\n", e.cmd, pageURL(ln.Addr()))
+	srv := &http.Server{Handler: playgroundHandler(site), ReadHeaderTimeout: 10 * time.Second}
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		// Open connections get five seconds to finish; then they are cut.
+		if err := srv.Shutdown(sctx); err != nil {
+			srv.Close()
+		}
+	}()
+	err = srv.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		<-stopped
+		return nil
+	}
+	return err
+}
+
+// pageURL is the address a browser should open: a wildcard listener is
+// reachable as localhost.
+func pageURL(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return "http://" + a.String() + "/"
+	}
+	host := tcp.IP.String()
+	if tcp.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, fmt.Sprint(tcp.Port)) + "/"
+}
+
+// playgroundHandler serves the page's files. The content-security policy
+// lets the page load nothing from anywhere but this server, which keeps the
+// promise that it works offline (and makes a test fail if it ever stops).
+func playgroundHandler(site fs.FS) http.Handler {
+	files := http.FileServerFS(site)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		h := w.Header()
+		h.Set("Cache-Control", "no-cache")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data:")
+		// Streaming compilation needs this type, whatever the host's MIME
+		// tables say.
+		if strings.HasSuffix(r.URL.Path, ".wasm") {
+			h.Set("Content-Type", "application/wasm")
+		}
+		files.ServeHTTP(w, r)
+	})
+}
+
+// playgroundSite returns the page's files: the embedded ones when the
+// binary carries the module, or else the embedded page with a module built
+// now by the go command into a temporary directory, which cleanup removes.
+func playgroundSite(ctx context.Context, stderr io.Writer) (site fs.FS, cleanup func(), err error) {
+	static, err := fs.Sub(webFiles, "web")
+	if err != nil {
+		return nil, nil, err
+	}
+	if hasModule(static) {
+		return static, func() {}, nil
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		return nil, nil, fmt.Errorf("this ann binary has no embedded WebAssembly module for the page and no go command is on PATH to build one: %s", generateHint)
+	}
+	dir, err := os.MkdirTemp("", "ann-playground-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup = func() { os.RemoveAll(dir) }
+	fmt.Fprintf(stderr, "ann playground: this binary has no embedded WebAssembly module; building it with %s into %s (to embed it: %s)\n", goTool, dir, generateHint)
+	if err := buildPlaygroundModule(ctx, goTool, dir); err != nil {
+		cleanup()
+		return nil, nil, fmt.Errorf("%w (or %s)", err, generateHint)
+	}
+	return distOverlay{static: static, dist: os.DirFS(dir)}, cleanup, nil
+}
+
+// hasModule reports whether site holds both generated files.
+func hasModule(site fs.FS) bool {
+	for _, name := range []string{"dist/ann.wasm", "dist/wasm_exec.js"} {
+		if _, err := fs.Stat(site, name); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// distOverlay serves dist/... from a directory built at run time and
+// everything else from the embedded page.
+type distOverlay struct{ static, dist fs.FS }
+
+// Open implements fs.FS.
+func (o distOverlay) Open(name string) (fs.File, error) {
+	if name == "dist" {
+		return o.dist.Open(".")
+	}
+	if rest, ok := strings.CutPrefix(name, "dist/"); ok {
+		return o.dist.Open(rest)
+	}
+	return o.static.Open(name)
+}
+
+// buildPlaygroundModule writes ann.wasm and wasm_exec.js into dir with the
+// go command goTool. gen_wasm.go does the same for `go generate`; the two
+// must agree on the file names and the build flags.
+func buildPlaygroundModule(ctx context.Context, goTool, dir string) error {
+	build := exec.CommandContext(ctx, goTool, "build",
+		"-o", filepath.Join(dir, "ann.wasm"), wasmPackage)
+	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("building the WebAssembly module: %v\n%s", err, strings.TrimSpace(string(out)))
+	}
+	rootOut, err := exec.CommandContext(ctx, goTool, "env", "GOROOT").Output()
+	if err != nil {
+		return fmt.Errorf("asking the go command for GOROOT: %v", err)
+	}
+	src, err := wasmExecJS(strings.TrimSpace(string(rootOut)))
+	if err != nil {
+		return err
+	}
+	js, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "wasm_exec.js"), js, 0o644)
+}
+
+// wasmExecJS finds Go's JavaScript support file, which moved from misc/wasm
+// to lib/wasm in Go 1.24. It must come from the Go that built the module:
+// the two speak a private protocol that changes between releases.
+func wasmExecJS(goroot string) (string, error) {
+	for _, rel := range []string{"lib/wasm/wasm_exec.js", "misc/wasm/wasm_exec.js"} {
+		p := filepath.Join(goroot, filepath.FromSlash(rel))
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("no wasm_exec.js under GOROOT %s (looked in lib/wasm and misc/wasm)", goroot)
+}

@@ -1,0 +1,370 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image/color"
+	"image/png"
+	"io"
+	"io/fs"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+)
+
+// TestPlaygroundHandler checks what the server promises the browser: the
+// page at /, the module with the type streaming compilation needs, a
+// policy that forbids loading anything from elsewhere, and no writes.
+func TestPlaygroundHandler(t *testing.T) {
+	static, err := fs.Sub(webFiles, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dist := fstest.MapFS{
+		"ann.wasm":     {Data: []byte("\x00asm\x01\x00\x00\x00")},
+		"wasm_exec.js": {Data: []byte("// stub")},
+	}
+	srv := httptest.NewServer(playgroundHandler(distOverlay{static: static, dist: dist}))
+	defer srv.Close()
+
+	get := func(path string) (*http.Response, string) {
+		t.Helper()
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp, string(b)
+	}
+	resp, body := get("/")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="test-loss"`) {
+		t.Fatalf("GET /: %s, body without the test-loss element:\n%.300s", resp.Status, body)
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
+		t.Errorf("GET /: Content-Security-Policy %q does not confine the page to this server", csp)
+	}
+	resp, body = get("/dist/ann.wasm")
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != http.StatusOK || ct != "application/wasm" || body != "\x00asm\x01\x00\x00\x00" {
+		t.Errorf("GET /dist/ann.wasm: %s, Content-Type %q, %d bytes", resp.Status, ct, len(body))
+	}
+	for _, p := range []string{"/app.js", "/style.css", "/dist/wasm_exec.js"} {
+		if resp, _ := get(p); resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %s", p, resp.Status)
+		}
+	}
+	if resp, _ := get("/dist/missing.js"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /dist/missing.js: %s, want 404", resp.Status)
+	}
+	post, err := http.Post(srv.URL+"/", "text/plain", strings.NewReader("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	post.Body.Close()
+	if post.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST /: %s, want 405", post.Status)
+	}
+}
+
+// TestPlaygroundPageOffline scans the committed page for anything fetched
+// from another host: the page must work without a network.
+func TestPlaygroundPageOffline(t *testing.T) {
+	external := regexp.MustCompile(`(?i)(src|href)\s*=\s*["']?\s*(https?:)?//|@import|url\(\s*["']?(https?:)?//|fetch\(\s*["'](https?:)?//`)
+	n := 0
+	err := fs.WalkDir(webFiles, "web", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasPrefix(path, "web/dist/") {
+			return err
+		}
+		b, err := webFiles.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		n++
+		if m := external.Find(b); m != nil {
+			t.Errorf("%s loads something from another host: %q", path, m)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 3 {
+		t.Fatalf("found %d page files in the embedded web directory, want index.html, app.js and style.css", n)
+	}
+}
+
+// TestHasModule checks the switch between the embedded module and the
+// build at run time.
+func TestHasModule(t *testing.T) {
+	both := fstest.MapFS{"dist/ann.wasm": {}, "dist/wasm_exec.js": {}, "index.html": {}}
+	if !hasModule(both) {
+		t.Error("hasModule = false with both files present")
+	}
+	for _, missing := range []string{"dist/ann.wasm", "dist/wasm_exec.js"} {
+		m := fstest.MapFS{"index.html": {}}
+		for k, v := range both {
+			if k != missing {
+				m[k] = v
+			}
+		}
+		if hasModule(m) {
+			t.Errorf("hasModule = true without %s", missing)
+		}
+	}
+}
+
+// TestPlaygroundServeBadAddress: a bad -serve address fails at once, as a
+// plain failure, before any module is built.
+func TestPlaygroundServeBadAddress(t *testing.T) {
+	code, _, stderr := cli(t, "playground", "-serve", "127.0.0.1:not-a-port")
+	if code != exitFailure || !strings.Contains(stderr, "not-a-port") || strings.Contains(stderr, "building") {
+		t.Errorf("exit %d, stderr %q; want exit %d naming the address, no build", code, stderr, exitFailure)
+	}
+}
+
+// The browser test's request: the circle data set with the CLI's default
+// network, paused after browserEpochs epochs. `ann playground -epochs 150`
+// reaches a test loss near 0.003 on it; 0.1 is the issue's bar.
+const (
+	browserEpochs  = 150
+	browserMaxLoss = 0.1
+	// browserTimeout bounds each Chromium run in real time. Chromium's
+	// virtual clock (--virtual-time-budget) does not advance while the
+	// page computes, so the page always finishes its epochs before the
+	// budget runs out; this is only the guard against a hung browser.
+	browserTimeout = 45 * time.Second
+	// eps32 is float32's machine epsilon, 2⁻²³.
+	eps32 = 1.0 / (1 << 23)
+)
+
+// TestPlaygroundBrowser is the proof that the page works: it builds the
+// WebAssembly module, serves the page on 127.0.0.1, lets headless Chromium
+// train on the circle data set and reads the test loss the page reports
+// in its DOM, then takes a screenshot and checks it shows the heat map.
+func TestPlaygroundBrowser(t *testing.T) {
+	// -short is a request for a quick run and always skips; a missing
+	// browser or go command skips too, unless CI says the test must run.
+	if testing.Short() {
+		t.Skip("builds WebAssembly and runs a browser; not in -short")
+	}
+	required := os.Getenv("ANN_BROWSER_REQUIRED") == "1"
+	skip := func(format string, args ...any) {
+		t.Helper()
+		if required {
+			t.Fatalf("ANN_BROWSER_REQUIRED=1: "+format, args...)
+		}
+		t.Skipf(format, args...)
+	}
+	browser, err := exec.LookPath("chromium")
+	if err != nil {
+		skip("no chromium on PATH (apt-get install -y chromium)")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		skip("no go command on PATH to build the WebAssembly module")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+
+	start := time.Now()
+	dist := t.TempDir()
+	if err := buildPlaygroundModule(ctx, goTool, dist); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("built the module in %v", time.Since(start).Round(time.Millisecond))
+	static, err := fs.Sub(webFiles, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// httptest listens on 127.0.0.1 at a free port.
+	srv := httptest.NewServer(playgroundHandler(distOverlay{static: static, dist: os.DirFS(dist)}))
+	defer srv.Close()
+	page := fmt.Sprintf("%s/?autoplay=1&dataset=circle&epochs=%d&speed=5&showTest=1", srv.URL, browserEpochs)
+
+	t0 := time.Now()
+	dom := runChromium(t, ctx, browser, "--dump-dom", page)
+	t.Logf("chromium --dump-dom took %v", time.Since(t0).Round(time.Millisecond))
+	if st := attr(dom, "body", "data-state"); st != "done" {
+		t.Fatalf("page state %q, want done; status line %q", st, textOf(dom, "status"))
+	}
+	epoch, _ := strconv.Atoi(attr(dom, `output id="epoch"`, "data-value"))
+	initial := parseLoss(t, dom, "data-initial")
+	final := parseLoss(t, dom, "data-value")
+	t.Logf("page reports epoch %d, test loss %v → %v", epoch, initial, final)
+	if epoch != browserEpochs {
+		t.Errorf("page reports epoch %d, want %d", epoch, browserEpochs)
+	}
+	// An initial loss already below the bar would prove nothing about
+	// training; an untrained tanh output on ±1 targets sits near 0.5.
+	if !(initial > browserMaxLoss) {
+		t.Errorf("initial test loss %v is not above %v: the check below would prove nothing", initial, browserMaxLoss)
+	}
+	if !(final < browserMaxLoss) {
+		t.Errorf("test loss after %d epochs is %v, want below %v", epoch, final, browserMaxLoss)
+	}
+	// The same data, split and initial weights as `ann playground`: the
+	// untrained network's loss must agree with the CLI's up to float32
+	// rounding (the browser runs the generic kernel, the CLI perhaps an
+	// asm one, so sums round differently).
+	_, out, _ := cli(t, "playground", "-epochs", "1", "-json", "-quiet")
+	cliInitial := num(t, decodeOne(t, out), "initial_test_loss")
+	if tol := 64 * eps32 * cliInitial; math.Abs(initial-cliInitial) > tol {
+		t.Errorf("initial test loss in the browser %v, in the CLI %v: differ by more than %.2g", initial, cliInitial, tol)
+	}
+
+	shot := filepath.Join(t.TempDir(), "playground.png")
+	t0 = time.Now()
+	runChromium(t, ctx, browser, "--screenshot="+shot, "--window-size=1200,800", page)
+	t.Logf("chromium --screenshot took %v", time.Since(t0).Round(time.Millisecond))
+	b, err := os.ReadFile(shot)
+	if err != nil {
+		t.Fatalf("chromium wrote no screenshot: %v", err)
+	}
+	if keep := os.Getenv("ANN_BROWSER_SCREENSHOT"); keep != "" {
+		if err := os.WriteFile(keep, b, 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+	checkScreenshot(t, b)
+}
+
+// runChromium runs headless Chromium on url with the extra flags and
+// returns its stdout. The virtual-time budget lets timers fire without
+// waiting for them in real time, and --dump-dom and --screenshot act only
+// when it is spent, after the page has paused itself.
+func runChromium(t *testing.T, ctx context.Context, browser string, extra ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, browserTimeout)
+	defer cancel()
+	args := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir=" + t.TempDir(), "--virtual-time-budget=60000"}
+	cmd := exec.CommandContext(ctx, browser, append(args, extra...)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// Chromium's helper processes may hold the pipes open after a kill.
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s: %v\n%s", browser, err, tail(stderr.String(), 20))
+	}
+	return stdout.String()
+}
+
+// tail returns the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// attr returns attribute name of the first start tag that begins with
+// tagStart (e.g. `span id="test-loss"`), or "".
+func attr(dom, tagStart, name string) string {
+	i := strings.Index(dom, "<"+tagStart)
+	if i < 0 {
+		return ""
+	}
+	end := strings.IndexByte(dom[i:], '>')
+	if end < 0 {
+		return ""
+	}
+	m := regexp.MustCompile(`\s` + regexp.QuoteMeta(name) + `="([^"]*)"`).FindStringSubmatch(dom[i : i+end])
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// textOf returns the text of the element with the given id, for messages.
+func textOf(dom, id string) string {
+	m := regexp.MustCompile(`id="` + regexp.QuoteMeta(id) + `"[^>]*>([^<]*)<`).FindStringSubmatch(dom)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// parseLoss reads one data attribute of the page's test-loss element.
+func parseLoss(t *testing.T, dom, name string) float64 {
+	t.Helper()
+	s := attr(dom, `span id="test-loss"`, name)
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatalf("test-loss %s = %q: %v", name, s, err)
+	}
+	return v
+}
+
+// checkScreenshot decodes the PNG and looks for what a trained circle
+// shows: many colours, and both the heat map's shades (Playground's orange
+// and blue at alpha 160/255 over white) and the points' full colours.
+func checkScreenshot(t *testing.T, b []byte) {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	if r := img.Bounds(); r.Dx() != 1200 || r.Dy() != 800 {
+		t.Errorf("screenshot is %v, want 1200×800", r)
+	}
+	over := func(c color.RGBA) color.RGBA { // c at alpha 160/255 over white
+		f := func(v uint8) uint8 { return uint8(255 + (float64(v)-255)*160/255 + 0.5) }
+		return color.RGBA{f(c.R), f(c.G), f(c.B), 255}
+	}
+	orange, blue := color.RGBA{0xf5, 0x93, 0x22, 255}, color.RGBA{0x08, 0x77, 0xbd, 255}
+	want := []struct {
+		name string
+		c    color.RGBA
+		min  int
+	}{
+		// The heat map is 400×400 px. The inner disc is π·2.5²/12² ≈
+		// 14 % of it (22,000 px), less the points on it and the
+		// shades near the boundary; ask for 2.5 %.
+		{"heat-map orange", over(orange), 4000},
+		{"heat-map blue", over(blue), 4000},
+		// 500 points of radius 3.5 px: dozens of pixels each.
+		{"orange points", orange, 500},
+		{"blue points", blue, 500},
+	}
+	counts := make([]int, len(want))
+	colours := map[color.RGBA]bool{}
+	for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y++ {
+		for x := img.Bounds().Min.X; x < img.Bounds().Max.X; x++ {
+			c := color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)
+			colours[c] = true
+			for i, w := range want {
+				if near(c, w.c) {
+					counts[i]++
+				}
+			}
+		}
+	}
+	t.Logf("screenshot: %d colours; %v of %v", len(colours), counts, want)
+	if len(colours) < 100 {
+		t.Errorf("screenshot has %d colours: blank or nearly so", len(colours))
+	}
+	for i, w := range want {
+		if counts[i] < w.min {
+			t.Errorf("screenshot has %d pixels of %s (%v), want at least %d", counts[i], w.name, w.c, w.min)
+		}
+	}
+}
+
+// near allows a few levels per channel for colour management and
+// rounding in the browser's compositor.
+func near(a, b color.RGBA) bool {
+	d := func(x, y uint8) int { return max(int(x)-int(y), int(y)-int(x)) }
+	return d(a.R, b.R) <= 4 && d(a.G, b.G) <= 4 && d(a.B, b.B) <= 4
+}
