@@ -312,6 +312,12 @@ func balanced(total, block, unit int) int {
 // then used at most this many times, too few to repay copying it.
 const directBMaxStrips = 2
 
+// directAMaxStrips is the number of nr-wide column strips of C up to which
+// A is read in place by the rows kernels instead of packed (see compute):
+// at n = 10 or 100 a packed A would be used once or four times, too few to
+// repay copying it.
+const directAMaxStrips = 1
+
 // run is the BLIS loop nest's two outer loops (jc over nc-wide panels, pc
 // over kc-deep slices); the inner three are in compute. The blocking depends
 // only on the sizes, never on nw, so every element is summed in the same
@@ -378,8 +384,10 @@ func (g *gemmJob) compute(ws *workspace, i0, i1, cs0, cs1 int) {
 	}
 	kern := g.kern
 	mr, nr, kb := kern.mr, kern.nr, g.kb
-	// With fewer rows than one tile, the rows kernel reads A in place.
-	inPlaceA := kern.rows != nil && g.m < mr
+	// With fewer rows than one tile, or with so few column strips in the
+	// whole product that a packed A would be read at most
+	// directAMaxStrips times, the rows kernel reads A in place.
+	inPlaceA := kern.rows != nil && (g.m < mr || ceilDiv(g.n, nr) <= directAMaxStrips)
 	if !inPlaceA {
 		ws.apack = growAligned(ws.apack, min(g.mc, roundUp(i1-i0, mr))*kb)
 	}
@@ -396,7 +404,7 @@ func (g *gemmJob) compute(ws *workspace, i0, i1, cs0, cs1 int) {
 			for ir := 0; ir < mb; ir += mr {
 				rows := min(mr, mb-ir)
 				off := (ic+ir)*g.ldc + j
-				if rows < mr && kern.rows != nil {
+				if rows < mr && kern.rows != nil || inPlaceA {
 					a, rs, ss := g.aRows(ws, inPlaceA, ic+ir, ir, rows)
 					g.rowsTile(ws.scratch, a, rs, ss, bp, ldb, off, rows, cols, shift)
 					continue
@@ -472,7 +480,7 @@ func (g *gemmJob) aRows(ws *workspace, inPlace bool, i, ir, rows int) ([]float32
 	}
 }
 
-// rowsTile runs the rows kernel on a strip of rows < mr rows: straight into
+// rowsTile runs the rows kernel on a strip of rows ≤ mr rows: straight into
 // C when the strip has all nr columns, else through scratch as edgeTile
 // does.
 func (g *gemmJob) rowsTile(scratch, a []float32, rs, ss int, bp []float32, ldb, off, rows, cols, shift int) {
