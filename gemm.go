@@ -149,9 +149,11 @@ func init() {
 	}
 }
 
-// Kernel returns the name of the GEMM micro-kernel in use: "avx2", "neon" or
-// "generic". The environment variable ANN_KERNEL, read once at start-up, can
-// choose any of [Kernels]; a name the CPU cannot run is ignored.
+// Kernel returns the name of the GEMM micro-kernel in use: "avx512",
+// "avx2", "neon" or "generic"; the default is the best the CPU supports. The
+// environment variable ANN_KERNEL, read once at start-up, can choose any of
+// [Kernels] (ANN_KERNEL=avx2 turns AVX-512 off, for CPUs that downclock
+// under it); a name the CPU cannot run is ignored.
 func Kernel() string { return activeKernel.name }
 
 // Kernels returns the names of the GEMM micro-kernels this CPU and build can
