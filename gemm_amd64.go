@@ -111,8 +111,11 @@ func sgemmRowsAVX512(rows, k int, a []float32, rs, ss int, b []float32, ldb int,
 	}
 }
 
+// avx512Kernel hands products with n ≤ 16 (the MLP's 10 outputs) to
+// avx2Kernel, whose 16-wide tile pads them less: measured 10–20% faster
+// there.
 var avx512Kernel = gemmKernel{name: "avx512", mr: 8, nr: 32, run: sgemmKernel8x32AVX512,
-	rows: sgemmRowsAVX512, peak: fmaPeakAVX512, peakFlops: 768}
+	rows: sgemmRowsAVX512, peak: fmaPeakAVX512, peakFlops: 768, narrow: &avx2Kernel}
 
 // archKernels returns the asm kernels this CPU can run, best last.
 func archKernels() []*gemmKernel {

@@ -177,18 +177,6 @@ func packRuns(d, src []float32, off, ld, kb, n, w int) {
 			return
 		}
 	}
-	if w == 32 && n < 16 {
-		// A narrow B (n = 10) padded to a zmm strip: an element loop and
-		// one fixed-size zeroing beat a memmove and a memclr call per row.
-		for p := 0; p < kb; p++ {
-			q := (*[32]float32)(d[32*p:])
-			*q = [32]float32{}
-			for j, v := range src[off+p*ld : off+p*ld+n] {
-				q[j] = v
-			}
-		}
-		return
-	}
 	for p := 0; p < kb; p++ {
 		dp := d[p*w : p*w+w]
 		copy(dp, src[off+p*ld:off+p*ld+n])
