@@ -55,7 +55,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	}
 	raceSgemm(ar, ac, a, lda, br, bc, b, ldb, m, n, c, ldc)
 	kern := activeKernel
-	if kern.narrow != nil && n <= kern.narrow.nr {
+	if kern.narrow != nil && (n <= kern.narrow.nr || m == 1) {
 		kern = kern.narrow
 	}
 	g := jobPool.Get().(*gemmJob)
@@ -124,10 +124,11 @@ type gemmKernel struct {
 	peak      func(n int)
 	peakFlops int
 
-	// narrow, when set, computes the products with n ≤ narrow.nr instead:
-	// a wide tile would spend most of its work on zero padding there. The
-	// choice depends on the sizes alone, so results stay bit-identical at
-	// any GOMAXPROCS.
+	// narrow, when set, computes the products with n ≤ narrow.nr instead,
+	// where a wide tile would spend most of its work on zero padding, and
+	// those with m == 1 (a vector-matrix product, bound by reading B, where
+	// it measured faster too). The choice depends on the sizes alone, so
+	// results stay bit-identical at any GOMAXPROCS.
 	narrow *gemmKernel
 }
 
