@@ -55,6 +55,9 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	}
 	raceSgemm(ar, ac, a, lda, br, bc, b, ldb, m, n, c, ldc)
 	kern := activeKernel
+	if kern.narrow != nil && (n <= kern.narrow.nr || m == 1) {
+		kern = kern.narrow
+	}
 	g := jobPool.Get().(*gemmJob)
 	*g = gemmJob{
 		kern: kern, transA: transA, transB: transB, m: m, n: n, k: k,
@@ -120,6 +123,13 @@ type gemmKernel struct {
 	// FMAs on registers alone: the attainable peak this kernel's ISA has.
 	peak      func(n int)
 	peakFlops int
+
+	// narrow, when set, computes the products with n ≤ narrow.nr instead,
+	// where a wide tile would spend most of its work on zero padding, and
+	// those with m == 1 (a vector-matrix product, bound by reading B, where
+	// it measured faster too). The choice depends on the sizes alone, so
+	// results stay bit-identical at any GOMAXPROCS.
+	narrow *gemmKernel
 }
 
 // The dispatch table. kernels lists every kernel this CPU and build can run,
@@ -149,9 +159,11 @@ func init() {
 	}
 }
 
-// Kernel returns the name of the GEMM micro-kernel in use: "avx2", "neon" or
-// "generic". The environment variable ANN_KERNEL, read once at start-up, can
-// choose any of [Kernels]; a name the CPU cannot run is ignored.
+// Kernel returns the name of the GEMM micro-kernel in use: "avx512",
+// "avx2", "neon" or "generic"; the default is the best the CPU supports. The
+// environment variable ANN_KERNEL, read once at start-up, can choose any of
+// [Kernels] (ANN_KERNEL=avx2 turns AVX-512 off, for CPUs that downclock
+// under it); a name the CPU cannot run is ignored.
 func Kernel() string { return activeKernel.name }
 
 // Kernels returns the names of the GEMM micro-kernels this CPU and build can
@@ -312,6 +324,12 @@ func balanced(total, block, unit int) int {
 // then used at most this many times, too few to repay copying it.
 const directBMaxStrips = 2
 
+// directAMaxStrips is the number of nr-wide column strips of C up to which
+// A is read in place by the rows kernels instead of packed (see compute):
+// at n = 100 and nr = 32 a packed A would be used four times, too few to
+// repay copying it (measured: the avx512 n = 100 products gain 5–20%).
+const directAMaxStrips = 4
+
 // run is the BLIS loop nest's two outer loops (jc over nc-wide panels, pc
 // over kc-deep slices); the inner three are in compute. The blocking depends
 // only on the sizes, never on nw, so every element is summed in the same
@@ -378,8 +396,10 @@ func (g *gemmJob) compute(ws *workspace, i0, i1, cs0, cs1 int) {
 	}
 	kern := g.kern
 	mr, nr, kb := kern.mr, kern.nr, g.kb
-	// With fewer rows than one tile, the rows kernel reads A in place.
-	inPlaceA := kern.rows != nil && g.m < mr
+	// With fewer rows than one tile, or with so few column strips in the
+	// whole product that a packed A would be read at most
+	// directAMaxStrips times, the rows kernel reads A in place.
+	inPlaceA := kern.rows != nil && (g.m < mr || ceilDiv(g.n, nr) <= directAMaxStrips)
 	if !inPlaceA {
 		ws.apack = growAligned(ws.apack, min(g.mc, roundUp(i1-i0, mr))*kb)
 	}
@@ -396,7 +416,7 @@ func (g *gemmJob) compute(ws *workspace, i0, i1, cs0, cs1 int) {
 			for ir := 0; ir < mb; ir += mr {
 				rows := min(mr, mb-ir)
 				off := (ic+ir)*g.ldc + j
-				if rows < mr && kern.rows != nil {
+				if rows < mr && kern.rows != nil || inPlaceA {
 					a, rs, ss := g.aRows(ws, inPlaceA, ic+ir, ir, rows)
 					g.rowsTile(ws.scratch, a, rs, ss, bp, ldb, off, rows, cols, shift)
 					continue
@@ -472,7 +492,7 @@ func (g *gemmJob) aRows(ws *workspace, inPlace bool, i, ir, rows int) ([]float32
 	}
 }
 
-// rowsTile runs the rows kernel on a strip of rows < mr rows: straight into
+// rowsTile runs the rows kernel on a strip of rows ≤ mr rows: straight into
 // C when the strip has all nr columns, else through scratch as edgeTile
 // does.
 func (g *gemmJob) rowsTile(scratch, a []float32, rs, ss int, bp []float32, ldb, off, rows, cols, shift int) {

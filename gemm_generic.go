@@ -103,6 +103,8 @@ func packA(dst, a []float32, lda int, transA bool, i0, mb, p0, kb, mr int) {
 			packRuns(d, a, (p0*lda)+r0, lda, kb, rows, mr)
 		case rows == 6 && mr == 6:
 			packA6(d, a, r0*lda+p0, lda, kb)
+		case rows == 8 && mr == 8:
+			packA8(d, a, r0*lda+p0, lda, kb)
 		default:
 			packGather(d, a, r0*lda+p0, lda, kb, rows, mr)
 		}
@@ -126,14 +128,41 @@ func packA6(d, a []float32, off, lda, kb int) {
 	}
 }
 
+// packA8 is packA6 for eight rows: d[8p+i] = row i at depth p.
+func packA8(d, a []float32, off, lda, kb int) {
+	r0 := a[off : off+kb]
+	r1 := a[off+lda : off+lda+kb]
+	r2 := a[off+2*lda : off+2*lda+kb]
+	r3 := a[off+3*lda : off+3*lda+kb]
+	r4 := a[off+4*lda : off+4*lda+kb]
+	r5 := a[off+5*lda : off+5*lda+kb]
+	r6 := a[off+6*lda : off+6*lda+kb]
+	r7 := a[off+7*lda : off+7*lda+kb]
+	d = d[:8*kb]
+	for p := range r0 {
+		q := (*[8]float32)(d[8*p:])
+		q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p], r6[p], r7[p]
+	}
+}
+
 // packRuns copies kb runs of n contiguous values, ld apart from off, into d
 // at stride w, zero-padding each to w: d[w·p+j] = src[off+p·ld+j].
 func packRuns(d, src []float32, off, ld, kb, n, w int) {
 	if n == w {
 		switch w {
+		case 32:
+			for p := 0; p < kb; p++ {
+				*(*[32]float32)(d[32*p:]) = *(*[32]float32)(src[off+p*ld:])
+			}
+			return
 		case 16:
 			for p := 0; p < kb; p++ {
 				*(*[16]float32)(d[16*p:]) = *(*[16]float32)(src[off+p*ld:])
+			}
+			return
+		case 8:
+			for p := 0; p < kb; p++ {
+				*(*[8]float32)(d[8*p:]) = *(*[8]float32)(src[off+p*ld:])
 			}
 			return
 		case 6:

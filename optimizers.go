@@ -26,7 +26,12 @@ import (
 // float64 and rounded to float32. Products are rounded before they are
 // added (never fused into one multiply-add), so an update gives the same
 // bits on every architecture, with or without the vector kernels of
-// vecops_*.s.
+// vecops_*.s. State values below 2⁻¹²⁶ are flushed to zero, as TensorFlow's
+// CPU kernels run with flush-to-zero: each momentum, accumulator or moment
+// whose magnitude falls below the smallest normal float32 is stored as +0
+// (and used as +0 in the same step), so units whose gradient stays 0 do not
+// decay into denormals, which are many times slower on every CPU. Weights
+// and gradients are not flushed.
 type Optimizer interface {
 	// String names the rule and all its hyper-parameters in the form
 	// ParseOptimizer reads, e.g. "adam(lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-08)".
@@ -660,9 +665,9 @@ func (s *ftrlState) update(w, g []float32, _ int64, lr float32) {
 	g, n, z, l1, l2 := g[:len(w)], s.n[:len(w)], s.z[:len(w)], s.l1, s.l2
 	for i := range w {
 		gi := g[i]
-		nn := n[i] + gi*gi
+		nn := flushTiny(n[i] + float32(gi*gi))
 		sn := optSqrt32(nn)
-		z[i] += gi - (sn-optSqrt32(n[i]))/lr*w[i]
+		z[i] = flushTiny(z[i] + (gi - float32((sn-optSqrt32(n[i]))/lr*w[i])))
 		n[i] = nn + 0*gi
 		switch zi := z[i]; {
 		case zi > l1:

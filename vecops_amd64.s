@@ -18,6 +18,30 @@
 // Z = Y − X; VDIVPS X, Y, Z means Z = Y / X; VMAXPS X, Y, Z means
 // Z = (Y > X) ? Y : X, so Z = X when either is NaN.
 
+// Constants, loaded with VBROADCASTSS from memory (the register-source
+// form needs AVX2; these kernels need only AVX).
+DATA vecAbsMask<>+0(SB)/4, $0x7fffffff
+GLOBL vecAbsMask<>(SB), RODATA|NOPTR, $4
+DATA vecSignBit<>+0(SB)/4, $0x80000000
+GLOBL vecSignBit<>(SB), RODATA|NOPTR, $4
+DATA vecOne<>+0(SB)/4, $0x3f800000
+GLOBL vecOne<>(SB), RODATA|NOPTR, $4
+DATA vecMinNormal<>+0(SB)/4, $0x00800000
+GLOBL vecMinNormal<>(SB), RODATA|NOPTR, $4
+
+// Every state value is flushed as it is computed, exactly like flushTiny
+// in vecops_generic.go: +0 where |x| < 2⁻¹²⁶, x otherwise (NaN too: the
+// ordered less-than is false for NaN). FLUSH_CONSTS loads Y8 = abs mask
+// and Y9 = 2⁻¹²⁶; FLUSH(x, t) flushes x in place with t as scratch.
+#define FLUSH_CONSTS \
+	VBROADCASTSS vecAbsMask<>(SB), Y8; \
+	VBROADCASTSS vecMinNormal<>(SB), Y9
+
+#define FLUSH(x, t) \
+	VANDPS  Y8, x, t; \
+	VCMPPS  $1, Y9, t, t; \
+	VANDNPS x, t, x
+
 #define WPTR DI
 #define GPTR SI
 #define S1 R8
@@ -39,6 +63,7 @@ TEXT ·adamAVX(SB), NOSPLIT, $0-116
 	VBROADCASTSS c1+104(FP), Y12
 	VBROADCASTSS c2+108(FP), Y13
 	VBROADCASTSS eps+112(FP), Y14
+	FLUSH_CONSTS
 	SHRQ $3, CNT
 	JEQ  adam_done
 
@@ -48,12 +73,14 @@ adam_loop:
 	VSUBPS  Y1, Y0, Y2   // g − m
 	VMULPS  Y12, Y2, Y2  // ·c1
 	VADDPS  Y2, Y1, Y1   // m + …
+	FLUSH(Y1, Y2)
 	VMOVUPS Y1, (S1)
 	VMULPS  Y0, Y0, Y3   // g·g
 	VMOVUPS (S2), Y4
 	VSUBPS  Y4, Y3, Y3   // g·g − v
 	VMULPS  Y13, Y3, Y3  // ·c2
 	VADDPS  Y3, Y4, Y4   // v + …
+	FLUSH(Y4, Y3)
 	VMOVUPS Y4, (S2)
 	VSQRTPS Y4, Y5
 	VADDPS  Y14, Y5, Y5  // √v + ε
@@ -83,6 +110,7 @@ TEXT ·adagradAVX(SB), NOSPLIT, $0-76
 	MOVQ g_base+24(FP), GPTR
 	MOVQ acc_base+48(FP), S1
 	VBROADCASTSS lr+72(FP), Y10
+	FLUSH_CONSTS
 	SHRQ $3, CNT
 	JEQ  adagrad_done
 
@@ -90,6 +118,7 @@ adagrad_loop:
 	VMOVUPS (GPTR), Y0
 	VMULPS  Y0, Y0, Y1   // g·g
 	VADDPS  (S1), Y1, Y1 // acc + g·g
+	FLUSH(Y1, Y2)
 	VMOVUPS Y1, (S1)
 	VSQRTPS Y1, Y1
 	VMULPS  Y10, Y0, Y2  // lr·g
@@ -142,12 +171,14 @@ TEXT ·momentumAVX(SB), NOSPLIT, $0-80
 	MOVQ a_base+48(FP), S1
 	VBROADCASTSS lr+72(FP), Y10
 	VBROADCASTSS mu+76(FP), Y11
+	FLUSH_CONSTS
 	SHRQ $3, CNT
 	JEQ  momentum_done
 
 momentum_loop:
 	VMULPS  (S1), Y11, Y0  // μ·a
 	VADDPS  (GPTR), Y0, Y0 // + g
+	FLUSH(Y0, Y1)
 	VMOVUPS Y0, (S1)
 	VMULPS  Y10, Y0, Y0    // lr·a
 	VMOVUPS (WPTR), Y1
@@ -174,6 +205,7 @@ TEXT ·nesterovAVX(SB), NOSPLIT, $0-84
 	VBROADCASTSS lr+72(FP), Y10
 	VBROADCASTSS lrmu+76(FP), Y12
 	VBROADCASTSS mu+80(FP), Y11
+	FLUSH_CONSTS
 	SHRQ $3, CNT
 	JEQ  nesterov_done
 
@@ -181,6 +213,7 @@ nesterov_loop:
 	VMOVUPS (GPTR), Y2
 	VMULPS  (S1), Y11, Y0 // μ·a
 	VADDPS  Y2, Y0, Y0    // + g
+	FLUSH(Y0, Y1)
 	VMOVUPS Y0, (S1)
 	VMULPS  Y10, Y2, Y2   // lr·g
 	VMULPS  Y12, Y0, Y0   // lrμ·a
@@ -212,6 +245,7 @@ TEXT ·rmspropAVX(SB), NOSPLIT, $0-112
 	VBROADCASTSS c+100(FP), Y11
 	VBROADCASTSS mu+104(FP), Y12
 	VBROADCASTSS eps+108(FP), Y13
+	FLUSH_CONSTS
 	SHRQ $3, CNT
 	JEQ  rmsprop_done
 
@@ -222,6 +256,7 @@ rmsprop_loop:
 	VSUBPS  Y1, Y2, Y2    // − ms
 	VMULPS  Y11, Y2, Y2   // ·c
 	VADDPS  Y2, Y1, Y1    // ms + …
+	FLUSH(Y1, Y2)
 	VMOVUPS Y1, (S1)
 	VADDPS  Y13, Y1, Y1   // ms + ε
 	VSQRTPS Y1, Y1
@@ -229,6 +264,7 @@ rmsprop_loop:
 	VDIVPS  Y1, Y0, Y0
 	VMULPS  (S2), Y12, Y3 // μ·mom
 	VADDPS  Y0, Y3, Y3
+	FLUSH(Y3, Y4)
 	VMOVUPS Y3, (S2)
 	VMOVUPS (WPTR), Y4
 	VSUBPS  Y3, Y4, Y4
@@ -262,15 +298,10 @@ TEXT ·proximalAdaGradAVX(SB), NOSPLIT, $0-84
 	VBROADCASTSS lr+72(FP), Y10
 	VBROADCASTSS l1+76(FP), Y11
 	VBROADCASTSS l2+80(FP), Y12
-	MOVL $0x3f800000, AX
-	MOVL AX, X13
-	VBROADCASTSS X13, Y13
-	MOVL $0x7fffffff, AX
-	MOVL AX, X14
-	VBROADCASTSS X14, Y14
-	MOVL $0x80000000, AX
-	MOVL AX, X15
-	VBROADCASTSS X15, Y15
+	VBROADCASTSS vecOne<>(SB), Y13
+	VBROADCASTSS vecAbsMask<>(SB), Y14
+	VBROADCASTSS vecSignBit<>(SB), Y15
+	FLUSH_CONSTS
 	// l1 > 0 as a float compare: positive, non-NaN.
 	XORL DX, DX
 	VXORPS X0, X0, X0
@@ -283,6 +314,7 @@ prox_loop:
 	VMOVUPS (GPTR), Y0
 	VMULPS  Y0, Y0, Y1    // g·g
 	VADDPS  (S1), Y1, Y1  // acc + g·g
+	FLUSH(Y1, Y2)
 	VMOVUPS Y1, (S1)
 	VSQRTPS Y1, Y1
 	VDIVPS  Y1, Y10, Y1   // η = lr/√acc

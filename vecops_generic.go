@@ -9,6 +9,26 @@ package ann
 // stops the compiler from fusing x*y+z into one FMA (it does on arm64 and
 // with GOAMD64=v3), so each step rounds exactly like the vector kernels,
 // which use no FMA, and results are the same on every architecture.
+//
+// Every state value (momentum, accumulators, Adam's moments) goes through
+// flushTiny as it is computed, before anything else uses it: a gradient
+// that stays exactly 0 (a dead ReLU unit) would otherwise decay the state
+// geometrically into float32 denormals, where every vector operation takes
+// a microcode assist (a batch-10 training step went from 0.8 to 1.3 ms).
+// TensorFlow's CPU kernels get the same effect from running with
+// flush-to-zero set.
+
+// minNormal32 is the smallest normal float32, 2⁻¹²⁶.
+const minNormal32 = 0x1p-126
+
+// flushTiny returns +0 for x with |x| < 2⁻¹²⁶ (denormals and ±0), and x
+// otherwise, NaN included: the vector kernels' compare, mask and and-not.
+func flushTiny(x float32) float32 {
+	if optAbs32(x) < minNormal32 {
+		return 0
+	}
+	return x
+}
 
 // sgdGeneric does w -= lr·g.
 func sgdGeneric(w, g []float32, lr float32) {
@@ -22,7 +42,7 @@ func sgdGeneric(w, g []float32, lr float32) {
 func momentumGeneric(w, g, a []float32, lr, mu float32) {
 	g, a = g[:len(w)], a[:len(w)]
 	for i := range w {
-		a[i] = float32(mu*a[i]) + g[i]
+		a[i] = flushTiny(float32(mu*a[i]) + g[i])
 		w[i] -= float32(lr * a[i])
 	}
 }
@@ -31,7 +51,7 @@ func momentumGeneric(w, g, a []float32, lr, mu float32) {
 func nesterovGeneric(w, g, a []float32, lr, lrmu, mu float32) {
 	g, a = g[:len(w)], a[:len(w)]
 	for i := range w {
-		a[i] = float32(mu*a[i]) + g[i]
+		a[i] = flushTiny(float32(mu*a[i]) + g[i])
 		w[i] -= float32(lr*g[i]) + float32(lrmu*a[i])
 	}
 }
@@ -40,7 +60,7 @@ func nesterovGeneric(w, g, a []float32, lr, lrmu, mu float32) {
 func adagradGeneric(w, g, acc []float32, lr float32) {
 	g, acc = g[:len(w)], acc[:len(w)]
 	for i := range w {
-		acc[i] += float32(g[i] * g[i])
+		acc[i] = flushTiny(acc[i] + float32(g[i]*g[i]))
 		w[i] -= float32(lr*g[i]) / optSqrt32(acc[i])
 	}
 }
@@ -51,8 +71,8 @@ func adamGeneric(w, g, m, v []float32, alpha, keep, c1, c2, eps float32) {
 	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
 	for i := range w {
 		gi := g[i]
-		m[i] += float32((gi - m[i]) * c1)
-		v[i] += float32((float32(gi*gi) - v[i]) * c2)
+		m[i] = flushTiny(m[i] + float32((gi-m[i])*c1))
+		v[i] = flushTiny(v[i] + float32((float32(gi*gi)-v[i])*c2))
 		w[i] = float32(w[i]*keep) - float32(alpha*m[i])/(optSqrt32(v[i])+eps)
 	}
 }
@@ -62,7 +82,7 @@ func adamGeneric(w, g, m, v []float32, alpha, keep, c1, c2, eps float32) {
 func proximalAdaGradGeneric(w, g, acc []float32, lr, l1, l2 float32) {
 	g, acc = g[:len(w)], acc[:len(w)]
 	for i := range w {
-		acc[i] += float32(g[i] * g[i])
+		acc[i] = flushTiny(acc[i] + float32(g[i]*g[i]))
 		eta := lr / optSqrt32(acc[i])
 		v := w[i] - float32(eta*g[i])
 		if l1 > 0 {
@@ -82,8 +102,8 @@ func rmspropGeneric(w, g, ms, mom []float32, lr, c, mu, eps float32) {
 	g, ms, mom = g[:len(w)], ms[:len(w)], mom[:len(w)]
 	for i := range w {
 		gi := g[i]
-		ms[i] += float32((float32(gi*gi) - ms[i]) * c)
-		mom[i] = float32(mu*mom[i]) + float32(lr*gi)/optSqrt32(ms[i]+eps)
+		ms[i] = flushTiny(ms[i] + float32((float32(gi*gi)-ms[i])*c))
+		mom[i] = flushTiny(float32(mu*mom[i]) + float32(lr*gi)/optSqrt32(ms[i]+eps))
 		w[i] -= mom[i]
 	}
 }

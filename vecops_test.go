@@ -168,3 +168,104 @@ func benchVecRule(b *testing.B, rng *rand.Rand, name string, n, slots int, run f
 		}
 	})
 }
+
+// TestVecOpsFlushTinyState checks the flush-to-zero rule on the state
+// vectors: with gradients of exactly 0 (a dead unit) or tiny ones, and
+// state just above, at and below the smallest normal float32, every state
+// value an update stores is +0 or has magnitude ≥ 2⁻¹²⁶ (never a denormal,
+// never −0), some values are actually flushed (a rule that decays the state
+// without flushing fails), and the dispatched kernel matches the Go loop
+// bit for bit at every length 0..40.
+func TestVecOpsFlushTinyState(t *testing.T) {
+	const minNormal = 0x1p-126
+	tiny := []float32{minNormal, 1.01 * minNormal, 1.2e-38, 2e-38, 1e-39, 1e-45, 0,
+		float32(math.Copysign(0, -1)), 5e-38, 1}
+	grads := []float32{0, 0, 0, 1e-20, -1e-20, 1e-39, float32(math.Copysign(0, -1))}
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, r := range vecRules() {
+		if r.slots == 0 {
+			continue
+		}
+		t.Run(r.name, func(t *testing.T) {
+			flushed := 0
+			for n := 0; n <= 40; n++ {
+				w, g := randSlice(rng, n), make([]float32, n)
+				s := make([][]float32, r.slots)
+				for i := range g {
+					g[i] = grads[rng.IntN(len(grads))]
+				}
+				for k := range s {
+					s[k] = make([]float32, n)
+					for i := range s[k] {
+						v := tiny[rng.IntN(len(tiny))]
+						// Adam's m and momentum may be negative; sums of
+						// squares may not.
+						if (r.name == "adam" && k == 0 || r.name == "momentum" || r.name == "nesterov" ||
+							r.name == "rmsprop" && k == 1) && rng.IntN(2) == 0 {
+							v = -v
+						}
+						s[k][i] = v
+					}
+				}
+				w2, g2 := append([]float32(nil), w...), append([]float32(nil), g...)
+				s2 := make([][]float32, r.slots)
+				for k := range s {
+					s2[k] = append([]float32(nil), s[k]...)
+				}
+				r.run(w, g, s)
+				r.ref(w2, g2, s2)
+				for k := range s {
+					for i, v := range s[k] {
+						if math.Float32bits(v) != math.Float32bits(s2[k][i]) {
+							t.Fatalf("n=%d slot %d[%d]: kernel %g (%#x), Go loop %g (%#x)",
+								n, k, i, v, math.Float32bits(v), s2[k][i], math.Float32bits(s2[k][i]))
+						}
+						switch a := math.Abs(float64(v)); {
+						case math.Float32bits(v) == 0:
+							flushed++
+						case a < minNormal:
+							t.Fatalf("n=%d slot %d[%d] = %g (%#x): tiny state not flushed to +0", n, k, i, v, math.Float32bits(v))
+						}
+					}
+				}
+				for i := range w {
+					// A zero accumulator with a zero gradient gives 0/0:
+					// any NaN matches any NaN, as in vecCheck.
+					if math.Float32bits(w[i]) != math.Float32bits(w2[i]) &&
+						!(math.IsNaN(float64(w[i])) && math.IsNaN(float64(w2[i]))) {
+						t.Fatalf("n=%d w[%d]: kernel %g, Go loop %g", n, i, w[i], w2[i])
+					}
+				}
+			}
+			if flushed == 0 {
+				t.Fatal("no state value was flushed: the inputs do not exercise the rule")
+			}
+		})
+	}
+}
+
+// TestFlushTinyClosedForm pins the rule on single values: momentum's
+// a = 0.9·a + 0 from just above 2⁻¹²⁶ lands below it and becomes +0, while
+// from 2⁻¹²⁵ it stays exactly 0.9·2⁻¹²⁵ rounded; −0 state becomes +0.
+func TestFlushTinyClosedForm(t *testing.T) {
+	const mu = 0.9
+	for _, c := range []struct{ a, want float32 }{
+		{0x1p-126, 0},
+		{-1.1e-38, 0},
+		{0x1p-125, float32(mu * 0x1p-125)}, // 0.9·2⁻¹²⁵ ≈ 2.1e-38 is normal
+		{float32(math.Copysign(0, -1)), 0},
+		{1e-45, 0},
+	} {
+		w, g, a := []float32{1}, []float32{0}, []float32{c.a}
+		momentumUpdate(w, g, a, 0.1, mu)
+		if math.Float32bits(a[0]) != math.Float32bits(c.want) {
+			t.Errorf("momentum from a = %g: a = %g (%#x), want %g (%#x)", c.a, a[0], math.Float32bits(a[0]), c.want, math.Float32bits(c.want))
+		}
+		if math.Float32bits(flushTiny(c.a*mu)) != math.Float32bits(c.want) {
+			t.Errorf("flushTiny(%g) = %g, want %g", c.a*mu, flushTiny(c.a*mu), c.want)
+		}
+	}
+	if v := flushTiny(float32(math.NaN())); !math.IsNaN(float64(v)) {
+		t.Errorf("flushTiny(NaN) = %g, want NaN", v)
+	}
+}
