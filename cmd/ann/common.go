@@ -415,15 +415,16 @@ func writePlot(path, title string, h []ann.EpochStats) error {
 	})
 }
 
-// writeFile writes a file through a temporary file and a rename, so a
-// failed write leaves no half file under the real name.
+// writeFile writes a file through a synced temporary file and a rename, so
+// a failed write or a crash leaves no half file under the real name. The
+// file is readable by all (0644), like a file written with os.WriteFile.
 func writeFile(path string, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+"-*")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	werr := write(tmp)
+	werr := errors.Join(tmp.Chmod(0o644), write(tmp), tmp.Sync())
 	cerr := tmp.Close()
 	if err := errors.Join(werr, cerr); err != nil {
 		os.Remove(tmp.Name())
