@@ -458,6 +458,9 @@ func newNetwork(cfg netConfig, specs []layerSpec) (*Network, error) {
 				l.movingVar[i] = 1
 			}
 		}
+		if l.kind == layerDense && l.in > maxElements/l.out {
+			return nil, fmt.Errorf("%w: dense layer of %d×%d weights is too large", ErrConfig, l.in, l.out)
+		}
 		if c := l.paramCount(); c > 0 {
 			if total > maxElements-c {
 				return nil, fmt.Errorf("%w: network too large", ErrConfig)

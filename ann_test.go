@@ -537,6 +537,12 @@ func TestFitErrors(t *testing.T) {
 	if _, err := net.Predict(wide); !errors.Is(err, ErrShape) {
 		t.Errorf("Predict on wrong width: %v", err)
 	}
+	if _, err := net.Predict(nan); !errors.Is(err, ErrValue) {
+		t.Errorf("Predict on NaN features: %v", err)
+	}
+	if _, err := New(784).Dense(1<<62, ReLU).Dense(2, Softmax).Build(); !errors.Is(err, ErrConfig) {
+		t.Errorf("Build of a layer too large to allocate: %v", err)
+	}
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
 	if _, err := net.Fit(cctx, x, y); !errors.Is(err, context.Canceled) {

@@ -42,6 +42,9 @@ func (n *Network) infer(x Matrix, emit func(r0 int, out *layerSpace)) error {
 	if x.Cols != n.cfg.Inputs {
 		return fmt.Errorf("%w: features have %d columns, the network takes %d", ErrShape, x.Cols, n.cfg.Inputs)
 	}
+	if x.HasNaN() {
+		return fmt.Errorf("%w: features contain NaN or Inf", ErrValue)
+	}
 	p := n.getPass()
 	defer n.putPass(p)
 	for r0 := 0; r0 < x.Rows; r0 += p.rows {
@@ -65,7 +68,7 @@ func (n *Network) checkDst(dst Matrix, rows int) error {
 // Outputs): probabilities for a softmax or sigmoid output, values
 // otherwise. Dropout is off and batch norm uses its moving averages. After
 // the first call it allocates nothing; it is safe for concurrent use.
-// Non-finite inputs give non-finite outputs; use [Matrix.HasNaN] to check.
+// Features holding NaN or ±Inf are refused with ErrValue.
 func (n *Network) PredictInto(dst, x Matrix) error {
 	if err := n.checkDst(dst, x.Rows); err != nil {
 		return err
