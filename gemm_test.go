@@ -271,26 +271,34 @@ func setMinParallel(v int) (undo func()) {
 }
 
 // TestSgemmDeterministic checks that the product is bit-identical at
-// GOMAXPROCS 1 and 2, on shapes that split by rows and by columns.
+// GOMAXPROCS 1 and 2, on shapes whose parts split by rows (sharing a pack of
+// a transposed B, or each packing all of B) and by columns (with A packed or
+// read in place).
 func TestSgemmDeterministic(t *testing.T) {
 	defer setMinParallel(0)()
 	forEachKernel(t, func(t *testing.T, kern *gemmKernel) {
-		for _, s := range [][3]int{{300, 200, 700}, {5, 900, 300}, {333, 17, 1200}} {
-			m, n, k := s[0], s[1], s[2]
-			rng := rand.New(rand.NewPCG(9, 10))
-			a := randSlice(rng, m*k)
-			b := randSlice(rng, k*n)
-			c0 := randSlice(rng, m*n)
-			var out [2][]float32
-			for i, procs := range []int{1, 2} {
-				prev := runtime.GOMAXPROCS(procs)
-				out[i] = append([]float32(nil), c0...)
-				Sgemm(false, true, m, n, k, 0.7, a, k, b, k, 0.3, out[i], n)
-				runtime.GOMAXPROCS(prev)
-			}
-			for i := range out[0] {
-				if math.Float32bits(out[0][i]) != math.Float32bits(out[1][i]) {
-					t.Fatalf("%v: element %d differs between GOMAXPROCS 1 and 2: %g vs %g", s, i, out[0][i], out[1][i])
+		for _, s := range [][3]int{{300, 200, 700}, {5, 900, 300}, {333, 17, 1200}, {64, 900, 300}, {40, 100, 500}} {
+			for _, transB := range []bool{false, true} {
+				m, n, k := s[0], s[1], s[2]
+				rng := rand.New(rand.NewPCG(9, 10))
+				a := randSlice(rng, m*k)
+				b := randSlice(rng, k*n)
+				c0 := randSlice(rng, m*n)
+				ldb := n
+				if transB {
+					ldb = k
+				}
+				var out [2][]float32
+				for i, procs := range []int{1, 2} {
+					prev := runtime.GOMAXPROCS(procs)
+					out[i] = append([]float32(nil), c0...)
+					Sgemm(false, transB, m, n, k, 0.7, a, k, b, ldb, 0.3, out[i], n)
+					runtime.GOMAXPROCS(prev)
+				}
+				for i := range out[0] {
+					if math.Float32bits(out[0][i]) != math.Float32bits(out[1][i]) {
+						t.Fatalf("%v transB=%v: element %d differs between GOMAXPROCS 1 and 2: %g vs %g", s, transB, i, out[0][i], out[1][i])
+					}
 				}
 			}
 		}
