@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"sync"
 	"testing"
 )
 
@@ -455,4 +456,62 @@ func TestSgemmSmallM(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSgemmConcurrent runs parallel products from several goroutines at
+// once, so callers compete for the workers and some run with fewer parts
+// than they asked for; each result must still be bit-identical to the same
+// product computed alone.
+func TestSgemmConcurrent(t *testing.T) {
+	defer setMinParallel(0)()
+	prev := runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0)))
+	defer runtime.GOMAXPROCS(prev)
+	shapes := [][3]int{{300, 200, 700}, {64, 900, 300}, {130, 70, 260}, {40, 100, 500}}
+	rng := rand.New(rand.NewPCG(11, 12))
+	type product struct {
+		m, n, k int
+		transB  bool
+		ldb     int
+		a, b    []float32
+		want    []float32
+	}
+	var ps []product
+	for i, s := range shapes {
+		p := product{m: s[0], n: s[1], k: s[2], transB: i%2 == 1, ldb: s[1]}
+		if p.transB {
+			p.ldb = p.k
+		}
+		p.a, p.b = randSlice(rng, p.m*p.k), randSlice(rng, p.k*p.n)
+		p.want = make([]float32, p.m*p.n)
+		Sgemm(false, p.transB, p.m, p.n, p.k, 1, p.a, p.k, p.b, p.ldb, 0, p.want, p.n)
+		ps = append(ps, p)
+	}
+	rounds := 20
+	if testing.Short() {
+		rounds = 5
+	}
+	errs := make(chan error, 4*len(ps))
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := 0; r < rounds; r++ {
+				p := ps[(g+r)%len(ps)]
+				got := make([]float32, p.m*p.n)
+				Sgemm(false, p.transB, p.m, p.n, p.k, 1, p.a, p.k, p.b, p.ldb, 0, got, p.n)
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(p.want[i]) {
+						errs <- fmt.Errorf("%dx%dx%d: element %d is %g concurrently, %g alone", p.m, p.n, p.k, i, got[i], p.want[i])
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
 }
