@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/klauspost/cpuid/v2"
@@ -59,11 +60,8 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		kern = kern.narrow
 	}
 	g := jobPool.Get().(*gemmJob)
-	*g = gemmJob{
-		kern: kern, transA: transA, transB: transB, m: m, n: n, k: k,
-		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
-		bpack: g.bpack,
-	}
+	g.kern, g.transA, g.transB, g.m, g.n, g.k = kern, transA, transB, m, n, k
+	g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc = alpha, a, lda, b, ldb, beta, c, ldc
 	g.run(workersFor(m, n, k))
 	g.a, g.b, g.c = nil, nil, nil
 	jobPool.Put(g)
@@ -218,9 +216,18 @@ func setBlocking(k *gemmKernel) {
 // goroutine alone: smaller products finish before a second worker pays off.
 var minParallelFlops = 2 * 128 * 128 * 128
 
+// minParallelDim is the smallest m, n and k that Sgemm splits. With one
+// side shorter, each element of the operands is used too few times, so
+// moving them to another core's cache costs more than the second core
+// computes. In a training step the operands are warm in the caller's cache
+// (the layer before wrote them), which a benchmark of Sgemm alone does not
+// show: batch-10 products measured 1.5× faster alone on two cores, yet
+// made the step 10% slower.
+var minParallelDim = 32
+
 func workersFor(m, n, k int) int {
 	nw := runtime.GOMAXPROCS(0)
-	if nw <= 1 || 2*m*n*k < minParallelFlops {
+	if nw <= 1 || 2*m*n*k < minParallelFlops || min(m, n, k) < minParallelDim {
 		return 1
 	}
 	return nw
@@ -238,77 +245,190 @@ type gemmJob struct {
 
 	kc, mc, nc int  // blocking balanced for this product's sizes
 	directB    bool // the kernel reads op(B) = B in place; only edge strips are packed
+	nw         int  // the number of parts, one per goroutine
 
-	// The current (jc, pc) block: columns [jc, jc+nb), depth [pc, pc+kb).
-	jc, nb, pc, kb int
-	betaBlock      float32
-	bpack          []float32 // packed B panel, shared read-only by workers
-	nw             int
-	byRows         bool // split the tile grid by row strips (else by column strips)
-	wg             sync.WaitGroup
+	// bpack holds op(B) packed: with one part, one (jc, pc) block at a
+	// time; with parts sharing it (see sharedB), every block in its own
+	// place, so no part waits for the others to finish reading a block.
+	bpack []float32
+	// packed counts, per (jc, pc) block, the strips of B claimed and
+	// packed, when the parts split the rows and so share every strip.
+	packed []blockPack
+
+	// left counts the helper parts still running, plus joinParked once the
+	// caller has stopped spinning and blocks on joined.
+	left    atomic.Int32
+	joined  chan struct{}
+	helpers []helper // the workers running parts 1..nw−1
 }
 
-var jobPool = sync.Pool{New: func() any { return new(gemmJob) }}
+type helper struct {
+	w      *gemmWorker
+	parked bool // it was blocked on w.wake when claimed
+}
 
-// workspace is one worker's private packing memory.
+type blockPack struct {
+	claimed, done atomic.Int32
+	_             [56]byte // one cache line per block: parts poll it
+}
+
+// joinParked is the flag the caller adds to gemmJob.left before blocking.
+const joinParked = 1 << 30
+
+var jobPool = sync.Pool{New: func() any { return &gemmJob{joined: make(chan struct{}, 1)} }}
+
+// workspace is one goroutine's private packing memory.
 type workspace struct {
 	apack   []float32
+	bpack   []float32 // B packed for this part alone
 	bedge   []float32 // the partial last strip of B when B is not packed
 	scratch []float32
 }
 
 var workspacePool = sync.Pool{New: func() any { return new(workspace) }}
 
+// A gemmWorker is a long-lived helper goroutine. Each product forks once
+// and joins once, whatever its number of blocks: a goroutine wake-up costs
+// microseconds, as much as a small product. Between products a worker
+// spins for workerSpin before it blocks, so the products of one training
+// step find it awake.
+type gemmWorker struct {
+	state atomic.Int32 // workerIdle, workerParked or workerBusy
+	job   atomic.Pointer[gemmJob]
+	part  int // written by the claimer before job is stored
+	wake  chan struct{}
+	ws    workspace
+	_     [64]byte
+}
+
 const (
-	phasePackB = iota
-	phaseCompute
+	workerIdle = iota // spinning on job
+	workerParked
+	workerBusy // claimed by a caller
 )
 
-type gemmTask struct {
-	job   *gemmJob
-	phase int
-	part  int
-}
+// workerSpin is how long an idle worker polls for the next product before it
+// blocks. The layers of a training step are tens of microseconds apart.
+const workerSpin = 200 * time.Microsecond
 
-// The worker pool: long-lived goroutines, each with its own workspace, fed
-// through one channel. Workers start lazily, up to GOMAXPROCS−1 of them; the
-// calling goroutine always does part 0 itself.
+// The worker pool: up to GOMAXPROCS−1 workers, started lazily and never
+// stopped; workers only grows, under workersMu, and is read without it.
 var (
-	taskQueue      = make(chan gemmTask, 64)
-	workersMu      sync.Mutex
-	workersRunning atomic.Int32
+	workersMu sync.Mutex
+	workers   atomic.Pointer[[]*gemmWorker]
 )
 
-func ensureWorkers(n int) {
-	if int(workersRunning.Load()) >= n {
-		return
+// claimWorkers claims up to n idle workers into g.helpers, starting workers
+// as needed; other callers may hold the rest. A claimed worker waits for
+// publish to hand it its part.
+func claimWorkers(g *gemmJob, n int) {
+	ws := workers.Load()
+	if ws == nil || len(*ws) < n {
+		ws = startWorkers(n)
 	}
-	workersMu.Lock()
-	defer workersMu.Unlock()
-	for int(workersRunning.Load()) < n {
-		workersRunning.Add(1)
-		go func() {
-			ws := new(workspace)
-			for t := range taskQueue {
-				t.job.do(t.phase, t.part, ws)
-				t.job.wg.Done()
-			}
-		}()
-	}
-}
-
-// parallel runs phase on parts 0..nw−1: part 0 on the calling goroutine,
-// the rest on the pool, and waits for all of them.
-func (g *gemmJob) parallel(phase int, ws *workspace) {
-	if g.nw > 1 {
-		g.wg.Add(g.nw - 1)
-		for p := 1; p < g.nw; p++ {
-			taskQueue <- gemmTask{job: g, phase: phase, part: p}
+	g.helpers = g.helpers[:0]
+	for _, w := range *ws {
+		if len(g.helpers) == n {
+			break
+		}
+		if w.state.CompareAndSwap(workerIdle, workerBusy) {
+			g.helpers = append(g.helpers, helper{w: w})
+		} else if w.state.CompareAndSwap(workerParked, workerBusy) {
+			g.helpers = append(g.helpers, helper{w: w, parked: true})
 		}
 	}
-	g.do(phase, 0, ws)
-	if g.nw > 1 {
-		g.wg.Wait()
+}
+
+// publish hands part i+1 of g to helper i, waking it if it was blocked.
+func (g *gemmJob) publish() {
+	for i, h := range g.helpers {
+		h.w.part = i + 1
+		h.w.job.Store(g)
+		if h.parked {
+			h.w.wake <- struct{}{}
+		}
+	}
+}
+
+func startWorkers(n int) *[]*gemmWorker {
+	workersMu.Lock()
+	defer workersMu.Unlock()
+	var cur []*gemmWorker
+	if p := workers.Load(); p != nil {
+		cur = *p
+	}
+	if len(cur) < n {
+		next := append(make([]*gemmWorker, 0, n), cur...)
+		for len(next) < n {
+			w := &gemmWorker{wake: make(chan struct{}, 1)}
+			go w.loop()
+			next = append(next, w)
+		}
+		workers.Store(&next)
+	}
+	return workers.Load()
+}
+
+func (w *gemmWorker) loop() {
+	for {
+		g := w.job.Load()
+		if g == nil {
+			g = w.poll()
+		}
+		if g == nil {
+			if w.state.CompareAndSwap(workerIdle, workerParked) {
+				<-w.wake
+			}
+			continue
+		}
+		w.job.Store(nil)
+		g.runPart(w.part, &w.ws)
+		// The decrement is the worker's last use of g: the caller may
+		// recycle it as soon as left reaches zero.
+		if g.left.Add(-1) == joinParked {
+			g.joined <- struct{}{}
+		}
+		w.state.Store(workerIdle)
+	}
+}
+
+// poll waits up to workerSpin for a job, yielding the processor between
+// looks so other goroutines still run.
+func (w *gemmWorker) poll() *gemmJob {
+	start := time.Now()
+	for i := 1; ; i++ {
+		if g := w.job.Load(); g != nil {
+			return g
+		}
+		if i%16 == 0 {
+			if time.Since(start) > workerSpin {
+				return nil
+			}
+			runtime.Gosched()
+		}
+	}
+}
+
+// join waits until every helper part of g has finished: spinning first,
+// as the parts are balanced and usually end together, then blocking.
+func (g *gemmJob) join() {
+	for i := 0; i < 1<<12; i++ {
+		if g.left.Load() == 0 {
+			return
+		}
+		if i%16 == 15 {
+			runtime.Gosched()
+		}
+	}
+	for {
+		cur := g.left.Load()
+		if cur == 0 {
+			return
+		}
+		if g.left.CompareAndSwap(cur, cur|joinParked) {
+			<-g.joined
+			return
+		}
 	}
 }
 
@@ -330,72 +450,175 @@ const directBMaxStrips = 2
 // repay copying it (measured: the avx512 n = 100 products gain 5–20%).
 const directAMaxStrips = 4
 
-// run is the BLIS loop nest's two outer loops (jc over nc-wide panels, pc
-// over kc-deep slices); the inner three are in compute. The blocking depends
-// only on the sizes, never on nw, so every element is summed in the same
-// order whatever the number of workers.
+// run computes the product in nw parts at most: part 0 on the calling
+// goroutine, the others on claimed workers. The blocking depends only on
+// the sizes, never on the number of parts, so every element is summed in
+// the same order whatever it is.
 func (g *gemmJob) run(nw int) {
 	kern := g.kern
 	mr, nr := kern.mr, kern.nr
-	g.nw = nw
-	if nw > 1 {
-		ensureWorkers(nw - 1)
-	}
 	g.kc = balanced(g.k, kern.kc, 4)
 	g.mc = balanced(g.m, kern.mc, mr)
 	g.nc = balanced(g.n, kern.nc, nr)
 	g.directB = !g.transB && ceilDiv(g.m, mr) <= directBMaxStrips
-	if !g.directB {
+	g.nw = 1
+	if nw > 1 {
+		claimWorkers(g, nw-1)
+		g.nw = 1 + len(g.helpers)
+	}
+	if g.nw > 1 {
+		g.prepare()
+		g.left.Store(int32(g.nw - 1))
+		g.publish()
+	}
+	if g.nw == 1 && !g.directB {
 		g.bpack = growAligned(g.bpack, min(g.nc, roundUp(g.n, nr))*min(g.kc, g.k))
 	}
 	ws := workspacePool.Get().(*workspace)
-	for jc := 0; jc < g.n; jc += g.nc {
-		g.jc, g.nb = jc, min(g.nc, g.n-jc)
-		mStrips, nStrips := ceilDiv(g.m, mr), ceilDiv(g.nb, nr)
-		g.byRows = mStrips >= 4*nw || nStrips < nw
-		for pc := 0; pc < g.k; pc += g.kc {
-			g.pc, g.kb = pc, min(g.kc, g.k-pc)
-			g.betaBlock = 1
-			if pc == 0 {
-				g.betaBlock = g.beta
-			}
-			if !g.directB {
-				g.parallel(phasePackB, ws)
-			}
-			g.parallel(phaseCompute, ws)
-		}
-	}
+	g.runPart(0, ws)
 	workspacePool.Put(ws)
+	if g.nw > 1 {
+		g.join()
+	}
 }
 
-func (g *gemmJob) do(phase, part int, ws *workspace) {
-	nr := g.kern.nr
-	nStrips := ceilDiv(g.nb, nr)
-	if phase == phasePackB {
-		s0, s1 := split(nStrips, g.nw, part)
-		packB(g.bpack, g.b, g.ldb, g.transB, g.pc, g.kb, g.jc, g.nb, nr, s0, s1)
-		return
+// prepare sizes the state the parts may share: a pack of all of op(B), each
+// block in its own place so no part waits for another to finish reading
+// one, and the per-block claim counters, zeroed.
+func (g *gemmJob) prepare() {
+	if g.sharedB() {
+		g.bpack = growAligned(g.bpack, roundUp(g.n, g.kern.nr)*g.k)
 	}
-	mr := g.kern.mr
+	nb := ceilDiv(g.n, g.nc) * ceilDiv(g.k, g.kc)
+	if cap(g.packed) < nb {
+		g.packed = make([]blockPack, nb)
+	}
+	g.packed = g.packed[:nb]
+	for i := range g.packed {
+		g.packed[i].claimed.Store(0)
+		g.packed[i].done.Store(0)
+	}
+}
+
+// gemmBlock is one (jc, pc) block of the loop nest: columns [jc, jc+nb) of
+// C and depth [pc, pc+kb), with the pack of its B and the beta it applies.
+type gemmBlock struct {
+	jc, nb, pc, kb int
+	beta           float32
+	bpack          []float32
+}
+
+// runPart is part p of the product: the BLIS loop nest's two outer loops
+// (jc over nc-wide panels, pc over kc-deep slices) over this part's share
+// of the tile grid, a range of row strips or of column strips (see
+// splitByRows); the inner three loops are in compute. Each part packs the B
+// it reads into its own workspace, except that parts splitting the rows of
+// a transposed B share one pack (see sharedB), and only then wait for each
+// other.
+func (g *gemmJob) runPart(p int, ws *workspace) {
+	mr, nr := g.kern.mr, g.kern.nr
 	mStrips := ceilDiv(g.m, mr)
-	rs0, rs1, cs0, cs1 := 0, mStrips, 0, nStrips
-	if g.byRows {
-		rs0, rs1 = split(mStrips, g.nw, part)
-	} else {
-		cs0, cs1 = split(nStrips, g.nw, part)
+	blockIdx := 0
+	for jc := 0; jc < g.n; jc += g.nc {
+		nb := min(g.nc, g.n-jc)
+		nStrips := ceilDiv(nb, nr)
+		byRows := g.splitByRows(mStrips, nStrips, nb)
+		rs0, rs1, cs0, cs1 := 0, mStrips, 0, nStrips
+		if byRows {
+			rs0, rs1 = split(mStrips, g.nw, p)
+		} else {
+			cs0, cs1 = split(nStrips, g.nw, p)
+		}
+		for pc := 0; pc < g.k; pc += g.kc {
+			blk := gemmBlock{jc: jc, nb: nb, pc: pc, kb: min(g.kc, g.k-pc), beta: 1}
+			if pc == 0 {
+				blk.beta = g.beta
+			}
+			if !g.directB {
+				size := nStrips * nr * blk.kb
+				switch {
+				case g.nw > 1 && byRows && g.sharedB():
+					off := jc*g.k + pc*nStrips*nr
+					blk.bpack = g.bpack[off : off+size]
+					g.packShared(&blk, &g.packed[blockIdx], nStrips)
+				case g.nw > 1:
+					ws.bpack = growAligned(ws.bpack, size)
+					blk.bpack = ws.bpack
+					packB(blk.bpack, g.b, g.ldb, g.transB, pc, blk.kb, jc, nb, nr, cs0, cs1)
+				default:
+					blk.bpack = g.bpack[:size]
+					packB(blk.bpack, g.b, g.ldb, g.transB, pc, blk.kb, jc, nb, nr, cs0, cs1)
+				}
+			}
+			g.compute(ws, &blk, rs0*mr, min(rs1*mr, g.m), cs0, cs1)
+			blockIdx++
+		}
 	}
-	g.compute(ws, rs0*mr, min(rs1*mr, g.m), cs0, cs1)
+}
+
+// splitByRows says how the parts divide a panel nb columns wide: by row
+// strips (each part then reads all of the panel's B and its own rows of A)
+// or by column strips (all of A and its own columns of B). It picks the
+// split that makes each part read and pack the less: a strided gather
+// (A untransposed, B transposed) costs about twice a contiguous copy. The
+// measured alternative, sharing one pack of B between row parts, moves
+// half of it between cores and waits once per block: a 128³ product ran
+// at 183 GFLOP/s that way, 274 with each part packing all of B.
+func (g *gemmJob) splitByRows(mStrips, nStrips, nb int) bool {
+	if nStrips < g.nw {
+		return true
+	}
+	if mStrips < g.nw {
+		return false
+	}
+	readA, readB := g.m, nb
+	if !g.transA {
+		readA *= 2
+	}
+	if g.transB {
+		readB *= 2
+	}
+	if g.directB {
+		readB = 0
+	}
+	return readA >= readB
+}
+
+// sharedB says whether parts splitting rows share one pack of B instead of
+// each packing all of it: when B is transposed, gathering it twice cost
+// more than sharing it (dY·Wᵀ at batch 1024: 350 GFLOP/s shared, 332
+// private); copied contiguously, packing it twice was as fast or faster.
+func (g *gemmJob) sharedB() bool { return g.transB && !g.directB }
+
+// packShared packs strips of blk's B until none is left unclaimed, then
+// waits for the strips other parts claimed. A part that starts late finds
+// them packed and does not wait at all.
+func (g *gemmJob) packShared(blk *gemmBlock, bp *blockPack, nStrips int) {
+	nr := g.kern.nr
+	for {
+		s := int(bp.claimed.Add(1)) - 1
+		if s >= nStrips {
+			break
+		}
+		packB(blk.bpack, g.b, g.ldb, g.transB, blk.pc, blk.kb, blk.jc, blk.nb, nr, s, s+1)
+		bp.done.Add(1)
+	}
+	for i := 1; int(bp.done.Load()) < nStrips; i++ {
+		if i%16 == 0 {
+			runtime.Gosched()
+		}
+	}
 }
 
 // compute runs the three inner BLIS loops over rows [i0, i1) of C and column
 // strips [cs0, cs1) of the current panel: ic over mc-tall blocks (packing
 // A), jr over nr-wide strips, ir over mr-tall strips.
-func (g *gemmJob) compute(ws *workspace, i0, i1, cs0, cs1 int) {
+func (g *gemmJob) compute(ws *workspace, blk *gemmBlock, i0, i1, cs0, cs1 int) {
 	if i0 >= i1 || cs0 >= cs1 {
 		return
 	}
 	kern := g.kern
-	mr, nr, kb := kern.mr, kern.nr, g.kb
+	mr, nr, kb := kern.mr, kern.nr, blk.kb
 	// With fewer rows than one tile, or with so few column strips in the
 	// whole product that a packed A would be read at most
 	// directAMaxStrips times, the rows kernel reads A in place.
@@ -407,26 +630,26 @@ func (g *gemmJob) compute(ws *workspace, i0, i1, cs0, cs1 int) {
 	for ic := i0; ic < i1; ic += g.mc {
 		mb := min(g.mc, i1-ic)
 		if !inPlaceA {
-			packA(ws.apack, g.a, g.lda, g.transA, ic, mb, g.pc, kb, mr)
+			packA(ws.apack, g.a, g.lda, g.transA, ic, mb, blk.pc, kb, mr)
 		}
 		for s := cs0; s < cs1; s++ {
-			j := g.jc + s*nr
-			cols := min(nr, g.jc+g.nb-j)
-			bp, ldb, shift := g.bStrip(ws, s, j, cols)
+			j := blk.jc + s*nr
+			cols := min(nr, blk.jc+blk.nb-j)
+			bp, ldb, shift := g.bStrip(ws, blk, s, j, cols)
 			for ir := 0; ir < mb; ir += mr {
 				rows := min(mr, mb-ir)
 				off := (ic+ir)*g.ldc + j
 				if rows < mr && kern.rows != nil || inPlaceA {
-					a, rs, ss := g.aRows(ws, inPlaceA, ic+ir, ir, rows)
-					g.rowsTile(ws.scratch, a, rs, ss, bp, ldb, off, rows, cols, shift)
+					a, rs, ss := g.aRows(ws, blk, inPlaceA, ic+ir, ir, rows)
+					g.rowsTile(blk, ws.scratch, a, rs, ss, bp, ldb, off, rows, cols, shift)
 					continue
 				}
 				ap := ws.apack[ir*kb : (ir+mr)*kb]
 				if rows == mr && cols == nr {
-					kern.run(kb, ap, bp, ldb, g.c[off:off+(mr-1)*g.ldc+nr], g.ldc, g.alpha, g.betaBlock)
+					kern.run(kb, ap, bp, ldb, g.c[off:off+(mr-1)*g.ldc+nr], g.ldc, g.alpha, blk.beta)
 					continue
 				}
-				g.edgeTile(ws.scratch, ap, bp, ldb, off, rows, cols, shift)
+				g.edgeTile(blk, ws.scratch, ap, bp, ldb, off, rows, cols, shift)
 			}
 		}
 	}
@@ -441,18 +664,18 @@ func (g *gemmJob) compute(ws *workspace, i0, i1, cs0, cs1 int) {
 // workspace. Each column of C depends only on the same column of B, so a
 // shifted strip gives the wanted columns exactly the arithmetic of a packed
 // one.
-func (g *gemmJob) bStrip(ws *workspace, s, j, cols int) (b []float32, ldb, shift int) {
-	nr, kb := g.kern.nr, g.kb
+func (g *gemmJob) bStrip(ws *workspace, blk *gemmBlock, s, j, cols int) (b []float32, ldb, shift int) {
+	nr, kb := g.kern.nr, blk.kb
 	if !g.directB {
-		return g.bpack[s*nr*kb : (s+1)*nr*kb], nr, 0
+		return blk.bpack[s*nr*kb : (s+1)*nr*kb], nr, 0
 	}
 	if cols == nr || j+cols >= nr {
 		shift = nr - cols
-		off := g.pc*g.ldb + j - shift
+		off := blk.pc*g.ldb + j - shift
 		return g.b[off : off+(kb-1)*g.ldb+nr], g.ldb, shift
 	}
 	ws.bedge = growAligned(ws.bedge, nr*kb)
-	packB(ws.bedge, g.b, g.ldb, false, g.pc, kb, j, cols, nr, 0, 1)
+	packB(ws.bedge, g.b, g.ldb, false, blk.pc, kb, j, cols, nr, 0, 1)
 	return ws.bedge, nr, 0
 }
 
@@ -460,14 +683,14 @@ func (g *gemmJob) bStrip(ws *workspace, s, j, cols int) (b []float32, ldb, shift
 // so the kernel neither reads nor writes outside C. C's values are copied in
 // first (when beta needs them), so edge elements get exactly the arithmetic
 // of full tiles.
-func (g *gemmJob) edgeTile(scratch, ap, bp []float32, ldb, off, rows, cols, shift int) {
+func (g *gemmJob) edgeTile(blk *gemmBlock, scratch, ap, bp []float32, ldb, off, rows, cols, shift int) {
 	mr, nr := g.kern.mr, g.kern.nr
-	if g.betaBlock != 0 {
+	if blk.beta != 0 {
 		for i := 0; i < rows; i++ {
 			copy(scratch[i*nr+shift:i*nr+shift+cols], g.c[off+i*g.ldc:off+i*g.ldc+cols])
 		}
 	}
-	g.kern.run(g.kb, ap, bp, ldb, scratch[:mr*nr], nr, g.alpha, g.betaBlock)
+	g.kern.run(blk.kb, ap, bp, ldb, scratch[:mr*nr], nr, g.alpha, blk.beta)
 	for i := 0; i < rows; i++ {
 		copy(g.c[off+i*g.ldc:off+i*g.ldc+cols], scratch[i*nr+shift:i*nr+shift+cols])
 	}
@@ -477,17 +700,17 @@ func (g *gemmJob) edgeTile(scratch, ap, bp []float32, ldb, off, rows, cols, shif
 // packed block) over the current depth slice, with the strides of element
 // (r, p): A itself when inPlace, else the packed strip. The slice spans
 // exactly the elements read.
-func (g *gemmJob) aRows(ws *workspace, inPlace bool, i, ir, rows int) ([]float32, int, int) {
-	kb, mr := g.kb, g.kern.mr
+func (g *gemmJob) aRows(ws *workspace, blk *gemmBlock, inPlace bool, i, ir, rows int) ([]float32, int, int) {
+	kb, mr := blk.kb, g.kern.mr
 	switch {
 	case !inPlace:
 		off := ir * kb
 		return ws.apack[off : off+(kb-1)*mr+rows], 1, mr
 	case g.transA:
-		off := g.pc*g.lda + i
+		off := blk.pc*g.lda + i
 		return g.a[off : off+(kb-1)*g.lda+rows], 1, g.lda
 	default:
-		off := i*g.lda + g.pc
+		off := i*g.lda + blk.pc
 		return g.a[off : off+(rows-1)*g.lda+kb], g.lda, 1
 	}
 }
@@ -495,18 +718,18 @@ func (g *gemmJob) aRows(ws *workspace, inPlace bool, i, ir, rows int) ([]float32
 // rowsTile runs the rows kernel on a strip of rows ≤ mr rows: straight into
 // C when the strip has all nr columns, else through scratch as edgeTile
 // does.
-func (g *gemmJob) rowsTile(scratch, a []float32, rs, ss int, bp []float32, ldb, off, rows, cols, shift int) {
+func (g *gemmJob) rowsTile(blk *gemmBlock, scratch, a []float32, rs, ss int, bp []float32, ldb, off, rows, cols, shift int) {
 	nr := g.kern.nr
 	if cols == nr {
-		g.kern.rows(rows, g.kb, a, rs, ss, bp, ldb, g.c[off:off+(rows-1)*g.ldc+nr], g.ldc, g.alpha, g.betaBlock)
+		g.kern.rows(rows, blk.kb, a, rs, ss, bp, ldb, g.c[off:off+(rows-1)*g.ldc+nr], g.ldc, g.alpha, blk.beta)
 		return
 	}
-	if g.betaBlock != 0 {
+	if blk.beta != 0 {
 		for i := 0; i < rows; i++ {
 			copy(scratch[i*nr+shift:i*nr+shift+cols], g.c[off+i*g.ldc:off+i*g.ldc+cols])
 		}
 	}
-	g.kern.rows(rows, g.kb, a, rs, ss, bp, ldb, scratch[:rows*nr], nr, g.alpha, g.betaBlock)
+	g.kern.rows(rows, blk.kb, a, rs, ss, bp, ldb, scratch[:rows*nr], nr, g.alpha, blk.beta)
 	for i := 0; i < rows; i++ {
 		copy(g.c[off+i*g.ldc:off+i*g.ldc+cols], scratch[i*nr+shift:i*nr+shift+cols])
 	}

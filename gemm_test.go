@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"sync"
 	"testing"
 )
 
@@ -271,26 +272,34 @@ func setMinParallel(v int) (undo func()) {
 }
 
 // TestSgemmDeterministic checks that the product is bit-identical at
-// GOMAXPROCS 1 and 2, on shapes that split by rows and by columns.
+// GOMAXPROCS 1 and 2, on shapes whose parts split by rows (sharing a pack of
+// a transposed B, or each packing all of B) and by columns (with A packed or
+// read in place).
 func TestSgemmDeterministic(t *testing.T) {
 	defer setMinParallel(0)()
 	forEachKernel(t, func(t *testing.T, kern *gemmKernel) {
-		for _, s := range [][3]int{{300, 200, 700}, {5, 900, 300}, {333, 17, 1200}} {
-			m, n, k := s[0], s[1], s[2]
-			rng := rand.New(rand.NewPCG(9, 10))
-			a := randSlice(rng, m*k)
-			b := randSlice(rng, k*n)
-			c0 := randSlice(rng, m*n)
-			var out [2][]float32
-			for i, procs := range []int{1, 2} {
-				prev := runtime.GOMAXPROCS(procs)
-				out[i] = append([]float32(nil), c0...)
-				Sgemm(false, true, m, n, k, 0.7, a, k, b, k, 0.3, out[i], n)
-				runtime.GOMAXPROCS(prev)
-			}
-			for i := range out[0] {
-				if math.Float32bits(out[0][i]) != math.Float32bits(out[1][i]) {
-					t.Fatalf("%v: element %d differs between GOMAXPROCS 1 and 2: %g vs %g", s, i, out[0][i], out[1][i])
+		for _, s := range [][3]int{{300, 200, 700}, {5, 900, 300}, {333, 17, 1200}, {64, 900, 300}, {40, 100, 500}} {
+			for _, transB := range []bool{false, true} {
+				m, n, k := s[0], s[1], s[2]
+				rng := rand.New(rand.NewPCG(9, 10))
+				a := randSlice(rng, m*k)
+				b := randSlice(rng, k*n)
+				c0 := randSlice(rng, m*n)
+				ldb := n
+				if transB {
+					ldb = k
+				}
+				var out [2][]float32
+				for i, procs := range []int{1, 2} {
+					prev := runtime.GOMAXPROCS(procs)
+					out[i] = append([]float32(nil), c0...)
+					Sgemm(false, transB, m, n, k, 0.7, a, k, b, ldb, 0.3, out[i], n)
+					runtime.GOMAXPROCS(prev)
+				}
+				for i := range out[0] {
+					if math.Float32bits(out[0][i]) != math.Float32bits(out[1][i]) {
+						t.Fatalf("%v transB=%v: element %d differs between GOMAXPROCS 1 and 2: %g vs %g", s, transB, i, out[0][i], out[1][i])
+					}
 				}
 			}
 		}
@@ -447,4 +456,62 @@ func TestSgemmSmallM(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSgemmConcurrent runs parallel products from several goroutines at
+// once, so callers compete for the workers and some run with fewer parts
+// than they asked for; each result must still be bit-identical to the same
+// product computed alone.
+func TestSgemmConcurrent(t *testing.T) {
+	defer setMinParallel(0)()
+	prev := runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0)))
+	defer runtime.GOMAXPROCS(prev)
+	shapes := [][3]int{{300, 200, 700}, {64, 900, 300}, {130, 70, 260}, {40, 100, 500}}
+	rng := rand.New(rand.NewPCG(11, 12))
+	type product struct {
+		m, n, k int
+		transB  bool
+		ldb     int
+		a, b    []float32
+		want    []float32
+	}
+	var ps []product
+	for i, s := range shapes {
+		p := product{m: s[0], n: s[1], k: s[2], transB: i%2 == 1, ldb: s[1]}
+		if p.transB {
+			p.ldb = p.k
+		}
+		p.a, p.b = randSlice(rng, p.m*p.k), randSlice(rng, p.k*p.n)
+		p.want = make([]float32, p.m*p.n)
+		Sgemm(false, p.transB, p.m, p.n, p.k, 1, p.a, p.k, p.b, p.ldb, 0, p.want, p.n)
+		ps = append(ps, p)
+	}
+	rounds := 20
+	if testing.Short() {
+		rounds = 5
+	}
+	errs := make(chan error, 4*len(ps))
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := 0; r < rounds; r++ {
+				p := ps[(g+r)%len(ps)]
+				got := make([]float32, p.m*p.n)
+				Sgemm(false, p.transB, p.m, p.n, p.k, 1, p.a, p.k, p.b, p.ldb, 0, got, p.n)
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(p.want[i]) {
+						errs <- fmt.Errorf("%dx%dx%d: element %d is %g concurrently, %g alone", p.m, p.n, p.k, i, got[i], p.want[i])
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
 }
