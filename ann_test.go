@@ -540,7 +540,7 @@ func TestFitErrors(t *testing.T) {
 	if _, err := net.Predict(nan); !errors.Is(err, ErrValue) {
 		t.Errorf("Predict on NaN features: %v", err)
 	}
-	if _, err := New(784).Dense(1<<62, ReLU).Dense(2, Softmax).Build(); !errors.Is(err, ErrConfig) {
+	if _, err := New(784).Dense(math.MaxInt, ReLU).Dense(2, Softmax).Build(); !errors.Is(err, ErrConfig) {
 		t.Errorf("Build of a layer too large to allocate: %v", err)
 	}
 	cctx, cancel := context.WithCancel(ctx)
