@@ -635,13 +635,13 @@ func (g *gemmJob) compute(ws *workspace, blk *gemmBlock, i0, i1, cs0, cs1 int) {
 		for s := cs0; s < cs1; s++ {
 			j := blk.jc + s*nr
 			cols := min(nr, blk.jc+blk.nb-j)
-			bp, ldb, shift := g.bStrip(ws, blk, s, j, cols)
+			bp, ldb, shift, kIn, tail := g.bStrip(ws, blk, s, j, cols)
 			for ir := 0; ir < mb; ir += mr {
 				rows := min(mr, mb-ir)
 				off := (ic+ir)*g.ldc + j
 				if rows < mr && kern.rows != nil || inPlaceA {
 					a, rs, ss := g.aRows(ws, blk, inPlaceA, ic+ir, ir, rows)
-					g.rowsTile(blk, ws.scratch, a, rs, ss, bp, ldb, off, rows, cols, shift)
+					g.rowsTile(blk, ws.scratch, a, rs, ss, bp, ldb, off, rows, cols, shift, kIn, tail)
 					continue
 				}
 				ap := ws.apack[ir*kb : (ir+mr)*kb]
@@ -649,7 +649,7 @@ func (g *gemmJob) compute(ws *workspace, blk *gemmBlock, i0, i1, cs0, cs1 int) {
 					kern.run(kb, ap, bp, ldb, g.c[off:off+(mr-1)*g.ldc+nr], g.ldc, g.alpha, blk.beta)
 					continue
 				}
-				g.edgeTile(blk, ws.scratch, ap, bp, ldb, off, rows, cols, shift)
+				g.edgeTile(blk, ws.scratch, ap, bp, ldb, off, rows, cols, shift, kIn, tail)
 			}
 		}
 	}
@@ -660,37 +660,57 @@ func (g *gemmJob) compute(ws *workspace, blk *gemmBlock, i0, i1, cs0, cs1 int) {
 // shared pack, B itself when it is read in place, or for a partial strip of
 // an unpacked B the full-width strip ending at the same column (read in
 // place; shift > 0 says how many leading columns of the tile are not
-// wanted) or, when B is narrower than nr, a zero-padded copy in the worker's
-// workspace. Each column of C depends only on the same column of B, so a
+// wanted). Each column of C depends only on the same column of B, so a
 // shifted strip gives the wanted columns exactly the arithmetic of a packed
 // one.
-func (g *gemmJob) bStrip(ws *workspace, blk *gemmBlock, s, j, cols int) (b []float32, ldb, shift int) {
+//
+// When B is narrower than nr, its first kIn steps are read in place too,
+// nr wide: the columns past n are the start of B's next row, which only
+// reach tile columns that are thrown away. The last narrowTail steps of the
+// product would read past B's last row, so they come back in tail, a
+// zero-padded nr-wide copy in the worker's workspace (kIn < kb then). Where
+// k splits depends on n and k alone, so the results stay bit-identical.
+func (g *gemmJob) bStrip(ws *workspace, blk *gemmBlock, s, j, cols int) (b []float32, ldb, shift, kIn int, tail []float32) {
 	nr, kb := g.kern.nr, blk.kb
 	if !g.directB {
-		return blk.bpack[s*nr*kb : (s+1)*nr*kb], nr, 0
+		return blk.bpack[s*nr*kb : (s+1)*nr*kb], nr, 0, kb, nil
 	}
 	if cols == nr || j+cols >= nr {
 		shift = nr - cols
 		off := blk.pc*g.ldb + j - shift
-		return g.b[off : off+(kb-1)*g.ldb+nr], g.ldb, shift
+		return g.b[off : off+(kb-1)*g.ldb+nr], g.ldb, shift, kb, nil
 	}
-	ws.bedge = growAligned(ws.bedge, nr*kb)
-	packB(ws.bedge, g.b, g.ldb, false, blk.pc, kb, j, cols, nr, 0, 1)
-	return ws.bedge, nr, 0
+	kIn = min(kb, max(0, g.k-narrowTail(g.n, nr)-blk.pc))
+	ws.bedge = growAligned(ws.bedge, nr*(kb-kIn))
+	packB(ws.bedge, g.b, g.ldb, false, blk.pc+kIn, kb-kIn, j, cols, nr, 0, 1)
+	if kIn == 0 {
+		return ws.bedge, nr, 0, kb, nil
+	}
+	off := blk.pc*g.ldb + j
+	return g.b[off : off+(kIn-1)*g.ldb+nr], g.ldb, 0, kIn, ws.bedge
 }
+
+// narrowTail is the number of final steps of k at which an nr-wide row of
+// a B only n < nr columns wide would reach past B's last element: step p
+// reads up to p·ldb+nr, and ldb ≥ n.
+func narrowTail(n, nr int) int { return ceilDiv(nr-n, n) }
 
 // edgeTile runs the kernel on a partial tile through an mr×nr scratch tile,
 // so the kernel neither reads nor writes outside C. C's values are copied in
 // first (when beta needs them), so edge elements get exactly the arithmetic
-// of full tiles.
-func (g *gemmJob) edgeTile(blk *gemmBlock, scratch, ap, bp []float32, ldb, off, rows, cols, shift int) {
+// of full tiles. With a tail (see bStrip), the kernel runs twice: kIn steps
+// on bp, then the rest on tail, adding to the first.
+func (g *gemmJob) edgeTile(blk *gemmBlock, scratch, ap, bp []float32, ldb, off, rows, cols, shift, kIn int, tail []float32) {
 	mr, nr := g.kern.mr, g.kern.nr
 	if blk.beta != 0 {
 		for i := 0; i < rows; i++ {
 			copy(scratch[i*nr+shift:i*nr+shift+cols], g.c[off+i*g.ldc:off+i*g.ldc+cols])
 		}
 	}
-	g.kern.run(blk.kb, ap, bp, ldb, scratch[:mr*nr], nr, g.alpha, blk.beta)
+	g.kern.run(kIn, ap, bp, ldb, scratch[:mr*nr], nr, g.alpha, blk.beta)
+	if kIn < blk.kb {
+		g.kern.run(blk.kb-kIn, ap[kIn*mr:], tail, nr, scratch[:mr*nr], nr, g.alpha, 1)
+	}
 	for i := 0; i < rows; i++ {
 		copy(g.c[off+i*g.ldc:off+i*g.ldc+cols], scratch[i*nr+shift:i*nr+shift+cols])
 	}
@@ -717,8 +737,8 @@ func (g *gemmJob) aRows(ws *workspace, blk *gemmBlock, inPlace bool, i, ir, rows
 
 // rowsTile runs the rows kernel on a strip of rows ≤ mr rows: straight into
 // C when the strip has all nr columns, else through scratch as edgeTile
-// does.
-func (g *gemmJob) rowsTile(blk *gemmBlock, scratch, a []float32, rs, ss int, bp []float32, ldb, off, rows, cols, shift int) {
+// does, twice when B comes with a tail.
+func (g *gemmJob) rowsTile(blk *gemmBlock, scratch, a []float32, rs, ss int, bp []float32, ldb, off, rows, cols, shift, kIn int, tail []float32) {
 	nr := g.kern.nr
 	if cols == nr {
 		g.kern.rows(rows, blk.kb, a, rs, ss, bp, ldb, g.c[off:off+(rows-1)*g.ldc+nr], g.ldc, g.alpha, blk.beta)
@@ -729,7 +749,10 @@ func (g *gemmJob) rowsTile(blk *gemmBlock, scratch, a []float32, rs, ss int, bp 
 			copy(scratch[i*nr+shift:i*nr+shift+cols], g.c[off+i*g.ldc:off+i*g.ldc+cols])
 		}
 	}
-	g.kern.rows(rows, blk.kb, a, rs, ss, bp, ldb, scratch[:rows*nr], nr, g.alpha, blk.beta)
+	g.kern.rows(rows, kIn, a, rs, ss, bp, ldb, scratch[:rows*nr], nr, g.alpha, blk.beta)
+	if kIn < blk.kb {
+		g.kern.rows(rows, blk.kb-kIn, a[kIn*ss:], rs, ss, tail, nr, scratch[:rows*nr], nr, g.alpha, 1)
+	}
 	for i := 0; i < rows; i++ {
 		copy(g.c[off+i*g.ldc:off+i*g.ldc+cols], scratch[i*nr+shift:i*nr+shift+cols])
 	}
