@@ -62,6 +62,17 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	g := jobPool.Get().(*gemmJob)
 	g.kern, g.transA, g.transB, g.m, g.n, g.k = kern, transA, transB, m, n, k
 	g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc = alpha, a, lda, b, ldb, beta, c, ldc
+	g.transC = transB && m <= swapMaxM && m < n && k >= 4*m
+	if g.transC {
+		// Cᵀ = B·op(A)ᵀ: the n×k B becomes the left operand, read in
+		// place, and only the small op(A) is gathered.
+		g.kern = activeKernel
+		if g.kern.narrow != nil && m <= g.kern.narrow.nr {
+			g.kern = g.kern.narrow
+		}
+		g.transA, g.transB, g.m, g.n = false, !transA, n, m
+		g.a, g.lda, g.b, g.ldb = b, ldb, a, lda
+	}
 	g.run(workersFor(m, n, k))
 	g.a, g.b, g.c = nil, nil, nil
 	jobPool.Put(g)
@@ -225,6 +236,16 @@ var minParallelFlops = 2 * 128 * 128 * 128
 // made the step 10% slower.
 var minParallelDim = 32
 
+// swapMaxM is the largest m at which a product with a transposed B is
+// computed as Cᵀ = B·op(A)ᵀ, tiles stored transposed. Packing op(B) = Bᵀ is
+// a strided gather of all n·k elements, which took three quarters of
+// dX-B10-300x100 (m = 10, n = 300, k = 100); swapped, the gather is of the
+// m·k elements of A and the transposed store of the m·n of C, every tile
+// through scratch: worth it only when k is several times m (measured:
+// dX-B10-300x100 28 → 46 GFLOP/s, but dX-B10-100x10, k = m = 10, 19 → 13).
+// The choice depends on the sizes alone, so results stay bit-identical.
+const swapMaxM = 16
+
 func workersFor(m, n, k int) int {
 	nw := runtime.GOMAXPROCS(0)
 	if nw <= 1 || 2*m*n*k < minParallelFlops || min(m, n, k) < minParallelDim {
@@ -239,9 +260,12 @@ type gemmJob struct {
 	kern           *gemmKernel
 	transA, transB bool
 	m, n, k        int
-	alpha, beta    float32
-	a, b, c        []float32
-	lda, ldb, ldc  int
+	// transC says the job computes Cᵀ = op(B)ᵀ·op(A)ᵀ: its tiles are
+	// stored transposed into the caller's C (see swapMaxM).
+	transC        bool
+	alpha, beta   float32
+	a, b, c       []float32
+	lda, ldb, ldc int
 
 	kc, mc, nc int  // blocking balanced for this product's sizes
 	directB    bool // the kernel reads op(B) = B in place; only edge strips are packed
@@ -638,18 +662,18 @@ func (g *gemmJob) compute(ws *workspace, blk *gemmBlock, i0, i1, cs0, cs1 int) {
 			bp, ldb, shift, kIn, tail := g.bStrip(ws, blk, s, j, cols)
 			for ir := 0; ir < mb; ir += mr {
 				rows := min(mr, mb-ir)
-				off := (ic+ir)*g.ldc + j
 				if rows < mr && kern.rows != nil || inPlaceA {
 					a, rs, ss := g.aRows(ws, blk, inPlaceA, ic+ir, ir, rows)
-					g.rowsTile(blk, ws.scratch, a, rs, ss, bp, ldb, off, rows, cols, shift, kIn, tail)
+					g.rowsTile(blk, ws.scratch, a, rs, ss, bp, ldb, ic+ir, j, rows, cols, shift, kIn, tail)
 					continue
 				}
 				ap := ws.apack[ir*kb : (ir+mr)*kb]
-				if rows == mr && cols == nr {
+				if rows == mr && cols == nr && !g.transC {
+					off := (ic+ir)*g.ldc + j
 					kern.run(kb, ap, bp, ldb, g.c[off:off+(mr-1)*g.ldc+nr], g.ldc, g.alpha, blk.beta)
 					continue
 				}
-				g.edgeTile(blk, ws.scratch, ap, bp, ldb, off, rows, cols, shift, kIn, tail)
+				g.edgeTile(blk, ws.scratch, ap, bp, ldb, ic+ir, j, rows, cols, shift, kIn, tail)
 			}
 		}
 	}
@@ -700,17 +724,50 @@ func narrowTail(n, nr int) int { return ceilDiv(nr-n, n) }
 // first (when beta needs them), so edge elements get exactly the arithmetic
 // of full tiles. With a tail (see bStrip), the kernel runs twice: kIn steps
 // on bp, then the rest on tail, adding to the first.
-func (g *gemmJob) edgeTile(blk *gemmBlock, scratch, ap, bp []float32, ldb, off, rows, cols, shift, kIn int, tail []float32) {
+func (g *gemmJob) edgeTile(blk *gemmBlock, scratch, ap, bp []float32, ldb, i0, j0, rows, cols, shift, kIn int, tail []float32) {
 	mr, nr := g.kern.mr, g.kern.nr
 	if blk.beta != 0 {
-		for i := 0; i < rows; i++ {
-			copy(scratch[i*nr+shift:i*nr+shift+cols], g.c[off+i*g.ldc:off+i*g.ldc+cols])
-		}
+		g.loadTile(scratch, i0, j0, rows, cols, shift)
 	}
 	g.kern.run(kIn, ap, bp, ldb, scratch[:mr*nr], nr, g.alpha, blk.beta)
 	if kIn < blk.kb {
 		g.kern.run(blk.kb-kIn, ap[kIn*mr:], tail, nr, scratch[:mr*nr], nr, g.alpha, 1)
 	}
+	g.storeTile(scratch, i0, j0, rows, cols, shift)
+}
+
+// loadTile copies C's rows×cols tile at (i0, j0) into scratch, nr apart
+// from column shift; storeTile copies it back. With transC, the tile's
+// element (i, j) is C's element (j, i).
+func (g *gemmJob) loadTile(scratch []float32, i0, j0, rows, cols, shift int) {
+	nr := g.kern.nr
+	if g.transC {
+		for i := 0; i < rows; i++ {
+			dst := scratch[i*nr+shift : i*nr+shift+cols]
+			for j := range dst {
+				dst[j] = g.c[(j0+j)*g.ldc+i0+i]
+			}
+		}
+		return
+	}
+	off := i0*g.ldc + j0
+	for i := 0; i < rows; i++ {
+		copy(scratch[i*nr+shift:i*nr+shift+cols], g.c[off+i*g.ldc:off+i*g.ldc+cols])
+	}
+}
+
+func (g *gemmJob) storeTile(scratch []float32, i0, j0, rows, cols, shift int) {
+	nr := g.kern.nr
+	if g.transC {
+		for i := 0; i < rows; i++ {
+			src := scratch[i*nr+shift : i*nr+shift+cols]
+			for j, v := range src {
+				g.c[(j0+j)*g.ldc+i0+i] = v
+			}
+		}
+		return
+	}
+	off := i0*g.ldc + j0
 	for i := 0; i < rows; i++ {
 		copy(g.c[off+i*g.ldc:off+i*g.ldc+cols], scratch[i*nr+shift:i*nr+shift+cols])
 	}
@@ -738,24 +795,21 @@ func (g *gemmJob) aRows(ws *workspace, blk *gemmBlock, inPlace bool, i, ir, rows
 // rowsTile runs the rows kernel on a strip of rows ≤ mr rows: straight into
 // C when the strip has all nr columns, else through scratch as edgeTile
 // does, twice when B comes with a tail.
-func (g *gemmJob) rowsTile(blk *gemmBlock, scratch, a []float32, rs, ss int, bp []float32, ldb, off, rows, cols, shift, kIn int, tail []float32) {
+func (g *gemmJob) rowsTile(blk *gemmBlock, scratch, a []float32, rs, ss int, bp []float32, ldb, i0, j0, rows, cols, shift, kIn int, tail []float32) {
 	nr := g.kern.nr
-	if cols == nr {
+	if cols == nr && !g.transC {
+		off := i0*g.ldc + j0
 		g.kern.rows(rows, blk.kb, a, rs, ss, bp, ldb, g.c[off:off+(rows-1)*g.ldc+nr], g.ldc, g.alpha, blk.beta)
 		return
 	}
 	if blk.beta != 0 {
-		for i := 0; i < rows; i++ {
-			copy(scratch[i*nr+shift:i*nr+shift+cols], g.c[off+i*g.ldc:off+i*g.ldc+cols])
-		}
+		g.loadTile(scratch, i0, j0, rows, cols, shift)
 	}
 	g.kern.rows(rows, kIn, a, rs, ss, bp, ldb, scratch[:rows*nr], nr, g.alpha, blk.beta)
 	if kIn < blk.kb {
 		g.kern.rows(rows, blk.kb-kIn, a[kIn*ss:], rs, ss, tail, nr, scratch[:rows*nr], nr, g.alpha, 1)
 	}
-	for i := 0; i < rows; i++ {
-		copy(g.c[off+i*g.ldc:off+i*g.ldc+cols], scratch[i*nr+shift:i*nr+shift+cols])
-	}
+	g.storeTile(scratch, i0, j0, rows, cols, shift)
 }
 
 // split returns the range of part p when n items are divided into nw
