@@ -247,11 +247,12 @@ var minParallelDim = 32
 const swapMaxM = 16
 
 func workersFor(m, n, k int) int {
-	nw := runtime.GOMAXPROCS(0)
-	if nw <= 1 || 2*m*n*k < minParallelFlops || min(m, n, k) < minParallelDim {
+	// The sizes first: runtime.GOMAXPROCS takes a lock, 3% of a 1 µs
+	// product.
+	if 2*m*n*k < minParallelFlops || min(m, n, k) < minParallelDim {
 		return 1
 	}
-	return nw
+	return max(runtime.GOMAXPROCS(0), 1)
 }
 
 // gemmJob is one Sgemm call, shared by the workers that compute it. Jobs are
@@ -270,6 +271,10 @@ type gemmJob struct {
 	kc, mc, nc int  // blocking balanced for this product's sizes
 	directB    bool // the kernel reads op(B) = B in place; only edge strips are packed
 	nw         int  // the number of parts, one per goroutine
+
+	// ws is the caller's workspace, for part 0: pooled with the job, it
+	// costs no second pool round trip, a few percent of a 1 µs product.
+	ws workspace
 
 	// bpack holds op(B) packed: with one part, one (jc, pc) block at a
 	// time; with parts sharing it (see sharedB), every block in its own
@@ -308,8 +313,6 @@ type workspace struct {
 	bedge   []float32 // the partial last strip of B when B is not packed
 	scratch []float32
 }
-
-var workspacePool = sync.Pool{New: func() any { return new(workspace) }}
 
 // A gemmWorker is a long-lived helper goroutine. Each product forks once
 // and joins once, whatever its number of blocks: a goroutine wake-up costs
@@ -498,9 +501,7 @@ func (g *gemmJob) run(nw int) {
 	if g.nw == 1 && !g.directB {
 		g.bpack = growAligned(g.bpack, min(g.nc, roundUp(g.n, nr))*min(g.kc, g.k))
 	}
-	ws := workspacePool.Get().(*workspace)
-	g.runPart(0, ws)
-	workspacePool.Put(ws)
+	g.runPart(0, &g.ws)
 	if g.nw > 1 {
 		g.join()
 	}
