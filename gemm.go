@@ -531,6 +531,11 @@ type gemmBlock struct {
 	jc, nb, pc, kb int
 	beta           float32
 	bpack          []float32
+
+	// kIn and tail describe the current column strip's B (see bStrip):
+	// its first kIn steps are read from the strip, the rest from tail.
+	kIn  int
+	tail []float32
 }
 
 // runPart is part p of the product: the BLIS loop nest's two outer loops
@@ -660,12 +665,12 @@ func (g *gemmJob) compute(ws *workspace, blk *gemmBlock, i0, i1, cs0, cs1 int) {
 		for s := cs0; s < cs1; s++ {
 			j := blk.jc + s*nr
 			cols := min(nr, blk.jc+blk.nb-j)
-			bp, ldb, shift, kIn, tail := g.bStrip(ws, blk, s, j, cols)
+			bp, ldb, shift := g.bStrip(ws, blk, s, j, cols)
 			for ir := 0; ir < mb; ir += mr {
 				rows := min(mr, mb-ir)
 				if rows < mr && kern.rows != nil || inPlaceA {
 					a, rs, ss := g.aRows(ws, blk, inPlaceA, ic+ir, ir, rows)
-					g.rowsTile(blk, ws.scratch, a, rs, ss, bp, ldb, ic+ir, j, rows, cols, shift, kIn, tail)
+					g.rowsTile(blk, ws.scratch, a, rs, ss, bp, ldb, ic+ir, j, rows, cols, shift)
 					continue
 				}
 				ap := ws.apack[ir*kb : (ir+mr)*kb]
@@ -674,7 +679,7 @@ func (g *gemmJob) compute(ws *workspace, blk *gemmBlock, i0, i1, cs0, cs1 int) {
 					kern.run(kb, ap, bp, ldb, g.c[off:off+(mr-1)*g.ldc+nr], g.ldc, g.alpha, blk.beta)
 					continue
 				}
-				g.edgeTile(blk, ws.scratch, ap, bp, ldb, ic+ir, j, rows, cols, shift, kIn, tail)
+				g.edgeTile(blk, ws.scratch, ap, bp, ldb, ic+ir, j, rows, cols, shift)
 			}
 		}
 	}
@@ -693,26 +698,29 @@ func (g *gemmJob) compute(ws *workspace, blk *gemmBlock, i0, i1, cs0, cs1 int) {
 // nr wide: the columns past n are the start of B's next row, which only
 // reach tile columns that are thrown away. The last narrowTail steps of the
 // product would read past B's last row, so they come back in tail, a
-// zero-padded nr-wide copy in the worker's workspace (kIn < kb then). Where
+// zero-padded nr-wide copy in the worker's workspace; bStrip records both
+// in blk (kIn = kb and no tail otherwise). Where
 // k splits depends on n and k alone, so the results stay bit-identical.
-func (g *gemmJob) bStrip(ws *workspace, blk *gemmBlock, s, j, cols int) (b []float32, ldb, shift, kIn int, tail []float32) {
+func (g *gemmJob) bStrip(ws *workspace, blk *gemmBlock, s, j, cols int) (b []float32, ldb, shift int) {
 	nr, kb := g.kern.nr, blk.kb
+	blk.kIn, blk.tail = kb, nil
 	if !g.directB {
-		return blk.bpack[s*nr*kb : (s+1)*nr*kb], nr, 0, kb, nil
+		return blk.bpack[s*nr*kb : (s+1)*nr*kb], nr, 0
 	}
 	if cols == nr || j+cols >= nr {
 		shift = nr - cols
 		off := blk.pc*g.ldb + j - shift
-		return g.b[off : off+(kb-1)*g.ldb+nr], g.ldb, shift, kb, nil
+		return g.b[off : off+(kb-1)*g.ldb+nr], g.ldb, shift
 	}
-	kIn = min(kb, max(0, g.k-narrowTail(g.n, nr)-blk.pc))
+	kIn := min(kb, max(0, g.k-narrowTail(g.n, nr)-blk.pc))
 	ws.bedge = growAligned(ws.bedge, nr*(kb-kIn))
 	packB(ws.bedge, g.b, g.ldb, false, blk.pc+kIn, kb-kIn, j, cols, nr, 0, 1)
 	if kIn == 0 {
-		return ws.bedge, nr, 0, kb, nil
+		return ws.bedge, nr, 0
 	}
+	blk.kIn, blk.tail = kIn, ws.bedge
 	off := blk.pc*g.ldb + j
-	return g.b[off : off+(kIn-1)*g.ldb+nr], g.ldb, 0, kIn, ws.bedge
+	return g.b[off : off+(kIn-1)*g.ldb+nr], g.ldb, 0
 }
 
 // narrowTail is the number of final steps of k at which an nr-wide row of
@@ -725,14 +733,14 @@ func narrowTail(n, nr int) int { return ceilDiv(nr-n, n) }
 // first (when beta needs them), so edge elements get exactly the arithmetic
 // of full tiles. With a tail (see bStrip), the kernel runs twice: kIn steps
 // on bp, then the rest on tail, adding to the first.
-func (g *gemmJob) edgeTile(blk *gemmBlock, scratch, ap, bp []float32, ldb, i0, j0, rows, cols, shift, kIn int, tail []float32) {
+func (g *gemmJob) edgeTile(blk *gemmBlock, scratch, ap, bp []float32, ldb, i0, j0, rows, cols, shift int) {
 	mr, nr := g.kern.mr, g.kern.nr
 	if blk.beta != 0 {
 		g.loadTile(scratch, i0, j0, rows, cols, shift)
 	}
-	g.kern.run(kIn, ap, bp, ldb, scratch[:mr*nr], nr, g.alpha, blk.beta)
-	if kIn < blk.kb {
-		g.kern.run(blk.kb-kIn, ap[kIn*mr:], tail, nr, scratch[:mr*nr], nr, g.alpha, 1)
+	g.kern.run(blk.kIn, ap, bp, ldb, scratch[:mr*nr], nr, g.alpha, blk.beta)
+	if kIn := blk.kIn; kIn < blk.kb {
+		g.kern.run(blk.kb-kIn, ap[kIn*mr:], blk.tail, nr, scratch[:mr*nr], nr, g.alpha, 1)
 	}
 	g.storeTile(scratch, i0, j0, rows, cols, shift)
 }
@@ -796,7 +804,7 @@ func (g *gemmJob) aRows(ws *workspace, blk *gemmBlock, inPlace bool, i, ir, rows
 // rowsTile runs the rows kernel on a strip of rows ≤ mr rows: straight into
 // C when the strip has all nr columns, else through scratch as edgeTile
 // does, twice when B comes with a tail.
-func (g *gemmJob) rowsTile(blk *gemmBlock, scratch, a []float32, rs, ss int, bp []float32, ldb, i0, j0, rows, cols, shift, kIn int, tail []float32) {
+func (g *gemmJob) rowsTile(blk *gemmBlock, scratch, a []float32, rs, ss int, bp []float32, ldb, i0, j0, rows, cols, shift int) {
 	nr := g.kern.nr
 	if cols == nr && !g.transC {
 		off := i0*g.ldc + j0
@@ -806,9 +814,9 @@ func (g *gemmJob) rowsTile(blk *gemmBlock, scratch, a []float32, rs, ss int, bp 
 	if blk.beta != 0 {
 		g.loadTile(scratch, i0, j0, rows, cols, shift)
 	}
-	g.kern.rows(rows, kIn, a, rs, ss, bp, ldb, scratch[:rows*nr], nr, g.alpha, blk.beta)
-	if kIn < blk.kb {
-		g.kern.rows(rows, blk.kb-kIn, a[kIn*ss:], rs, ss, tail, nr, scratch[:rows*nr], nr, g.alpha, 1)
+	g.kern.rows(rows, blk.kIn, a, rs, ss, bp, ldb, scratch[:rows*nr], nr, g.alpha, blk.beta)
+	if kIn := blk.kIn; kIn < blk.kb {
+		g.kern.rows(rows, blk.kb-kIn, a[kIn*ss:], rs, ss, blk.tail, nr, scratch[:rows*nr], nr, g.alpha, 1)
 	}
 	g.storeTile(scratch, i0, j0, rows, cols, shift)
 }
