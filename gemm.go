@@ -471,6 +471,13 @@ func balanced(total, block, unit int) int {
 // then used at most this many times, too few to repay copying it.
 const directBMaxStrips = 2
 
+// directBNarrowK is the depth from which a B narrower than one strip is
+// read in place whatever m (see bStrip), its last steps through a tail:
+// copying all of it into a zero-padded pack then costs more than the
+// tail's extra kernel call on each tile. Measured, avx512 n = 10: k = 128
+// and 1024 gain 5% and 15%, k = 100 at m = 1024 loses 10%.
+const directBNarrowK = 128
+
 // directAMaxStrips is the number of nr-wide column strips of C up to which
 // A is read in place by the rows kernels instead of packed (see compute):
 // at n = 100 and nr = 32 a packed A would be used four times, too few to
@@ -487,7 +494,7 @@ func (g *gemmJob) run(nw int) {
 	g.kc = balanced(g.k, kern.kc, 4)
 	g.mc = balanced(g.m, kern.mc, mr)
 	g.nc = balanced(g.n, kern.nc, nr)
-	g.directB = !g.transB && ceilDiv(g.m, mr) <= directBMaxStrips
+	g.directB = !g.transB && (ceilDiv(g.m, mr) <= directBMaxStrips || g.n < nr && g.k >= directBNarrowK)
 	g.nw = 1
 	if nw > 1 {
 		claimWorkers(g, nw-1)
