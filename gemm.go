@@ -62,6 +62,17 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	g := jobPool.Get().(*gemmJob)
 	g.kern, g.transA, g.transB, g.m, g.n, g.k = kern, transA, transB, m, n, k
 	g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc = alpha, a, lda, b, ldb, beta, c, ldc
+	g.transC = transB && m <= swapMaxM && m < n && k >= 4*m
+	if g.transC {
+		// Cᵀ = B·op(A)ᵀ: the n×k B becomes the left operand, read in
+		// place, and only the small op(A) is gathered.
+		g.kern = activeKernel
+		if g.kern.narrow != nil && m <= g.kern.narrow.nr {
+			g.kern = g.kern.narrow
+		}
+		g.transA, g.transB, g.m, g.n = false, !transA, n, m
+		g.a, g.lda, g.b, g.ldb = b, ldb, a, lda
+	}
 	g.run(workersFor(m, n, k))
 	g.a, g.b, g.c = nil, nil, nil
 	jobPool.Put(g)
@@ -225,12 +236,23 @@ var minParallelFlops = 2 * 128 * 128 * 128
 // made the step 10% slower.
 var minParallelDim = 32
 
+// swapMaxM is the largest m at which a product with a transposed B is
+// computed as Cᵀ = B·op(A)ᵀ, tiles stored transposed. Packing op(B) = Bᵀ is
+// a strided gather of all n·k elements, which took three quarters of
+// dX-B10-300x100 (m = 10, n = 300, k = 100); swapped, the gather is of the
+// m·k elements of A and the transposed store of the m·n of C, every tile
+// through scratch: worth it only when k is several times m (measured:
+// dX-B10-300x100 28 → 46 GFLOP/s, but dX-B10-100x10, k = m = 10, 19 → 13).
+// The choice depends on the sizes alone, so results stay bit-identical.
+const swapMaxM = 16
+
 func workersFor(m, n, k int) int {
-	nw := runtime.GOMAXPROCS(0)
-	if nw <= 1 || 2*m*n*k < minParallelFlops || min(m, n, k) < minParallelDim {
+	// The sizes first: runtime.GOMAXPROCS takes a lock, 3% of a 1 µs
+	// product.
+	if 2*m*n*k < minParallelFlops || min(m, n, k) < minParallelDim {
 		return 1
 	}
-	return nw
+	return max(runtime.GOMAXPROCS(0), 1)
 }
 
 // gemmJob is one Sgemm call, shared by the workers that compute it. Jobs are
@@ -239,13 +261,20 @@ type gemmJob struct {
 	kern           *gemmKernel
 	transA, transB bool
 	m, n, k        int
-	alpha, beta    float32
-	a, b, c        []float32
-	lda, ldb, ldc  int
+	// transC says the job computes Cᵀ = op(B)ᵀ·op(A)ᵀ: its tiles are
+	// stored transposed into the caller's C (see swapMaxM).
+	transC        bool
+	alpha, beta   float32
+	a, b, c       []float32
+	lda, ldb, ldc int
 
 	kc, mc, nc int  // blocking balanced for this product's sizes
 	directB    bool // the kernel reads op(B) = B in place; only edge strips are packed
 	nw         int  // the number of parts, one per goroutine
+
+	// ws is the caller's workspace, for part 0: pooled with the job, it
+	// costs no second pool round trip, a few percent of a 1 µs product.
+	ws workspace
 
 	// bpack holds op(B) packed: with one part, one (jc, pc) block at a
 	// time; with parts sharing it (see sharedB), every block in its own
@@ -284,8 +313,6 @@ type workspace struct {
 	bedge   []float32 // the partial last strip of B when B is not packed
 	scratch []float32
 }
-
-var workspacePool = sync.Pool{New: func() any { return new(workspace) }}
 
 // A gemmWorker is a long-lived helper goroutine. Each product forks once
 // and joins once, whatever its number of blocks: a goroutine wake-up costs
@@ -444,6 +471,13 @@ func balanced(total, block, unit int) int {
 // then used at most this many times, too few to repay copying it.
 const directBMaxStrips = 2
 
+// directBNarrowK is the depth from which a B narrower than one strip is
+// read in place whatever m (see bStrip), its last steps through a tail:
+// copying all of it into a zero-padded pack then costs more than the
+// tail's extra kernel call on each tile. Measured, avx512 n = 10: k = 128
+// and 1024 gain 5% and 15%, k = 100 at m = 1024 loses 10%.
+const directBNarrowK = 128
+
 // directAMaxStrips is the number of nr-wide column strips of C up to which
 // A is read in place by the rows kernels instead of packed (see compute):
 // at n = 100 and nr = 32 a packed A would be used four times, too few to
@@ -460,7 +494,7 @@ func (g *gemmJob) run(nw int) {
 	g.kc = balanced(g.k, kern.kc, 4)
 	g.mc = balanced(g.m, kern.mc, mr)
 	g.nc = balanced(g.n, kern.nc, nr)
-	g.directB = !g.transB && ceilDiv(g.m, mr) <= directBMaxStrips
+	g.directB = !g.transB && (ceilDiv(g.m, mr) <= directBMaxStrips || g.n < nr && g.k >= directBNarrowK)
 	g.nw = 1
 	if nw > 1 {
 		claimWorkers(g, nw-1)
@@ -474,9 +508,7 @@ func (g *gemmJob) run(nw int) {
 	if g.nw == 1 && !g.directB {
 		g.bpack = growAligned(g.bpack, min(g.nc, roundUp(g.n, nr))*min(g.kc, g.k))
 	}
-	ws := workspacePool.Get().(*workspace)
-	g.runPart(0, ws)
-	workspacePool.Put(ws)
+	g.runPart(0, &g.ws)
 	if g.nw > 1 {
 		g.join()
 	}
@@ -506,6 +538,11 @@ type gemmBlock struct {
 	jc, nb, pc, kb int
 	beta           float32
 	bpack          []float32
+
+	// kIn and tail describe the current column strip's B (see bStrip):
+	// its first kIn steps are read from the strip, the rest from tail.
+	kIn  int
+	tail []float32
 }
 
 // runPart is part p of the product: the BLIS loop nest's two outer loops
@@ -638,18 +675,18 @@ func (g *gemmJob) compute(ws *workspace, blk *gemmBlock, i0, i1, cs0, cs1 int) {
 			bp, ldb, shift := g.bStrip(ws, blk, s, j, cols)
 			for ir := 0; ir < mb; ir += mr {
 				rows := min(mr, mb-ir)
-				off := (ic+ir)*g.ldc + j
 				if rows < mr && kern.rows != nil || inPlaceA {
 					a, rs, ss := g.aRows(ws, blk, inPlaceA, ic+ir, ir, rows)
-					g.rowsTile(blk, ws.scratch, a, rs, ss, bp, ldb, off, rows, cols, shift)
+					g.rowsTile(blk, ws.scratch, a, rs, ss, bp, ldb, ic+ir, j, rows, cols, shift)
 					continue
 				}
 				ap := ws.apack[ir*kb : (ir+mr)*kb]
-				if rows == mr && cols == nr {
+				if rows == mr && cols == nr && !g.transC {
+					off := (ic+ir)*g.ldc + j
 					kern.run(kb, ap, bp, ldb, g.c[off:off+(mr-1)*g.ldc+nr], g.ldc, g.alpha, blk.beta)
 					continue
 				}
-				g.edgeTile(blk, ws.scratch, ap, bp, ldb, off, rows, cols, shift)
+				g.edgeTile(blk, ws.scratch, ap, bp, ldb, ic+ir, j, rows, cols, shift)
 			}
 		}
 	}
@@ -660,12 +697,20 @@ func (g *gemmJob) compute(ws *workspace, blk *gemmBlock, i0, i1, cs0, cs1 int) {
 // shared pack, B itself when it is read in place, or for a partial strip of
 // an unpacked B the full-width strip ending at the same column (read in
 // place; shift > 0 says how many leading columns of the tile are not
-// wanted) or, when B is narrower than nr, a zero-padded copy in the worker's
-// workspace. Each column of C depends only on the same column of B, so a
+// wanted). Each column of C depends only on the same column of B, so a
 // shifted strip gives the wanted columns exactly the arithmetic of a packed
 // one.
+//
+// When B is narrower than nr, its first kIn steps are read in place too,
+// nr wide: the columns past n are the start of B's next row, which only
+// reach tile columns that are thrown away. The last narrowTail steps of the
+// product would read past B's last row, so they come back in tail, a
+// zero-padded nr-wide copy in the worker's workspace; bStrip records both
+// in blk (kIn = kb and no tail otherwise). Where
+// k splits depends on n and k alone, so the results stay bit-identical.
 func (g *gemmJob) bStrip(ws *workspace, blk *gemmBlock, s, j, cols int) (b []float32, ldb, shift int) {
 	nr, kb := g.kern.nr, blk.kb
+	blk.kIn, blk.tail = kb, nil
 	if !g.directB {
 		return blk.bpack[s*nr*kb : (s+1)*nr*kb], nr, 0
 	}
@@ -674,23 +719,71 @@ func (g *gemmJob) bStrip(ws *workspace, blk *gemmBlock, s, j, cols int) (b []flo
 		off := blk.pc*g.ldb + j - shift
 		return g.b[off : off+(kb-1)*g.ldb+nr], g.ldb, shift
 	}
-	ws.bedge = growAligned(ws.bedge, nr*kb)
-	packB(ws.bedge, g.b, g.ldb, false, blk.pc, kb, j, cols, nr, 0, 1)
-	return ws.bedge, nr, 0
+	kIn := min(kb, max(0, g.k-narrowTail(g.n, nr)-blk.pc))
+	ws.bedge = growAligned(ws.bedge, nr*(kb-kIn))
+	packB(ws.bedge, g.b, g.ldb, false, blk.pc+kIn, kb-kIn, j, cols, nr, 0, 1)
+	if kIn == 0 {
+		return ws.bedge, nr, 0
+	}
+	blk.kIn, blk.tail = kIn, ws.bedge
+	off := blk.pc*g.ldb + j
+	return g.b[off : off+(kIn-1)*g.ldb+nr], g.ldb, 0
 }
+
+// narrowTail is the number of final steps of k at which an nr-wide row of
+// a B only n < nr columns wide would reach past B's last element: step p
+// reads up to p·ldb+nr, and ldb ≥ n.
+func narrowTail(n, nr int) int { return ceilDiv(nr-n, n) }
 
 // edgeTile runs the kernel on a partial tile through an mr×nr scratch tile,
 // so the kernel neither reads nor writes outside C. C's values are copied in
 // first (when beta needs them), so edge elements get exactly the arithmetic
-// of full tiles.
-func (g *gemmJob) edgeTile(blk *gemmBlock, scratch, ap, bp []float32, ldb, off, rows, cols, shift int) {
+// of full tiles. With a tail (see bStrip), the kernel runs twice: kIn steps
+// on bp, then the rest on tail, adding to the first.
+func (g *gemmJob) edgeTile(blk *gemmBlock, scratch, ap, bp []float32, ldb, i0, j0, rows, cols, shift int) {
 	mr, nr := g.kern.mr, g.kern.nr
 	if blk.beta != 0 {
-		for i := 0; i < rows; i++ {
-			copy(scratch[i*nr+shift:i*nr+shift+cols], g.c[off+i*g.ldc:off+i*g.ldc+cols])
-		}
+		g.loadTile(scratch, i0, j0, rows, cols, shift)
 	}
-	g.kern.run(blk.kb, ap, bp, ldb, scratch[:mr*nr], nr, g.alpha, blk.beta)
+	g.kern.run(blk.kIn, ap, bp, ldb, scratch[:mr*nr], nr, g.alpha, blk.beta)
+	if kIn := blk.kIn; kIn < blk.kb {
+		g.kern.run(blk.kb-kIn, ap[kIn*mr:], blk.tail, nr, scratch[:mr*nr], nr, g.alpha, 1)
+	}
+	g.storeTile(scratch, i0, j0, rows, cols, shift)
+}
+
+// loadTile copies C's rows×cols tile at (i0, j0) into scratch, nr apart
+// from column shift; storeTile copies it back. With transC, the tile's
+// element (i, j) is C's element (j, i).
+func (g *gemmJob) loadTile(scratch []float32, i0, j0, rows, cols, shift int) {
+	nr := g.kern.nr
+	if g.transC {
+		for i := 0; i < rows; i++ {
+			dst := scratch[i*nr+shift : i*nr+shift+cols]
+			for j := range dst {
+				dst[j] = g.c[(j0+j)*g.ldc+i0+i]
+			}
+		}
+		return
+	}
+	off := i0*g.ldc + j0
+	for i := 0; i < rows; i++ {
+		copy(scratch[i*nr+shift:i*nr+shift+cols], g.c[off+i*g.ldc:off+i*g.ldc+cols])
+	}
+}
+
+func (g *gemmJob) storeTile(scratch []float32, i0, j0, rows, cols, shift int) {
+	nr := g.kern.nr
+	if g.transC {
+		for i := 0; i < rows; i++ {
+			src := scratch[i*nr+shift : i*nr+shift+cols]
+			for j, v := range src {
+				g.c[(j0+j)*g.ldc+i0+i] = v
+			}
+		}
+		return
+	}
+	off := i0*g.ldc + j0
 	for i := 0; i < rows; i++ {
 		copy(g.c[off+i*g.ldc:off+i*g.ldc+cols], scratch[i*nr+shift:i*nr+shift+cols])
 	}
@@ -717,22 +810,22 @@ func (g *gemmJob) aRows(ws *workspace, blk *gemmBlock, inPlace bool, i, ir, rows
 
 // rowsTile runs the rows kernel on a strip of rows ≤ mr rows: straight into
 // C when the strip has all nr columns, else through scratch as edgeTile
-// does.
-func (g *gemmJob) rowsTile(blk *gemmBlock, scratch, a []float32, rs, ss int, bp []float32, ldb, off, rows, cols, shift int) {
+// does, twice when B comes with a tail.
+func (g *gemmJob) rowsTile(blk *gemmBlock, scratch, a []float32, rs, ss int, bp []float32, ldb, i0, j0, rows, cols, shift int) {
 	nr := g.kern.nr
-	if cols == nr {
+	if cols == nr && !g.transC {
+		off := i0*g.ldc + j0
 		g.kern.rows(rows, blk.kb, a, rs, ss, bp, ldb, g.c[off:off+(rows-1)*g.ldc+nr], g.ldc, g.alpha, blk.beta)
 		return
 	}
 	if blk.beta != 0 {
-		for i := 0; i < rows; i++ {
-			copy(scratch[i*nr+shift:i*nr+shift+cols], g.c[off+i*g.ldc:off+i*g.ldc+cols])
-		}
+		g.loadTile(scratch, i0, j0, rows, cols, shift)
 	}
-	g.kern.rows(rows, blk.kb, a, rs, ss, bp, ldb, scratch[:rows*nr], nr, g.alpha, blk.beta)
-	for i := 0; i < rows; i++ {
-		copy(g.c[off+i*g.ldc:off+i*g.ldc+cols], scratch[i*nr+shift:i*nr+shift+cols])
+	g.kern.rows(rows, blk.kIn, a, rs, ss, bp, ldb, scratch[:rows*nr], nr, g.alpha, blk.beta)
+	if kIn := blk.kIn; kIn < blk.kb {
+		g.kern.rows(rows, blk.kb-kIn, a[kIn*ss:], rs, ss, blk.tail, nr, scratch[:rows*nr], nr, g.alpha, 1)
 	}
+	g.storeTile(scratch, i0, j0, rows, cols, shift)
 }
 
 // split returns the range of part p when n items are divided into nw

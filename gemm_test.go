@@ -80,13 +80,15 @@ func newGuarded(rng *rand.Rand, rows, cols, ld, off int, fill bool) guarded {
 	return g
 }
 
-// data is the slice handed to Sgemm: exactly (rows−1)·ld+cols long, so
-// reading past it panics instead of silently reading a guard.
+// data is the slice handed to Sgemm: exactly (rows−1)·ld+cols long and
+// capped there, so slicing past it panics instead of silently reading a
+// guard (a reslice up to cap is legal Go).
 func (g guarded) data() []float32 {
 	if g.rows == 0 || g.cols == 0 {
-		return g.back[g.off:g.off]
+		return g.back[g.off:g.off:g.off]
 	}
-	return g.back[g.off : g.off+(g.rows-1)*g.ld+g.cols]
+	end := g.off + (g.rows-1)*g.ld + g.cols
+	return g.back[g.off:end:end]
 }
 
 func (g guarded) at(i, j int) float32 { return g.back[g.off+i*g.ld+j] }
@@ -514,4 +516,47 @@ func TestSgemmConcurrent(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+// TestSgemmNarrowB covers the two ways round packing that depend on the
+// sizes: a B narrower than one strip read in place with its last steps
+// packed as a tail (every n < nr, depths either side of directBNarrowK,
+// tails spanning several kc slices at the small blocking), and a
+// transposed B with few rows of C computed as Cᵀ = B·op(A)ᵀ and stored
+// transposed (m ≤ swapMaxM, k ≥ 4m), each at beta 0 and non-zero.
+func TestSgemmNarrowB(t *testing.T) {
+	forEachKernel(t, func(t *testing.T, kern *gemmKernel) {
+		rng := rand.New(rand.NewPCG(21, 22))
+		for _, small := range []bool{false, true} {
+			undo := func() {}
+			if small {
+				undo = withBlocking(kern, 8, kern.mr, kern.nr)
+			}
+			idx := 0
+			for n := 1; n < max(kern.nr, 17); n++ {
+				for _, m := range []int{1, kern.mr + 1, 3*kern.mr + 2, 40} {
+					for _, k := range []int{1, 2, 17, directBNarrowK - 1, directBNarrowK, 300} {
+						idx++
+						runGemmCase(t, rng, gemmCase{transA: idx&1 != 0, m: m, n: n, k: k,
+							alpha: testAlphas[idx%3], beta: testBetas[(idx/3)%3],
+							padA: idx % 3, padB: idx % 4, padC: idx % 5, off: idx % 7})
+					}
+				}
+			}
+			for _, m := range []int{1, 5, 10, swapMaxM} {
+				for _, n := range []int{m + 1, 33, 100} {
+					for _, k := range []int{4*m - 1, 4 * m, 100} {
+						idx++
+						runGemmCase(t, rng, gemmCase{transA: idx&1 != 0, transB: true, m: m, n: n, k: k,
+							alpha: testAlphas[idx%3], beta: testBetas[(idx/3)%3],
+							padA: idx % 3, padB: idx % 4, padC: idx % 5, off: idx % 7})
+					}
+				}
+			}
+			undo()
+			if t.Failed() {
+				return
+			}
+		}
+	})
 }
