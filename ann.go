@@ -68,6 +68,15 @@ type layerSpec struct {
 	rate    float64
 }
 
+// checkNonNegative returns an ErrValue naming what unless v is finite and
+// ≥ 0 (NaN fails).
+func checkNonNegative(what string, v float64) error {
+	if !(v >= 0) || math.IsInf(v, 1) {
+		return fmt.Errorf("%w: %s must be finite and ≥ 0, got %v", ErrValue, what, v)
+	}
+	return nil
+}
+
 // A LayerOption adjusts one dense layer; see [Alpha] and [MaxNorm].
 type LayerOption func(*layerSpec) error
 
@@ -76,8 +85,8 @@ type LayerOption func(*layerSpec) error
 // ≥ 0.
 func Alpha(a float64) LayerOption {
 	return func(s *layerSpec) error {
-		if !(a >= 0) || math.IsInf(a, 1) {
-			return fmt.Errorf("%w: alpha must be finite and ≥ 0, got %v", ErrValue, a)
+		if err := checkNonNegative("alpha", a); err != nil {
+			return err
 		}
 		s.alpha, s.alphaOK = a, true
 		return nil
@@ -204,8 +213,8 @@ func (b *Builder) Schedule(s Schedule) *Builder {
 // L1 sets the L1 penalty strength λ₁ ≥ 0 on dense kernels (see
 // regularization.go's conventions: the penalty is λ₁·Σ|w|).
 func (b *Builder) L1(strength float64) *Builder {
-	if !(strength >= 0) || math.IsInf(strength, 1) {
-		return b.fail(fmt.Errorf("%w: L1 strength must be finite and ≥ 0, got %v", ErrValue, strength))
+	if err := checkNonNegative("L1 strength", strength); err != nil {
+		return b.fail(err)
 	}
 	b.l1 = strength
 	return b
@@ -215,8 +224,8 @@ func (b *Builder) L1(strength float64) *Builder {
 // ½·λ₂·Σw² (TensorFlow's l2_regularizer and Playground's convention; Keras's
 // l2(λ) is λ·Σw², so Keras's λ equals half of ours).
 func (b *Builder) L2(strength float64) *Builder {
-	if !(strength >= 0) || math.IsInf(strength, 1) {
-		return b.fail(fmt.Errorf("%w: L2 strength must be finite and ≥ 0, got %v", ErrValue, strength))
+	if err := checkNonNegative("L2 strength", strength); err != nil {
+		return b.fail(err)
 	}
 	b.l2 = strength
 	return b
@@ -226,8 +235,8 @@ func (b *Builder) L2(strength float64) *Builder {
 // exceeds maxNorm > 0 (TensorFlow's clip_by_global_norm). 0 turns clipping
 // off (the default).
 func (b *Builder) ClipNorm(maxNorm float64) *Builder {
-	if !(maxNorm >= 0) || math.IsInf(maxNorm, 1) {
-		return b.fail(fmt.Errorf("%w: clip norm must be finite and ≥ 0, got %v", ErrValue, maxNorm))
+	if err := checkNonNegative("clip norm", maxNorm); err != nil {
+		return b.fail(err)
 	}
 	b.clip = maxNorm
 	return b

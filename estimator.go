@@ -131,8 +131,8 @@ func BatchNormalization(on bool) EstimatorOption {
 func WeightPenalty(l1, l2 float64) EstimatorOption {
 	return func(c *estimatorConfig) error {
 		for _, v := range []float64{l1, l2} {
-			if !(v >= 0) || math.IsInf(v, 1) {
-				return fmt.Errorf("%w: weight penalty must be finite and ≥ 0, got %v", ErrValue, v)
+			if err := checkNonNegative("weight penalty", v); err != nil {
+				return err
 			}
 		}
 		c.l1, c.l2 = l1, l2
