@@ -611,17 +611,17 @@ func (c *DNNClassifier) Evaluate(d *Dataset) (ClassifierEval, error) {
 	if err != nil {
 		return ClassifierEval{}, err
 	}
-	ev, err := c.e.net.Evaluate(d.X, t)
+	probs, err := NewMatrix(d.X.Rows, c.e.net.Outputs())
+	if err != nil {
+		return ClassifierEval{}, err
+	}
+	ev, err := c.e.net.evaluate(d.X, t, probs)
 	if err != nil {
 		return ClassifierEval{}, err
 	}
 	r := ClassifierEval{Accuracy: ev.Accuracy, AverageLoss: ev.AverageLoss, Loss: ev.Loss, GlobalStep: c.e.net.step}
 	nan := math.NaN()
 	r.Precision, r.Recall, r.AUC, r.AUCPR, r.AccuracyBaseline, r.LabelMean, r.PredictionMean = nan, nan, nan, nan, nan, nan, nan
-	probs, err := c.e.net.Predict(d.X)
-	if err != nil {
-		return r, err
-	}
 	pred := make([]int, d.X.Rows)
 	for i := range pred {
 		pred[i] = argmax(probs.Row(i))
@@ -750,15 +750,15 @@ func (r *DNNRegressor) Evaluate(d *Dataset) (RegressorEval, error) {
 	if err != nil {
 		return RegressorEval{}, err
 	}
-	ev, err := r.e.net.Evaluate(d.X, t)
+	pc, err := NewMatrix(d.X.Rows, r.e.net.Outputs())
 	if err != nil {
 		return RegressorEval{}, err
 	}
-	p, err := r.e.net.Predict(d.X)
+	ev, err := r.e.net.evaluate(d.X, t, pc)
 	if err != nil {
 		return RegressorEval{}, err
 	}
-	pc, tc := p.Clone(), t.Clone()
+	tc := t.Clone()
 	out := RegressorEval{AverageLoss: ev.AverageLoss, Loss: ev.Loss, GlobalStep: r.e.net.step}
 	if out.RMSE, err = RMSE(pc.Data, tc.Data); err != nil {
 		return out, err

@@ -172,8 +172,19 @@ type Evaluation struct {
 // loss against the targets y and, for a classifier, the accuracy. It is
 // safe for concurrent use.
 func (n *Network) Evaluate(x, y Matrix) (Evaluation, error) {
+	return n.evaluate(x, y, Matrix{})
+}
+
+// evaluate is Evaluate that also writes the outputs into dst when dst has
+// rows (x.Rows × Outputs), so callers that need both run the network once.
+func (n *Network) evaluate(x, y, dst Matrix) (Evaluation, error) {
 	if err := n.checkData("evaluation", x, y); err != nil {
 		return Evaluation{}, err
+	}
+	if dst.Rows > 0 {
+		if err := n.checkDst(dst, x.Rows); err != nil {
+			return Evaluation{}, err
+		}
 	}
 	last := n.layers[len(n.layers)-1]
 	var sum float64
@@ -182,6 +193,10 @@ func (n *Network) Evaluate(x, y Matrix) (Evaluation, error) {
 		t, _ := y.RowView(r0, r0+out.y.Rows)
 		sum += n.cfg.Loss.eval(out.z, out.y, t, last.act, last.alpha, nil, Matrix{}, 1)
 		correct += countCorrect(n.cfg.Loss, out.y, t)
+		if dst.Rows > 0 {
+			part, _ := dst.RowView(r0, r0+out.y.Rows)
+			_ = part.CopyFrom(out.y)
+		}
 	})
 	if err != nil {
 		return Evaluation{}, err
