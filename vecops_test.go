@@ -153,7 +153,7 @@ func BenchmarkOptimizerUpdate(b *testing.B) {
 }
 
 func benchVecRule(b *testing.B, rng *rand.Rand, name string, n, slots int, run func(w, g []float32, s [][]float32)) {
-	b.Run(name, func(b *testing.B) {
+	benchRun(b, name, func(b *testing.B) {
 		w, g := randSlice(rng, n), randSlice(rng, n)
 		s := make([][]float32, slots)
 		for i := range s {
