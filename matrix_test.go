@@ -116,3 +116,34 @@ func TestGemmOnViews(t *testing.T) {
 		t.Errorf("bad stride err = %v", err)
 	}
 }
+
+// TestAllFinite puts each special value at every position of slices of
+// length 1..9 and compares allFinite with math.IsNaN/IsInf, in strided
+// matrices too.
+func TestAllFinite(t *testing.T) {
+	specials := []float32{0, float32(math.Copysign(0, -1)), 1, -1, math.MaxFloat32, -math.MaxFloat32,
+		math.SmallestNonzeroFloat32, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()),
+		math.Float32frombits(0x7f800001), math.Float32frombits(0xffc00000), math.Float32frombits(0x7f7fffff)}
+	if !allFinite(nil) {
+		t.Fatal("allFinite(nil) = false")
+	}
+	for n := 1; n <= 9; n++ {
+		for pos := 0; pos < n; pos++ {
+			for _, s := range specials {
+				v := make([]float32, n)
+				for i := range v {
+					v[i] = float32(i) - 3.5
+				}
+				v[pos] = s
+				want := !math.IsNaN(float64(s)) && !math.IsInf(float64(s), 0)
+				if got := allFinite(v); got != want {
+					t.Fatalf("allFinite(%v) = %v, want %v", v, got, want)
+				}
+				m := Matrix{Rows: 1, Cols: n - pos, Stride: n, Data: v[pos:]}
+				if m.HasNaN() != !want {
+					t.Fatalf("HasNaN of %v = %v", m, !want)
+				}
+			}
+		}
+	}
+}
