@@ -50,11 +50,52 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	if m == 0 || n == 0 {
 		return
 	}
-	if alpha == 0 || k == 0 {
+	if alpha == 0 {
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
 	raceSgemm(ar, ac, a, lda, br, bc, b, ldb, m, n, c, ldc)
+	sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue{})
+}
+
+// An epilogue finishes each tile of C as the product stores the tile's last
+// depth block, while the tile is still in L1: C += bias (bias[j] added to
+// column j), then out = act(C), element by element. A dense layer's forward
+// pass is one product with an epilogue instead of a product framed by a
+// pass that copies the bias into C and one that applies the activation,
+// each a trip through a batch of outputs too large for L1. act must not be
+// Softmax, which needs whole rows.
+type epilogue struct {
+	on    bool
+	bias  []float32 // n values, or nil for none
+	act   Activation
+	alpha float32
+	out   []float32 // the activation's destination, ldo apart (may be C); nil: none
+	ldo   int
+}
+
+// sgemmBiasAct computes C = A·B (beta 0, alpha 1) for row-major A (m×k) and
+// B (k×n), finishing every tile with e; sizes and slices are trusted (the
+// dense layers made them).
+func sgemmBiasAct(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, e epilogue) {
+	if m == 0 || n == 0 {
+		return
+	}
+	e.on = true
+	raceSgemm(m, k, a, lda, k, n, b, ldb, m, n, c, ldc)
+	sgemm(false, false, m, n, k, 1, a, lda, b, ldb, 0, c, ldc, e)
+}
+
+// sgemm runs a checked product: Sgemm's body after its argument checks.
+func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
+	b []float32, ldb int, beta float32, c []float32, ldc int, e epilogue) {
+	if k == 0 {
+		scaleC(m, n, beta, c, ldc)
+		if e.on {
+			finishTile(&e, c, ldc, 0, 0, m, n)
+		}
+		return
+	}
 	kern := activeKernel
 	if kern.narrow != nil && (n <= kern.narrow.nr || m == 1) {
 		kern = kern.narrow
@@ -62,7 +103,8 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	g := jobPool.Get().(*gemmJob)
 	g.kern, g.transA, g.transB, g.m, g.n, g.k = kern, transA, transB, m, n, k
 	g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc = alpha, a, lda, b, ldb, beta, c, ldc
-	g.transC = transB && m <= swapMaxM && m < n && k >= 4*m
+	g.epi = e
+	g.transC = transB && m <= swapMaxM && m < n && k >= 4*m && !e.on
 	if g.transC {
 		// Cᵀ = B·op(A)ᵀ: the n×k B becomes the left operand, read in
 		// place, and only the small op(A) is gathered.
@@ -74,7 +116,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		g.a, g.lda, g.b, g.ldb = b, ldb, a, lda
 	}
 	g.run(workersFor(m, n, k))
-	g.a, g.b, g.c = nil, nil, nil
+	g.a, g.b, g.c, g.epi = nil, nil, nil, epilogue{}
 	jobPool.Put(g)
 }
 
@@ -267,6 +309,7 @@ type gemmJob struct {
 	alpha, beta   float32
 	a, b, c       []float32
 	lda, ldb, ldc int
+	epi           epilogue // applied to each tile after its last depth block
 
 	kc, mc, nc int  // blocking balanced for this product's sizes
 	directB    bool // the kernel reads op(B) = B in place; only edge strips are packed
@@ -664,6 +707,7 @@ func (g *gemmJob) compute(ws *workspace, blk *gemmBlock, i0, i1, cs0, cs1 int) {
 		ws.apack = growAligned(ws.apack, min(g.mc, roundUp(i1-i0, mr))*kb)
 	}
 	ws.scratch = growAligned(ws.scratch, mr*nr)
+	finish := g.epi.on && blk.pc+kb == g.k
 	for ic := i0; ic < i1; ic += g.mc {
 		mb := min(g.mc, i1-ic)
 		if !inPlaceA {
@@ -675,20 +719,44 @@ func (g *gemmJob) compute(ws *workspace, blk *gemmBlock, i0, i1, cs0, cs1 int) {
 			bp, ldb, shift := g.bStrip(ws, blk, s, j, cols)
 			for ir := 0; ir < mb; ir += mr {
 				rows := min(mr, mb-ir)
-				if rows < mr && kern.rows != nil || inPlaceA {
+				switch {
+				case rows < mr && kern.rows != nil || inPlaceA:
 					a, rs, ss := g.aRows(ws, blk, inPlaceA, ic+ir, ir, rows)
 					g.rowsTile(blk, ws.scratch, a, rs, ss, bp, ldb, ic+ir, j, rows, cols, shift)
-					continue
-				}
-				ap := ws.apack[ir*kb : (ir+mr)*kb]
-				if rows == mr && cols == nr && !g.transC {
+				case rows == mr && cols == nr && !g.transC:
+					ap := ws.apack[ir*kb : (ir+mr)*kb]
 					off := (ic+ir)*g.ldc + j
 					kern.run(kb, ap, bp, ldb, g.c[off:off+(mr-1)*g.ldc+nr], g.ldc, g.alpha, blk.beta)
-					continue
+				default:
+					ap := ws.apack[ir*kb : (ir+mr)*kb]
+					g.edgeTile(blk, ws.scratch, ap, bp, ldb, ic+ir, j, rows, cols, shift)
 				}
-				g.edgeTile(blk, ws.scratch, ap, bp, ldb, ic+ir, j, rows, cols, shift)
+				if finish {
+					finishTile(&g.epi, g.c, g.ldc, ic+ir, j, rows, cols)
+				}
 			}
 		}
+	}
+}
+
+// finishTile applies e to the rows×cols tile of c at (i0, j0).
+func finishTile(e *epilogue, c []float32, ldc, i0, j0, rows, cols int) {
+	for i := i0; i < i0+rows; i++ {
+		z := c[i*ldc+j0 : i*ldc+j0+cols]
+		if e.bias != nil {
+			addRow(z, e.bias[j0:j0+cols])
+		}
+		if e.out != nil {
+			e.act.forwardRow(z, e.out[i*e.ldo+j0:i*e.ldo+j0+cols], e.alpha)
+		}
+	}
+}
+
+// addRow sets z[j] += b[j].
+func addRow(z, b []float32) {
+	b = b[:len(z)]
+	for j := range z {
+		z[j] += b[j]
 	}
 }
 

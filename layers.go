@@ -173,11 +173,16 @@ func (l *layer) forward(x, z, y Matrix, ws *layerSpace, training bool, rng *rand
 	rows := x.Rows
 	switch l.kind {
 	case layerDense:
-		for r := 0; r < rows; r++ {
-			copy(z.Data[r*z.Stride:r*z.Stride+l.out], l.b)
+		// z = x·W + b and y = f(z) in one product, each tile finished
+		// while in L1; softmax needs whole rows and runs after it.
+		e := epilogue{bias: l.b, act: l.act, alpha: l.alpha, out: y.Data, ldo: y.Stride}
+		if l.act == Softmax {
+			e.out = nil
 		}
-		Sgemm(false, false, rows, l.out, l.in, 1, x.Data, x.Stride, l.w.Data, l.w.Stride, 1, z.Data, z.Stride)
-		l.act.forward(z, y, l.alpha)
+		sgemmBiasAct(rows, l.out, l.in, x.Data, x.Stride, l.w.Data, l.w.Stride, z.Data, z.Stride, e)
+		if l.act == Softmax {
+			l.act.forward(z, y, l.alpha)
+		}
 	case layerDropout:
 		dropoutForward(x, y, ws.mask, l.rate, training, rng)
 	case layerBatchNorm:
