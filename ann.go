@@ -361,6 +361,11 @@ type Network struct {
 	gradViews      [][]float32 // per-parameter gradient slices, for clipping
 
 	step int64 // global step: updates applied so far
+
+	// The optimizer step in parts (see updateParams): the rate of the
+	// current step, and updatePart as a func value made once.
+	stepLR   float32
+	updateFn func(part, parts int)
 	pcg  *rand.PCG
 	rng  *rand.Rand
 

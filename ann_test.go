@@ -364,12 +364,12 @@ func TestLearnRegression(t *testing.T) {
 
 // ---------------------------------------------------------------- determinism, allocations, concurrency
 
-func trainedWeights(t *testing.T, procs int) []float32 {
+func trainedWeights(t *testing.T, procs int, opt Optimizer) []float32 {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 	rng := rand.New(rand.NewPCG(1, 2))
 	x := randMatrix(rng, 512, 200)
 	y := oneHotRows(rng, 512, 10)
-	net, err := New(200).Dense(300, ReLU).Dropout(0.2).Dense(100, ReLU).Dense(10, Softmax).Seed(11).Build()
+	net, err := New(200).Dense(300, ReLU).Dropout(0.2).Dense(100, ReLU).Dense(10, Softmax).Optimizer(opt).Seed(11).Build()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -380,14 +380,44 @@ func trainedWeights(t *testing.T, procs int) []float32 {
 }
 
 // TestTrainingDeterministic: the same seed gives bit-identical weights at
-// GOMAXPROCS 1 and 2 (the products are large enough to run in parallel).
+// GOMAXPROCS 1 and 2 with every optimizer (the products are large enough
+// to run in parallel, and the 91k parameters are updated in two parts).
 func TestTrainingDeterministic(t *testing.T) {
 	defer setMinParallel(1)()
-	a := trainedWeights(t, 1)
-	b := trainedWeights(t, 2)
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			t.Fatalf("weight %d differs: %v at GOMAXPROCS 1, %v at 2", i, a[i], b[i])
+	for _, opt := range []Optimizer{SGD(0.1), Momentum(0.05, 0.9), Nesterov(0.05, 0.9), AdaGrad(0.1), Adam(0.001),
+		AdamW(0.001, 0.01), ProximalAdaGrad(0.1, 1e-3, 1e-3), RMSProp(0.001), FTRL(0.1, 1e-3, 1e-3)} {
+		a := trainedWeights(t, 1, opt)
+		b := trainedWeights(t, 2, opt)
+		for i := range a {
+			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+				t.Fatalf("%v: weight %d differs: %v at GOMAXPROCS 1, %v at 2", opt, i, a[i], b[i])
+			}
+		}
+	}
+}
+
+// TestUpdatePartsCover: updating the parameters in any number of parts
+// touches each element exactly once (SGD with lr 1 and gradient 1 lowers
+// every weight by exactly 1), including parts smaller than the 16-element
+// alignment.
+func TestUpdatePartsCover(t *testing.T) {
+	net, err := New(7).Dense(5, ReLU).Dense(3, Softmax).Optimizer(SGD(1)).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for parts := 1; parts <= 9; parts++ {
+		before := append([]float32(nil), net.weights...)
+		for i := range net.grads {
+			net.grads[i] = 1
+		}
+		net.stepLR = 1
+		for p := 0; p < parts; p++ {
+			net.updatePart(p, parts)
+		}
+		for i, w := range net.weights {
+			if w != before[i]-1 {
+				t.Fatalf("%d parts: weight %d went from %v to %v", parts, i, before[i], w)
+			}
 		}
 	}
 }
@@ -415,6 +445,27 @@ func TestTrainStepZeroAlloc(t *testing.T) {
 	if allocs != 0 {
 		t.Fatalf("training step allocates %v times, want 0", allocs)
 	}
+	// A network large enough to update its parameters in parts, on two
+	// goroutines.
+	func() {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+		big, err := New(30).Dense(2000, ReLU).Dense(4, Softmax).Seed(1).Build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		big.prepare(x, 64)
+		if _, _, err := big.trainStep(x, y, nil); err != nil {
+			t.Fatal(err)
+		}
+		allocs := testing.AllocsPerRun(20, func() {
+			if _, _, err := big.trainStep(x, y, nil); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Fatalf("training step of %d parameters at GOMAXPROCS 2 allocates %v times, want 0", len(big.weights), allocs)
+		}
+	}()
 	dst, _ := NewMatrix(64, 4)
 	_ = net.PredictInto(dst, x)
 	allocs = testing.AllocsPerRun(20, func() {

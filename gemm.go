@@ -311,6 +311,10 @@ type gemmJob struct {
 	lda, ldb, ldc int
 	epi           epilogue // applied to each tile after its last depth block
 
+	// fn, when set, makes the job a plain parallel loop (see runParts)
+	// rather than a product.
+	fn func(part, parts int)
+
 	kc, mc, nc int  // blocking balanced for this product's sizes
 	directB    bool // the kernel reads op(B) = B in place; only edge strips are packed
 	nw         int  // the number of parts, one per goroutine
@@ -557,6 +561,32 @@ func (g *gemmJob) run(nw int) {
 	}
 }
 
+// runParts calls f(p, parts) for p = 0..parts−1, part 0 on the calling
+// goroutine and the others on the product workers, and returns when all
+// have; parts is at most nw, fewer when other callers hold the workers.
+// f must be a func value made once (a method value or closure made per
+// call would allocate).
+func runParts(nw int, f func(part, parts int)) {
+	if nw <= 1 {
+		f(0, 1)
+		return
+	}
+	g := jobPool.Get().(*gemmJob)
+	g.fn, g.nw = f, 1
+	claimWorkers(g, nw-1)
+	g.nw = 1 + len(g.helpers)
+	if g.nw > 1 {
+		g.left.Store(int32(g.nw - 1))
+		g.publish()
+	}
+	f(0, g.nw)
+	if g.nw > 1 {
+		g.join()
+	}
+	g.fn = nil
+	jobPool.Put(g)
+}
+
 // prepare sizes the state the parts may share: a pack of all of op(B), each
 // block in its own place so no part waits for another to finish reading
 // one, and the per-block claim counters, zeroed.
@@ -596,6 +626,10 @@ type gemmBlock struct {
 // a transposed B share one pack (see sharedB), and only then wait for each
 // other.
 func (g *gemmJob) runPart(p int, ws *workspace) {
+	if g.fn != nil {
+		g.fn(p, g.nw)
+		return
+	}
 	mr, nr := g.kern.mr, g.kern.nr
 	mStrips := ceilDiv(g.m, mr)
 	blockIdx := 0
