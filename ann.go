@@ -366,8 +366,8 @@ type Network struct {
 	// current step, and updatePart as a func value made once.
 	stepLR   float32
 	updateFn func(part, parts int)
-	pcg  *rand.PCG
-	rng  *rand.Rand
+	pcg      *rand.PCG
+	rng      *rand.Rand
 
 	train *pass // the training workspace, sized for the largest batch seen
 	perm  []int
