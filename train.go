@@ -504,12 +504,25 @@ func (n *Network) shuffle() {
 	n.rng.Shuffle(len(n.perm), func(i, j int) { n.perm[i], n.perm[j] = n.perm[j], n.perm[i] })
 }
 
+// beginTraining marks the network as training, or returns an ErrConfig
+// when a Fit or Train call is already running on it.
+func (n *Network) beginTraining() error {
+	if !n.training.CompareAndSwap(false, true) {
+		return fmt.Errorf("%w: network is already training (Fit and Train cannot run concurrently on one network)", ErrConfig)
+	}
+	return nil
+}
+
 // Fit trains for whole epochs over x and its targets y (one row per
 // example; for softmax cross entropy y holds one-hot rows, see [OneHot]).
 // It checks ctx between steps; when ctx is done it returns the history of
 // the completed epochs and an error wrapping ctx.Err(), leaving the network
 // at its last completed step.
 func (n *Network) Fit(ctx context.Context, x, y Matrix, opts ...FitOption) (*History, error) {
+	if err := n.beginTraining(); err != nil {
+		return nil, err
+	}
+	defer n.training.Store(false)
 	c, err := n.fitOptions(x, y, opts)
 	if err != nil {
 		return nil, err
@@ -643,6 +656,10 @@ func (n *Network) Train(ctx context.Context, x, y Matrix, steps int, opts ...Fit
 	if steps < 0 {
 		return EpochStats{}, fmt.Errorf("%w: steps must be ≥ 0, got %d", ErrValue, steps)
 	}
+	if err := n.beginTraining(); err != nil {
+		return EpochStats{}, err
+	}
+	defer n.training.Store(false)
 	c, err := n.fitOptions(x, y, opts)
 	if err != nil {
 		return EpochStats{}, err
