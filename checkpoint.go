@@ -21,7 +21,9 @@ import (
 // into the model directory dir as model.ckpt-<global step>.ann, atomically,
 // points the index file "checkpoint" at it, and deletes all but the newest
 // keep (≥ 1) checkpoints. It creates dir when needed and returns the path
-// written. DNNClassifier, DNNRegressor and the ann command share this
+// written. Before writing it removes the temporary files a killed writer
+// left behind (its own naming pattern only, see removeOrphans); so does an
+// estimator's Train when it opens its model directory. DNNClassifier, DNNRegressor and the ann command share this
 // layout, so each can resume from the others' directories.
 func WriteCheckpoint(dir string, net *Network, keep int) (string, error) {
 	if keep < 1 {
@@ -30,6 +32,7 @@ func WriteCheckpoint(dir string, net *Network, keep int) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("ann: model directory: %w", err)
 	}
+	removeOrphans(dir)
 	name := fmt.Sprintf("model.ckpt-%d.ann", net.step)
 	path := filepath.Join(dir, name)
 	if err := net.SaveFile(path); err != nil {
@@ -55,6 +58,47 @@ func WriteCheckpoint(dir string, net *Network, keep int) (string, error) {
 		os.Remove(filepath.Join(dir, f))
 	}
 	return path, nil
+}
+
+// removeOrphans deletes the temporary files that a process killed in the
+// middle of WriteCheckpoint leaves in the model directory dir: exactly the
+// names writeFileAtomic gives the temporary copies of a checkpoint and of
+// the index (".model.ckpt-<step>.ann.tmp<digits>", ".checkpoint.tmp<digits>").
+// Nothing else is touched, and a file that cannot be removed is left alone.
+func removeOrphans(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, en := range entries {
+		if en.Type().IsRegular() && isOrphanName(en.Name()) {
+			os.Remove(filepath.Join(dir, en.Name()))
+		}
+	}
+}
+
+// isOrphanName reports whether name is a temporary file of WriteCheckpoint.
+func isOrphanName(name string) bool {
+	digits := func(s string) bool {
+		if s == "" {
+			return false
+		}
+		for _, r := range s {
+			if r < '0' || r > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	if s, ok := strings.CutPrefix(name, ".checkpoint.tmp"); ok {
+		return digits(s)
+	}
+	s, ok := strings.CutPrefix(name, ".model.ckpt-")
+	if !ok {
+		return false
+	}
+	step, rnd, ok := strings.Cut(s, ".ann.tmp")
+	return ok && digits(step) && digits(rnd)
 }
 
 // checkpointIndex is the model directory's "checkpoint" file.

@@ -433,6 +433,7 @@ func (e *estimator) train(ctx context.Context, d *Dataset, steps int, onStep fun
 		if err := os.MkdirAll(e.cfg.modelDir, 0o755); err != nil {
 			return TrainResult{}, fmt.Errorf("ann: model directory: %w", err)
 		}
+		removeOrphans(e.cfg.modelDir)
 		logf, err = os.OpenFile(filepath.Join(e.cfg.modelDir, "train_log.jsonl"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 		if err != nil {
 			return TrainResult{}, fmt.Errorf("ann: training log: %w", err)

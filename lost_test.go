@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 )
@@ -57,5 +59,48 @@ func TestConcurrentTrainingRefused(t *testing.T) {
 	// Once the first call is done, the network trains again.
 	if _, err := net.Train(ctx, x, y, 1); err != nil {
 		t.Fatalf("Train after the concurrent attempt: %v", err)
+	}
+}
+
+// TestOrphanTempFilesRemoved: the temporary files a kill leaves in a model
+// directory go away the next time a checkpoint is written there, and
+// nobody else's files are touched.
+func TestOrphanTempFilesRemoved(t *testing.T) {
+	net, _, _ := smallTrained(t)
+	for _, viaEstimator := range []bool{false, true} {
+		dir := t.TempDir()
+		orphans := []string{".model.ckpt-12.ann.tmp123456", ".checkpoint.tmp987", ".model.ckpt-0.ann.tmp1"}
+		others := []string{"model.ckpt-x.ann.tmp1", ".model.ckpt-12.ann.tmpabc", ".checkpoint.tmp", "notes.txt", ".checkpoint.tmp1.keep", ".other.tmp1"}
+		for _, f := range append(append([]string{}, orphans...), others...) {
+			if err := os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if viaEstimator {
+			rng := rand.New(rand.NewPCG(2, 2))
+			d := &Dataset{X: randMatrix(rng, 20, 3), Labels: make([]int, 20)}
+			for i := range d.Labels {
+				d.Labels[i] = i % 2
+			}
+			clf, err := NewDNNClassifier(HiddenUnits(4), ModelDir(dir))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := clf.Train(context.Background(), d, 1); err != nil {
+				t.Fatal(err)
+			}
+		} else if _, err := WriteCheckpoint(dir, net, 2); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range orphans {
+			if _, err := os.Stat(filepath.Join(dir, f)); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("estimator %v: orphan %s still there (%v)", viaEstimator, f, err)
+			}
+		}
+		for _, f := range others {
+			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+				t.Errorf("estimator %v: %s, not ours, was removed: %v", viaEstimator, f, err)
+			}
+		}
 	}
 }
