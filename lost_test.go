@@ -1,11 +1,17 @@
 package ann
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
+	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -102,5 +108,176 @@ func TestOrphanTempFilesRemoved(t *testing.T) {
 				t.Errorf("estimator %v: %s, not ours, was removed: %v", viaEstimator, f, err)
 			}
 		}
+	}
+}
+
+// nanCheckpoint returns net's model file with its first stored value (the
+// first kernel weight) replaced by NaN and the checksum redone: what an
+// older version wrote for a diverged run.
+func nanCheckpoint(t *testing.T, net *Network) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := net.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	hl := binary.LittleEndian.Uint32(b[12:])
+	binary.LittleEndian.PutUint32(b[16+hl:], math.Float32bits(float32(math.NaN())))
+	sum := sha256.Sum256(b[:len(b)-32])
+	copy(b[len(b)-32:], sum[:])
+	return b
+}
+
+// TestSaveRefusesNonFinite: a NaN or Inf anywhere the file stores —
+// weights, batch-norm statistics, scaler, optimizer slots — makes Save,
+// SaveFile and WriteCheckpoint refuse with an ErrValue naming the tensor,
+// writing nothing, and the model directory keeps its last good checkpoint.
+func TestSaveRefusesNonFinite(t *testing.T) {
+	for _, tc := range []struct {
+		tensor string
+		poke   func(n *Network)
+	}{
+		{"layer0/kernel", func(n *Network) { n.layers[0].w.Data[3] = float32(math.NaN()) }},
+		{"layer2/moving_variance", func(n *Network) { n.layers[2].movingVar[1] = float32(math.Inf(1)) }},
+		{"scaler/scale", func(n *Network) { n.scaler.Scale[0] = float32(math.Inf(-1)) }},
+		{"param0/slot1", func(n *Network) { n.params[0].state.slots()[1][0] = float32(math.Inf(1)) }},
+	} {
+		net, x, y := smallTrained(t)
+		dir := t.TempDir()
+		good, err := WriteCheckpoint(dir, net, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := net.Train(context.Background(), x, y, 1); err != nil {
+			t.Fatal(err)
+		}
+		tc.poke(net)
+		var buf bytes.Buffer
+		err = net.Save(&buf)
+		if !errors.Is(err, ErrValue) || !strings.Contains(err.Error(), tc.tensor) {
+			t.Errorf("%s: Save returned %v, want an ErrValue naming the tensor", tc.tensor, err)
+		}
+		if buf.Len() != 0 {
+			t.Errorf("%s: Save wrote %d bytes", tc.tensor, buf.Len())
+		}
+		file := filepath.Join(dir, "m.ann")
+		if err := net.SaveFile(file); !errors.Is(err, ErrValue) {
+			t.Errorf("%s: SaveFile returned %v", tc.tensor, err)
+		}
+		if _, err := os.Stat(file); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s: SaveFile left a file (%v)", tc.tensor, err)
+		}
+		_, err = WriteCheckpoint(dir, net, 1)
+		if !errors.Is(err, ErrValue) || !strings.Contains(err.Error(), tc.tensor) || !strings.Contains(err.Error(), filepath.Base(good)) {
+			t.Errorf("%s: WriteCheckpoint returned %v, want an ErrValue naming the tensor and the kept checkpoint", tc.tensor, err)
+		}
+		if latest, _ := LatestCheckpoint(dir); latest != good {
+			t.Errorf("%s: latest checkpoint %q, want the good %q", tc.tensor, latest, good)
+		}
+		if _, err := LoadFile(good); err != nil {
+			t.Errorf("%s: the good checkpoint no longer loads: %v", tc.tensor, err)
+		}
+		if tc.tensor != "param0/slot1" {
+			// SaveWeights stores no optimizer state but still refuses.
+			if err := net.SaveWeights(&buf); !errors.Is(err, ErrValue) {
+				t.Errorf("%s: SaveWeights returned %v", tc.tensor, err)
+			}
+		} else if err := net.SaveWeights(io.Discard); err != nil {
+			t.Errorf("SaveWeights with finite weights and an Inf optimizer slot: %v", err)
+		}
+	}
+}
+
+// TestTrainReportsNonFiniteState: AdaGrad on features of size 1e20 keeps a
+// finite loss while its accumulator overflows; Train must report the
+// divergence (an ErrValue naming the step) instead of returning a network
+// that cannot be saved.
+func TestTrainReportsNonFiniteState(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	x := randMatrix(rng, 100, 2)
+	y := randMatrix(rng, 100, 1)
+	for i := 0; i < x.Rows; i++ {
+		x.Data[i*x.Stride] *= 1e20
+	}
+	net, err := New(2).Dense(8, ReLU).Dense(1, Identity).Optimizer(AdaGrad(0.05)).Seed(3).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = net.Train(context.Background(), x, y, 30, BatchSize(32))
+	if !errors.Is(err, ErrValue) || !strings.Contains(err.Error(), "diverged") {
+		t.Fatalf("Train on 1e20 features returned %v, want a divergence ErrValue", err)
+	}
+	net2, _ := New(2).Dense(8, ReLU).Dense(1, Identity).Optimizer(AdaGrad(0.05)).Seed(3).Build()
+	if _, err := net2.Fit(context.Background(), x, y, Epochs(10), BatchSize(32)); !errors.Is(err, ErrValue) {
+		t.Fatalf("Fit on 1e20 features returned %v, want an ErrValue", err)
+	}
+}
+
+// TestLoadFallsBackToGoodCheckpoint: when the newest checkpoint does not
+// load (NaN written by an older version, or truncated), LoadLatestCheckpoint
+// and an estimator re-opened on the directory use the newest one that
+// loads, and say so.
+func TestLoadFallsBackToGoodCheckpoint(t *testing.T) {
+	d := blobs(120, 3)
+	dir := t.TempDir()
+	ctx := context.Background()
+	opts := []EstimatorOption{HiddenUnits(6), NClasses(3), ModelDir(dir), TrainBatchSize(20)}
+	a, err := NewDNNClassifier(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Train(ctx, d, 4); err != nil {
+		t.Fatal(err)
+	}
+	if r := a.Restored(); r.Path != "" || r.Skipped != nil {
+		t.Fatalf("fresh estimator: Restored %+v", r)
+	}
+	if _, err := a.Train(ctx, d, 3); err != nil {
+		t.Fatal(err)
+	}
+	// Plant a NaN checkpoint at step 9 and a truncated one at step 11,
+	// the index naming the NaN one.
+	if err := os.WriteFile(filepath.Join(dir, "model.ckpt-9.ann"), nanCheckpoint(t, a.Network()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "model.ckpt-11.ann"), []byte("ANNMODEL"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "checkpoint"), []byte(`{"latest":"model.ckpt-9.ann","all":["model.ckpt-4.ann","model.ckpt-7.ann","model.ckpt-9.ann"]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	net, path, skipped, err := LoadLatestCheckpoint(dir)
+	if err != nil || net == nil {
+		t.Fatalf("LoadLatestCheckpoint: %v", err)
+	}
+	if filepath.Base(path) != "model.ckpt-7.ann" || net.Step() != 7 || len(skipped) != 2 {
+		t.Fatalf("loaded %s at step %d, skipped %v; want model.ckpt-7.ann and two skipped", path, net.Step(), skipped)
+	}
+	for _, s := range skipped {
+		if !errors.Is(s, ErrFormat) {
+			t.Errorf("skip reason %v does not wrap ErrFormat", s)
+		}
+	}
+	b, err := NewDNNClassifier(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Train(ctx, d, 1); err != nil {
+		t.Fatalf("re-opened estimator: %v", err)
+	}
+	r := b.Restored()
+	if filepath.Base(r.Path) != "model.ckpt-7.ann" || len(r.Skipped) != 2 || b.GlobalStep() != 8 {
+		t.Fatalf("re-opened estimator: Restored %+v, step %d", r, b.GlobalStep())
+	}
+	log, err := os.ReadFile(filepath.Join(dir, "train_log.jsonl"))
+	if err != nil || !strings.Contains(string(log), `"warning"`) || !strings.Contains(string(log), "model.ckpt-7.ann") {
+		t.Fatalf("train log does not record the fallback (%v):\n%s", err, log)
+	}
+	// No checkpoint loads: an error, not a fresh start over the user's files.
+	for _, f := range []string{"model.ckpt-4.ann", "model.ckpt-7.ann", "model.ckpt-8.ann"} {
+		os.Remove(filepath.Join(dir, f))
+	}
+	if _, _, _, err := LoadLatestCheckpoint(dir); !errors.Is(err, ErrFormat) {
+		t.Fatalf("no loadable checkpoint: %v", err)
 	}
 }

@@ -148,7 +148,10 @@ func (n *Network) header(withState bool) (modelHeader, error) {
 
 // Save writes the network — architecture, weights, Meta and scaler, and the
 // optimizer state, random generator and global step needed to resume
-// training — to w in the format described in persist.go.
+// training — to w in the format described in persist.go. A network holding
+// NaN or ±Inf anywhere (weights, batch-norm statistics, scaler, optimizer
+// state) is not written: Save returns an ErrValue naming the tensor before
+// writing a byte, so a diverged run never leaves a file Load refuses.
 func (n *Network) Save(w io.Writer) error { return n.save(w, true) }
 
 // SaveWeights writes the network like Save but without the optimizer
@@ -156,7 +159,29 @@ func (n *Network) Save(w io.Writer) error { return n.save(w, true) }
 // saved weights with a fresh optimizer.
 func (n *Network) SaveWeights(w io.Writer) error { return n.save(w, false) }
 
+// nonFinite returns the name of the first tensor the file would store
+// (with the optimizer slots when withState) that holds NaN or ±Inf, or "".
+func (n *Network) nonFinite(withState bool) string {
+	for _, t := range n.tensors(withState) {
+		for _, v := range t.data {
+			if v-v != 0 { // NaN or ±Inf
+				return t.name
+			}
+		}
+	}
+	return ""
+}
+
+// errNonFinite is the ErrValue a save returns for a network whose tensor
+// name holds NaN or ±Inf: Load would refuse such a file.
+func errNonFinite(name string) error {
+	return fmt.Errorf("%w: tensor %q holds NaN or ±Inf (the training diverged); the model was not written", ErrValue, name)
+}
+
 func (n *Network) save(w io.Writer, withState bool) error {
+	if bad := n.nonFinite(withState); bad != "" {
+		return errNonFinite(bad)
+	}
 	h, err := n.header(withState)
 	if err != nil {
 		return err
@@ -199,7 +224,8 @@ func (n *Network) save(w io.Writer, withState bool) error {
 
 // SaveFile writes the network to path atomically: into a temporary file in
 // the same directory, synced, then renamed over path, so a crash leaves
-// either the old file or the new one, never a torn one.
+// either the old file or the new one, never a torn one. Like Save, it
+// refuses a network with non-finite values, leaving path untouched.
 func (n *Network) SaveFile(path string) error {
 	return writeFileAtomic(path, n.Save)
 }

@@ -117,6 +117,16 @@ func errDiverged(step int64, loss float64) error {
 	return fmt.Errorf("%w: training diverged at step %d: loss is %v (lower the learning rate, clip gradients or check the data)", ErrValue, step, loss)
 }
 
+// checkDiverged returns an ErrValue when training left NaN or ±Inf in the
+// weights or the optimizer state: the loss of the last batch can be finite
+// while its update overflows.
+func (n *Network) checkDiverged() error {
+	if bad := n.nonFinite(true); bad != "" {
+		return fmt.Errorf("%w: training diverged by step %d: tensor %q holds NaN or ±Inf (lower the learning rate, clip gradients or check the data)", ErrValue, n.step, bad)
+	}
+	return nil
+}
+
 // trainStep runs one update on the batch x, t (rows ≤ n.train.rows) with
 // optional per-example weights sw. It returns the weighted loss sum of the
 // batch (without the penalty) and the number of correct predictions.
@@ -517,7 +527,9 @@ func (n *Network) beginTraining() error {
 // example; for softmax cross entropy y holds one-hot rows, see [OneHot]).
 // It checks ctx between steps; when ctx is done it returns the history of
 // the completed epochs and an error wrapping ctx.Err(), leaving the network
-// at its last completed step.
+// at its last completed step. A loss, weight or optimizer state that
+// becomes NaN or ±Inf stops it with an error wrapping ErrValue that names
+// the step.
 func (n *Network) Fit(ctx context.Context, x, y Matrix, opts ...FitOption) (*History, error) {
 	if err := n.beginTraining(); err != nil {
 		return nil, err
@@ -599,6 +611,9 @@ func (n *Network) Fit(ctx context.Context, x, y Matrix, opts ...FitOption) (*His
 		copy(n.weights, bestWeights)
 		n.restoreMoving(bestMoving)
 	}
+	if err := n.checkDiverged(); err != nil {
+		return h, err
+	}
 	return h, nil
 }
 
@@ -651,7 +666,9 @@ func (n *Network) epochStats(epoch int, loss float64, correct, examples int, lr 
 // on through the data from where the previous Train call stopped and
 // starting a new (reshuffled) epoch whenever the data runs out; the global
 // step grows by steps. Epochs and EarlyStopping do not apply; OnEpoch is
-// called once at the end with the call's statistics.
+// called once at the end with the call's statistics. Divergence (NaN or
+// ±Inf in the loss, the weights or the optimizer state) is an ErrValue, as
+// in Fit.
 func (n *Network) Train(ctx context.Context, x, y Matrix, steps int, opts ...FitOption) (EpochStats, error) {
 	if steps < 0 {
 		return EpochStats{}, fmt.Errorf("%w: steps must be ≥ 0, got %d", ErrValue, steps)
@@ -698,6 +715,9 @@ func (n *Network) Train(ctx context.Context, x, y Matrix, steps int, opts ...Fit
 	}
 	st := n.epochStats(n.epoch+1, sum/max(weight, 1), correct, max(seen, 1), lr, time.Since(start))
 	st.Examples = seen
+	if err := n.checkDiverged(); err != nil {
+		return st, err
+	}
 	if c.hasVal {
 		ev, err := n.Evaluate(c.valX, c.valY)
 		if err != nil {

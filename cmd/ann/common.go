@@ -274,6 +274,11 @@ func trainNetwork(ctx context.Context, s trainSpec) (trainOutcome, error) {
 				}
 				return out, fmt.Errorf("interrupted at step %d, checkpoint %s: %w", s.net.Step(), path, err)
 			}
+			if s.modelDir != "" && errors.Is(err, ann.ErrValue) {
+				if last, lerr := ann.LatestCheckpoint(s.modelDir); lerr == nil && last != "" {
+					return out, fmt.Errorf("%w; nothing saved, the latest checkpoint stays %s", err, last)
+				}
+			}
 			return out, err
 		}
 		st.Epoch = epoch
@@ -340,12 +345,9 @@ func resume(dir string, inputs, outputs int, prog *progress) (*ann.Network, erro
 	if dir == "" {
 		return nil, nil
 	}
-	path, err := ann.LatestCheckpoint(dir)
-	if err != nil || path == "" {
-		return nil, err
-	}
-	net, err := ann.LoadFile(path)
-	if err != nil {
+	net, path, skipped, err := ann.LoadLatestCheckpoint(dir)
+	warnSkipped(prog.w, skipped, path)
+	if err != nil || net == nil {
 		return nil, err
 	}
 	if net.Inputs() != inputs || net.Outputs() != outputs {
@@ -354,6 +356,18 @@ func resume(dir string, inputs, outputs int, prog *progress) (*ann.Network, erro
 	}
 	prog.printf("resuming from %s at step %d (its architecture and optimizer; model flags are ignored)", path, net.Step())
 	return net, nil
+}
+
+// warnSkipped tells the user, on w (stderr, even with -quiet), that the
+// newest checkpoints of a model directory did not load and which older one
+// is used instead.
+func warnSkipped(w io.Writer, skipped []error, used string) {
+	for _, err := range skipped {
+		fmt.Fprintf(w, "warning: skipping a checkpoint that does not load: %s\n", oneLine(err))
+	}
+	if len(skipped) > 0 && used != "" {
+		fmt.Fprintf(w, "warning: using the newest checkpoint that loads: %s\n", used)
+	}
 }
 
 // ---------------------------------------------------------------- outputs

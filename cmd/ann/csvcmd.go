@@ -286,7 +286,7 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	if *model == "" || *dataPath == "" {
 		return usagef("-model and -data are required")
 	}
-	net, err := loadModel(*model)
+	net, err := loadModel(*model, e.stderr)
 	if err != nil {
 		return err
 	}
@@ -341,7 +341,7 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	if *model == "" || *dataPath == "" {
 		return usagef("-model and -data are required")
 	}
-	net, err := loadModel(*model)
+	net, err := loadModel(*model, e.stderr)
 	if err != nil {
 		return err
 	}
@@ -410,21 +410,23 @@ func classNames(net *ann.Network) []string {
 	return names
 }
 
-// loadModel reads a model file, or the latest checkpoint of a directory.
-func loadModel(path string) (*ann.Network, error) {
+// loadModel reads a model file, or the newest checkpoint of a directory
+// that loads, warning on stderr about newer ones that do not.
+func loadModel(path string, stderr io.Writer) (*ann.Network, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("-model: %w", err)
 	}
 	if st.IsDir() {
-		ck, err := ann.LatestCheckpoint(path)
+		net, ck, skipped, err := ann.LoadLatestCheckpoint(path)
+		warnSkipped(stderr, skipped, ck)
 		if err != nil {
 			return nil, err
 		}
-		if ck == "" {
+		if net == nil {
 			return nil, fmt.Errorf("-model %s: the directory holds no checkpoint (model.ckpt-*.ann)", path)
 		}
-		path = ck
+		return net, nil
 	}
 	return ann.LoadFile(path)
 }

@@ -31,7 +31,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	if *model == "" || *out == "" {
 		return usagef("-model and -onnx are required")
 	}
-	net, err := loadModel(*model)
+	net, err := loadModel(*model, e.stderr)
 	if err != nil {
 		return err
 	}

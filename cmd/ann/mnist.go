@@ -218,6 +218,10 @@ func runTutorial(ctx context.Context, e *env, m *modelFlags, train, test *ann.Da
 				win, winN = 0, 0
 			}
 		})
+		if r := clf.Restored(); len(r.Skipped) > 0 {
+			prog.clear()
+			warnSkipped(e.stderr, r.Skipped, r.Path)
+		}
 		if err != nil {
 			prog.clear()
 			if ctx.Err() != nil {
