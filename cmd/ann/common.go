@@ -372,6 +372,92 @@ func warnSkipped(w io.Writer, skipped []error, used string) {
 
 // ---------------------------------------------------------------- outputs
 
+// output is a flag naming a file (or, with dir, a directory) the command
+// will write.
+type output struct {
+	flag, path string
+	dir        bool
+}
+
+// checkOutputs makes sure every output can be written before any work
+// starts, so that a typo in a path fails at once and not after hours of
+// training: a file's directory must exist and accept new files, and the
+// path must not be a directory; a directory (which is created when
+// missing) must be one, or its nearest existing parent must accept new
+// entries. Empty paths are skipped.
+func checkOutputs(outs ...output) error {
+	for _, o := range outs {
+		if o.path == "" {
+			continue
+		}
+		if err := checkOutput(o); err != nil {
+			return usagef("-%s %s: %s", o.flag, o.path, err)
+		}
+	}
+	return nil
+}
+
+func checkOutput(o output) error {
+	st, err := os.Stat(o.path)
+	switch {
+	case err == nil && o.dir && !st.IsDir():
+		return errors.New("exists and is not a directory")
+	case err == nil && !o.dir && st.IsDir():
+		return errors.New("is a directory")
+	case err == nil && o.dir:
+		return probeWritable(o.path)
+	case !errors.Is(err, os.ErrNotExist):
+		return err
+	}
+	parent := filepath.Dir(o.path)
+	if o.dir {
+		// The directory will be created: its nearest existing ancestor
+		// must be a writable directory.
+		for {
+			st, err := os.Stat(parent)
+			if err == nil {
+				if !st.IsDir() {
+					return fmt.Errorf("%s is not a directory", parent)
+				}
+				return probeWritable(parent)
+			}
+			if !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+			up := filepath.Dir(parent)
+			if up == parent {
+				return fmt.Errorf("no existing parent directory")
+			}
+			parent = up
+		}
+	}
+	st, err = os.Stat(parent)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("directory %s does not exist", parent)
+		}
+		return err
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("%s is not a directory", parent)
+	}
+	return probeWritable(parent)
+}
+
+// probeWritable creates and removes a temporary file in dir.
+func probeWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".ann-write-check-*")
+	if err != nil {
+		if u := errors.Unwrap(err); u != nil {
+			err = u
+		}
+		return fmt.Errorf("cannot write in %s: %w", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
 // writeJSON prints v as one JSON object on w. Non-finite numbers, which
 // JSON cannot carry, become null.
 func writeJSON(w io.Writer, v map[string]any) error {

@@ -112,6 +112,10 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	case !(*split > 0 && *split < 1):
 		return usagef("-split %v: must be in (0, 1)", *split)
 	}
+	if err := checkOutputs(output{flag: "save", path: *save}, output{flag: "plot", path: m.plot},
+		output{flag: "model-dir", path: m.modelDir, dir: true}); err != nil {
+		return err
+	}
 	classify := *task == "classify"
 	prog := newProgress(e.stderr, m.quiet)
 
@@ -340,6 +344,9 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	}
 	if *model == "" || *dataPath == "" {
 		return usagef("-model and -data are required")
+	}
+	if err := checkOutputs(output{flag: "out", path: *outPath}); err != nil {
+		return err
 	}
 	net, err := loadModel(*model, e.stderr)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/annlib/ann"
 )
@@ -65,4 +66,68 @@ func TestDivergedRunKeepsGoodCheckpoint(t *testing.T) {
 	if !strings.Contains(stderr, "warning") || !strings.Contains(stderr, filepath.Base(latest)) {
 		t.Errorf("resume fell back without saying so: stderr %q", stderr)
 	}
+}
+
+// TestOutputPathsCheckedFirst: an output path that cannot be written fails
+// at once, naming the flag, before any data is read or any training runs.
+func TestOutputPathsCheckedFirst(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "c.csv")
+	writeClasses(t, data, 60, 1)
+	lin := filepath.Join(dir, "lin.csv")
+	writeLinear(t, lin, 50)
+	model := filepath.Join(dir, "m.ann")
+	mustRun(t, "train", "-train", data, "-label", "species", "-epochs", "1", "-save", model, "-quiet")
+	aFile := filepath.Join(dir, "plain.txt")
+	if err := os.WriteFile(aFile, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "no-such-dir")
+	bad := []struct{ flag, path string }{
+		{"save", filepath.Join(missing, "m.ann")},
+		{"save", dir}, // a directory
+		{"save", filepath.Join(aFile, "m.ann")},
+		{"plot", filepath.Join(missing, "p.png")},
+		{"model-dir", aFile},
+		{"model-dir", filepath.Join(aFile, "sub")},
+	}
+	if st, err := os.Stat("/proc/self"); err == nil && st.IsDir() {
+		bad = append(bad, struct{ flag, path string }{"save", "/proc/ann-cannot-write.ann"})
+	}
+	// "-epochs 100000" would take minutes: failing fast proves the check
+	// comes first.
+	for _, b := range bad {
+		start := time.Now()
+		code, _, stderr := cli(t, "train", "-train", data, "-label", "species", "-epochs", "100000", "-"+b.flag, b.path, "-quiet")
+		if code != exitUsage || !strings.Contains(stderr, "-"+b.flag) || time.Since(start) > 5*time.Second {
+			t.Errorf("train -%s %s: exit %d after %v, stderr %q; want an immediate usage error naming the flag", b.flag, b.path, code, time.Since(start), stderr)
+		}
+	}
+	for _, args := range [][]string{
+		{"mnist", "-data", missing, "-plot", filepath.Join(missing, "p.png")},
+		{"mnist", "-data", missing, "-model-dir", filepath.Join(aFile, "d")},
+		{"playground", "-epochs", "100000", "-out", filepath.Join(missing, "b.png")},
+		{"playground", "-epochs", "100000", "-plot", filepath.Join(missing, "c.png")},
+		{"predict", "-model", model, "-data", data, "-out", filepath.Join(missing, "p.csv")},
+		{"export", "-model", model, "-onnx", filepath.Join(missing, "m.onnx")},
+	} {
+		code, _, stderr := cli(t, args...)
+		if code != exitUsage || !strings.Contains(stderr, missing) && !strings.Contains(stderr, aFile) {
+			t.Errorf("ann %s: exit %d, stderr %q; want a usage error naming the path", strings.Join(args, " "), code, stderr)
+		}
+	}
+	// An unwritable directory (not testable as root, who may write anywhere).
+	if os.Geteuid() != 0 {
+		ro := filepath.Join(dir, "ro")
+		if err := os.Mkdir(ro, 0o555); err != nil {
+			t.Fatal(err)
+		}
+		code, _, stderr := cli(t, "train", "-train", data, "-label", "species", "-epochs", "100000", "-save", filepath.Join(ro, "m.ann"), "-quiet")
+		if code != exitUsage || !strings.Contains(stderr, "cannot write") {
+			t.Errorf("unwritable -save directory: exit %d, stderr %q", code, stderr)
+		}
+	}
+	// Valid outputs, including a -model-dir still to be created, work.
+	mustRun(t, "train", "-train", lin, "-task", "regress", "-epochs", "1", "-quiet",
+		"-model-dir", filepath.Join(dir, "new", "deeper"), "-save", filepath.Join(dir, "r.ann"), "-plot", filepath.Join(dir, "r.png"))
 }

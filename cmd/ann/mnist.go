@@ -73,6 +73,9 @@ func runMNIST(ctx context.Context, e *env, args []string) error {
 	if err := m.check(set); err != nil {
 		return err
 	}
+	if err := checkOutputs(output{flag: "plot", path: m.plot}, output{flag: "model-dir", path: m.modelDir, dir: true}); err != nil {
+		return err
+	}
 	prog := newProgress(e.stderr, m.quiet)
 	train, test, err := loadMNIST(ctx, *data, prog)
 	if err != nil {
