@@ -32,7 +32,7 @@ func WriteCheckpoint(dir string, net *Network, keep int) (string, error) {
 		return "", fmt.Errorf("%w: keep must be ≥ 1, got %d", ErrValue, keep)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("ann: model directory: %w", err)
+		return "", fmt.Errorf("%w: model directory: %w", ErrConfig, err)
 	}
 	removeOrphans(dir)
 	name := fmt.Sprintf("model.ckpt-%d.ann", net.step)
@@ -123,7 +123,7 @@ func listCheckpoints(dir string) ([]string, error) {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, nil
 		}
-		return nil, fmt.Errorf("ann: model directory: %w", err)
+		return nil, fmt.Errorf("%w: model directory: %w", ErrConfig, err)
 	}
 	type ck struct {
 		name string
@@ -201,5 +201,5 @@ func LoadLatestCheckpoint(dir string) (net *Network, path string, skipped []erro
 		}
 		skipped = append(skipped, lerr)
 	}
-	return nil, "", skipped, fmt.Errorf("model directory %s: no checkpoint loads: %w", dir, skipped[0])
+	return nil, "", skipped, fmt.Errorf("%w: model directory %s: no checkpoint loads: %w", ErrFormat, dir, skipped[0])
 }

@@ -281,3 +281,92 @@ func TestLoadFallsBackToGoodCheckpoint(t *testing.T) {
 		t.Fatalf("no loadable checkpoint: %v", err)
 	}
 }
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk on fire") }
+
+// TestErrorsWrapSentinels walks the error paths of saving, checkpoints and
+// estimators: every error wraps one of the sentinels, the operating
+// system's error stays reachable, and a training log that cannot be
+// written is an error instead of being ignored.
+func TestErrorsWrapSentinels(t *testing.T) {
+	net, _, _ := smallTrained(t)
+	dir := t.TempDir()
+	aFile := filepath.Join(dir, "plain")
+	if err := os.WriteFile(aFile, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	corrupt := filepath.Join(dir, "corrupt")
+	if err := os.MkdirAll(corrupt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(corrupt, "model.ckpt-3.ann"), []byte("ANNMODEL garbage"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := blobs(60, 1)
+	train := func(opts ...EstimatorOption) error {
+		clf, err := NewDNNClassifier(append([]EstimatorOption{HiddenUnits(4), NClasses(3), TrainBatchSize(10), LogEvery(1)}, opts...)...)
+		if err != nil {
+			return err
+		}
+		_, err = clf.Train(context.Background(), d, 3)
+		return err
+	}
+	cases := []struct {
+		name string
+		want error
+		err  error
+	}{}
+	add := func(name string, want, err error) {
+		cases = append(cases, struct {
+			name string
+			want error
+			err  error
+		}{name, want, err})
+	}
+	_, err := WriteCheckpoint(filepath.Join(aFile, "d"), net, 1)
+	add("WriteCheckpoint into a file", ErrConfig, err)
+	_, err = WriteCheckpoint(dir, net, 0)
+	add("WriteCheckpoint keep 0", ErrValue, err)
+	add("SaveFile into a missing directory", ErrConfig, net.SaveFile(filepath.Join(dir, "missing", "m.ann")))
+	add("Save to a failing writer", ErrConfig, net.Save(failingWriter{}))
+	_, err = LatestCheckpoint(aFile)
+	add("LatestCheckpoint of a file", ErrConfig, err)
+	_, _, _, err = LoadLatestCheckpoint(corrupt)
+	add("LoadLatestCheckpoint with nothing loadable", ErrFormat, err)
+	add("estimator model dir is a file", ErrConfig, train(ModelDir(aFile)))
+	add("estimator resuming a corrupt checkpoint", ErrFormat, train(ModelDir(corrupt)))
+	logDir := filepath.Join(dir, "logdir")
+	if err := os.MkdirAll(filepath.Join(logDir, "train_log.jsonl"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	add("training log cannot be opened", ErrConfig, train(ModelDir(logDir)))
+	if _, err := os.Stat("/dev/full"); err == nil {
+		full := filepath.Join(dir, "full")
+		if err := os.MkdirAll(full, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink("/dev/full", filepath.Join(full, "train_log.jsonl")); err != nil {
+			t.Fatal(err)
+		}
+		err := train(ModelDir(full))
+		add("training log write fails", ErrConfig, err)
+		if err != nil && !strings.Contains(err.Error(), "training log") {
+			t.Errorf("log write error does not say what failed: %v", err)
+		}
+	}
+	for _, c := range cases {
+		if c.err == nil {
+			t.Errorf("%s: no error", c.name)
+			continue
+		}
+		if !errors.Is(c.err, c.want) {
+			t.Errorf("%s: %v does not wrap %v", c.name, c.err, c.want)
+		}
+	}
+	// The OS error stays reachable through the sentinel.
+	if err := net.SaveFile(filepath.Join(dir, "missing", "m.ann")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("SaveFile into a missing directory: %v does not wrap os.ErrNotExist", err)
+	}
+}

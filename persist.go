@@ -136,7 +136,7 @@ func (n *Network) header(withState bool) (modelHeader, error) {
 	if withState {
 		rng, err := n.pcg.MarshalBinary()
 		if err != nil {
-			return h, fmt.Errorf("ann: saving the random generator: %w", err)
+			return h, fmt.Errorf("%w: saving the random generator: %w", ErrValue, err)
 		}
 		h.RNG, h.Cursor, h.CursorRows, h.Epoch = rng, n.cursor, n.cursorRows, n.epoch
 	}
@@ -188,7 +188,7 @@ func (n *Network) save(w io.Writer, withState bool) error {
 	}
 	js, err := json.Marshal(h)
 	if err != nil {
-		return fmt.Errorf("ann: encoding the model header: %w", err)
+		return fmt.Errorf("%w: encoding the model header: %w", ErrValue, err)
 	}
 	sum := sha256.New()
 	out := io.MultiWriter(w, sum)
@@ -197,10 +197,10 @@ func (n *Network) save(w io.Writer, withState bool) error {
 	binary.LittleEndian.PutUint32(pre[8:], modelVersion)
 	binary.LittleEndian.PutUint32(pre[12:], uint32(len(js)))
 	if _, err := out.Write(pre[:]); err != nil {
-		return fmt.Errorf("ann: writing model: %w", err)
+		return fmt.Errorf("%w: writing model: %w", ErrConfig, err)
 	}
 	if _, err := out.Write(js); err != nil {
-		return fmt.Errorf("ann: writing model: %w", err)
+		return fmt.Errorf("%w: writing model: %w", ErrConfig, err)
 	}
 	buf := make([]float32, 0, 4096)
 	bytesBuf := make([]byte, 4*4096)
@@ -212,12 +212,12 @@ func (n *Network) save(w io.Writer, withState bool) error {
 				binary.LittleEndian.PutUint32(b[4*j:], math.Float32bits(v))
 			}
 			if _, err := out.Write(b); err != nil {
-				return fmt.Errorf("ann: writing model: %w", err)
+				return fmt.Errorf("%w: writing model: %w", ErrConfig, err)
 			}
 		}
 	}
 	if _, err := w.Write(sum.Sum(nil)); err != nil {
-		return fmt.Errorf("ann: writing model: %w", err)
+		return fmt.Errorf("%w: writing model: %w", ErrConfig, err)
 	}
 	return nil
 }
@@ -231,12 +231,13 @@ func (n *Network) SaveFile(path string) error {
 }
 
 // writeFileAtomic writes path through write via a synced temporary file
-// and a rename.
+// and a rename. Failures of the file system (a missing or unwritable
+// directory, a full disk) wrap ErrConfig: the destination is unusable.
 func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return fmt.Errorf("ann: %w", err)
+		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	defer func() {
 		if err != nil {
@@ -245,19 +246,19 @@ func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
 		}
 	}()
 	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("ann: %w", err)
+		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	if err = write(f); err != nil {
 		return err
 	}
 	if err = f.Sync(); err != nil {
-		return fmt.Errorf("ann: %w", err)
+		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	if err = f.Close(); err != nil {
-		return fmt.Errorf("ann: %w", err)
+		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("ann: %w", err)
+		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	if d, derr := os.Open(dir); derr == nil {
 		_ = d.Sync() // make the rename durable where the OS allows it
