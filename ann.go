@@ -373,6 +373,10 @@ type Network struct {
 	// epoch number, so consecutive Train calls walk on through the data.
 	cursor, epoch int
 	cursorRows    int
+	// permRNG is the generator's state just before the current epoch's
+	// shuffle (nil when it was not shuffled), saved with the training
+	// state so a loaded network rebuilds the order and resumes mid-epoch.
+	permRNG []byte
 
 	// training is set while Fit or Train runs, so a second call on the
 	// same network fails instead of racing.

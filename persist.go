@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 )
@@ -69,6 +70,8 @@ type modelHeader struct {
 	CursorRows int            `json:"cursor_rows,omitempty"`
 	Epoch      int            `json:"epoch,omitempty"`
 	RNG        []byte         `json:"rng,omitempty"`
+	PermRNG    []byte         `json:"perm_rng,omitempty"`
+	Plateau    *plateauState  `json:"plateau,omitempty"`
 	Scaler     string         `json:"scaler,omitempty"`
 	Meta       Meta           `json:"meta"`
 	Tensors    []tensorHeader `json:"tensors"`
@@ -139,6 +142,10 @@ func (n *Network) header(withState bool) (modelHeader, error) {
 			return h, fmt.Errorf("%w: saving the random generator: %w", ErrValue, err)
 		}
 		h.RNG, h.Cursor, h.CursorRows, h.Epoch = rng, n.cursor, n.cursorRows, n.epoch
+		h.PermRNG = n.permRNG
+		if ps, ok := n.cfg.Schedule.(*PlateauSchedule); ok {
+			h.Plateau = ps.state()
+		}
 	}
 	for _, t := range n.tensors(withState) {
 		h.Tensors = append(h.Tensors, tensorHeader{t.name, len(t.data)})
@@ -359,11 +366,24 @@ func LoadBytes(data []byte) (*Network, error) {
 			off += 4
 		}
 	}
-	if withState && h.RNG != nil {
+	// The generator and position come with the state (Save), whether or not
+	// the optimizer has slots (SGD has none).
+	if h.RNG != nil {
 		if err := n.pcg.UnmarshalBinary(h.RNG); err != nil {
 			return nil, fmt.Errorf("%w: random generator state: %v", ErrFormat, err)
 		}
 		n.cursor, n.cursorRows, n.epoch = h.Cursor, h.CursorRows, h.Epoch
+		if h.PermRNG != nil {
+			if err := new(rand.PCG).UnmarshalBinary(h.PermRNG); err != nil {
+				return nil, fmt.Errorf("%w: shuffle generator state: %v", ErrFormat, err)
+			}
+			n.permRNG = h.PermRNG
+		}
+		if ps, ok := n.cfg.Schedule.(*PlateauSchedule); ok && h.Plateau != nil {
+			if err := ps.setState(h.Plateau); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return n, nil
 }
@@ -446,7 +466,11 @@ func networkFromHeader(h *modelHeader) (*Network, error) {
 	if err := loss.checkOutput(last.act, last.units); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
 	}
-	cfg := netConfig{Inputs: h.Inputs, Loss: loss, Optimizer: opt, Schedule: ConstantRate(),
+	sched, err := parseSchedule(h.Schedule)
+	if err != nil {
+		return nil, err
+	}
+	cfg := netConfig{Inputs: h.Inputs, Loss: loss, Optimizer: opt, Schedule: sched,
 		L1: h.L1, L2: h.L2, Clip: h.Clip, Reduction: red, Seed: h.Seed}
 	for _, v := range []float64{h.L1, h.L2, h.Clip} {
 		if !(v >= 0) || math.IsInf(v, 1) {
@@ -518,6 +542,11 @@ func (n *Network) restoreState(src *Network) error {
 		err = n.pcg.UnmarshalBinary(b)
 	}
 	n.cursor, n.cursorRows, n.epoch = src.cursor, src.cursorRows, src.epoch
+	n.permRNG = append([]byte(nil), src.permRNG...)
+	if src.permRNG == nil {
+		n.permRNG = nil
+	}
+	n.perm = nil // rebuilt by prepare from permRNG
 	n.scaler, n.meta = src.scaler, src.meta
 	return err
 }

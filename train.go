@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"time"
 )
 
@@ -491,7 +492,10 @@ func (b *batcher) next(pos int) (x, t Matrix, sw []float32) {
 	return x, t, sw
 }
 
-// prepare sizes the training workspace and the shuffle order for x.
+// prepare sizes the training workspace and the shuffle order for x. A
+// network loaded in the middle of an epoch over data of x's size keeps its
+// position and rebuilds that epoch's order from the saved generator state,
+// so training continues exactly where it stopped.
 func (n *Network) prepare(x Matrix, batch int) {
 	if n.train == nil || n.train.rows < batch {
 		n.train = n.newPass(batch, true)
@@ -501,17 +505,34 @@ func (n *Network) prepare(x Matrix, batch int) {
 		for i := range n.perm {
 			n.perm[i] = i
 		}
-		n.cursor, n.cursorRows = 0, x.Rows
+		if n.cursorRows == x.Rows && n.cursor > 0 && n.cursor <= x.Rows {
+			if n.permRNG != nil {
+				pcg := new(rand.PCG)
+				if pcg.UnmarshalBinary(n.permRNG) == nil {
+					permute(n.perm, rand.New(pcg))
+				}
+			}
+		} else {
+			n.cursor, n.cursorRows = 0, x.Rows
+		}
 	}
 }
 
 // shuffle draws a fresh order from the identity, so the order depends only
 // on the generator's state (which a checkpoint saves), not on the last one.
+// It records that state first, for prepare to rebuild the order after a
+// Load.
 func (n *Network) shuffle() {
+	n.permRNG, _ = n.pcg.AppendBinary(n.permRNG[:0])
 	for i := range n.perm {
 		n.perm[i] = i
 	}
-	n.rng.Shuffle(len(n.perm), func(i, j int) { n.perm[i], n.perm[j] = n.perm[j], n.perm[i] })
+	permute(n.perm, n.rng)
+}
+
+// permute shuffles perm with r.
+func permute(perm []int, r *rand.Rand) {
+	r.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
 }
 
 // beginTraining marks the network as training, or returns an ErrConfig
@@ -565,6 +586,10 @@ func (n *Network) Fit(ctx context.Context, x, y Matrix, opts ...FitOption) (*His
 			if err != nil {
 				return h, err
 			}
+			// Keep the position, so that a Train after an interrupted
+			// Fit finishes the epoch and one after a complete Fit starts
+			// a new one.
+			n.cursor, n.cursorRows = bi*c.batch+bx.Rows, x.Rows
 			sum += s
 			weight += batchWeight(bx.Rows, sw)
 			correct += k
