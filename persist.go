@@ -20,7 +20,12 @@ import (
 //	8       4     format version (uint32, 1)
 //	12      4     header length H (uint32)
 //	16      H     header: JSON (modelHeader) — architecture, training
-//	              configuration, global step, Meta, the tensor table
+//	              configuration (learning-rate schedule included), global
+//	              step, Meta, the tensor table; saved with state also the
+//	              random generator, the position in the epoch, the
+//	              generator state the epoch's shuffle started from, and a
+//	              ReduceOnPlateau schedule's progress (optional fields:
+//	              files written before they existed still load)
 //	16+H    4·T   the tensors, float32, in the order of the tensor table
 //	end−32  32    SHA-256 of every byte before it
 //
@@ -154,8 +159,10 @@ func (n *Network) header(withState bool) (modelHeader, error) {
 }
 
 // Save writes the network — architecture, weights, Meta and scaler, and the
-// optimizer state, random generator and global step needed to resume
-// training — to w in the format described in persist.go. A network holding
+// optimizer state, random generator, global step, position in the epoch
+// and shuffle order needed to resume training — to w in the format
+// described in persist.go. Training a loaded copy on the same data goes on
+// bit-identically as the original would have. A network holding
 // NaN or ±Inf anywhere (weights, batch-norm statistics, scaler, optimizer
 // state) is not written: Save returns an ErrValue naming the tensor before
 // writing a byte, so a diverged run never leaves a file Load refuses.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"math"
@@ -130,4 +131,33 @@ func TestOutputPathsCheckedFirst(t *testing.T) {
 	// Valid outputs, including a -model-dir still to be created, work.
 	mustRun(t, "train", "-train", lin, "-task", "regress", "-epochs", "1", "-quiet",
 		"-model-dir", filepath.Join(dir, "new", "deeper"), "-save", filepath.Join(dir, "r.ann"), "-plot", filepath.Join(dir, "r.png"))
+}
+
+// TestCommandResumesExactly: "ann train -model-dir" run as 7 steps then 9
+// more ends with the same model, bit for bit, as one run of 16 steps, with
+// shuffling and dropout drawing from the generator.
+func TestCommandResumesExactly(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "c.csv")
+	writeClasses(t, data, 90, 2)
+	common := []string{"train", "-train", data, "-label", "species", "-batch", "10", "-dropout", "0.2", "-quiet"}
+	run := func(md string, steps ...string) []byte {
+		for _, s := range steps {
+			mustRun(t, append(append([]string{}, common...), "-model-dir", md, "-steps", s)...)
+		}
+		latest, err := ann.LatestCheckpoint(md)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(latest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	one := run(filepath.Join(dir, "one"), "16")
+	two := run(filepath.Join(dir, "two"), "7", "9")
+	if !bytes.Equal(one, two) {
+		t.Fatal("7 + 9 resumed steps do not give the model of 16 steps")
+	}
 }
