@@ -30,6 +30,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Reduction says how a batch's per-example losses become the loss that is
@@ -351,7 +352,9 @@ type param struct {
 // Network is a trained or trainable feed-forward network. Predict,
 // PredictInto, PredictClass, Logits and Evaluate may be called from many
 // goroutines at once; Fit, Train and the setters must not run concurrently
-// with anything else on the same network.
+// with anything else on the same network. A Fit or Train call made while
+// another is running on the same network returns an error wrapping
+// ErrConfig instead of training.
 type Network struct {
 	cfg    netConfig
 	layers []*layer
@@ -375,6 +378,14 @@ type Network struct {
 	// epoch number, so consecutive Train calls walk on through the data.
 	cursor, epoch int
 	cursorRows    int
+	// permRNG is the generator's state just before the current epoch's
+	// shuffle (nil when it was not shuffled), saved with the training
+	// state so a loaded network rebuilds the order and resumes mid-epoch.
+	permRNG []byte
+
+	// training is set while Fit or Train runs, so a second call on the
+	// same network fails instead of racing.
+	training atomic.Bool
 
 	predMu   sync.Mutex
 	predFree []*pass

@@ -16,7 +16,9 @@ var (
 
 	// ErrConfig is returned when a network, estimator or option is
 	// configured inconsistently, for example a loss that does not fit the
-	// output layer, or a builder with no layers.
+	// output layer, or a builder with no layers; and when a destination it
+	// was given (a model directory, a file to save to, a training log)
+	// cannot be written, wrapping the operating system's error too.
 	ErrConfig = errors.New("ann: invalid configuration")
 
 	// ErrFormat is returned by readers and loaders for input that is not in

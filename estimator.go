@@ -180,7 +180,11 @@ func RandomSeed(seed uint64) EstimatorOption {
 
 // ModelDir sets the model directory (model_dir). Train resumes from its
 // latest checkpoint and writes new ones there with a train_log.jsonl; an
-// estimator without one keeps its model in memory only.
+// estimator without one keeps its model in memory only. When the newest
+// checkpoints do not load (corrupt, or written with non-finite values by an
+// older version), the estimator resumes from the newest one that does,
+// writes a "warning" line to train_log.jsonl, and reports the fallback
+// through Restored.
 func ModelDir(dir string) EstimatorOption {
 	return func(c *estimatorConfig) error { c.modelDir = dir; return nil }
 }
@@ -268,6 +272,25 @@ type estimator struct {
 	cfg        estimatorConfig
 	classifier bool
 	net        *Network
+
+	// restoredFrom is the checkpoint the network was restored from ("" for
+	// a fresh one); skipped holds the errors of newer checkpoints that did
+	// not load.
+	restoredFrom string
+	skipped      []error
+	warned       bool // the fallback is in the training log
+}
+
+// RestoreInfo says which checkpoint of its model directory an estimator
+// resumed from.
+type RestoreInfo struct {
+	// Path is the checkpoint the model was restored from, "" when it
+	// started fresh (or has not needed its model yet).
+	Path string
+	// Skipped holds one error per newer checkpoint that could not be loaded
+	// (corrupt, truncated, or holding non-finite values), newest first; the
+	// estimator fell back past them to Path.
+	Skipped []error
 }
 
 func (e *estimator) outputs() int {
@@ -310,15 +333,12 @@ func (e *estimator) ensure(inputs int) error {
 		return err
 	}
 	if e.cfg.modelDir != "" {
-		ck, err := LatestCheckpoint(e.cfg.modelDir)
+		saved, ck, skipped, err := LoadLatestCheckpoint(e.cfg.modelDir)
 		if err != nil {
-			return err
+			return fmt.Errorf("resuming: %w", err)
 		}
-		if ck != "" {
-			saved, err := LoadFile(ck)
-			if err != nil {
-				return fmt.Errorf("resuming from %s: %w", ck, err)
-			}
+		e.restoredFrom, e.skipped = ck, skipped
+		if saved != nil {
 			if err := sameArchitecture(net, saved); err != nil {
 				return fmt.Errorf("resuming from %s: %w", ck, err)
 			}
@@ -429,15 +449,38 @@ func (e *estimator) train(ctx context.Context, d *Dataset, steps int, onStep fun
 		}
 	}
 	var logf *os.File
+	var logErr error // the first failed write of the training log
+	logLine := func(v map[string]any) {
+		if logf == nil || logErr != nil {
+			return
+		}
+		line, err := json.Marshal(v)
+		if err == nil {
+			_, err = logf.Write(append(line, '\n'))
+		}
+		if err != nil {
+			logErr = fmt.Errorf("%w: writing the training log %s: %w", ErrConfig, logf.Name(), err)
+		}
+	}
 	if e.cfg.modelDir != "" {
 		if err := os.MkdirAll(e.cfg.modelDir, 0o755); err != nil {
-			return TrainResult{}, fmt.Errorf("ann: model directory: %w", err)
+			return TrainResult{}, fmt.Errorf("%w: model directory: %w", ErrConfig, err)
 		}
+		removeOrphans(e.cfg.modelDir)
 		logf, err = os.OpenFile(filepath.Join(e.cfg.modelDir, "train_log.jsonl"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 		if err != nil {
-			return TrainResult{}, fmt.Errorf("ann: training log: %w", err)
+			return TrainResult{}, fmt.Errorf("%w: training log: %w", ErrConfig, err)
 		}
 		defer logf.Close()
+		if len(e.skipped) > 0 && !e.warned {
+			e.warned = true
+			msgs := make([]string, len(e.skipped))
+			for i, s := range e.skipped {
+				msgs[i] = s.Error()
+			}
+			logLine(map[string]any{"warning": "newer checkpoints did not load; resumed from an older one",
+				"restored_from": filepath.Base(e.restoredFrom), "skipped": msgs})
+		}
 	}
 	start := time.Now()
 	res := TrainResult{}
@@ -457,9 +500,8 @@ func (e *estimator) train(ctx context.Context, d *Dataset, steps int, onStep fun
 				winSum += p.Loss
 				winN++
 				if logf != nil && p.Step%int64(e.cfg.logEvery) == 0 {
-					line, _ := json.Marshal(map[string]any{"step": p.Step, "loss": winSum / float64(winN),
+					logLine(map[string]any{"step": p.Step, "loss": winSum / float64(winN),
 						"elapsed_seconds": time.Since(start).Seconds()})
-					logf.Write(append(line, '\n'))
 					winSum, winN = 0, 0
 				}
 				if onStep != nil {
@@ -484,6 +526,10 @@ func (e *estimator) train(ctx context.Context, d *Dataset, steps int, onStep fun
 			if err := e.checkpoint(); err != nil {
 				return res, err
 			}
+		}
+		if logErr != nil {
+			res.GlobalStep = net.step
+			return res, logErr
 		}
 	}
 	res.GlobalStep = net.step
@@ -555,6 +601,12 @@ func (c *DNNClassifier) TrainWithProgress(ctx context.Context, d *Dataset, steps
 // Network returns the underlying network (nil before the first Train or
 // Load), for saving, export and inspection.
 func (c *DNNClassifier) Network() *Network { return c.e.net }
+
+// Restored says which checkpoint the classifier resumed from and which
+// newer ones it skipped because they did not load.
+func (c *DNNClassifier) Restored() RestoreInfo {
+	return RestoreInfo{Path: c.e.restoredFrom, Skipped: slices.Clone(c.e.skipped)}
+}
 
 // GlobalStep returns the number of training steps taken so far.
 func (c *DNNClassifier) GlobalStep() int64 {
@@ -717,6 +769,12 @@ func (r *DNNRegressor) TrainWithProgress(ctx context.Context, d *Dataset, steps 
 
 // Network returns the underlying network (nil before the first Train).
 func (r *DNNRegressor) Network() *Network { return r.e.net }
+
+// Restored says which checkpoint the regressor resumed from and which
+// newer ones it skipped because they did not load.
+func (r *DNNRegressor) Restored() RestoreInfo {
+	return RestoreInfo{Path: r.e.restoredFrom, Skipped: slices.Clone(r.e.skipped)}
+}
 
 // RegressorEval holds a regressor's evaluation: TensorFlow's keys plus
 // rmse and r2.

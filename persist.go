@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 )
@@ -19,7 +20,12 @@ import (
 //	8       4     format version (uint32, 1)
 //	12      4     header length H (uint32)
 //	16      H     header: JSON (modelHeader) — architecture, training
-//	              configuration, global step, Meta, the tensor table
+//	              configuration (learning-rate schedule included), global
+//	              step, Meta, the tensor table; saved with state also the
+//	              random generator, the position in the epoch, the
+//	              generator state the epoch's shuffle started from, and a
+//	              ReduceOnPlateau schedule's progress (optional fields:
+//	              files written before they existed still load)
 //	16+H    4·T   the tensors, float32, in the order of the tensor table
 //	end−32  32    SHA-256 of every byte before it
 //
@@ -69,6 +75,8 @@ type modelHeader struct {
 	CursorRows int            `json:"cursor_rows,omitempty"`
 	Epoch      int            `json:"epoch,omitempty"`
 	RNG        []byte         `json:"rng,omitempty"`
+	PermRNG    []byte         `json:"perm_rng,omitempty"`
+	Plateau    *plateauState  `json:"plateau,omitempty"`
 	Scaler     string         `json:"scaler,omitempty"`
 	Meta       Meta           `json:"meta"`
 	Tensors    []tensorHeader `json:"tensors"`
@@ -136,9 +144,13 @@ func (n *Network) header(withState bool) (modelHeader, error) {
 	if withState {
 		rng, err := n.pcg.MarshalBinary()
 		if err != nil {
-			return h, fmt.Errorf("ann: saving the random generator: %w", err)
+			return h, fmt.Errorf("%w: saving the random generator: %w", ErrValue, err)
 		}
 		h.RNG, h.Cursor, h.CursorRows, h.Epoch = rng, n.cursor, n.cursorRows, n.epoch
+		h.PermRNG = n.permRNG
+		if ps, ok := n.cfg.Schedule.(*PlateauSchedule); ok {
+			h.Plateau = ps.state()
+		}
 	}
 	for _, t := range n.tensors(withState) {
 		h.Tensors = append(h.Tensors, tensorHeader{t.name, len(t.data)})
@@ -147,8 +159,13 @@ func (n *Network) header(withState bool) (modelHeader, error) {
 }
 
 // Save writes the network — architecture, weights, Meta and scaler, and the
-// optimizer state, random generator and global step needed to resume
-// training — to w in the format described in persist.go.
+// optimizer state, random generator, global step, position in the epoch
+// and shuffle order needed to resume training — to w in the format
+// described in persist.go. Training a loaded copy on the same data goes on
+// bit-identically as the original would have. A network holding
+// NaN or ±Inf anywhere (weights, batch-norm statistics, scaler, optimizer
+// state) is not written: Save returns an ErrValue naming the tensor before
+// writing a byte, so a diverged run never leaves a file Load refuses.
 func (n *Network) Save(w io.Writer) error { return n.save(w, true) }
 
 // SaveWeights writes the network like Save but without the optimizer
@@ -156,14 +173,36 @@ func (n *Network) Save(w io.Writer) error { return n.save(w, true) }
 // saved weights with a fresh optimizer.
 func (n *Network) SaveWeights(w io.Writer) error { return n.save(w, false) }
 
+// nonFinite returns the name of the first tensor the file would store
+// (with the optimizer slots when withState) that holds NaN or ±Inf, or "".
+func (n *Network) nonFinite(withState bool) string {
+	for _, t := range n.tensors(withState) {
+		for _, v := range t.data {
+			if v-v != 0 { // NaN or ±Inf
+				return t.name
+			}
+		}
+	}
+	return ""
+}
+
+// errNonFinite is the ErrValue a save returns for a network whose tensor
+// name holds NaN or ±Inf: Load would refuse such a file.
+func errNonFinite(name string) error {
+	return fmt.Errorf("%w: tensor %q holds NaN or ±Inf (the training diverged); the model was not written", ErrValue, name)
+}
+
 func (n *Network) save(w io.Writer, withState bool) error {
+	if bad := n.nonFinite(withState); bad != "" {
+		return errNonFinite(bad)
+	}
 	h, err := n.header(withState)
 	if err != nil {
 		return err
 	}
 	js, err := json.Marshal(h)
 	if err != nil {
-		return fmt.Errorf("ann: encoding the model header: %w", err)
+		return fmt.Errorf("%w: encoding the model header: %w", ErrValue, err)
 	}
 	sum := sha256.New()
 	out := io.MultiWriter(w, sum)
@@ -172,10 +211,10 @@ func (n *Network) save(w io.Writer, withState bool) error {
 	binary.LittleEndian.PutUint32(pre[8:], modelVersion)
 	binary.LittleEndian.PutUint32(pre[12:], uint32(len(js)))
 	if _, err := out.Write(pre[:]); err != nil {
-		return fmt.Errorf("ann: writing model: %w", err)
+		return fmt.Errorf("%w: writing model: %w", ErrConfig, err)
 	}
 	if _, err := out.Write(js); err != nil {
-		return fmt.Errorf("ann: writing model: %w", err)
+		return fmt.Errorf("%w: writing model: %w", ErrConfig, err)
 	}
 	buf := make([]float32, 0, 4096)
 	bytesBuf := make([]byte, 4*4096)
@@ -187,30 +226,32 @@ func (n *Network) save(w io.Writer, withState bool) error {
 				binary.LittleEndian.PutUint32(b[4*j:], math.Float32bits(v))
 			}
 			if _, err := out.Write(b); err != nil {
-				return fmt.Errorf("ann: writing model: %w", err)
+				return fmt.Errorf("%w: writing model: %w", ErrConfig, err)
 			}
 		}
 	}
 	if _, err := w.Write(sum.Sum(nil)); err != nil {
-		return fmt.Errorf("ann: writing model: %w", err)
+		return fmt.Errorf("%w: writing model: %w", ErrConfig, err)
 	}
 	return nil
 }
 
 // SaveFile writes the network to path atomically: into a temporary file in
 // the same directory, synced, then renamed over path, so a crash leaves
-// either the old file or the new one, never a torn one.
+// either the old file or the new one, never a torn one. Like Save, it
+// refuses a network with non-finite values, leaving path untouched.
 func (n *Network) SaveFile(path string) error {
 	return writeFileAtomic(path, n.Save)
 }
 
 // writeFileAtomic writes path through write via a synced temporary file
-// and a rename.
+// and a rename. Failures of the file system (a missing or unwritable
+// directory, a full disk) wrap ErrConfig: the destination is unusable.
 func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return fmt.Errorf("ann: %w", err)
+		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	defer func() {
 		if err != nil {
@@ -219,19 +260,19 @@ func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
 		}
 	}()
 	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("ann: %w", err)
+		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	if err = write(f); err != nil {
 		return err
 	}
 	if err = f.Sync(); err != nil {
-		return fmt.Errorf("ann: %w", err)
+		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	if err = f.Close(); err != nil {
-		return fmt.Errorf("ann: %w", err)
+		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("ann: %w", err)
+		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	if d, derr := os.Open(dir); derr == nil {
 		_ = d.Sync() // make the rename durable where the OS allows it
@@ -332,11 +373,24 @@ func LoadBytes(data []byte) (*Network, error) {
 			off += 4
 		}
 	}
-	if withState && h.RNG != nil {
+	// The generator and position come with the state (Save), whether or not
+	// the optimizer has slots (SGD has none).
+	if h.RNG != nil {
 		if err := n.pcg.UnmarshalBinary(h.RNG); err != nil {
 			return nil, fmt.Errorf("%w: random generator state: %v", ErrFormat, err)
 		}
 		n.cursor, n.cursorRows, n.epoch = h.Cursor, h.CursorRows, h.Epoch
+		if h.PermRNG != nil {
+			if err := new(rand.PCG).UnmarshalBinary(h.PermRNG); err != nil {
+				return nil, fmt.Errorf("%w: shuffle generator state: %v", ErrFormat, err)
+			}
+			n.permRNG = h.PermRNG
+		}
+		if ps, ok := n.cfg.Schedule.(*PlateauSchedule); ok && h.Plateau != nil {
+			if err := ps.setState(h.Plateau); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return n, nil
 }
@@ -419,7 +473,11 @@ func networkFromHeader(h *modelHeader) (*Network, error) {
 	if err := loss.checkOutput(last.act, last.units); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
 	}
-	cfg := netConfig{Inputs: h.Inputs, Loss: loss, Optimizer: opt, Schedule: ConstantRate(),
+	sched, err := parseSchedule(h.Schedule)
+	if err != nil {
+		return nil, err
+	}
+	cfg := netConfig{Inputs: h.Inputs, Loss: loss, Optimizer: opt, Schedule: sched,
 		L1: h.L1, L2: h.L2, Clip: h.Clip, Reduction: red, Seed: h.Seed}
 	for _, v := range []float64{h.L1, h.L2, h.Clip} {
 		if !(v >= 0) || math.IsInf(v, 1) {
@@ -491,6 +549,11 @@ func (n *Network) restoreState(src *Network) error {
 		err = n.pcg.UnmarshalBinary(b)
 	}
 	n.cursor, n.cursorRows, n.epoch = src.cursor, src.cursorRows, src.epoch
+	n.permRNG = append([]byte(nil), src.permRNG...)
+	if src.permRNG == nil {
+		n.permRNG = nil
+	}
+	n.perm = nil // rebuilt by prepare from permRNG
 	n.scaler, n.meta = src.scaler, src.meta
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"time"
 )
@@ -116,6 +117,16 @@ func (n *Network) scaleInput(p *pass, x Matrix) Matrix {
 // errDiverged is wrapped when a training step produces a non-finite loss.
 func errDiverged(step int64, loss float64) error {
 	return fmt.Errorf("%w: training diverged at step %d: loss is %v (lower the learning rate, clip gradients or check the data)", ErrValue, step, loss)
+}
+
+// checkDiverged returns an ErrValue when training left NaN or ±Inf in the
+// weights or the optimizer state: the loss of the last batch can be finite
+// while its update overflows.
+func (n *Network) checkDiverged() error {
+	if bad := n.nonFinite(true); bad != "" {
+		return fmt.Errorf("%w: training diverged by step %d: tensor %q holds NaN or ±Inf (lower the learning rate, clip gradients or check the data)", ErrValue, n.step, bad)
+	}
+	return nil
 }
 
 // trainStep runs one update on the batch x, t (rows ≤ n.train.rows) with
@@ -523,7 +534,10 @@ func (b *batcher) next(pos int) (x, t Matrix, sw []float32) {
 	return x, t, sw
 }
 
-// prepare sizes the training workspace and the shuffle order for x.
+// prepare sizes the training workspace and the shuffle order for x. A
+// network loaded in the middle of an epoch over data of x's size keeps its
+// position and rebuilds that epoch's order from the saved generator state,
+// so training continues exactly where it stopped.
 func (n *Network) prepare(x Matrix, batch int) {
 	if n.train == nil || n.train.rows < batch {
 		n.train = n.newPass(batch, true)
@@ -533,25 +547,57 @@ func (n *Network) prepare(x Matrix, batch int) {
 		for i := range n.perm {
 			n.perm[i] = i
 		}
-		n.cursor, n.cursorRows = 0, x.Rows
+		if n.cursorRows == x.Rows && n.cursor > 0 && n.cursor <= x.Rows {
+			if n.permRNG != nil {
+				pcg := new(rand.PCG)
+				if pcg.UnmarshalBinary(n.permRNG) == nil {
+					permute(n.perm, rand.New(pcg))
+				}
+			}
+		} else {
+			n.cursor, n.cursorRows = 0, x.Rows
+		}
 	}
 }
 
 // shuffle draws a fresh order from the identity, so the order depends only
 // on the generator's state (which a checkpoint saves), not on the last one.
+// It records that state first, for prepare to rebuild the order after a
+// Load.
 func (n *Network) shuffle() {
+	n.permRNG, _ = n.pcg.AppendBinary(n.permRNG[:0])
 	for i := range n.perm {
 		n.perm[i] = i
 	}
-	n.rng.Shuffle(len(n.perm), func(i, j int) { n.perm[i], n.perm[j] = n.perm[j], n.perm[i] })
+	permute(n.perm, n.rng)
+}
+
+// permute shuffles perm with r.
+func permute(perm []int, r *rand.Rand) {
+	r.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+}
+
+// beginTraining marks the network as training, or returns an ErrConfig
+// when a Fit or Train call is already running on it.
+func (n *Network) beginTraining() error {
+	if !n.training.CompareAndSwap(false, true) {
+		return fmt.Errorf("%w: network is already training (Fit and Train cannot run concurrently on one network)", ErrConfig)
+	}
+	return nil
 }
 
 // Fit trains for whole epochs over x and its targets y (one row per
 // example; for softmax cross entropy y holds one-hot rows, see [OneHot]).
 // It checks ctx between steps; when ctx is done it returns the history of
 // the completed epochs and an error wrapping ctx.Err(), leaving the network
-// at its last completed step.
+// at its last completed step. A loss, weight or optimizer state that
+// becomes NaN or ±Inf stops it with an error wrapping ErrValue that names
+// the step.
 func (n *Network) Fit(ctx context.Context, x, y Matrix, opts ...FitOption) (*History, error) {
+	if err := n.beginTraining(); err != nil {
+		return nil, err
+	}
+	defer n.training.Store(false)
 	c, err := n.fitOptions(x, y, opts)
 	if err != nil {
 		return nil, err
@@ -582,6 +628,10 @@ func (n *Network) Fit(ctx context.Context, x, y Matrix, opts ...FitOption) (*His
 			if err != nil {
 				return h, err
 			}
+			// Keep the position, so that a Train after an interrupted
+			// Fit finishes the epoch and one after a complete Fit starts
+			// a new one.
+			n.cursor, n.cursorRows = bi*c.batch+bx.Rows, x.Rows
 			sum += s
 			weight += batchWeight(bx.Rows, sw)
 			correct += k
@@ -627,6 +677,9 @@ func (n *Network) Fit(ctx context.Context, x, y Matrix, opts ...FitOption) (*His
 	if c.restoreBest && bestWeights != nil {
 		copy(n.weights, bestWeights)
 		n.restoreMoving(bestMoving)
+	}
+	if err := n.checkDiverged(); err != nil {
+		return h, err
 	}
 	return h, nil
 }
@@ -680,11 +733,17 @@ func (n *Network) epochStats(epoch int, loss float64, correct, examples int, lr 
 // on through the data from where the previous Train call stopped and
 // starting a new (reshuffled) epoch whenever the data runs out; the global
 // step grows by steps. Epochs and EarlyStopping do not apply; OnEpoch is
-// called once at the end with the call's statistics.
+// called once at the end with the call's statistics. Divergence (NaN or
+// ±Inf in the loss, the weights or the optimizer state) is an ErrValue, as
+// in Fit.
 func (n *Network) Train(ctx context.Context, x, y Matrix, steps int, opts ...FitOption) (EpochStats, error) {
 	if steps < 0 {
 		return EpochStats{}, fmt.Errorf("%w: steps must be ≥ 0, got %d", ErrValue, steps)
 	}
+	if err := n.beginTraining(); err != nil {
+		return EpochStats{}, err
+	}
+	defer n.training.Store(false)
 	c, err := n.fitOptions(x, y, opts)
 	if err != nil {
 		return EpochStats{}, err
@@ -723,6 +782,9 @@ func (n *Network) Train(ctx context.Context, x, y Matrix, steps int, opts ...Fit
 	}
 	st := n.epochStats(n.epoch+1, sum/max(weight, 1), correct, max(seen, 1), lr, time.Since(start))
 	st.Examples = seen
+	if err := n.checkDiverged(); err != nil {
+		return st, err
+	}
 	if c.hasVal {
 		ev, err := n.Evaluate(c.valX, c.valY)
 		if err != nil {

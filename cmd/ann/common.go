@@ -274,6 +274,11 @@ func trainNetwork(ctx context.Context, s trainSpec) (trainOutcome, error) {
 				}
 				return out, fmt.Errorf("interrupted at step %d, checkpoint %s: %w", s.net.Step(), path, err)
 			}
+			if s.modelDir != "" && errors.Is(err, ann.ErrValue) {
+				if last, lerr := ann.LatestCheckpoint(s.modelDir); lerr == nil && last != "" {
+					return out, fmt.Errorf("%w; nothing saved, the latest checkpoint stays %s", err, last)
+				}
+			}
 			return out, err
 		}
 		st.Epoch = epoch
@@ -340,12 +345,9 @@ func resume(dir string, inputs, outputs int, prog *progress) (*ann.Network, erro
 	if dir == "" {
 		return nil, nil
 	}
-	path, err := ann.LatestCheckpoint(dir)
-	if err != nil || path == "" {
-		return nil, err
-	}
-	net, err := ann.LoadFile(path)
-	if err != nil {
+	net, path, skipped, err := ann.LoadLatestCheckpoint(dir)
+	warnSkipped(prog.w, skipped, path)
+	if err != nil || net == nil {
 		return nil, err
 	}
 	if net.Inputs() != inputs || net.Outputs() != outputs {
@@ -356,7 +358,105 @@ func resume(dir string, inputs, outputs int, prog *progress) (*ann.Network, erro
 	return net, nil
 }
 
+// warnSkipped tells the user, on w (stderr, even with -quiet), that the
+// newest checkpoints of a model directory did not load and which older one
+// is used instead.
+func warnSkipped(w io.Writer, skipped []error, used string) {
+	for _, err := range skipped {
+		fmt.Fprintf(w, "warning: skipping a checkpoint that does not load: %s\n", oneLine(err))
+	}
+	if len(skipped) > 0 && used != "" {
+		fmt.Fprintf(w, "warning: using the newest checkpoint that loads: %s\n", used)
+	}
+}
+
 // ---------------------------------------------------------------- outputs
+
+// output is a flag naming a file (or, with dir, a directory) the command
+// will write.
+type output struct {
+	flag, path string
+	dir        bool
+}
+
+// checkOutputs makes sure every output can be written before any work
+// starts, so that a typo in a path fails at once and not after hours of
+// training: a file's directory must exist and accept new files, and the
+// path must not be a directory; a directory (which is created when
+// missing) must be one, or its nearest existing parent must accept new
+// entries. Empty paths are skipped.
+func checkOutputs(outs ...output) error {
+	for _, o := range outs {
+		if o.path == "" {
+			continue
+		}
+		if err := checkOutput(o); err != nil {
+			return usagef("-%s %s: %s", o.flag, o.path, err)
+		}
+	}
+	return nil
+}
+
+func checkOutput(o output) error {
+	st, err := os.Stat(o.path)
+	switch {
+	case err == nil && o.dir && !st.IsDir():
+		return errors.New("exists and is not a directory")
+	case err == nil && !o.dir && st.IsDir():
+		return errors.New("is a directory")
+	case err == nil && o.dir:
+		return probeWritable(o.path)
+	case !errors.Is(err, os.ErrNotExist):
+		return err
+	}
+	parent := filepath.Dir(o.path)
+	if o.dir {
+		// The directory will be created: its nearest existing ancestor
+		// must be a writable directory.
+		for {
+			st, err := os.Stat(parent)
+			if err == nil {
+				if !st.IsDir() {
+					return fmt.Errorf("%s is not a directory", parent)
+				}
+				return probeWritable(parent)
+			}
+			if !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+			up := filepath.Dir(parent)
+			if up == parent {
+				return fmt.Errorf("no existing parent directory")
+			}
+			parent = up
+		}
+	}
+	st, err = os.Stat(parent)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("directory %s does not exist", parent)
+		}
+		return err
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("%s is not a directory", parent)
+	}
+	return probeWritable(parent)
+}
+
+// probeWritable creates and removes a temporary file in dir.
+func probeWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".ann-write-check-*")
+	if err != nil {
+		if u := errors.Unwrap(err); u != nil {
+			err = u
+		}
+		return fmt.Errorf("cannot write in %s: %w", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
 
 // writeJSON prints v as one JSON object on w. Non-finite numbers, which
 // JSON cannot carry, become null.

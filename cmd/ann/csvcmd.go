@@ -112,6 +112,10 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	case !(*split > 0 && *split < 1):
 		return usagef("-split %v: must be in (0, 1)", *split)
 	}
+	if err := checkOutputs(output{flag: "save", path: *save}, output{flag: "plot", path: m.plot},
+		output{flag: "model-dir", path: m.modelDir, dir: true}); err != nil {
+		return err
+	}
 	classify := *task == "classify"
 	prog := newProgress(e.stderr, m.quiet)
 
@@ -286,7 +290,7 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	if *model == "" || *dataPath == "" {
 		return usagef("-model and -data are required")
 	}
-	net, err := loadModel(*model)
+	net, err := loadModel(*model, e.stderr)
 	if err != nil {
 		return err
 	}
@@ -341,7 +345,10 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	if *model == "" || *dataPath == "" {
 		return usagef("-model and -data are required")
 	}
-	net, err := loadModel(*model)
+	if err := checkOutputs(output{flag: "out", path: *outPath}); err != nil {
+		return err
+	}
+	net, err := loadModel(*model, e.stderr)
 	if err != nil {
 		return err
 	}
@@ -410,21 +417,23 @@ func classNames(net *ann.Network) []string {
 	return names
 }
 
-// loadModel reads a model file, or the latest checkpoint of a directory.
-func loadModel(path string) (*ann.Network, error) {
+// loadModel reads a model file, or the newest checkpoint of a directory
+// that loads, warning on stderr about newer ones that do not.
+func loadModel(path string, stderr io.Writer) (*ann.Network, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("-model: %w", err)
 	}
 	if st.IsDir() {
-		ck, err := ann.LatestCheckpoint(path)
+		net, ck, skipped, err := ann.LoadLatestCheckpoint(path)
+		warnSkipped(stderr, skipped, ck)
 		if err != nil {
 			return nil, err
 		}
-		if ck == "" {
+		if net == nil {
 			return nil, fmt.Errorf("-model %s: the directory holds no checkpoint (model.ckpt-*.ann)", path)
 		}
-		path = ck
+		return net, nil
 	}
 	return ann.LoadFile(path)
 }

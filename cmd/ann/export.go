@@ -31,7 +31,10 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	if *model == "" || *out == "" {
 		return usagef("-model and -onnx are required")
 	}
-	net, err := loadModel(*model)
+	if err := checkOutputs(output{flag: "onnx", path: *out}); err != nil {
+		return err
+	}
+	net, err := loadModel(*model, e.stderr)
 	if err != nil {
 		return err
 	}

@@ -73,6 +73,9 @@ func runMNIST(ctx context.Context, e *env, args []string) error {
 	if err := m.check(set); err != nil {
 		return err
 	}
+	if err := checkOutputs(output{flag: "plot", path: m.plot}, output{flag: "model-dir", path: m.modelDir, dir: true}); err != nil {
+		return err
+	}
 	prog := newProgress(e.stderr, m.quiet)
 	train, test, err := loadMNIST(ctx, *data, prog)
 	if err != nil {
@@ -218,6 +221,10 @@ func runTutorial(ctx context.Context, e *env, m *modelFlags, train, test *ann.Da
 				win, winN = 0, 0
 			}
 		})
+		if r := clf.Restored(); len(r.Skipped) > 0 {
+			prog.clear()
+			warnSkipped(e.stderr, r.Skipped, r.Path)
+		}
 		if err != nil {
 			prog.clear()
 			if ctx.Err() != nil {

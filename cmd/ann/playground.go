@@ -104,6 +104,9 @@ func runPlayground(ctx context.Context, e *env, args []string) error {
 			return usagef("-%s %q: the file name must end in .png", p.flag, p.path)
 		}
 	}
+	if err := checkOutputs(output{flag: "out", path: *outPath}, output{flag: "plot", path: *plot}); err != nil {
+		return err
+	}
 	prog := newProgress(e.stderr, *quiet)
 
 	d, err := ann.PlaygroundData(*dataset, *points, *noise, *seed)
