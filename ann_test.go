@@ -755,3 +755,42 @@ func TestMaxNorm(t *testing.T) {
 		t.Fatal("no unit reached the max-norm bound: the test does not exercise the constraint")
 	}
 }
+
+// TestFusedDerivativeMatchesUnfused: folding each hidden activation's
+// derivative into the product that computes its output gradient gives the
+// gradients of the separate pass bit for bit, for every element-wise
+// activation, at batch sizes that take the transposed-tile path (≤ 16
+// rows) and the ordinary one, at GOMAXPROCS 1 and 2.
+func TestFusedDerivativeMatchesUnfused(t *testing.T) {
+	defer setMinParallel(1)()
+	acts := []Activation{Identity, ReLU, PiecewiseLinear, Sigmoid, Tanh, LeakyReLU, ELU, GELU, SiLU, Softplus}
+	for _, act := range acts {
+		for _, rows := range []int{1, 5, 16, 40} {
+			for _, procs := range []int{1, 2} {
+				grads := func(fuse bool) []float32 {
+					defer func(prev bool) { fuseDerivative = prev }(fuseDerivative)
+					fuseDerivative = fuse
+					defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+					rng := rand.New(rand.NewPCG(3, uint64(rows)))
+					x := randMatrix(rng, rows, 37)
+					y := oneHotRows(rng, rows, 3)
+					net, err := New(37).Dense(70, act).Dense(33, act).Dropout(0.1).Dense(20, act).Dense(3, Softmax).Seed(5).Build()
+					if err != nil {
+						t.Fatal(err)
+					}
+					net.prepare(x, rows)
+					if _, _, err := net.gradients(x, y, nil); err != nil {
+						t.Fatal(err)
+					}
+					return append([]float32(nil), net.grads...)
+				}
+				a, b := grads(true), grads(false)
+				for i := range a {
+					if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+						t.Fatalf("%v rows %d procs %d: gradient %d fused %v, unfused %v", act, rows, procs, i, a[i], b[i])
+					}
+				}
+			}
+		}
+	}
+}

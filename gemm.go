@@ -59,31 +59,48 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 }
 
 // An epilogue finishes each tile of C as the product stores the tile's last
-// depth block, while the tile is still in L1: C += bias (bias[j] added to
-// column j), then out = act(C), element by element. A dense layer's forward
-// pass is one product with an epilogue instead of a product framed by a
-// pass that copies the bias into C and one that applies the activation,
-// each a trip through a batch of outputs too large for L1. act must not be
-// Softmax, which needs whole rows.
+// depth block, while the tile is still in L1. A dense layer's forward pass
+// is one product with an epilogue instead of a product framed by a pass that
+// copies the bias into C and one that applies the activation, each a trip
+// through a batch of outputs too large for L1; its backward pass folds the
+// activation derivative of the layer below into the product that computes
+// the gradient of that layer's output.
+//
+// Forward (grad false): C += bias (bias[j] added to column j, when bias is
+// set), then out = act(C) element by element (when out is set).
+// Backward (grad true): C = act'(z, y) ⊙ C in place, where z and y are the
+// pre-activation and output the derivative is taken at, laid out like C
+// with their own strides.
+// act must not be Softmax, which needs whole rows.
 type epilogue struct {
 	on    bool
-	bias  []float32 // n values, or nil for none
+	grad  bool
 	act   Activation
 	alpha float32
-	out   []float32 // the activation's destination, ldo apart (may be C); nil: none
+	bias  []float32
+	out   []float32 // forward: the activation's destination, ldo apart (may be C); nil: none
 	ldo   int
+	z, y  []float32 // backward: where the derivative is taken, ldz and ldy apart
+	ldz   int
+	ldy   int
 }
 
-// sgemmBiasAct computes C = A·B (beta 0, alpha 1) for row-major A (m×k) and
-// B (k×n), finishing every tile with e; sizes and slices are trusted (the
-// dense layers made them).
-func sgemmBiasAct(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, e epilogue) {
+// sgemmEpilogue computes C = op(A)·op(B) (beta 0, alpha 1) finishing every
+// tile with e; sizes and slices are trusted (the dense layers made them).
+func sgemmEpilogue(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, e epilogue) {
 	if m == 0 || n == 0 {
 		return
 	}
-	e.on = true
-	raceSgemm(m, k, a, lda, k, n, b, ldb, m, n, c, ldc)
-	sgemm(false, false, m, n, k, 1, a, lda, b, ldb, 0, c, ldc, e)
+	e.on = e.grad || e.bias != nil || e.out != nil
+	ar, ac, br, bc := m, k, k, n
+	if transA {
+		ar, ac = k, m
+	}
+	if transB {
+		br, bc = n, k
+	}
+	raceSgemm(ar, ac, a, lda, br, bc, b, ldb, m, n, c, ldc)
+	sgemm(transA, transB, m, n, k, 1, a, lda, b, ldb, 0, c, ldc, e)
 }
 
 // sgemm runs a checked product: Sgemm's body after its argument checks.
@@ -104,7 +121,7 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	g.kern, g.transA, g.transB, g.m, g.n, g.k = kern, transA, transB, m, n, k
 	g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc = alpha, a, lda, b, ldb, beta, c, ldc
 	g.epi = e
-	g.transC = transB && m <= swapMaxM && m < n && k >= 4*m && !e.on
+	g.transC = transB && m <= swapMaxM && m < n && k >= 4*m
 	if g.transC {
 		// Cᵀ = B·op(A)ᵀ: the n×k B becomes the left operand, read in
 		// place, and only the small op(A) is gathered.
@@ -765,7 +782,11 @@ func (g *gemmJob) compute(ws *workspace, blk *gemmBlock, i0, i1, cs0, cs1 int) {
 					ap := ws.apack[ir*kb : (ir+mr)*kb]
 					g.edgeTile(blk, ws.scratch, ap, bp, ldb, ic+ir, j, rows, cols, shift)
 				}
-				if finish {
+				switch {
+				case !finish:
+				case g.transC:
+					finishTile(&g.epi, g.c, g.ldc, j, ic+ir, cols, rows)
+				default:
 					finishTile(&g.epi, g.c, g.ldc, ic+ir, j, rows, cols)
 				}
 			}
@@ -775,6 +796,13 @@ func (g *gemmJob) compute(ws *workspace, blk *gemmBlock, i0, i1, cs0, cs1 int) {
 
 // finishTile applies e to the rows×cols tile of c at (i0, j0).
 func finishTile(e *epilogue, c []float32, ldc, i0, j0, rows, cols int) {
+	if e.grad {
+		for i := i0; i < i0+rows; i++ {
+			d := c[i*ldc+j0 : i*ldc+j0+cols]
+			e.act.backwardRow(e.z[i*e.ldz+j0:i*e.ldz+j0+cols], e.y[i*e.ldy+j0:i*e.ldy+j0+cols], d, d, e.alpha)
+		}
+		return
+	}
 	for i := i0; i < i0+rows; i++ {
 		z := c[i*ldc+j0 : i*ldc+j0+cols]
 		if e.bias != nil {

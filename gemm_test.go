@@ -594,7 +594,7 @@ func TestSgemmBiasAct(t *testing.T) {
 						z[i] = float32(math.NaN()) // beta 0: never read
 					}
 					y := make([]float32, m*n)
-					sgemmBiasAct(m, n, k, a, lda, b, ldb, z, ldc, epilogue{bias: bias, act: act, alpha: 0.2, out: y, ldo: n})
+					sgemmEpilogue(false, false, m, n, k, a, lda, b, ldb, z, ldc, epilogue{bias: bias, act: act, alpha: 0.2, out: y, ldo: n})
 					runtime.GOMAXPROCS(prev)
 					for i := 0; i < m; i++ {
 						for j := 0; j < n; j++ {

@@ -153,6 +153,10 @@ func (n *Network) trainStep(x, t Matrix, sw []float32) (float64, int, error) {
 	return sum, correct, nil
 }
 
+// fuseDerivative turns the backward epilogue on; tests turn it off to
+// compare with the unfused computation.
+var fuseDerivative = true
+
 // minParallelUpdate is the number of parameters from which the optimizer
 // step is split across goroutines. The update streams every parameter, its
 // gradient and its state through memory, a quarter of an Adam step of the
@@ -226,6 +230,11 @@ func (n *Network) gradients(x, t Matrix, sw []float32) (float64, int, error) {
 	correct := countCorrect(n.cfg.Loss, out.y, t)
 
 	dy, spare := dz, p.d1
+	// The output layer's dy is already ∂L/∂z (the loss is fused with its
+	// activation); a dense layer below a dense layer gets its ∂L/∂z from
+	// the product that computes its dy, which folds its activation's
+	// derivative into each tile (see epilogue).
+	fused := true
 	for i := len(n.layers) - 1; i >= 0; i-- {
 		l := n.layers[i]
 		in := x
@@ -233,12 +242,18 @@ func (n *Network) gradients(x, t Matrix, sw []float32) (float64, int, error) {
 			in = view(p.xs, rows, x.Cols)
 		}
 		var dx Matrix
+		var dxEpi epilogue
 		if i > 0 {
 			in = p.ls[i-1].y
 			dx = view(spare, rows, l.in)
+			if below := n.layers[i-1]; fuseDerivative && l.kind == layerDense && below.kind == layerDense && below.act != Softmax {
+				bz, by := p.ls[i-1].z, p.ls[i-1].y
+				dxEpi = epilogue{grad: true, act: below.act, alpha: below.alpha, z: bz.Data, ldz: bz.Stride, y: by.Data, ldy: by.Stride}
+			}
 		}
 		next := dy.Data[:cap(dy.Data)]
-		l.backward(in, p.ls[i].z, p.ls[i].y, dy, dx, &p.ls[i], i == len(n.layers)-1)
+		l.backward(in, p.ls[i].z, p.ls[i].y, dy, dx, &p.ls[i], fused, dxEpi)
+		fused = dxEpi.grad
 		dy, spare = dx, next
 	}
 	l1, l2 := float32(n.cfg.L1), float32(n.cfg.L2)
