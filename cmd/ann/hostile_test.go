@@ -1,0 +1,49 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestHostileCSV: a byte-order mark before the first column name, features
+// whose scaling overflows float32, and features that make the network's
+// outputs non-finite give a working command or a one-line error, never NaN
+// probabilities with exit 0.
+func TestHostileCSV(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	var b strings.Builder
+	b.WriteString("\ufeffspecies,a,b\n")
+	for i := range 30 {
+		b.WriteString([]string{"x", "y"}[i%2])
+		b.WriteString([]string{",1,2\n", ",1.5,-1\n"}[i%2])
+	}
+	bom := write("bom.csv", b.String())
+	model := filepath.Join(dir, "m.ann")
+	// Column a has a standard deviation of 0.25, so its scale of 4 sends
+	// 3.4e38 to +Inf; ReLU lets it through to the outputs.
+	mustRun(t, "train", "-train", bom, "-label", "species", "-activation", "relu", "-epochs", "2", "-quiet", "-save", model)
+
+	// The mean is far from 0, so −3.4e38 minus the mean overflows.
+	huge := write("huge.csv", "a,big,y\n1,3.4e38,x\n2,-3.4e38,y\n3,3.4e38,x\n4,3.4e38,y\n5,3.4e38,x\n")
+	code, _, e := cli(t, "train", "-train", huge, "-test", huge, "-label", "y", "-epochs", "1", "-quiet")
+	if code != exitFailure || !strings.Contains(e, `"big"`) || !strings.Contains(e, "overflow") {
+		t.Errorf("train on overflowing features: exit %d, %q; want exit %d naming \"big\"", code, e, exitFailure)
+	}
+
+	far := write("far.csv", "species,a,b\nx,3.4e38,-3.4e38\ny,1,2\n")
+	for _, cmd := range []string{"predict", "eval"} {
+		code, o, e := cli(t, cmd, "-model", model, "-data", far)
+		if code != exitFailure || strings.Contains(o, "NaN") || !strings.Contains(e, "row 0") {
+			t.Errorf("%s on features far out of range: exit %d, stdout %q, stderr %q; want exit %d naming row 0", cmd, code, o, e, exitFailure)
+		}
+	}
+}
