@@ -156,7 +156,7 @@ func firstDuplicate(s []string) int {
 // column name, and a malformed row (wrong number of fields, a feature that
 // is not a number, NaN or ±Inf, an unknown class) fail with ErrFormat, and
 // the message names the line and column. Bad option combinations fail
-// with ErrConfig.
+// with ErrConfig, and so does an error reading r (wrapping it too).
 func ReadCSV(r io.Reader, opts ...CSVOption) (*Dataset, error) {
 	o := csvOptions{comma: ','}
 	for _, opt := range opts {
@@ -358,13 +358,14 @@ func quoteCell(s string) string {
 }
 
 // csvErr wraps an encoding/csv parse error (which names its line) as
-// ErrFormat; a read error from the underlying reader stays itself.
+// ErrFormat; a read error from the underlying reader wraps ErrConfig and
+// itself.
 func csvErr(err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		return fmt.Errorf("%w: csv: %v", ErrFormat, pe)
 	}
-	return fmt.Errorf("ann: csv: %w", err)
+	return fmt.Errorf("%w: csv: %w", ErrConfig, err)
 }
 
 // Scaler is a per-column affine map x' = (x − Offset[j])·Scale[j], the one

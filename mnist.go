@@ -152,7 +152,8 @@ func idxPayload(dims []uint64, size int) (uint64, error) {
 // after the payload are an error, as are an unknown type, a rank above
 // MaxIDXRank, sizes that overflow or exceed 4 GiB, and a short payload; all
 // of these wrap ErrFormat. Memory grows with the bytes actually read, never
-// with what the header claims. Read errors from r are returned wrapped.
+// with what the header claims. Read errors from r are returned wrapped
+// together with ErrConfig.
 func ReadIDX(r io.Reader) (*IDX, error) { return readIDX(r, maxIDXBytes) }
 
 func readIDX(r io.Reader, limit uint64) (*IDX, error) {
@@ -197,7 +198,7 @@ func streamErr(err error, what string) error {
 	case errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.As(err, &corrupt):
 		return fmt.Errorf("%w: idx: %s: %v", ErrFormat, what, err)
 	}
-	return fmt.Errorf("ann: idx: reading %s: %w", what, err)
+	return fmt.Errorf("%w: idx: reading %s: %w", ErrConfig, what, err)
 }
 
 func openIDXRaw(r io.Reader, limit uint64) (*idxStream, error) {
@@ -297,10 +298,10 @@ func WriteIDX(w io.Writer, x *IDX) error {
 		binary.BigEndian.PutUint32(hdr[4+4*i:], uint32(d))
 	}
 	if _, err := w.Write(hdr); err != nil {
-		return fmt.Errorf("ann: idx: write: %w", err)
+		return fmt.Errorf("%w: idx: write: %w", ErrConfig, err)
 	}
 	if _, err := w.Write(x.Data); err != nil {
-		return fmt.Errorf("ann: idx: write: %w", err)
+		return fmt.Errorf("%w: idx: write: %w", ErrConfig, err)
 	}
 	return nil
 }
@@ -408,8 +409,8 @@ func MNISTDir() string { return os.Getenv("ANN_MNIST_DIR") }
 // Each Dataset has X with one row of 784 pixels per image (row-major 28×28),
 // scaled from 0..255 to [0, 1]; Labels with the digit 0..9; Classes "0" to
 // "9"; LabelName "label"; and FeatureNames nil (784 pixel names would help
-// nobody). Errors from opening files wrap the os error (test with
-// errors.Is(err, fs.ErrNotExist)); a file that is not a valid MNIST file
+// nobody). Errors from opening files wrap ErrConfig and the os error (test
+// with errors.Is(err, fs.ErrNotExist)); a file that is not a valid MNIST file
 // fails with ErrFormat.
 func LoadMNIST(dir string) (train, test *Dataset, err error) {
 	if train, err = loadMNISTPair(dir, mnistTrainImages, mnistTrainLabels); err != nil {
@@ -458,7 +459,7 @@ func openIDXFile(dir, name string) (*os.File, string, error) {
 		f, err = os.Open(path)
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("ann: mnist: %w", err)
+		return nil, "", fmt.Errorf("%w: mnist: %w", ErrConfig, err)
 	}
 	return f, path, nil
 }

@@ -252,7 +252,7 @@ func Load(r io.Reader) (*Network, error) {
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
 			return nil, fmt.Errorf("%w: not an ann model file (%d bytes)", ErrFormat, n)
 		}
-		return nil, fmt.Errorf("%w: reading model: %w", ErrFormat, err)
+		return nil, fmt.Errorf("%w: reading model: %w", ErrConfig, err)
 	}
 	hl, err := checkModelPrefix(pre[:])
 	if err != nil {
@@ -270,7 +270,7 @@ func Load(r io.Reader) (*Network, error) {
 		return nil, fmt.Errorf("%w: model header: %v", ErrFormat, err)
 	}
 	if _, err := io.Copy(&buf, hr); err != nil {
-		return nil, fmt.Errorf("%w: reading model: %w", ErrFormat, err)
+		return nil, fmt.Errorf("%w: reading model: %w", ErrConfig, err)
 	}
 	if buf.Len() != 16+int(hl) {
 		return nil, fmt.Errorf("%w: model header truncated (%d of %d bytes)", ErrFormat, buf.Len()-16, hl)
@@ -316,7 +316,7 @@ func copyExactly(buf *bytes.Buffer, r io.Reader, n int64, what string) error {
 		return fmt.Errorf("%w: %s truncated (%d of %d bytes)", ErrFormat, what, got, n)
 	}
 	if err != nil {
-		return fmt.Errorf("%w: reading model: %w", ErrFormat, err)
+		return fmt.Errorf("%w: reading model: %w", ErrConfig, err)
 	}
 	return nil
 }
@@ -325,7 +325,7 @@ func copyExactly(buf *bytes.Buffer, r io.Reader, n int64, what string) error {
 func LoadFile(path string) (*Network, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("ann: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	defer f.Close()
 	n, err := Load(f)
