@@ -1,10 +1,15 @@
 package main
 
 import (
+	"math"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/annlib/ann"
 )
 
 // TestHostileCSV: a byte-order mark before the first column name, features
@@ -44,6 +49,44 @@ func TestHostileCSV(t *testing.T) {
 		code, o, e := cli(t, cmd, "-model", model, "-data", far)
 		if code != exitFailure || strings.Contains(o, "NaN") || !strings.Contains(e, "row 0") {
 			t.Errorf("%s on features far out of range: exit %d, stdout %q, stderr %q; want exit %d naming row 0", cmd, code, o, e, exitFailure)
+		}
+	}
+}
+
+// TestPercentOfPeak: a rate above the peak, or a noisy peak, gives no
+// percentage ("machine too noisy to judge", null in JSON), never >100%.
+func TestPercentOfPeak(t *testing.T) {
+	cases := []struct {
+		rate, peak float64
+		noisy, ok  bool
+		text       string
+	}{
+		{50, 100, false, true, "50% of peak"},
+		{100, 100, false, true, "100% of peak"},
+		{130, 100, false, false, "machine too noisy to judge"},
+		{50, 100, true, false, "machine too noisy to judge"},
+		{50, 0, false, false, "machine too noisy to judge"},
+	}
+	for _, c := range cases {
+		pct, ok := percentOfPeak(c.rate, c.peak, c.noisy)
+		if ok != c.ok || percentText(pct, ok) != c.text || (ok && !(pct <= 100)) || (!ok && !math.IsNaN(pct)) {
+			t.Errorf("percentOfPeak(%v, %v, %v) = %v, %v (%q); want ok %v, %q", c.rate, c.peak, c.noisy, pct, ok, percentText(pct, ok), c.ok, c.text)
+		}
+	}
+	o, e := mustRun(t, "bench", "-json", "-time", "2ms")
+	m := decodeOne(t, o)
+	wantKeys(t, m, "peak_runs_gflops", "peak_spread", "too_noisy_to_judge")
+	if runs, ok := m["peak_runs_gflops"].([]any); ann.Kernel() != "generic" && (!ok || len(runs) != peakRuns) {
+		t.Errorf("peak runs %v, want %d", m["peak_runs_gflops"], peakRuns)
+	}
+	for _, g := range m["gemm"].([]any) {
+		if p, ok := g.(map[string]any)["percent_of_peak"].(float64); ok && p > 100 {
+			t.Errorf("%v: %v%% of peak", g, p)
+		}
+	}
+	for _, p := range regexp.MustCompile(`([0-9.]+)% of`).FindAllStringSubmatch(e, -1) {
+		if v, err := strconv.ParseFloat(p[1], 64); err != nil || v > 100 {
+			t.Errorf("progress shows %s%% of peak:\n%s", p[1], e)
 		}
 	}
 }
