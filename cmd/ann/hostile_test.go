@@ -44,6 +44,15 @@ func TestHostileCSV(t *testing.T) {
 		t.Errorf("train on overflowing features: exit %d, %q; want exit %d naming \"big\"", code, e, exitFailure)
 	}
 
+	// A model path that is not a model is refused after its first bytes,
+	// not after reading 4 GiB of it.
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		code, _, e := cli(t, "predict", "-model", "/dev/zero", "-data", bom)
+		if code != exitFailure || !strings.Contains(e, "not an ann model file") {
+			t.Errorf("predict -model /dev/zero: exit %d, %q", code, e)
+		}
+	}
+
 	far := write("far.csv", "species,a,b\nx,3.4e38,-3.4e38\ny,1,2\n")
 	for _, cmd := range []string{"predict", "eval"} {
 		code, o, e := cli(t, cmd, "-model", model, "-data", far)
