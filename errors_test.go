@@ -11,11 +11,11 @@ import (
 	"testing"
 )
 
-// TestErrorsWrapSentinels checks errors.go's promise on representative
+// TestLoadErrorsWrapSentinels checks errors.go's promise on representative
 // failing paths of fetching, IDX, CSV and model loading: each error wraps
 // one of the sentinels, and an underlying error (a file that does not
 // exist, a reader's own failure) stays visible to errors.Is as well.
-func TestErrorsWrapSentinels(t *testing.T) {
+func TestLoadErrorsWrapSentinels(t *testing.T) {
 	boom := errors.New("boom")
 	failing := io.MultiReader(strings.NewReader("x"), failReader{boom})
 	missing := filepath.Join(t.TempDir(), "missing")
