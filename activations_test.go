@@ -90,13 +90,21 @@ func actSameBits(a, b Matrix) bool {
 
 // actRef64 is the float64 twin of a on one row, written from each textbook
 // definition, not from the code under test (naive formulas, accurate for the
-// moderate inputs, |x| ≤ 5, the tests feed it).
+// moderate inputs, |x| ≤ 5, the tests feed it; softmax shifts by the row's
+// maximum, which changes nothing mathematically). It is the one float64
+// activation reference of the tests: the activation tests, the losses, the
+// whole-network twin (ann_test.go) and the ONNX interpreter (onnx_test.go)
+// all use it.
 func actRef64(a Activation, x []float64, alpha float64) []float64 {
 	y := make([]float64, len(x))
 	if a == Softmax {
+		m := math.Inf(-1)
+		for _, v := range x {
+			m = math.Max(m, v)
+		}
 		var s float64
 		for j, v := range x {
-			y[j] = math.Exp(v)
+			y[j] = math.Exp(v - m)
 			s += y[j]
 		}
 		for j := range y {

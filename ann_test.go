@@ -12,40 +12,6 @@ import (
 
 // ---------------------------------------------------------------- float64 twin
 
-// twinAct is the float64 reference of the activations used in the
-// whole-network gradient checks.
-func twinAct(a Activation, z []float64) []float64 {
-	y := make([]float64, len(z))
-	switch a {
-	case Identity:
-		copy(y, z)
-	case Tanh:
-		for i, v := range z {
-			y[i] = math.Tanh(v)
-		}
-	case Sigmoid:
-		for i, v := range z {
-			y[i] = 1 / (1 + math.Exp(-v))
-		}
-	case Softmax:
-		m := math.Inf(-1)
-		for _, v := range z {
-			m = math.Max(m, v)
-		}
-		var s float64
-		for i, v := range z {
-			y[i] = math.Exp(v - m)
-			s += y[i]
-		}
-		for i := range y {
-			y[i] /= s
-		}
-	default:
-		panic("twinAct: unsupported activation " + a.String())
-	}
-	return y
-}
-
 // twinObjective is the loss a network minimises on x, t, computed in float64
 // from scratch with parameters w (laid out as Network.weights): the reduced
 // per-example loss plus λ₁·Σ|W| + ½λ₂·ΣW² over dense kernels. Batch norm
@@ -78,7 +44,7 @@ func twinObjective(n *Network, w []float64, x, t Matrix, masks map[int][]float32
 					}
 					z[o] = s
 				}
-				next[r] = twinAct(l.act, z)
+				next[r] = actRef64(l.act, z, float64(l.alpha))
 			}
 		case layerDropout:
 			m := masks[li]

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // CSVOption configures ReadCSV.
@@ -155,7 +156,7 @@ func firstDuplicate(s []string) int {
 // column name, and a malformed row (wrong number of fields, a feature that
 // is not a number, NaN or ±Inf, an unknown class) fail with ErrFormat, and
 // the message names the line and column. Bad option combinations fail
-// with ErrConfig.
+// with ErrConfig, and so does an error reading r (wrapping it too).
 func ReadCSV(r io.Reader, opts ...CSVOption) (*Dataset, error) {
 	o := csvOptions{comma: ','}
 	for _, opt := range opts {
@@ -175,11 +176,13 @@ func ReadCSV(r io.Reader, opts ...CSVOption) (*Dataset, error) {
 		return nil, csvErr(err)
 	}
 	header = slices.Clone(header)
+	// A byte-order mark (Excel writes one) is not part of the first name.
+	header[0] = strings.TrimPrefix(header[0], "\ufeff")
 	for i := range header {
 		header[i] = strings.TrimSpace(header[i])
 	}
 	if dup := firstDuplicate(header); dup >= 0 {
-		return nil, fmt.Errorf("%w: csv: line 1: column %q appears twice", ErrFormat, header[dup])
+		return nil, fmt.Errorf("%w: csv: line 1: column %s appears twice", ErrFormat, quoteCell(header[dup]))
 	}
 	label, featCols, err := o.columns(header)
 	if err != nil {
@@ -218,7 +221,7 @@ func ReadCSV(r io.Reader, opts ...CSVOption) (*Dataset, error) {
 		for _, c := range featCols {
 			v, err := parseCell(rec[c])
 			if err != nil {
-				return nil, fmt.Errorf("%w: csv: line %d, column %d (%q): %v", ErrFormat, line, c+1, header[c], err)
+				return nil, fmt.Errorf("%w: csv: line %d, column %d (%s): %v", ErrFormat, line, c+1, quoteCell(header[c]), err)
 			}
 			x = append(x, v)
 		}
@@ -227,17 +230,17 @@ func ReadCSV(r io.Reader, opts ...CSVOption) (*Dataset, error) {
 			if o.regression {
 				v, err := parseCell(cell)
 				if err != nil {
-					return nil, fmt.Errorf("%w: csv: line %d, label column %d (%q): %v", ErrFormat, line, label+1, header[label], err)
+					return nil, fmt.Errorf("%w: csv: line %d, label column %d (%s): %v", ErrFormat, line, label+1, quoteCell(header[label]), err)
 				}
 				y = append(y, v)
 			} else {
 				if cell == "" {
-					return nil, fmt.Errorf("%w: csv: line %d, label column %d (%q): empty label", ErrFormat, line, label+1, header[label])
+					return nil, fmt.Errorf("%w: csv: line %d, label column %d (%s): empty label", ErrFormat, line, label+1, quoteCell(header[label]))
 				}
 				id, ok := classID[cell]
 				if !ok {
 					if o.classes != nil {
-						return nil, fmt.Errorf("%w: csv: line %d, label column %d (%q): class %q is not in the vocabulary", ErrFormat, line, label+1, header[label], cell)
+						return nil, fmt.Errorf("%w: csv: line %d, label column %d (%s): class %s is not in the vocabulary", ErrFormat, line, label+1, quoteCell(header[label]), quoteCell(cell))
 					}
 					id = len(d.Classes)
 					classID[cell] = id
@@ -279,7 +282,7 @@ func (o *csvOptions) columns(header []string) (label int, feats []int, err error
 	case labelByName:
 		i, ok := index[o.labelName]
 		if !ok && o.features == nil {
-			return 0, nil, fmt.Errorf("%w: csv: no label column %q in the header", ErrFormat, o.labelName)
+			return 0, nil, fmt.Errorf("%w: csv: no label column %s in the header", ErrFormat, quoteCell(o.labelName))
 		}
 		if ok {
 			label = i
@@ -308,10 +311,10 @@ func (o *csvOptions) columns(header []string) (label int, feats []int, err error
 	for _, name := range o.features {
 		i, ok := index[name]
 		if !ok {
-			return 0, nil, fmt.Errorf("%w: csv: no feature column %q in the header", ErrFormat, name)
+			return 0, nil, fmt.Errorf("%w: csv: no feature column %s in the header", ErrFormat, quoteCell(name))
 		}
 		if i == label {
-			return 0, nil, fmt.Errorf("%w: csv: column %q is both the label and a feature", ErrConfig, name)
+			return 0, nil, fmt.Errorf("%w: csv: column %s is both the label and a feature", ErrConfig, quoteCell(name))
 		}
 		feats = append(feats, i)
 	}
@@ -327,24 +330,42 @@ func parseCell(s string) (float32, error) {
 	v, err := strconv.ParseFloat(s, 32)
 	if err != nil {
 		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			return 0, fmt.Errorf("%q is out of float32 range", s)
+			return 0, fmt.Errorf("%s is out of float32 range", quoteCell(s))
 		}
-		return 0, fmt.Errorf("%q is not a number", s)
+		return 0, fmt.Errorf("%s is not a number", quoteCell(s))
 	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, fmt.Errorf("%q is not finite", s)
+		return 0, fmt.Errorf("%s is not finite", quoteCell(s))
 	}
 	return float32(v), nil
 }
 
+// maxQuoted is how many bytes of a cell an error message quotes.
+const maxQuoted = 60
+
+// quoteCell quotes s for an error message: whole when short, otherwise its
+// first maxQuoted bytes (cut at a character boundary), "…" and its length,
+// so a 20 MB cell does not make a 20 MB error.
+func quoteCell(s string) string {
+	if len(s) <= maxQuoted {
+		return strconv.Quote(s)
+	}
+	cut := maxQuoted
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(s[:cut]), len(s))
+}
+
 // csvErr wraps an encoding/csv parse error (which names its line) as
-// ErrFormat; a read error from the underlying reader stays itself.
+// ErrFormat; a read error from the underlying reader wraps ErrConfig and
+// itself.
 func csvErr(err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		return fmt.Errorf("%w: csv: %v", ErrFormat, pe)
 	}
-	return fmt.Errorf("ann: csv: %w", err)
+	return fmt.Errorf("%w: csv: %w", ErrConfig, err)
 }
 
 // Scaler is a per-column affine map x' = (x − Offset[j])·Scale[j], the one
@@ -364,47 +385,70 @@ type Scaler struct {
 // FitMinMaxScaler returns the Scaler that maps each column's minimum to 0
 // and its maximum to 1 on x. A constant column gets scale 1, so it maps to
 // 0 rather than dividing by zero. x must have at least one row and no NaN or
-// ±Inf (ErrValue); an invalid x fails with ErrShape.
-func FitMinMaxScaler(x Matrix) (*Scaler, error) {
-	if err := checkFit(x); err != nil {
-		return nil, err
-	}
-	s := &Scaler{Kind: "minmax", Offset: make([]float32, x.Cols), Scale: make([]float32, x.Cols)}
-	for j := 0; j < x.Cols; j++ {
-		lo, hi := x.Data[j], x.Data[j]
-		for i := 1; i < x.Rows; i++ {
-			v := x.Data[i*x.Stride+j]
-			lo, hi = min(lo, v), max(hi, v)
-		}
-		s.Offset[j] = lo
-		s.Scale[j] = invScale(float64(hi) - float64(lo))
-	}
-	return s, nil
-}
+// ±Inf (ErrValue), and no column whose scaled values overflow float32 —
+// values near ±3.4e38 of both signs do (ErrValue, naming the 0-based column;
+// Dataset.FitScaler names it by its feature name). An invalid x fails with
+// ErrShape.
+func FitMinMaxScaler(x Matrix) (*Scaler, error) { return fitScaler(x, "minmax", nil) }
 
 // FitStandardScaler returns the Scaler that maps each column of x to mean 0
 // and (population) standard deviation 1. A constant column gets scale 1.
 // Sums run in float64. Errors are as for FitMinMaxScaler.
-func FitStandardScaler(x Matrix) (*Scaler, error) {
+func FitStandardScaler(x Matrix) (*Scaler, error) { return fitScaler(x, "standard", nil) }
+
+// FitScaler fits a Scaler of the given kind, "minmax" or "standard" (see
+// FitMinMaxScaler and FitStandardScaler), on d.X; errors name a column by
+// its feature name when d has FeatureNames. An unknown kind is ErrConfig.
+func (d *Dataset) FitScaler(kind string) (*Scaler, error) {
+	if kind != "minmax" && kind != "standard" {
+		return nil, fmt.Errorf("%w: unknown scaler %q (want minmax or standard)", ErrConfig, kind)
+	}
+	names := d.FeatureNames
+	if len(names) != d.X.Cols {
+		names = nil
+	}
+	return fitScaler(d.X, kind, names)
+}
+
+func fitScaler(x Matrix, kind string, names []string) (*Scaler, error) {
 	if err := checkFit(x); err != nil {
 		return nil, err
 	}
-	s := &Scaler{Kind: "standard", Offset: make([]float32, x.Cols), Scale: make([]float32, x.Cols)}
+	s := &Scaler{Kind: kind, Offset: make([]float32, x.Cols), Scale: make([]float32, x.Cols)}
 	n := float64(x.Rows)
 	for j := 0; j < x.Cols; j++ {
+		lo, hi := x.Data[j], x.Data[j]
 		var sum float64
 		for i := 0; i < x.Rows; i++ {
-			sum += float64(x.Data[i*x.Stride+j])
+			v := x.Data[i*x.Stride+j]
+			lo, hi = min(lo, v), max(hi, v)
+			sum += float64(v)
 		}
-		mean := sum / n
-		// Two passes: the textbook E[x²]−E[x]² cancels catastrophically.
-		var ss float64
-		for i := 0; i < x.Rows; i++ {
-			d := float64(x.Data[i*x.Stride+j]) - mean
-			ss += d * d
+		if kind == "minmax" {
+			s.Offset[j] = lo
+			s.Scale[j] = invScale(float64(hi) - float64(lo))
+		} else {
+			mean := sum / n
+			// Two passes: the textbook E[x²]−E[x]² cancels catastrophically.
+			var ss float64
+			for i := 0; i < x.Rows; i++ {
+				d := float64(x.Data[i*x.Stride+j]) - mean
+				ss += d * d
+			}
+			s.Offset[j] = float32(mean)
+			s.Scale[j] = invScale(math.Sqrt(ss / n))
 		}
-		s.Offset[j] = float32(mean)
-		s.Scale[j] = invScale(math.Sqrt(ss / n))
+		// Transform computes (v − offset)·scale in float32; the extremes
+		// of the column bound every value's result.
+		for _, v := range [2]float32{lo, hi} {
+			if t := (v - s.Offset[j]) * s.Scale[j]; math.IsInf(float64(t), 0) || math.IsNaN(float64(t)) {
+				col := fmt.Sprintf("column %d", j)
+				if names != nil {
+					col = "feature " + quoteCell(names[j])
+				}
+				return nil, fmt.Errorf("%w: %s: values from %g to %g overflow float32 once scaled (%s); rescale this column before training", ErrValue, col, lo, hi, kind)
+			}
+		}
 	}
 	return s, nil
 }

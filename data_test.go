@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // eps32 is float32's machine epsilon, 2⁻²³.
@@ -630,4 +631,106 @@ func ExampleReadCSV() {
 	// 4 examples of [sepal_length sepal_width]
 	// species [setosa versicolor virginica] [0 1 2 0]
 	// [0.095 1.000]
+}
+
+// TestReadCSVByteOrderMark: the UTF-8 BOM that Excel writes is not part of
+// the first column's name.
+func TestReadCSVByteOrderMark(t *testing.T) {
+	d := mustCSV(t, "\ufeffwidth,height,kind\n1,2,a\n3,4,b\n")
+	if d.FeatureNames[0] != "width" {
+		t.Fatalf("first feature name %q, want \"width\"", d.FeatureNames[0])
+	}
+	d = mustCSV(t, "\ufeff label ,x\nb,1\na,2\n", CSVLabel("label"))
+	if d.LabelName != "label" {
+		t.Fatalf("label name %q, want \"label\"", d.LabelName)
+	}
+}
+
+// TestReadCSVLongCell: an error quotes at most a short prefix of a huge
+// cell, with its length, never the whole cell.
+func TestReadCSVLongCell(t *testing.T) {
+	huge := strings.Repeat("é", 1<<20) // 2 MiB, two bytes per character
+	cases := map[string]struct {
+		in   string
+		opts []CSVOption
+	}{
+		"feature":   {"a,label\n" + huge + ",x\n", nil},
+		"class":     {"a,label\n1," + huge + "\n", []CSVOption{CSVClasses([]string{"x"})}},
+		"regress":   {"a,label\n1," + huge + "\n", []CSVOption{CSVRegression()}},
+		"duplicate": {huge + "," + huge + ",label\n1,2,x\n", nil},
+		"column":    {"a,label\n1,x\n", []CSVOption{CSVFeatures([]string{huge})}},
+	}
+	for name, c := range cases {
+		_, err := ReadCSV(strings.NewReader(c.in), c.opts...)
+		if !errors.Is(err, ErrFormat) {
+			t.Errorf("%s: %v, want ErrFormat", name, err)
+			continue
+		}
+		msg := err.Error()
+		if len(msg) > 300 || !strings.Contains(msg, "…") || !strings.Contains(msg, strconv.Itoa(len(huge))+" bytes") || !utf8.ValidString(msg) {
+			t.Errorf("%s: error of %d bytes, want a short one with the cell's length: %.400s", name, len(msg), msg)
+		}
+	}
+	if got := quoteCell("short"); got != `"short"` {
+		t.Errorf("quoteCell(short) = %s", got)
+	}
+}
+
+// TestScalerOverflow: features near the float32 limit whose scaled values
+// overflow are refused, naming the column; values near the limit that
+// scale to finite numbers are accepted.
+func TestScalerOverflow(t *testing.T) {
+	x, _ := MatrixFromRows([][]float32{{1, 3.4e38}, {2, -3.4e38}, {3, 3.4e38}})
+	d := &Dataset{X: x, FeatureNames: []string{"small", "huge"}}
+	for _, kind := range []string{"minmax", "standard"} {
+		if _, err := d.FitScaler(kind); !errors.Is(err, ErrValue) || !strings.Contains(err.Error(), `"huge"`) {
+			t.Errorf("%s: %v, want ErrValue naming \"huge\"", kind, err)
+		}
+	}
+	for _, fit := range []func(Matrix) (*Scaler, error){FitMinMaxScaler, FitStandardScaler} {
+		if _, err := fit(x); !errors.Is(err, ErrValue) || !strings.Contains(err.Error(), "column 1") {
+			t.Errorf("%v, want ErrValue naming column 1", err)
+		}
+	}
+	near, _ := MatrixFromRows([][]float32{{3.4e38}, {3.3e38}, {3.2e38}})
+	for _, kind := range []string{"minmax", "standard"} {
+		s, err := (&Dataset{X: near}).FitScaler(kind)
+		if err != nil {
+			t.Fatalf("%s near the limit: %v", kind, err)
+		}
+		if err := s.Transform(near.Clone()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := d.FitScaler("robust"); !errors.Is(err, ErrConfig) {
+		t.Errorf("unknown kind: %v", err)
+	}
+}
+
+// TestPredictNonFinite: a row whose outputs are not finite (here a scaler
+// whose subtraction overflows) is an error naming the row, never NaN
+// probabilities.
+func TestPredictNonFinite(t *testing.T) {
+	net, err := New(1).Dense(3, Softmax).Seed(1).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := net.SetScaler(&Scaler{Offset: []float32{-3e38}, Scale: []float32{1}}); err != nil {
+		t.Fatal(err)
+	}
+	x, _ := MatrixFromRows([][]float32{{0}, {1}, {3e38}})
+	if _, err := net.Predict(x); !errors.Is(err, ErrValue) || !strings.Contains(err.Error(), "row 2") {
+		t.Errorf("Predict: %v, want ErrValue naming row 2", err)
+	}
+	if _, err := net.PredictClass(x); !errors.Is(err, ErrValue) {
+		t.Errorf("PredictClass: %v, want ErrValue", err)
+	}
+	y, _ := OneHot([]int{0, 1, 2}, 3)
+	if _, err := net.Evaluate(x, y); !errors.Is(err, ErrValue) {
+		t.Errorf("Evaluate: %v, want ErrValue", err)
+	}
+	ok, _ := x.RowView(0, 2)
+	if _, err := net.Predict(ok); err != nil {
+		t.Errorf("finite rows: %v", err)
+	}
 }

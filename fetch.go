@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 )
 
 // FetchOption configures FetchMNIST.
@@ -70,9 +72,10 @@ func FetchMirrors(urls ...string) FetchOption {
 	}
 }
 
-// FetchClient sets the HTTP client FetchMNIST uses; the default is
-// http.DefaultClient. Deadlines belong in the context passed to
-// FetchMNIST, which bounds every request.
+// FetchClient sets the HTTP client FetchMNIST uses. The default is a
+// client whose requests time out after 5 minutes each (a file is at most
+// 10 MB), so an unreachable or stalled mirror cannot hang a program; a
+// deadline in the context passed to FetchMNIST bounds the whole fetch.
 func FetchClient(c *http.Client) FetchOption {
 	return func(o *fetchOptions) error {
 		if c == nil {
@@ -82,6 +85,12 @@ func FetchClient(c *http.Client) FetchOption {
 		return nil
 	}
 }
+
+// fetchTimeout bounds each request of the default client; tests shorten it.
+var fetchTimeout = 5 * time.Minute
+
+// fetchHint tells a user without network access what to do instead.
+const fetchHint = "without network access, download the four MNIST files by other means and point at their directory: ann mnist -data DIR, or the ANN_MNIST_DIR environment variable (LoadMNIST reads it from Go)"
 
 // fetchFiles replaces the file list, so that tests can serve small
 // synthetic files with digests of their own.
@@ -106,19 +115,28 @@ func fetchFiles(files ...fetchFile) FetchOption {
 // returns an error wrapping ctx.Err().
 //
 // When every mirror fails for a file, the error lists each mirror's
-// failure: a wrong size or digest wraps ErrFormat; HTTP and network errors
-// are wrapped as they come (none of the package's sentinels describes a
-// refused connection). Invalid options fail with ErrConfig.
-func FetchMNIST(ctx context.Context, dir string, opts ...FetchOption) error {
-	o := fetchOptions{mirrors: mnistMirrors(), client: http.DefaultClient, files: mnistFiles()}
+// failure and says how to use local files instead: a wrong size or digest
+// wraps ErrFormat; an HTTP status, a network error (an unreachable mirror, a
+// timeout) or a directory that cannot be written wraps ErrConfig together
+// with the underlying error. Invalid options fail with ErrConfig. On
+// failure, directories FetchMNIST made for dir are removed again if they
+// are empty.
+func FetchMNIST(ctx context.Context, dir string, opts ...FetchOption) (err error) {
+	o := fetchOptions{mirrors: mnistMirrors(), client: &http.Client{Timeout: fetchTimeout}, files: mnistFiles()}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
 			return err
 		}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("ann: fetch: %w", err)
+	made, err := mkdirAll(dir)
+	if err != nil {
+		return err
 	}
+	defer func() {
+		if err != nil {
+			removeEmpty(made)
+		}
+	}()
 	for _, f := range o.files {
 		path := filepath.Join(dir, f.name)
 		ok, err := fileMatches(path, f)
@@ -143,10 +161,46 @@ func FetchMNIST(ctx context.Context, dir string, opts ...FetchOption) error {
 			errs = append(errs, err)
 		}
 		if len(errs) == len(o.mirrors) {
-			return fmt.Errorf("ann: fetch %s: every mirror failed: %w", f.name, errors.Join(errs...))
+			// One line, every mirror's error wrapped.
+			format := "ann: fetch %s: every mirror failed: " + strings.TrimSuffix(strings.Repeat("%w; ", len(errs)), "; ") + "; %s"
+			args := []any{f.name}
+			for _, e := range errs {
+				args = append(args, e)
+			}
+			return fmt.Errorf(format, append(args, fetchHint)...)
 		}
 	}
 	return nil
+}
+
+// mkdirAll makes dir and any missing parents, and returns the directories
+// it made, deepest first.
+func mkdirAll(dir string) ([]string, error) {
+	var made []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil || !errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		made = append(made, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		removeEmpty(made)
+		return nil, fmt.Errorf("%w: fetch: %w", ErrConfig, err)
+	}
+	return made, nil
+}
+
+// removeEmpty removes the directories made, deepest first, while they are
+// empty (os.Remove refuses a directory that is not).
+func removeEmpty(made []string) {
+	for _, d := range made {
+		if os.Remove(d) != nil {
+			return
+		}
+	}
 }
 
 // fileMatches reports whether path holds exactly f's bytes. A missing file
@@ -158,13 +212,13 @@ func fileMatches(path string, f fetchFile) (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("ann: fetch: %w", err)
+		return false, fmt.Errorf("%w: fetch: %w", ErrConfig, err)
 	}
 	defer r.Close()
 	h := sha256.New()
 	n, err := io.Copy(h, io.LimitReader(r, f.size+1))
 	if err != nil {
-		return false, fmt.Errorf("ann: fetch: %w", err)
+		return false, fmt.Errorf("%w: fetch: %w", ErrConfig, err)
 	}
 	return n == f.size && hex.EncodeToString(h.Sum(nil)) == f.sha256, nil
 }
@@ -178,15 +232,15 @@ func download(ctx context.Context, client *http.Client, mirror, dir string, f fe
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return fmt.Errorf("ann: fetch %s: %w", u, err)
+		return fmt.Errorf("%w: fetch %s: %w", ErrConfig, u, err)
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("ann: fetch: %w", err)
+		return fmt.Errorf("%w: fetch: %w", ErrConfig, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("ann: fetch %s: HTTP status %s", u, resp.Status)
+		return fmt.Errorf("%w: fetch %s: HTTP status %s", ErrConfig, u, resp.Status)
 	}
 	if resp.ContentLength >= 0 && resp.ContentLength != f.size {
 		return fmt.Errorf("%w: fetch %s: %d bytes announced, want %d", ErrFormat, u, resp.ContentLength, f.size)
@@ -194,7 +248,7 @@ func download(ctx context.Context, client *http.Client, mirror, dir string, f fe
 
 	tmp, err := os.CreateTemp(dir, "."+f.name+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("ann: fetch: %w", err)
+		return fmt.Errorf("%w: fetch: %w", ErrConfig, err)
 	}
 	defer func() {
 		if err != nil {
@@ -206,7 +260,7 @@ func download(ctx context.Context, client *http.Client, mirror, dir string, f fe
 	// One byte past the expected size is enough to know it is wrong.
 	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(resp.Body, f.size+1))
 	if err != nil {
-		return fmt.Errorf("ann: fetch %s: %w", u, err)
+		return fmt.Errorf("%w: fetch %s: %w", ErrConfig, u, err)
 	}
 	if n != f.size {
 		return fmt.Errorf("%w: fetch %s: got %d bytes, want %d", ErrFormat, u, n, f.size)
@@ -216,16 +270,16 @@ func download(ctx context.Context, client *http.Client, mirror, dir string, f fe
 	}
 	// CreateTemp makes the file private; a downloaded data set is not.
 	if err = tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("ann: fetch: %w", err)
+		return fmt.Errorf("%w: fetch: %w", ErrConfig, err)
 	}
 	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("ann: fetch: %w", err)
+		return fmt.Errorf("%w: fetch: %w", ErrConfig, err)
 	}
 	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("ann: fetch: %w", err)
+		return fmt.Errorf("%w: fetch: %w", ErrConfig, err)
 	}
 	if err = os.Rename(tmp.Name(), filepath.Join(dir, f.name)); err != nil {
-		return fmt.Errorf("ann: fetch: %w", err)
+		return fmt.Errorf("%w: fetch: %w", ErrConfig, err)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -297,5 +298,83 @@ func TestFetchMNISTReal(t *testing.T) {
 	checkDir(t, dir, content)
 	if train, test, err := LoadMNIST(dir); err != nil || train.Len() != 60000 || test.Len() != 10000 {
 		t.Errorf("LoadMNIST after FetchMNIST: %v", err)
+	}
+}
+
+// closedPort returns the address of a loopback port nothing listens on.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// TestFetchMNISTOffline: with every mirror unreachable the error is one
+// line that wraps ErrConfig and the network error, tells the user how to
+// use local files, and leaves no directory it made behind.
+func TestFetchMNISTOffline(t *testing.T) {
+	_, files := testFiles()
+	root := t.TempDir()
+	dir := filepath.Join(root, "cache", "ann", "mnist")
+	addr := closedPort(t)
+	err := FetchMNIST(context.Background(), dir, FetchMirrors("http://"+addr+"/mnist/", "http://"+addr+"/other/"), fetchFiles(files...))
+	var opErr *net.OpError
+	if !errors.Is(err, ErrConfig) || !errors.As(err, &opErr) {
+		t.Fatalf("err %v, want ErrConfig wrapping the network error", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{"-data", "ANN_MNIST_DIR", "a.gz", addr} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q: %s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "\n") {
+		t.Errorf("error spans several lines: %q", msg)
+	}
+	if entries, err := os.ReadDir(root); err != nil || len(entries) != 0 {
+		t.Errorf("left behind in %s: %v (%v)", root, entries, err)
+	}
+
+	// A directory that existed stays, even when empty.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := FetchMNIST(context.Background(), dir, FetchMirrors("http://"+addr+"/"), fetchFiles(files...)); err == nil {
+		t.Fatal("fetch from a closed port succeeded")
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Errorf("an existing directory was removed: %v", err)
+	}
+}
+
+// TestFetchMNISTDefaultTimeout: the default client gives up on a mirror
+// that accepts the connection and never answers.
+func TestFetchMNISTDefaultTimeout(t *testing.T) {
+	defer func(old time.Duration) { fetchTimeout = old }(fetchTimeout)
+	fetchTimeout = 100 * time.Millisecond
+	_, files := testFiles()
+	release := make(chan struct{})
+	m := newMirror(t, func(w http.ResponseWriter, r *http.Request, name string) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	defer close(release)
+	done := make(chan error, 1)
+	go func() {
+		done <- FetchMNIST(context.Background(), t.TempDir(), FetchMirrors(m.base()), fetchFiles(files...))
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrConfig) {
+			t.Errorf("err %v, want ErrConfig", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("FetchMNIST still waiting on a silent mirror after 10 s: the default client has no timeout")
 	}
 }

@@ -286,11 +286,11 @@ type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk on fire") }
 
-// TestErrorsWrapSentinels walks the error paths of saving, checkpoints and
+// TestSaveErrorsWrapSentinels walks the error paths of saving, checkpoints and
 // estimators: every error wraps one of the sentinels, the operating
 // system's error stays reachable, and a training log that cannot be
 // written is an error instead of being ignored.
-func TestErrorsWrapSentinels(t *testing.T) {
+func TestSaveErrorsWrapSentinels(t *testing.T) {
 	net, _, _ := smallTrained(t)
 	dir := t.TempDir()
 	aFile := filepath.Join(dir, "plain")

@@ -152,20 +152,39 @@ func idxPayload(dims []uint64, size int) (uint64, error) {
 // after the payload are an error, as are an unknown type, a rank above
 // MaxIDXRank, sizes that overflow or exceed 4 GiB, and a short payload; all
 // of these wrap ErrFormat. Memory grows with the bytes actually read, never
-// with what the header claims. Read errors from r are returned wrapped.
+// with what the header claims. Read errors from r are returned wrapped
+// together with ErrConfig.
 func ReadIDX(r io.Reader) (*IDX, error) { return readIDX(r, maxIDXBytes) }
 
 func readIDX(r io.Reader, limit uint64) (*IDX, error) {
+	s, err := openIDX(r, limit)
+	if err != nil {
+		return nil, err
+	}
+	return s.payload()
+}
+
+// idxStream is an IDX array whose header has been read and checked and
+// whose payload is still in the stream, so a caller can refuse a shape
+// before reading (or allocating for) any of the payload.
+type idxStream struct {
+	x *IDX      // Type and Dims; Data is nil until payload
+	n uint64    // payload bytes the header declares
+	r io.Reader // positioned at the payload, decompressed
+}
+
+// openIDX reads the magic and dimensions of one IDX array, gzip-compressed
+// or not, and checks them against the format and limit (bytes).
+func openIDX(r io.Reader, limit uint64) (*idxStream, error) {
 	br := bufio.NewReader(r)
 	if sig, err := br.Peek(2); err == nil && sig[0] == 0x1f && sig[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, streamErr(err, "gzip header")
 		}
-		defer zr.Close()
-		return readIDXRaw(zr, limit)
+		return openIDXRaw(zr, limit)
 	}
-	return readIDXRaw(br, limit)
+	return openIDXRaw(br, limit)
 }
 
 // streamErr classifies an error met while reading what: the stream ending
@@ -179,10 +198,10 @@ func streamErr(err error, what string) error {
 	case errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.As(err, &corrupt):
 		return fmt.Errorf("%w: idx: %s: %v", ErrFormat, what, err)
 	}
-	return fmt.Errorf("ann: idx: reading %s: %w", what, err)
+	return fmt.Errorf("%w: idx: reading %s: %w", ErrConfig, what, err)
 }
 
-func readIDXRaw(r io.Reader, limit uint64) (*IDX, error) {
+func openIDXRaw(r io.Reader, limit uint64) (*idxStream, error) {
 	var magic [4]byte
 	if _, err := io.ReadFull(r, magic[:]); err != nil {
 		return nil, streamErr(err, "magic number")
@@ -219,10 +238,18 @@ func readIDXRaw(r io.Reader, limit uint64) (*IDX, error) {
 	if n > limit {
 		return nil, fmt.Errorf("%w: idx: payload of %d bytes exceeds the %d-byte limit", ErrFormat, n, limit)
 	}
-	if x.Data, err = readPayload(r, int(n)); err != nil {
+	return &idxStream{x: x, n: n, r: r}, nil
+}
+
+// payload reads exactly the payload the header declared, then requires the
+// end of the stream, and returns the complete array.
+func (s *idxStream) payload() (*IDX, error) {
+	data, err := readPayload(s.r, int(s.n))
+	if err != nil {
 		return nil, err
 	}
-	return x, nil
+	s.x.Data = data
+	return s.x, nil
 }
 
 // readPayload reads exactly n bytes and then requires the end of r; going
@@ -271,10 +298,10 @@ func WriteIDX(w io.Writer, x *IDX) error {
 		binary.BigEndian.PutUint32(hdr[4+4*i:], uint32(d))
 	}
 	if _, err := w.Write(hdr); err != nil {
-		return fmt.Errorf("ann: idx: write: %w", err)
+		return fmt.Errorf("%w: idx: write: %w", ErrConfig, err)
 	}
 	if _, err := w.Write(x.Data); err != nil {
-		return fmt.Errorf("ann: idx: write: %w", err)
+		return fmt.Errorf("%w: idx: write: %w", ErrConfig, err)
 	}
 	return nil
 }
@@ -382,8 +409,8 @@ func MNISTDir() string { return os.Getenv("ANN_MNIST_DIR") }
 // Each Dataset has X with one row of 784 pixels per image (row-major 28×28),
 // scaled from 0..255 to [0, 1]; Labels with the digit 0..9; Classes "0" to
 // "9"; LabelName "label"; and FeatureNames nil (784 pixel names would help
-// nobody). Errors from opening files wrap the os error (test with
-// errors.Is(err, fs.ErrNotExist)); a file that is not a valid MNIST file
+// nobody). Errors from opening files wrap ErrConfig and the os error (test
+// with errors.Is(err, fs.ErrNotExist)); a file that is not a valid MNIST file
 // fails with ErrFormat.
 func LoadMNIST(dir string) (train, test *Dataset, err error) {
 	if train, err = loadMNISTPair(dir, mnistTrainImages, mnistTrainLabels); err != nil {
@@ -395,24 +422,36 @@ func LoadMNIST(dir string) (train, test *Dataset, err error) {
 	return train, test, nil
 }
 
+// MNISTMaxItems is the most images (and labels) LoadMNIST and ReadMNIST
+// accept in one file. It is checked against the IDX headers, with their
+// shapes and counts, before any payload is read, so a corrupt or hostile
+// header that claims billions of items costs no memory. The default,
+// 1<<20 = 1,048,576, covers MNIST (60,000 training images), Fashion-MNIST
+// and EMNIST's largest split (ByClass, 697,932 training images); each item
+// costs 3,136 bytes as float32 features. Set it before loading to accept
+// larger sets or to refuse smaller ones.
+var MNISTMaxItems = 1 << 20
+
 func loadMNISTPair(dir, images, labels string) (*Dataset, error) {
-	img, err := readIDXFile(dir, images)
+	img, imgPath, err := openIDXFile(dir, images)
 	if err != nil {
 		return nil, err
 	}
-	lab, err := readIDXFile(dir, labels)
+	defer img.Close()
+	lab, labPath, err := openIDXFile(dir, labels)
 	if err != nil {
 		return nil, err
 	}
-	d, err := mnistDataset(img, lab)
+	defer lab.Close()
+	d, err := readMNISTPair(img, lab, filepath.Base(imgPath), filepath.Base(labPath))
 	if err != nil {
 		return nil, fmt.Errorf("%w (%s, %s in %s)", err, images, labels, dir)
 	}
 	return d, nil
 }
 
-// readIDXFile reads dir/name.gz, or dir/name when there is no .gz file.
-func readIDXFile(dir, name string) (*IDX, error) {
+// openIDXFile opens dir/name.gz, or dir/name when there is no .gz file.
+func openIDXFile(dir, name string) (*os.File, string, error) {
 	path := filepath.Join(dir, name+".gz")
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -420,43 +459,71 @@ func readIDXFile(dir, name string) (*IDX, error) {
 		f, err = os.Open(path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("ann: mnist: %w", err)
+		return nil, "", fmt.Errorf("%w: mnist: %w", ErrConfig, err)
 	}
-	defer f.Close()
-	x, err := ReadIDX(f)
-	if err != nil {
-		return nil, fmt.Errorf("%w (file %s)", err, path)
-	}
-	return x, nil
+	return f, path, nil
 }
 
 // ReadMNIST reads one MNIST set from an images stream and a labels stream,
 // each raw or gzip-compressed IDX, and returns it as LoadMNIST does. It
-// checks that the images are ubyte n×28×28, the labels ubyte n with the same
-// n, and every label in 0..9; any violation fails with ErrFormat.
+// reads both headers first and checks that the images are ubyte n×28×28,
+// the labels ubyte n with the same n, and n at most MNISTMaxItems, before
+// reading either payload; then that each payload is exactly the size its
+// header declares and every label is in 0..9. Any violation fails with
+// ErrFormat.
 func ReadMNIST(images, labels io.Reader) (*Dataset, error) {
-	img, err := ReadIDX(images)
-	if err != nil {
-		return nil, fmt.Errorf("%w (images)", err)
-	}
-	lab, err := ReadIDX(labels)
-	if err != nil {
-		return nil, fmt.Errorf("%w (labels)", err)
-	}
-	return mnistDataset(img, lab)
+	return readMNISTPair(images, labels, "images", "labels")
 }
 
-func mnistDataset(img, lab *IDX) (*Dataset, error) {
+// readMNISTPair reads and checks both headers, then both payloads; the
+// names label errors.
+func readMNISTPair(images, labels io.Reader, imgName, labName string) (*Dataset, error) {
+	img, err := openIDX(images, maxIDXBytes)
+	if err != nil {
+		return nil, fmt.Errorf("%w (%s)", err, imgName)
+	}
+	lab, err := openIDX(labels, maxIDXBytes)
+	if err != nil {
+		return nil, fmt.Errorf("%w (%s)", err, labName)
+	}
+	if err := checkMNISTShape(img.x, lab.x); err != nil {
+		return nil, err
+	}
+	if _, err := img.payload(); err != nil {
+		return nil, fmt.Errorf("%w (%s)", err, imgName)
+	}
+	if _, err := lab.payload(); err != nil {
+		return nil, fmt.Errorf("%w (%s)", err, labName)
+	}
+	return mnistDataset(img.x, lab.x)
+}
+
+// checkMNISTShape checks the types and dimensions of an images and a
+// labels array, which need not hold their payloads yet.
+func checkMNISTShape(img, lab *IDX) error {
 	if img.Type != IDXUint8 || len(img.Dims) != 3 || img.Dims[1] != mnistSide || img.Dims[2] != mnistSide {
-		return nil, fmt.Errorf("%w: mnist: images are %s %v, want ubyte [n 28 28]", ErrFormat, img.Type, img.Dims)
+		return fmt.Errorf("%w: mnist: images are %s %v, want ubyte [n 28 28]", ErrFormat, img.Type, img.Dims)
 	}
 	if lab.Type != IDXUint8 || len(lab.Dims) != 1 {
-		return nil, fmt.Errorf("%w: mnist: labels are %s %v, want ubyte [n]", ErrFormat, lab.Type, lab.Dims)
+		return fmt.Errorf("%w: mnist: labels are %s %v, want ubyte [n]", ErrFormat, lab.Type, lab.Dims)
 	}
 	n := img.Dims[0]
 	if lab.Dims[0] != n {
-		return nil, fmt.Errorf("%w: mnist: %d images but %d labels", ErrFormat, n, lab.Dims[0])
+		return fmt.Errorf("%w: mnist: %d images but %d labels", ErrFormat, n, lab.Dims[0])
 	}
+	if n > MNISTMaxItems {
+		return fmt.Errorf("%w: mnist: %d items, more than MNISTMaxItems (%d)", ErrFormat, n, MNISTMaxItems)
+	}
+	return nil
+}
+
+// mnistDataset builds the Dataset from a checked images and labels pair
+// with their payloads.
+func mnistDataset(img, lab *IDX) (*Dataset, error) {
+	if err := checkMNISTShape(img, lab); err != nil {
+		return nil, err
+	}
+	n := img.Dims[0]
 	labels := make([]int, n)
 	for i, b := range lab.Data {
 		if b >= mnistClasses {

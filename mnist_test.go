@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -405,4 +406,111 @@ func ExampleLoadMNIST() {
 		return
 	}
 	fmt.Println(train.Len(), test.Len(), train.X.Cols, train.Classes[train.Labels[0]])
+}
+
+// errPayloadRead marks a read past an IDX header.
+var errPayloadRead = errors.New("payload read")
+
+// headerOnly returns an IDX header, raw or gzip-compressed (flushed so the
+// header decompresses on its own), followed by a stream that fails if read:
+// a reader that checks the header first never touches it.
+func headerOnly(t *testing.T, dims []uint32, gz bool) io.Reader {
+	t.Helper()
+	h := idxBytes(0x08, dims, nil)
+	if gz {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		if _, err := zw.Write(h); err != nil {
+			t.Fatal(err)
+		}
+		if err := zw.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		h = buf.Bytes()
+	}
+	return io.MultiReader(bytes.NewReader(h), failReader{errPayloadRead})
+}
+
+// TestReadMNISTHeaderFirst: a wrong shape, a count mismatch and a claim
+// beyond MNISTMaxItems are refused from the headers, before any payload is
+// read or allocated, for raw and gzip input.
+func TestReadMNISTHeaderFirst(t *testing.T) {
+	max := uint32(MNISTMaxItems)
+	cases := []struct {
+		name     string
+		img, lab []uint32
+	}{
+		{"wrong side", []uint32{1000, 28, 27}, []uint32{1000}},
+		{"rank 2", []uint32{1000, 784}, []uint32{1000}},
+		{"labels rank 2", []uint32{1000, 28, 28}, []uint32{1000, 1}},
+		{"count mismatch", []uint32{1000, 28, 28}, []uint32{999}},
+		{"over MNISTMaxItems", []uint32{max + 1, 28, 28}, []uint32{max + 1}},
+		{"4e9 labels", []uint32{1000, 28, 28}, []uint32{0xffffffff}},
+	}
+	for _, gz := range []bool{false, true} {
+		for _, c := range cases {
+			var err error
+			img, lab := headerOnly(t, c.img, gz), headerOnly(t, c.lab, gz)
+			alloc := allocatedBy(func() { _, err = ReadMNIST(img, lab) })
+			if !errors.Is(err, ErrFormat) || errors.Is(err, errPayloadRead) {
+				t.Errorf("gz %v, %s: %v; want ErrFormat before reading a payload", gz, c.name, err)
+			}
+			if alloc > 1<<20 {
+				t.Errorf("gz %v, %s: allocated %d bytes", gz, c.name, alloc)
+			}
+		}
+	}
+}
+
+// TestMNISTMaxItems: the limit is adjustable and applies to LoadMNIST's
+// files, and a payload longer or shorter than the header declares is
+// refused after decompression.
+func TestMNISTMaxItems(t *testing.T) {
+	dir := t.TempDir()
+	img := make([]byte, 3*784)
+	writeMNIST(t, dir, mnistTrainImages, mnistTrainLabels, []uint32{3, 28, 28}, img, []byte{1, 2, 3}, true)
+	writeMNIST(t, dir, mnistTestImages, mnistTestLabels, []uint32{1, 28, 28}, img[:784], []byte{7}, false)
+	defer func(old int) { MNISTMaxItems = old }(MNISTMaxItems)
+	MNISTMaxItems = 2
+	if _, _, err := LoadMNIST(dir); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "MNISTMaxItems") {
+		t.Errorf("3 items with MNISTMaxItems 2: %v, want ErrFormat naming the limit", err)
+	}
+	MNISTMaxItems = 3
+	if _, _, err := LoadMNIST(dir); err != nil {
+		t.Errorf("3 items with MNISTMaxItems 3: %v", err)
+	}
+	lab := idxBytes(0x08, []uint32{2}, []byte{1, 2})
+	for _, gz := range []bool{false, true} {
+		for _, k := range []int{1, 3} { // header says 2 images
+			in := idxBytes(0x08, []uint32{2, 28, 28}, img[:k*784])
+			l := lab
+			if gz {
+				in, l = gzipBytes(t, in), gzipBytes(t, lab)
+			}
+			if _, err := ReadMNIST(bytes.NewReader(in), bytes.NewReader(l)); !errors.Is(err, ErrFormat) {
+				t.Errorf("gz %v, %d images for a header of 2: %v, want ErrFormat", gz, k, err)
+			}
+		}
+	}
+}
+
+// FuzzReadMNIST: any pair of streams gives a valid Dataset or an error;
+// never a panic, and never a Dataset whose size disagrees with itself.
+func FuzzReadMNIST(f *testing.F) {
+	f.Add(idxBytes(0x08, []uint32{1, 28, 28}, make([]byte, 784)), idxBytes(0x08, []uint32{1}, []byte{3}))
+	f.Add(idxBytes(0x08, []uint32{0, 28, 28}, nil), idxBytes(0x08, []uint32{0}, nil))
+	f.Add(gzipBytes(f, idxBytes(0x08, []uint32{1, 28, 28}, make([]byte, 784))), gzipBytes(f, idxBytes(0x08, []uint32{1}, []byte{9})))
+	f.Add(idxBytes(0x08, []uint32{0xffffffff, 28, 28}, nil), idxBytes(0x08, []uint32{0xffffffff}, nil))
+	f.Fuzz(func(t *testing.T, images, labels []byte) {
+		d, err := ReadMNIST(bytes.NewReader(images), bytes.NewReader(labels))
+		if err != nil {
+			return
+		}
+		if d.X.Cols != mnistPixels || d.X.Rows != len(d.Labels) {
+			t.Fatalf("dataset %d×%d with %d labels", d.X.Rows, d.X.Cols, len(d.Labels))
+		}
+		if err := d.Validate(); err != nil && d.Len() > 0 {
+			t.Fatal(err)
+		}
+	})
 }

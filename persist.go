@@ -281,24 +281,92 @@ func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
 	return nil
 }
 
-// Load reads a network written by Save or SaveWeights. The file is read
-// whole (up to 4 GiB) and verified before anything is built from it.
+// Load reads a network written by Save or SaveWeights. It reads the
+// fixed 16-byte prefix first and refuses anything whose magic, version or
+// header length is wrong before reading further; then the header, whose
+// tensor table says how many bytes follow. Memory grows only with the bytes
+// actually read, never with a size a header merely claims, and the whole
+// file is bounded by 4 GiB. Data after the checksum is an ErrFormat error.
 func Load(r io.Reader) (*Network, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxModelBytes+1))
+	var pre [16]byte
+	if n, err := io.ReadFull(r, pre[:]); err != nil {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return nil, fmt.Errorf("%w: not an ann model file (%d bytes)", ErrFormat, n)
+		}
+		return nil, fmt.Errorf("%w: reading model: %w", ErrConfig, err)
+	}
+	hl, err := checkModelPrefix(pre[:])
 	if err != nil {
-		return nil, fmt.Errorf("ann: reading model: %w", err)
+		return nil, err
 	}
-	if len(data) > maxModelBytes {
-		return nil, fmt.Errorf("%w: model larger than %d bytes", ErrFormat, maxModelBytes)
+	var buf bytes.Buffer
+	buf.Write(pre[:])
+	// The header is decoded as it streams in, so a header of garbage is
+	// refused at its first bad byte, not after hl bytes of it.
+	hr := io.LimitReader(r, int64(hl))
+	var h modelHeader
+	dec := json.NewDecoder(io.TeeReader(hr, &buf))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&h); err != nil {
+		return nil, fmt.Errorf("%w: model header: %v", ErrFormat, err)
 	}
-	return LoadBytes(data)
+	if _, err := io.Copy(&buf, hr); err != nil {
+		return nil, fmt.Errorf("%w: reading model: %w", ErrConfig, err)
+	}
+	if buf.Len() != 16+int(hl) {
+		return nil, fmt.Errorf("%w: model header truncated (%d of %d bytes)", ErrFormat, buf.Len()-16, hl)
+	}
+	rest := int64(32) // the checksum
+	for _, t := range h.Tensors {
+		if t.Len < 0 || int64(t.Len) > (maxModelBytes-int64(16+hl)-rest)/4 {
+			return nil, fmt.Errorf("%w: tensor %q length %d: model larger than %d bytes", ErrFormat, t.Name, t.Len, int64(maxModelBytes))
+		}
+		rest += 4 * int64(t.Len)
+	}
+	if err := copyExactly(&buf, r, rest, "tensors and checksum"); err != nil {
+		return nil, err
+	}
+	var one [1]byte
+	if n, _ := io.ReadFull(r, one[:]); n != 0 {
+		return nil, fmt.Errorf("%w: data after the model's checksum", ErrFormat)
+	}
+	return LoadBytes(buf.Bytes())
+}
+
+// checkModelPrefix checks the 16-byte prefix of a model file — magic,
+// version, header length — and returns the header length.
+func checkModelPrefix(pre []byte) (uint32, error) {
+	if len(pre) < 16 || string(pre[:8]) != modelMagic {
+		return 0, fmt.Errorf("%w: not an ann model file", ErrFormat)
+	}
+	if v := binary.LittleEndian.Uint32(pre[8:]); v != modelVersion {
+		return 0, fmt.Errorf("%w: model format version %d, this build reads version %d", ErrFormat, v, modelVersion)
+	}
+	hl := binary.LittleEndian.Uint32(pre[12:])
+	if int64(hl) > maxModelBytes-16-32 {
+		return 0, fmt.Errorf("%w: header length %d: model larger than %d bytes", ErrFormat, hl, int64(maxModelBytes))
+	}
+	return hl, nil
+}
+
+// copyExactly appends exactly n bytes of r to buf; the buffer grows with
+// the bytes read, not with n. Too few bytes is an ErrFormat error.
+func copyExactly(buf *bytes.Buffer, r io.Reader, n int64, what string) error {
+	got, err := io.CopyN(buf, r, n)
+	if err == io.EOF {
+		return fmt.Errorf("%w: %s truncated (%d of %d bytes)", ErrFormat, what, got, n)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: reading model: %w", ErrConfig, err)
+	}
+	return nil
 }
 
 // LoadFile reads a network from the file at path.
 func LoadFile(path string) (*Network, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("ann: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	defer f.Close()
 	n, err := Load(f)
@@ -311,11 +379,11 @@ func LoadFile(path string) (*Network, error) {
 // LoadBytes reads a network from a model file's bytes, for models embedded
 // with go:embed. It does not keep data.
 func LoadBytes(data []byte) (*Network, error) {
-	if len(data) < 16+32 || string(data[:8]) != modelMagic {
-		return nil, fmt.Errorf("%w: not an ann model file", ErrFormat)
+	if len(data) < 16+32 {
+		return nil, fmt.Errorf("%w: not an ann model file (%d bytes)", ErrFormat, len(data))
 	}
-	if v := binary.LittleEndian.Uint32(data[8:]); v != modelVersion {
-		return nil, fmt.Errorf("%w: model format version %d, this build reads version %d", ErrFormat, v, modelVersion)
+	if _, err := checkModelPrefix(data[:16]); err != nil {
+		return nil, err
 	}
 	body, tail := data[:len(data)-32], data[len(data)-32:]
 	if sum := sha256.Sum256(body); !bytes.Equal(sum[:], tail) {

@@ -8,10 +8,12 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 )
 
@@ -277,4 +279,98 @@ func FuzzLoad(f *testing.F) {
 func sha256Sum(b []byte) []byte {
 	s := sha256.Sum256(b)
 	return s[:]
+}
+
+// countingReader serves an endless stream of one byte value and counts
+// what it has served.
+type countingReader struct {
+	b byte
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = c.b
+	}
+	c.n += int64(len(p))
+	return len(p), nil
+}
+
+// allocatedBy reports the bytes allocated while f runs.
+func allocatedBy(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// TestLoadRefusesEarly: Load refuses a stream after its first bytes when
+// they are not a model (`ann predict -model /dev/zero` used to read 4 GiB),
+// and a header that is garbage after a good prefix at its first bad byte.
+func TestLoadRefusesEarly(t *testing.T) {
+	const budget = 1 << 20
+	for _, tc := range []struct {
+		name   string
+		prefix []byte
+	}{
+		{"zeros", nil},
+		{"good prefix, zero header", func() []byte {
+			b := []byte(modelMagic + "\x01\x00\x00\x00\x00\x00\x00\x00")
+			binary.LittleEndian.PutUint32(b[12:], 4<<30-100)
+			return b
+		}()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			zr := &countingReader{}
+			var err error
+			alloc := allocatedBy(func() { _, err = Load(io.MultiReader(bytes.NewReader(tc.prefix), zr)) })
+			if !errors.Is(err, ErrFormat) {
+				t.Fatalf("Load: %v, want ErrFormat", err)
+			}
+			if zr.n > budget || alloc > budget {
+				t.Fatalf("Load read %d bytes and allocated %d before refusing; want at most %d", zr.n, alloc, budget)
+			}
+		})
+	}
+}
+
+// TestLoadRandomAndTrailing: random bytes, a header whose tensor table
+// claims more than follows, and a valid model followed by more data are
+// all ErrFormat through the reader path, and a valid model still loads.
+func TestLoadRandomAndTrailing(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	junk := make([]byte, 1<<16)
+	for i := range junk {
+		junk[i] = byte(rng.Uint32())
+	}
+	path := filepath.Join(t.TempDir(), "random.model")
+	if err := os.WriteFile(path, junk, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadFile(path); !errors.Is(err, ErrFormat) {
+		t.Fatalf("random file: %v, want ErrFormat", err)
+	}
+	if _, err := Load(bytes.NewReader(append([]byte(modelMagic+"\x01\x00\x00\x00\x10\x00\x00\x00"), junk...))); !errors.Is(err, ErrFormat) {
+		t.Fatalf("random header: %v, want ErrFormat", err)
+	}
+	h := modelHeader{Inputs: 1, Loss: "mse", Optimizer: "sgd(lr=0.1)", Reduction: "mean",
+		Layers:  []layerHeader{{Kind: "dense", Units: 1, Activation: "identity"}},
+		Tensors: []tensorHeader{{"layer0/kernel", 1}, {"layer0/bias", 1 << 40}}}
+	zr := &countingReader{}
+	forged := forgeModel(t, h, nil)
+	if _, err := Load(io.MultiReader(bytes.NewReader(forged[:len(forged)-32]), zr)); !errors.Is(err, ErrFormat) || zr.n != 0 {
+		t.Fatalf("tensor claim beyond the size limit: %v after reading %d more bytes, want ErrFormat at once", err, zr.n)
+	}
+	h.Tensors[1].Len = 1
+	good := forgeModel(t, h, make([]byte, 8))
+	if _, err := Load(bytes.NewReader(good)); err != nil {
+		t.Fatalf("valid model: %v", err)
+	}
+	if _, err := Load(io.MultiReader(bytes.NewReader(good), &countingReader{})); !errors.Is(err, ErrFormat) {
+		t.Fatalf("model followed by data: %v, want ErrFormat", err)
+	}
+	if _, err := Load(bytes.NewReader(good[:len(good)-1])); !errors.Is(err, ErrFormat) {
+		t.Fatalf("truncated model: %v, want ErrFormat", err)
+	}
 }

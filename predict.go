@@ -49,9 +49,28 @@ func (n *Network) infer(x Matrix, emit func(r0 int, out *layerSpace)) error {
 	defer n.putPass(p)
 	for r0 := 0; r0 < x.Rows; r0 += p.rows {
 		chunk, _ := x.RowView(r0, min(r0+p.rows, x.Rows))
-		emit(r0, n.forward(p, chunk, false))
+		out := n.forward(p, chunk, false)
+		if i := firstNonFiniteRow(out.z, out.y); i >= 0 {
+			return fmt.Errorf("%w: row %d (from 0): the network's output is not finite (features far outside the range it was trained on, or a scaler that overflows on them)", ErrValue, r0+i)
+		}
+		emit(r0, out)
 	}
 	return nil
+}
+
+// firstNonFiniteRow returns the first row of a or b (same shape) holding
+// NaN or ±Inf, or -1.
+func firstNonFiniteRow(a, b Matrix) int {
+	for i := 0; i < a.Rows; i++ {
+		for _, m := range [2]Matrix{a, b} {
+			for _, v := range m.Data[i*m.Stride : i*m.Stride+m.Cols] {
+				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+					return i
+				}
+			}
+		}
+	}
+	return -1
 }
 
 func (n *Network) checkDst(dst Matrix, rows int) error {
@@ -68,7 +87,9 @@ func (n *Network) checkDst(dst Matrix, rows int) error {
 // Outputs): probabilities for a softmax or sigmoid output, values
 // otherwise. Dropout is off and batch norm uses its moving averages. After
 // the first call it allocates nothing; it is safe for concurrent use.
-// Features holding NaN or ±Inf are refused with ErrValue.
+// Features holding NaN or ±Inf are refused with ErrValue, and so is a row
+// whose outputs (or logits) are not finite, with the row named; the
+// outputs of rows before it are then written.
 func (n *Network) PredictInto(dst, x Matrix) error {
 	if err := n.checkDst(dst, x.Rows); err != nil {
 		return err

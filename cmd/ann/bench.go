@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -19,8 +20,10 @@ import (
 const benchUsage = `Usage: ann bench [-json] [-quiet] [-time D] [-threads N]
 
 Measures, in a few seconds, what this machine does with ann: the GEMM
-kernel in use, the single-core FMA peak of its instruction set (a
-register-only loop of independent FMAs: the reference for "% of peak"), the
+kernel in use, the single-core FMA peak of its instruction set (the best
+of 5 runs of a register-only loop of independent FMAs: the reference for
+"% of peak"; when the runs differ by more than 10%, or a product runs
+faster than the peak, the machine is too noisy to judge and no % is given), the
 single-thread GFLOP/s of a 480×512×512 product, the GFLOP/s of the products
 one training step of 784-300-100-10 at batch 128 runs, and training and
 inference samples/s of that network on random data.
@@ -95,15 +98,27 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		ref = max(ref, gemmRate(refShape, *per/3))
 	}
 	runtime.GOMAXPROCS(all)
-	peak := ann.PeakGFLOPS(*per)
+	// The peak is the best of several runs; runs that disagree, or a
+	// kernel measured above it, mean the machine is too noisy to judge.
+	pm := ann.PeakProbe(*per, peakRuns)
+	peak := pm.GFLOPS
 	if peak == 0 {
 		peak = ref
 	}
+	noisy := pm.Noisy()
 	res["peak_gflops_1thread"] = peak
+	res["peak_runs_gflops"] = pm.Runs
+	res["peak_spread"] = pm.Spread
 	res["reference_gemm_gflops_1thread"] = ref
 	prog.printf("kernel %s (available: %s), %d threads", ann.Kernel(), strings.Join(ann.Kernels(), ", "), all)
-	prog.printf("FMA peak, 1 core: %.1f GFLOP/s; reference GEMM %d×%d×%d, 1 thread: %.1f GFLOP/s (%.0f%% of peak)",
-		peak, refShape.m, refShape.n, refShape.k, ref, 100*ref/peak)
+	if noisy {
+		prog.printf("the %d runs of the peak probe differ by %.0f%%, more than %.0f%%: machine too noisy to judge %% of peak",
+			len(pm.Runs), 100*pm.Spread, 100*ann.PeakSpreadLimit)
+	}
+	refPct, refOK := percentOfPeak(ref, peak, noisy)
+	noisy = noisy || !refOK
+	prog.printf("FMA peak, 1 core: %.1f GFLOP/s (best of %d runs); reference GEMM %d×%d×%d, 1 thread: %.1f GFLOP/s (%s)",
+		peak, max(1, len(pm.Runs)), refShape.m, refShape.n, refShape.k, ref, percentText(refPct, refOK))
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -111,15 +126,23 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	var shapes []map[string]any
 	for _, s := range mlpShapes {
 		g := gemmRate(s, *per)
-		pct := 100 * g / (peak * float64(all))
-		shapes = append(shapes, map[string]any{"name": s.name, "m": s.m, "n": s.n, "k": s.k,
-			"trans_a": s.transA, "trans_b": s.transB, "gflops": g, "percent_of_peak": pct})
-		prog.printf("%-18s %4d×%4d×%4d  %7.1f GFLOP/s  %5.1f%% of %d× peak", s.name, s.m, s.n, s.k, g, pct, all)
+		pct, ok := percentOfPeak(g, peak*float64(all), noisy)
+		noisy = noisy || !ok
+		entry := map[string]any{"name": s.name, "m": s.m, "n": s.n, "k": s.k,
+			"trans_a": s.transA, "trans_b": s.transB, "gflops": g, "percent_of_peak": nil}
+		text := percentText(pct, ok)
+		if ok {
+			entry["percent_of_peak"] = pct
+			text = fmt.Sprintf("%5.1f%% of %d× peak", pct, all)
+		}
+		shapes = append(shapes, entry)
+		prog.printf("%-18s %4d×%4d×%4d  %7.1f GFLOP/s  %s", s.name, s.m, s.n, s.k, g, text)
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 	}
 	res["gemm"] = shapes
+	res["too_noisy_to_judge"] = noisy
 
 	trainRate, inferRate, err := mlpRates(ctx, *per)
 	if err != nil {
@@ -134,6 +157,29 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "kernel %s, %d threads: peak %.1f GFLOP/s per thread, training %.0f samples/s, inference %.0f samples/s\n",
 		ann.Kernel(), all, peak, trainRate, inferRate)
 	return nil
+}
+
+// peakRuns is how many runs the peak probe takes the best of.
+const peakRuns = 5
+
+// percentOfPeak returns rate as a percentage of peak, and whether that
+// figure means anything: not on a noisy machine, and not above 100%, since
+// a kernel cannot outrun the peak and a measurement that does only shows
+// that the machine's speed changed between the two. The percentage is NaN
+// (null in JSON) when it does not.
+func percentOfPeak(rate, peak float64, noisy bool) (float64, bool) {
+	if noisy || !(peak > 0) || rate > peak {
+		return math.NaN(), false
+	}
+	return 100 * rate / peak, true
+}
+
+// percentText formats a percentOfPeak result.
+func percentText(pct float64, ok bool) string {
+	if !ok {
+		return "machine too noisy to judge"
+	}
+	return fmt.Sprintf("%.0f%% of peak", pct)
 }
 
 // gemmRate runs the shape repeatedly for about d and returns GFLOP/s.

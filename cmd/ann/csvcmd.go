@@ -188,13 +188,9 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		if *scale != "none" {
-			fit := ann.FitStandardScaler
-			if *scale == "minmax" {
-				fit = ann.FitMinMaxScaler
-			}
-			s, err := fit(train.X)
+			s, err := train.FitScaler(*scale)
 			if err != nil {
-				return err
+				return fmt.Errorf("%s: -scale %s: %w", *trainPath, *scale, err)
 			}
 			if err := net.SetScaler(s); err != nil {
 				return err
@@ -496,6 +492,7 @@ func readHeader(path string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	h[0] = strings.TrimPrefix(h[0], "\ufeff") // as ann.ReadCSV does
 	for i := range h {
 		h[i] = strings.TrimSpace(h[i])
 	}
