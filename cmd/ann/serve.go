@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -33,8 +34,93 @@ const wasmPackage = "github.com/annlib/ann/web/wasm"
 // generateHint tells a user how to embed the module for good.
 const generateHint = "run `go generate ./cmd/ann` in the ann source tree, then rebuild ann"
 
+// defaultServeAddr is where `ann playground -serve` listens when it is
+// given no address: loopback only, so the page is not offered to the
+// network unless the user names an interface.
+const defaultServeAddr = "127.0.0.1:8080"
+
+// The server's timeouts. A client gets readHeaderTimeout to send its
+// request line and headers and readTimeout for the whole request; a
+// kept-alive connection is closed after idleTimeout without a request.
+// Tests shorten them.
+var (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	idleTimeout       = 60 * time.Second
+)
+
+// serveAddr turns the -serve value into the address to listen on: the
+// default for none, and loopback for a bare port (":8080" or "8080"), so
+// that only an explicit host (e.g. 0.0.0.0:8080) reaches other machines.
+func serveAddr(v string) string {
+	switch {
+	case v == "" || v == "true":
+		return defaultServeAddr
+	case strings.HasPrefix(v, ":"):
+		return "127.0.0.1" + v
+	}
+	if _, err := strconv.ParseUint(v, 10, 16); err == nil {
+		return "127.0.0.1:" + v
+	}
+	return v
+}
+
+// serveFlag is the -serve flag: given alone it asks for the default
+// address, like a boolean flag; given a value (-serve=ADDR, or -serve ADDR
+// joined by joinServeArg) it holds that address.
+type serveFlag struct {
+	set  bool
+	addr string
+}
+
+// String implements flag.Value.
+func (f *serveFlag) String() string { return f.addr }
+
+// Set implements flag.Value.
+func (f *serveFlag) Set(v string) error {
+	f.set, f.addr = true, serveAddr(v)
+	return nil
+}
+
+// IsBoolFlag lets the flag package accept -serve without a value.
+func (f *serveFlag) IsBoolFlag() bool { return true }
+
+// joinServeArg rewrites "-serve ADDR" as "-serve=ADDR": a flag that may be
+// given alone takes its value only after "=" in the flag package.
+func joinServeArg(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if (a == "-serve" || a == "--serve") && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+			out = append(out, a+"="+args[i+1])
+			i++
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// newPlaygroundServer is the page's HTTP server with its timeouts.
+func newPlaygroundServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		IdleTimeout:       idleTimeout,
+	}
+}
+
+// siteFunc returns the page's files; tests replace it to serve without
+// building the module.
+var siteFunc = playgroundSite
+
 // servePlayground serves the Playground page on addr until ctx is done
-// (Ctrl-C), which is a normal end, not an interruption.
+// (Ctrl-C), which is a normal end, not an interruption. It prints the
+// address it really bound (the port the system chose for ":0").
 func servePlayground(ctx context.Context, e *env, addr string) error {
 	// Listening first makes a bad address fail at once, not after a
 	// build of the module.
@@ -43,13 +129,17 @@ func servePlayground(ctx context.Context, e *env, addr string) error {
 		return err
 	}
 	defer ln.Close()
-	site, cleanup, err := playgroundSite(ctx, e.stderr)
+	site, cleanup, err := siteFunc(ctx, e.stderr)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	fmt.Fprintf(e.stderr, "%s: serving the Playground at %s (Ctrl-C stops)\n", e.cmd, pageURL(ln.Addr()))
-	srv := &http.Server{Handler: playgroundHandler(site), ReadHeaderTimeout: 10 * time.Second}
+	where := ""
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+		where = " on every network interface"
+	}
+	fmt.Fprintf(e.stderr, "%s: serving the Playground at %s%s (Ctrl-C stops)\n", e.cmd, pageURL(ln.Addr()), where)
+	srv := newPlaygroundServer(playgroundHandler(site))
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
