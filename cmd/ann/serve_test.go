@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -557,4 +558,71 @@ func TestPlaygroundServerTimeouts(t *testing.T) {
 		t.Fatalf("keep-alive request: %s, close %v", resp.Status, resp.Close)
 	}
 	closedWithin("idle keep-alive connection", idle, br, 5*time.Second)
+}
+
+// TestReleasedVersion: only a binary installed at a module version builds
+// the page from the module cache; one built in a source tree builds that
+// tree.
+func TestReleasedVersion(t *testing.T) {
+	bi := func(path, version string, settings ...debug.BuildSetting) *debug.BuildInfo {
+		return &debug.BuildInfo{Main: debug.Module{Path: path, Version: version}, Settings: settings}
+	}
+	for _, c := range []struct {
+		bi   *debug.BuildInfo
+		ok   bool
+		want string
+	}{
+		{bi(modulePath, "v1.2.3"), true, "v1.2.3"},
+		{bi(modulePath, "v0.0.0-20260101120000-0123456789ab"), true, "v0.0.0-20260101120000-0123456789ab"},
+		{bi(modulePath, "v1.3.0-rc.1"), true, "v1.3.0-rc.1"},
+		{bi(modulePath, "(devel)"), true, ""},
+		{bi(modulePath, ""), true, ""},
+		{bi(modulePath, "v0.0.0-20260101120000-0123456789ab+dirty"), true, ""},
+		{bi(modulePath, "v1.2.3", debug.BuildSetting{Key: "vcs.revision", Value: "0123456789ab"}), true, ""},
+		{bi(modulePath, "v1.2.3/../../x"), true, ""},
+		{bi("example.com/other", "v1.2.3"), true, ""},
+		{nil, false, ""},
+	} {
+		if got := releasedVersion(c.bi, c.ok); got != c.want {
+			t.Errorf("releasedVersion(%+v) = %q, want %q", c.bi, got, c.want)
+		}
+	}
+}
+
+// TestCachedModule: a module built once under the user cache directory is
+// served at the next start without the go command; with neither, the
+// error says that the go command is needed and how to get it.
+func TestCachedModule(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache) // os.UserCacheDir on Unix
+	t.Setenv("HOME", cache)           // and on macOS
+	t.Setenv("LocalAppData", cache)   // and on Windows
+	t.Setenv("PATH", t.TempDir())     // no go command
+	base, err := os.UserCacheDir()
+	if err != nil {
+		t.Skip("no user cache directory here:", err)
+	}
+
+	var log bytes.Buffer
+	_, err = cachedModule(context.Background(), &log, "v9.9.9")
+	if err == nil || !strings.Contains(err.Error(), "needs the go command") || !strings.Contains(err.Error(), "go.dev/dl") {
+		t.Errorf("no cache, no go command: error %v; want one naming the go command and where to get it", err)
+	}
+
+	dir := filepath.Join(base, "ann", "playground", "v9.9.9")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string]string{"ann.wasm": "\x00asm\x01\x00\x00\x00", "wasm_exec.js": "// cached"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := cachedModule(context.Background(), &log, "v9.9.9")
+	if err != nil || got != dir {
+		t.Fatalf("cachedModule with a filled cache = %q, %v; want %q", got, err, dir)
+	}
+	if log.Len() != 0 {
+		t.Errorf("a cache hit printed %q; want no build", log.String())
+	}
 }
