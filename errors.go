@@ -3,7 +3,12 @@ package ann
 import "errors"
 
 // Sentinel errors. Every error ann returns wraps one of these with %w, so
-// callers test for the kind with errors.Is and read the detail from Error().
+// callers test for the kind with errors.Is and read the detail from Error();
+// an underlying error (the operating system's, a reader's, the network's)
+// is wrapped too, so errors.Is(err, fs.ErrNotExist) still answers. The
+// exceptions are an error returned by a caller's own callback and a
+// cancelled or expired context, which are returned wrapped as they are
+// (errors.Is(err, context.Canceled)).
 var (
 	// ErrShape is returned when matrix or slice dimensions do not fit
 	// together: a layer fed the wrong input width, targets with the wrong
@@ -18,7 +23,8 @@ var (
 	// configured inconsistently, for example a loss that does not fit the
 	// output layer, or a builder with no layers; and when a destination it
 	// was given (a model directory, a file to save to, a training log)
-	// cannot be written, wrapping the operating system's error too.
+	// cannot be written, or a source (a file, a reader, a download mirror)
+	// cannot be read or reached, wrapping the underlying error too.
 	ErrConfig = errors.New("ann: invalid configuration")
 
 	// ErrFormat is returned by readers and loaders for input that is not in

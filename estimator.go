@@ -423,12 +423,8 @@ func (e *estimator) train(ctx context.Context, d *Dataset, steps int, onStep fun
 	}
 	net := e.net
 	if e.cfg.scaling != "none" && net.scaler == nil {
-		var s *Scaler
-		if e.cfg.scaling == "minmax" {
-			s, err = FitMinMaxScaler(d.X)
-		} else {
-			s, err = FitStandardScaler(d.X)
-		}
+		// FitScaler names a column whose values overflow the scaler.
+		s, err := d.FitScaler(e.cfg.scaling)
 		if err != nil {
 			return TrainResult{}, err
 		}

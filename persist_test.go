@@ -356,7 +356,7 @@ func TestLoadRandomAndTrailing(t *testing.T) {
 	}
 	h := modelHeader{Inputs: 1, Loss: "mse", Optimizer: "sgd(lr=0.1)", Reduction: "mean",
 		Layers:  []layerHeader{{Kind: "dense", Units: 1, Activation: "identity"}},
-		Tensors: []tensorHeader{{"layer0/kernel", 1}, {"layer0/bias", 1 << 40}}}
+		Tensors: []tensorHeader{{"layer0/kernel", 1}, {"layer0/bias", math.MaxInt32}}}
 	zr := &countingReader{}
 	forged := forgeModel(t, h, nil)
 	if _, err := Load(io.MultiReader(bytes.NewReader(forged[:len(forged)-32]), zr)); !errors.Is(err, ErrFormat) || zr.n != 0 {

@@ -38,11 +38,16 @@ Flags:
   -plot FILE.png      loss curves per epoch
   -json               print the results as one JSON object on stdout
   -quiet              no progress on stderr
-  -serve ADDR         serve the interactive Playground page on ADDR (e.g.
-                      :8080) instead: the same library compiled to
-                      WebAssembly, trained live in the browser. The module
-                      is embedded by "go generate ./cmd/ann"; without it,
-                      ann builds it at start with the go command
+  -serve [ADDR]       serve the interactive Playground page instead: the
+                      same library compiled to WebAssembly, trained live in
+                      the browser. Without ADDR, or with a bare port
+                      (:8080), it listens on loopback only (default
+                      127.0.0.1:8080); name a host (0.0.0.0:8080) to offer
+                      it to the network. A binary built with "go generate
+                      ./cmd/ann" embeds the module; otherwise the first
+                      start builds it with the go command (from the module
+                      cache at this binary's version, kept under the user
+                      cache directory, so later starts are instant)
 `
 
 func runPlayground(ctx context.Context, e *env, args []string) error {
@@ -63,12 +68,13 @@ func runPlayground(ctx context.Context, e *env, args []string) error {
 	plot := fs.String("plot", "", "curves PNG")
 	asJSON := fs.Bool("json", false, "JSON output")
 	quiet := fs.Bool("quiet", false, "no progress")
-	serve := fs.String("serve", "", "serve the web page on ADDR")
-	if err := parseFlags(fs, args); err != nil {
+	var serve serveFlag
+	fs.Var(&serve, "serve", "serve the web page on ADDR")
+	if err := parseFlags(fs, joinServeArg(args)); err != nil {
 		return err
 	}
-	if *serve != "" {
-		return servePlayground(ctx, e, *serve)
+	if serve.set {
+		return servePlayground(ctx, e, serve.addr)
 	}
 	if !slices.Contains(ann.PlaygroundKinds(), *dataset) {
 		return usagef("-dataset %q: want one of %s", *dataset, strings.Join(ann.PlaygroundKinds(), ", "))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -9,12 +10,14 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -367,4 +370,259 @@ func checkScreenshot(t *testing.T, b []byte) {
 func near(a, b color.RGBA) bool {
 	d := func(x, y uint8) int { return max(int(x)-int(y), int(y)-int(x)) }
 	return d(a.R, b.R) <= 4 && d(a.G, b.G) <= 4 && d(a.B, b.B) <= 4
+}
+
+// TestServeAddr: no address, or a bare port, means loopback only; an
+// explicit host is kept.
+func TestServeAddr(t *testing.T) {
+	host, _, err := net.SplitHostPort(defaultServeAddr)
+	if err != nil || !net.ParseIP(host).IsLoopback() {
+		t.Errorf("defaultServeAddr %q is not a loopback address (%v)", defaultServeAddr, err)
+	}
+	for in, want := range map[string]string{
+		"":             defaultServeAddr,
+		":0":           "127.0.0.1:0",
+		":8080":        "127.0.0.1:8080",
+		"8081":         "127.0.0.1:8081",
+		"0.0.0.0:8080": "0.0.0.0:8080",
+		"[::1]:9000":   "[::1]:9000",
+		"example:1":    "example:1",
+	} {
+		if got := serveAddr(in); got != want {
+			t.Errorf("serveAddr(%q) = %q, want %q", in, got, want)
+		}
+	}
+	got := joinServeArg([]string{"-serve", ":0", "-quiet", "-serve", "-json", "--serve", "x:1", "-serve"})
+	want := []string{"-serve=:0", "-quiet", "-serve", "-json", "--serve=x:1", "-serve"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("joinServeArg = %q, want %q", got, want)
+	}
+}
+
+// stubSite serves the embedded page with a fake module, so the server can
+// be tested without building WebAssembly.
+func stubSite(t *testing.T) {
+	t.Helper()
+	old := siteFunc
+	t.Cleanup(func() { siteFunc = old })
+	siteFunc = func(context.Context, io.Writer) (fs.FS, func(), error) {
+		static, err := fs.Sub(webFiles, "web")
+		if err != nil {
+			return nil, nil, err
+		}
+		dist := fstest.MapFS{
+			"ann.wasm":     {Data: []byte("\x00asm\x01\x00\x00\x00")},
+			"wasm_exec.js": {Data: []byte("// stub")},
+		}
+		return distOverlay{static: static, dist: dist}, func() {}, nil
+	}
+}
+
+// TestPlaygroundServeLoopback runs `ann playground -serve` with no
+// address, a bare port and -serve=ADDR: each listens on loopback, prints
+// the address it really bound (never port 0) and serves the page there;
+// Ctrl-C (the context) ends it with exit 0.
+func TestPlaygroundServeLoopback(t *testing.T) {
+	stubSite(t)
+	for _, args := range [][]string{
+		{"-serve"},
+		{"-serve", "-quiet"},
+		{"-serve", ":0"},
+		{"-serve=:0"},
+		{"-serve", "127.0.0.1:0"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			// The default port may be taken on a shared machine; the
+			// test checks that no address means the loopback default.
+			if args[0] == "-serve" && (len(args) == 1 || strings.HasPrefix(args[1], "-")) {
+				if host, _, _ := net.SplitHostPort(defaultServeAddr); !net.ParseIP(host).IsLoopback() {
+					t.Fatalf("defaultServeAddr %q is not loopback", defaultServeAddr)
+				}
+				ln, err := net.Listen("tcp", defaultServeAddr)
+				if err != nil {
+					t.Skipf("the default address %s is in use here: %v", defaultServeAddr, err)
+				}
+				ln.Close()
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			pr, pw := io.Pipe()
+			done := make(chan int, 1)
+			go func() {
+				code := run(ctx, append([]string{"playground"}, args...), io.Discard, pw)
+				pw.Close()
+				done <- code
+			}()
+			line := make(chan string, 1)
+			go func() {
+				sc := bufio.NewScanner(pr)
+				for sc.Scan() {
+					if strings.Contains(sc.Text(), "serving the Playground at") {
+						line <- sc.Text()
+					}
+				}
+				close(line)
+			}()
+			var l string
+			select {
+			case l = <-line:
+			case code := <-done:
+				t.Fatalf("ann playground %s exited %d before serving", strings.Join(args, " "), code)
+			case <-time.After(10 * time.Second):
+				t.Fatal("no 'serving the Playground at' line after 10 s")
+			}
+			m := regexp.MustCompile(`at (http://(\S+)/) `).FindStringSubmatch(l)
+			if m == nil {
+				t.Fatalf("no URL in %q", l)
+			}
+			host, port, err := net.SplitHostPort(m[2])
+			if err != nil || host != "127.0.0.1" || port == "0" || strings.Contains(l, "every network interface") {
+				t.Errorf("printed %q: want a loopback address with the bound port", l)
+			}
+			resp, err := http.Get(m[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("GET %s: %s", m[1], resp.Status)
+			}
+			cancel()
+			select {
+			case code := <-done:
+				if code != exitOK {
+					t.Errorf("exit %d after Ctrl-C, want 0", code)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the server did not stop 10 s after Ctrl-C")
+			}
+		})
+	}
+}
+
+// TestPlaygroundServerTimeouts: a client that never finishes its headers,
+// and a kept-alive connection left idle, are both closed by the server.
+func TestPlaygroundServerTimeouts(t *testing.T) {
+	oldH, oldR, oldI := readHeaderTimeout, readTimeout, idleTimeout
+	t.Cleanup(func() { readHeaderTimeout, readTimeout, idleTimeout = oldH, oldR, oldI })
+	// The read timeout is long, so the idle close must come from the
+	// idle timeout (an unset IdleTimeout falls back to ReadTimeout).
+	readHeaderTimeout, readTimeout, idleTimeout = 200*time.Millisecond, 20*time.Second, 300*time.Millisecond
+	srv := newPlaygroundServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	if srv.ReadHeaderTimeout <= 0 || srv.IdleTimeout <= 0 || srv.ReadTimeout <= 0 {
+		t.Fatalf("server timeouts: read-header %v, read %v, idle %v; want all set", srv.ReadHeaderTimeout, srv.ReadTimeout, srv.IdleTimeout)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	// closedWithin reads from c (through r) until the server closes it,
+	// and fails the test if that takes longer than limit.
+	closedWithin := func(what string, c net.Conn, r io.Reader, limit time.Duration) {
+		t.Helper()
+		start := time.Now()
+		c.SetReadDeadline(start.Add(limit))
+		_, err := io.Copy(io.Discard, r)
+		if err != nil {
+			t.Errorf("%s: connection still open after %v (%v)", what, limit, err)
+			return
+		}
+		t.Logf("%s: closed by the server after %v", what, time.Since(start).Round(time.Millisecond))
+	}
+
+	slow, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	io.WriteString(slow, "GET / HTTP/1.1\r\nHost: x\r\n") // headers never end
+	closedWithin("unfinished headers", slow, slow, 5*time.Second)
+
+	idle, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	io.WriteString(idle, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	br := bufio.NewReader(idle)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Close {
+		t.Fatalf("keep-alive request: %s, close %v", resp.Status, resp.Close)
+	}
+	closedWithin("idle keep-alive connection", idle, br, 5*time.Second)
+}
+
+// TestReleasedVersion: only a binary installed at a module version builds
+// the page from the module cache; one built in a source tree builds that
+// tree.
+func TestReleasedVersion(t *testing.T) {
+	bi := func(path, version string, settings ...debug.BuildSetting) *debug.BuildInfo {
+		return &debug.BuildInfo{Main: debug.Module{Path: path, Version: version}, Settings: settings}
+	}
+	for _, c := range []struct {
+		bi   *debug.BuildInfo
+		ok   bool
+		want string
+	}{
+		{bi(modulePath, "v1.2.3"), true, "v1.2.3"},
+		{bi(modulePath, "v0.0.0-20260101120000-0123456789ab"), true, "v0.0.0-20260101120000-0123456789ab"},
+		{bi(modulePath, "v1.3.0-rc.1"), true, "v1.3.0-rc.1"},
+		{bi(modulePath, "(devel)"), true, ""},
+		{bi(modulePath, ""), true, ""},
+		{bi(modulePath, "v0.0.0-20260101120000-0123456789ab+dirty"), true, ""},
+		{bi(modulePath, "v1.2.3", debug.BuildSetting{Key: "vcs.revision", Value: "0123456789ab"}), true, ""},
+		{bi(modulePath, "v1.2.3/../../x"), true, ""},
+		{bi("example.com/other", "v1.2.3"), true, ""},
+		{nil, false, ""},
+	} {
+		if got := releasedVersion(c.bi, c.ok); got != c.want {
+			t.Errorf("releasedVersion(%+v) = %q, want %q", c.bi, got, c.want)
+		}
+	}
+}
+
+// TestCachedModule: a module built once under the user cache directory is
+// served at the next start without the go command; with neither, the
+// error says that the go command is needed and how to get it.
+func TestCachedModule(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache) // os.UserCacheDir on Unix
+	t.Setenv("HOME", cache)           // and on macOS
+	t.Setenv("LocalAppData", cache)   // and on Windows
+	t.Setenv("PATH", t.TempDir())     // no go command
+	base, err := os.UserCacheDir()
+	if err != nil {
+		t.Skip("no user cache directory here:", err)
+	}
+
+	var log bytes.Buffer
+	_, err = cachedModule(context.Background(), &log, "v9.9.9")
+	if err == nil || !strings.Contains(err.Error(), "needs the go command") || !strings.Contains(err.Error(), "go.dev/dl") {
+		t.Errorf("no cache, no go command: error %v; want one naming the go command and where to get it", err)
+	}
+
+	dir := filepath.Join(base, "ann", "playground", "v9.9.9")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string]string{"ann.wasm": "\x00asm\x01\x00\x00\x00", "wasm_exec.js": "// cached"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := cachedModule(context.Background(), &log, "v9.9.9")
+	if err != nil || got != dir {
+		t.Fatalf("cachedModule with a filled cache = %q, %v; want %q", got, err, dir)
+	}
+	if log.Len() != 0 {
+		t.Errorf("a cache hit printed %q; want no build", log.String())
+	}
 }
