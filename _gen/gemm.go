@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
+	"github.com/mmcloughlin/avo/gotypes"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
 )
@@ -66,11 +67,16 @@ var (
 	rs3  = R12 // 3·rs in bytes (rows kernels)
 )
 
-// param is the frame address of argument name ("k", "a_base", "beta").
+// param is the frame address of argument name ("k", "a_base", "w_len",
+// "beta").
 func param(name string) Mem {
-	var c = Param(name)
-	if base, ok := strings.CutSuffix(name, "_base"); ok {
-		c = Param(base).Base()
+	var c gotypes.Component
+	if s, ok := strings.CutSuffix(name, "_base"); ok {
+		c = Param(s).Base()
+	} else if s, ok := strings.CutSuffix(name, "_len"); ok {
+		c = Param(s).Len()
+	} else {
+		c = Param(name)
 	}
 	b, err := c.Resolve()
 	if err != nil {
