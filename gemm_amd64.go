@@ -64,6 +64,18 @@ func sgemmRowsAVX512(rows, k int, a []float32, rs, ss int, b []float32, ldb int,
 var avx512Kernel = gemmKernel{name: "avx512", mr: 8, nr: 32, run: sgemmKernel8x32AVX512,
 	rows: sgemmRowsAVX512, peak: fmaPeakAVX512, peakFlops: 768, narrow: &avx2Kernel}
 
+// sgemvAVX512 computes c[0:n] = alpha·(a[0:k]·B[k×n]) + beta·c, B's rows
+// ldb floats apart, with sgemvRowAVX512 on panels of 128 columns (beta == 0:
+// c is not read). It is the m == 1 product for batch-1 inference; the caller
+// has checked AVX512F and guarantees len(a) ≥ k, that b spans (k−1)·ldb+n
+// elements (k ≥ 1) and len(c) ≥ n.
+func sgemvAVX512(k int, a, b []float32, ldb int, c []float32, n int, alpha, beta float32) {
+	for j := 0; j < n; j += 128 {
+		w := min(n-j, 128)
+		sgemvRowAVX512(k, a, b[j:], ldb, c[j:], w, alpha, beta)
+	}
+}
+
 // archKernels returns the asm kernels this CPU can run, best last.
 func archKernels() []*gemmKernel {
 	var ks []*gemmKernel

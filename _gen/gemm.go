@@ -98,6 +98,7 @@ func genGemm() {
 	for _, r := range []int{1, 2, 4} {
 		genRows(avx512, r, Z31)
 	}
+	genGemv()
 }
 
 // storeRow writes one row of C from lo (the first register width of
