@@ -4,37 +4,12 @@ package ann
 
 import "github.com/klauspost/cpuid/v2"
 
-// sgemmKernel6x16AVX2 is the AVX2+FMA micro-kernel: C[6×16] =
-// alpha·(packedA[6×k]·B[k×16]) + beta·C, not reading C when beta == 0, with
-// B's rows ldb floats apart. Its Go twin is kernel4x4Generic (same contract,
-// other tile). The caller guarantees k ≥ 1, len(a) ≥ 6k, that b spans
-// (k−1)·ldb+16 elements and c spans 5·ldc+16.
+// The kernels (sgemmKernel6x16AVX2, sgemmKernel8x32AVX512, their rows
+// kernels and fmaPeakAVX2/fmaPeakAVX512) are generated with avo by the
+// program in _gen: gemm_amd64.s and their declarations in
+// gemm_stubs_amd64.go. This file holds the hand-written dispatch.
 //
-//go:noescape
-func sgemmKernel6x16AVX2(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
-
-// fmaPeakAVX2 runs n iterations of 12 independent ymm FMAs (192 flops each)
-// on registers alone; it measures the attainable peak for benchmarks.
-//
-//go:noescape
-func fmaPeakAVX2(n int)
-
-// sgemmKernel1x16AVX2, sgemmKernel2x16AVX2 and sgemmKernel4x16AVX2 compute
-// C[R×16] = alpha·(A[R×k]·B[k×16]) + beta·C for R = 1, 2, 4 rows, A's
-// element (i, p) at a[i·rs+p·ss]: a packed strip (rs = 1, ss = 6) or A in
-// place. They are the rows kernels of avx2Kernel (see sgemmRowsAVX2); their
-// Go twin is kernel4x4Generic on a zero-padded strip. The caller guarantees
-// k ≥ 1, that a spans (R−1)·rs+(k−1)·ss+1 elements (or more), b
-// (k−1)·ldb+16 and c (R−1)·ldc+16.
-//
-//go:noescape
-func sgemmKernel1x16AVX2(k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
-
-//go:noescape
-func sgemmKernel2x16AVX2(k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
-
-//go:noescape
-func sgemmKernel4x16AVX2(k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+//go:generate go run -C _gen . -kernels gemm -out ../gemm_amd64.s -stubs ../gemm_stubs_amd64.go -pkg ann
 
 // sgemmRowsAVX2 is avx2Kernel's rows function: 1 to 5 rows as sums of the
 // 4-, 2- and 1-row kernels, each row computed by exactly one of them.
@@ -60,34 +35,6 @@ func sgemmRowsAVX2(rows, k int, a []float32, rs, ss int, b []float32, ldb int, c
 
 var avx2Kernel = gemmKernel{name: "avx2", mr: 6, nr: 16, run: sgemmKernel6x16AVX2,
 	rows: sgemmRowsAVX2, peak: fmaPeakAVX2, peakFlops: 192}
-
-// sgemmKernel8x32AVX512 is the AVX-512 micro-kernel: C[8×32] =
-// alpha·(packedA[8×k]·B[k×32]) + beta·C with sgemmKernel6x16AVX2's contract
-// at its own tile (len(a) ≥ 8k, b spans (k−1)·ldb+32, c spans 7·ldc+32).
-// Its Go twin is kernel4x4Generic.
-//
-//go:noescape
-func sgemmKernel8x32AVX512(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
-
-// fmaPeakAVX512 runs n iterations of 24 independent zmm FMAs (768 flops
-// each) on registers alone.
-//
-//go:noescape
-func fmaPeakAVX512(n int)
-
-// sgemmKernel1x32AVX512, sgemmKernel2x32AVX512 and sgemmKernel4x32AVX512
-// are sgemmKernel{1,2,4}x16AVX2 at 32 columns: the rows kernels of
-// avx512Kernel (see sgemmRowsAVX512), b spanning (k−1)·ldb+32 and c
-// (R−1)·ldc+32 elements.
-//
-//go:noescape
-func sgemmKernel1x32AVX512(k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
-
-//go:noescape
-func sgemmKernel2x32AVX512(k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
-
-//go:noescape
-func sgemmKernel4x32AVX512(k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 
 // sgemmRowsAVX512 is avx512Kernel's rows function: 1 to 7 rows as sums of
 // the 4-, 2- and 1-row kernels, each row computed by exactly one of them.
@@ -116,6 +63,18 @@ func sgemmRowsAVX512(rows, k int, a []float32, rs, ss int, b []float32, ldb int,
 // there), and those with m == 1 (batch-1 inference: 5–8% faster there).
 var avx512Kernel = gemmKernel{name: "avx512", mr: 8, nr: 32, run: sgemmKernel8x32AVX512,
 	rows: sgemmRowsAVX512, peak: fmaPeakAVX512, peakFlops: 768, narrow: &avx2Kernel}
+
+// sgemvAVX512 computes c[0:n] = alpha·(a[0:k]·B[k×n]) + beta·c, B's rows
+// ldb floats apart, with sgemvRowAVX512 on panels of 128 columns (beta == 0:
+// c is not read). It is the m == 1 product for batch-1 inference; the caller
+// has checked AVX512F and guarantees len(a) ≥ k, that b spans (k−1)·ldb+n
+// elements (k ≥ 1) and len(c) ≥ n.
+func sgemvAVX512(k int, a, b []float32, ldb int, c []float32, n int, alpha, beta float32) {
+	for j := 0; j < n; j += 128 {
+		w := min(n-j, 128)
+		sgemvRowAVX512(k, a, b[j:], ldb, c[j:], w, alpha, beta)
+	}
+}
 
 // archKernels returns the asm kernels this CPU can run, best last.
 func archKernels() []*gemmKernel {

@@ -9,31 +9,13 @@ import "github.com/klauspost/cpuid/v2"
 // package initialisation and never changed.
 var vecAVX = cpuid.CPU.Supports(cpuid.AVX)
 
-// The kernels below process the first n&^7 elements, n = len(w), and are the
-// loops of the same name in vecops_generic.go (adamAVX ↔ adamGeneric, …)
-// with the same rounding; the wrappers run the Go loop on the rest. Every
-// other slice must be at least as long as w.
-
-//go:noescape
-func adamAVX(w, g, m, v []float32, alpha, keep, c1, c2, eps float32)
-
-//go:noescape
-func adagradAVX(w, g, acc []float32, lr float32)
-
-//go:noescape
-func sgdAVX(w, g []float32, lr float32)
-
-//go:noescape
-func momentumAVX(w, g, a []float32, lr, mu float32)
-
-//go:noescape
-func nesterovAVX(w, g, a []float32, lr, lrmu, mu float32)
-
-//go:noescape
-func rmspropAVX(w, g, ms, mom []float32, lr, c, mu, eps float32)
-
-//go:noescape
-func proximalAdaGradAVX(w, g, acc []float32, lr, l1, l2 float32)
+// The kernels (adamAVX ↔ adamGeneric, …) are generated with avo by the
+// program in _gen: vecops_amd64.s and their declarations in
+// vecops_stubs_amd64.go. They process the first n&^7 elements, n = len(w),
+// with the same rounding as the Go loops; the wrappers below run the Go loop
+// on the rest. Every other slice must be at least as long as w.
+//
+//go:generate go run -C _gen . -kernels vecops -out ../vecops_amd64.s -stubs ../vecops_stubs_amd64.go -pkg ann
 
 // vecSplit returns how many leading elements of an n-element update the
 // vector kernels take: none without AVX.
