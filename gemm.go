@@ -106,6 +106,13 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		return
 	}
 	kern := activeKernel
+	if m == 1 && kern.gemv != nil && !transB && (!transA || lda == 1) {
+		kern.gemv(k, a, b, ldb, c, n, alpha, beta)
+		if e.on {
+			finishTile(&e, c, ldc, 0, 0, 1, n)
+		}
+		return
+	}
 	if kern.narrow != nil && (n <= kern.narrow.nr || m == 1) {
 		kern = kern.narrow
 	}

@@ -33,6 +33,15 @@ type gemmKernel struct {
 	peak      func(n int)
 	peakFlops int
 
+	// gemv, when set, computes the products with m == 1 and op(A), op(B)
+	// stored row-major (a vector times a matrix: batch-1 inference):
+	// c[0:n] = alpha·(a[0:k]·B) + beta·c, streaming B's rows in order
+	// instead of reading it one tile-wide strip at a time.
+	gemv func(k int, a, b []float32, ldb int, c []float32, n int, alpha, beta float32)
+
+	// vec are the set's element-wise optimizer kernels.
+	vec *vecOps
+
 	// narrow, when set, computes the products with n ≤ narrow.nr instead,
 	// where a wide tile would spend most of its work on zero padding, and
 	// those with m == 1 (a vector-matrix product, bound by reading B, where
@@ -68,8 +77,9 @@ func init() {
 	}
 }
 
-// Kernel returns the name of the GEMM micro-kernel in use: "avx512",
-// "avx2", "neon" or "generic"; the default is the best the CPU supports. The
+// Kernel returns the name of the kernel set in use, the GEMM micro-kernels
+// with the optimizers' element-wise kernels: "avx512", "avx2", "neon" or
+// "generic"; the default is the best the CPU supports. The
 // environment variable ANN_KERNEL, read once at start-up, can choose any of
 // [Kernels] (ANN_KERNEL=avx2 turns AVX-512 off, for CPUs that downclock
 // under it); a name the CPU cannot run is ignored.

@@ -36,7 +36,7 @@ func sgemmNaive(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 // genericKernel is the portable micro-kernel: a 4×4 register tile in plain
 // Go, small enough that the compiler keeps the 16 accumulators in registers
 // on most targets.
-var genericKernel = gemmKernel{name: "generic", mr: 4, nr: 4, run: kernel4x4Generic}
+var genericKernel = gemmKernel{name: "generic", mr: 4, nr: 4, run: kernel4x4Generic, vec: &genericVec}
 
 // kernel4x4Generic computes C[4×4] = alpha·(packedA[4×k]·B[k×4]) + beta·C,
 // where packedA holds 4 values of a column of A per step of k and B 4 values

@@ -2,13 +2,6 @@
 
 package ann
 
-import "github.com/klauspost/cpuid/v2"
-
-// vecAVX reports AVX with OS ymm support (cpuid/v2 checks OSXSAVE and XCR0):
-// everything the optimizer kernels in vecops_amd64.s use. It is read once at
-// package initialisation and never changed.
-var vecAVX = cpuid.CPU.Supports(cpuid.AVX)
-
 // The kernels (adamAVX ↔ adamGeneric, …) are generated with avo by the
 // program in _gen: vecops_amd64.s and their declarations in
 // vecops_stubs_amd64.go. They process the first n&^7 elements, n = len(w),
@@ -17,16 +10,16 @@ var vecAVX = cpuid.CPU.Supports(cpuid.AVX)
 //
 //go:generate go run -C _gen . -kernels vecops -out ../vecops_amd64.s -stubs ../vecops_stubs_amd64.go -pkg ann
 
-// vecSplit returns how many leading elements of an n-element update the
-// vector kernels take: none without AVX.
-func vecSplit(n int) int {
-	if !vecAVX {
-		return 0
-	}
-	return n &^ 7
-}
+// avxVec is the vector kernel set of the avx2 and avx512 kernels (AVX,
+// which both imply, is all the optimizer kernels use).
+var avxVec = vecOps{sgdAVXVec, momentumAVXVec, nesterovAVXVec, adagradAVXVec,
+	adamAVXVec, proximalAdaGradAVXVec, rmspropAVXVec}
 
-func sgdUpdate(w, g []float32, lr float32) {
+// vecSplit returns how many leading elements of an n-element update the
+// vector kernels take.
+func vecSplit(n int) int { return n &^ 7 }
+
+func sgdAVXVec(w, g []float32, lr float32) {
 	g = g[:len(w)]
 	n := vecSplit(len(w))
 	if n > 0 {
@@ -35,7 +28,7 @@ func sgdUpdate(w, g []float32, lr float32) {
 	sgdGeneric(w[n:], g[n:], lr)
 }
 
-func momentumUpdate(w, g, a []float32, lr, mu float32) {
+func momentumAVXVec(w, g, a []float32, lr, mu float32) {
 	g, a = g[:len(w)], a[:len(w)]
 	n := vecSplit(len(w))
 	if n > 0 {
@@ -44,7 +37,7 @@ func momentumUpdate(w, g, a []float32, lr, mu float32) {
 	momentumGeneric(w[n:], g[n:], a[n:], lr, mu)
 }
 
-func nesterovUpdate(w, g, a []float32, lr, lrmu, mu float32) {
+func nesterovAVXVec(w, g, a []float32, lr, lrmu, mu float32) {
 	g, a = g[:len(w)], a[:len(w)]
 	n := vecSplit(len(w))
 	if n > 0 {
@@ -53,7 +46,7 @@ func nesterovUpdate(w, g, a []float32, lr, lrmu, mu float32) {
 	nesterovGeneric(w[n:], g[n:], a[n:], lr, lrmu, mu)
 }
 
-func adagradUpdate(w, g, acc []float32, lr float32) {
+func adagradAVXVec(w, g, acc []float32, lr float32) {
 	g, acc = g[:len(w)], acc[:len(w)]
 	n := vecSplit(len(w))
 	if n > 0 {
@@ -62,7 +55,7 @@ func adagradUpdate(w, g, acc []float32, lr float32) {
 	adagradGeneric(w[n:], g[n:], acc[n:], lr)
 }
 
-func adamUpdate(w, g, m, v []float32, alpha, keep, c1, c2, eps float32) {
+func adamAVXVec(w, g, m, v []float32, alpha, keep, c1, c2, eps float32) {
 	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
 	n := vecSplit(len(w))
 	if n > 0 {
@@ -71,7 +64,7 @@ func adamUpdate(w, g, m, v []float32, alpha, keep, c1, c2, eps float32) {
 	adamGeneric(w[n:], g[n:], m[n:], v[n:], alpha, keep, c1, c2, eps)
 }
 
-func proximalAdaGradUpdate(w, g, acc []float32, lr, l1, l2 float32) {
+func proximalAdaGradAVXVec(w, g, acc []float32, lr, l1, l2 float32) {
 	g, acc = g[:len(w)], acc[:len(w)]
 	n := vecSplit(len(w))
 	if n > 0 {
@@ -80,7 +73,7 @@ func proximalAdaGradUpdate(w, g, acc []float32, lr, l1, l2 float32) {
 	proximalAdaGradGeneric(w[n:], g[n:], acc[n:], lr, l1, l2)
 }
 
-func rmspropUpdate(w, g, ms, mom []float32, lr, c, mu, eps float32) {
+func rmspropAVXVec(w, g, ms, mom []float32, lr, c, mu, eps float32) {
 	g, ms, mom = g[:len(w)], ms[:len(w)], mom[:len(w)]
 	n := vecSplit(len(w))
 	if n > 0 {
