@@ -177,6 +177,32 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 // The choice depends on the sizes alone, so results stay bit-identical.
 const swapMaxM = 16
 
+// The tile-epilogue kernels' operations (the op argument of epiForward and
+// epiBackward; _gen/epi.go numbers them the same way).
+const (
+	epiNone      = iota // forward: no out (the bias alone)
+	epiCopy             // forward: out = z; backward: nothing
+	epiReLU             // reluRow, reluGradRow
+	epiLeaky            // leakyRow, leakyGradRow
+	epiPiecewise        // piecewiseRow, piecewiseGradRow
+)
+
+// epiOp returns act's tile-epilogue operation, or -1 when the kernels do
+// not have it (it stays in Go).
+func epiOp(act Activation) int {
+	switch act {
+	case Identity:
+		return epiCopy
+	case ReLU:
+		return epiReLU
+	case LeakyReLU:
+		return epiLeaky
+	case PiecewiseLinear:
+		return epiPiecewise
+	}
+	return -1
+}
+
 // finishTile applies e to the rows×cols tile of c at (i0, j0).
 func finishTile(e *epilogue, c []float32, ldc, i0, j0, rows, cols int) {
 	if e.grad {
