@@ -187,3 +187,61 @@ func TestEpiBackwardKernels(t *testing.T) {
 		}
 	}
 }
+
+// TestFinishTileAsm checks finishTile with each asm set against the Go rows
+// (the generic set) on tiles at offsets inside a larger C, up to 70 columns
+// wide (several kernel chunks), for every activation but Softmax (the
+// others stay in Go), forward with and without bias and out, and backward.
+func TestFinishTileAsm(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	acts := []Activation{Identity, ReLU, LeakyReLU, PiecewiseLinear, Sigmoid, Tanh, ELU}
+	for _, k := range epiSets(t) {
+		for trial := 0; trial < 400; trial++ {
+			rows, cols := 1+rng.Intn(9), 1+rng.Intn(70)
+			i0, j0 := rng.Intn(3), rng.Intn(5)
+			m, n := i0+rows+rng.Intn(2), j0+cols+rng.Intn(3)
+			ldc, ldo := n+rng.Intn(3), n+rng.Intn(3)
+			act := acts[rng.Intn(len(acts))]
+			grad := rng.Intn(2) == 0
+			c := epiBuf(rng, m, n, ldc, 0)
+			aux := epiBuf(rng, m, n, ldo, 0)
+			e := epilogue{on: true, grad: grad, act: act, alpha: 0.3}
+			switch {
+			case grad:
+				e.z, e.ldz, e.y, e.ldy = aux, ldo, aux, ldo
+			default:
+				if rng.Intn(3) > 0 {
+					e.bias = epiBuf(rng, 1, n, n, 0)
+				}
+				switch rng.Intn(3) {
+				case 0:
+					e.out, e.ldo = aux, ldo
+				case 1:
+					e.out, e.ldo = c, ldc
+				}
+			}
+			wantC, wantAux := append([]float32(nil), c...), append([]float32(nil), aux...)
+			we := e
+			if we.out != nil {
+				if &we.out[0] == &c[0] {
+					we.out = wantC
+				} else {
+					we.out = wantAux
+				}
+			}
+			if grad {
+				we.z, we.y = wantAux, wantAux
+			}
+			finishTile(&genericKernel, &we, wantC, ldc, i0, j0, rows, cols)
+			finishTile(k, &e, c, ldc, i0, j0, rows, cols)
+			if i := sameBits(c, wantC); i >= 0 {
+				t.Fatalf("%s %v grad %v %d×%d at (%d,%d): c[%d] = %#08x, want %#08x", k.name, act, grad,
+					rows, cols, i0, j0, i, math.Float32bits(c[i]), math.Float32bits(wantC[i]))
+			}
+			if i := sameBits(aux, wantAux); i >= 0 {
+				t.Fatalf("%s %v grad %v %d×%d at (%d,%d): out/z[%d] = %#08x, want %#08x", k.name, act, grad,
+					rows, cols, i0, j0, i, math.Float32bits(aux[i]), math.Float32bits(wantAux[i]))
+			}
+		}
+	}
+}
