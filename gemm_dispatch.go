@@ -50,6 +50,10 @@ type gemmKernel struct {
 	epiBackward func(rows, cols int, z []float32, ldz int, d []float32, ldd int, op int, alpha float32)
 	epiWidth    int
 
+	// allFinite, when set, is allFinite's vector kernel (the Go loop
+	// otherwise): whether v holds no NaN and no ±Inf.
+	allFinite func(v []float32) bool
+
 	// narrow, when set, computes the products with n ≤ narrow.nr instead,
 	// where a wide tile would spend most of its work on zero padding, and
 	// those with m == 1 (a vector-matrix product, bound by reading B, where
