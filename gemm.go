@@ -101,7 +101,7 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	if k == 0 {
 		scaleC(m, n, beta, c, ldc)
 		if e.on {
-			finishTile(&e, c, ldc, 0, 0, m, n)
+			finishTile(activeKernel, &e, c, ldc, 0, 0, m, n)
 		}
 		return
 	}
@@ -109,7 +109,7 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	if m == 1 && kern.gemv != nil && !transB && (!transA || lda == 1) {
 		kern.gemv(k, a, b, ldb, c, n, alpha, beta)
 		if e.on {
-			finishTile(&e, c, ldc, 0, 0, 1, n)
+			finishTile(kern, &e, c, ldc, 0, 0, 1, n)
 		}
 		return
 	}
@@ -177,8 +177,43 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 // The choice depends on the sizes alone, so results stay bit-identical.
 const swapMaxM = 16
 
-// finishTile applies e to the rows×cols tile of c at (i0, j0).
-func finishTile(e *epilogue, c []float32, ldc, i0, j0, rows, cols int) {
+// The tile-epilogue kernels' operations (the op argument of epiForward and
+// epiBackward; _gen/epi.go numbers them the same way).
+const (
+	epiNone      = iota // forward: no out (the bias alone)
+	epiCopy             // forward: out = z; backward: nothing
+	epiReLU             // reluRow, reluGradRow
+	epiLeaky            // leakyRow, leakyGradRow
+	epiPiecewise        // piecewiseRow, piecewiseGradRow
+)
+
+// epiOp returns act's tile-epilogue operation, or -1 when the kernels do
+// not have it (it stays in Go).
+func epiOp(act Activation) int {
+	switch act {
+	case Identity:
+		return epiCopy
+	case ReLU:
+		return epiReLU
+	case LeakyReLU:
+		return epiLeaky
+	case PiecewiseLinear:
+		return epiPiecewise
+	}
+	return -1
+}
+
+// finishTile applies e to the rows×cols tile of c at (i0, j0): with kern's
+// tile-epilogue kernels when it has them and the activation is one of
+// theirs (in chunks of kern.epiWidth columns), else with the Go rows. Both
+// give the same bits.
+func finishTile(kern *gemmKernel, e *epilogue, c []float32, ldc, i0, j0, rows, cols int) {
+	if kern.epiForward != nil && rows > 0 && cols > 0 {
+		if op := epiOp(e.act); op >= 0 {
+			finishTileAsm(kern, e, op, c, ldc, i0, j0, rows, cols)
+			return
+		}
+	}
 	if e.grad {
 		for i := i0; i < i0+rows; i++ {
 			d := c[i*ldc+j0 : i*ldc+j0+cols]
@@ -194,6 +229,48 @@ func finishTile(e *epilogue, c []float32, ldc, i0, j0, rows, cols int) {
 		if e.out != nil {
 			e.act.forwardRow(z, e.out[i*e.ldo+j0:i*e.ldo+j0+cols], e.alpha)
 		}
+	}
+}
+
+// finishTileAsm is finishTile with kern's tile-epilogue kernels, op =
+// epiOp(e.act). Every slice handed to them is cut to exactly the tile here,
+// so a tile outside its matrix panics instead of reaching the asm.
+func finishTileAsm(kern *gemmKernel, e *epilogue, op int, c []float32, ldc, i0, j0, rows, cols int) {
+	z := c[i0*ldc+j0 : (i0+rows-1)*ldc+j0+cols]
+	w := kern.epiWidth
+	if e.grad {
+		if op == epiCopy {
+			return // Identity: d = d
+		}
+		zt := e.z[i0*e.ldz+j0 : (i0+rows-1)*e.ldz+j0+cols]
+		for j := 0; j < cols; j += w {
+			kern.epiBackward(rows, min(w, cols-j), zt[j:], e.ldz, z[j:], ldc, op, e.alpha)
+		}
+		return
+	}
+	var out, bias []float32
+	if e.out == nil {
+		op = epiNone
+	} else {
+		out = e.out[i0*e.ldo+j0 : (i0+rows-1)*e.ldo+j0+cols]
+		if op == epiCopy && &out[0] == &z[0] && e.ldo == ldc {
+			op = epiNone // out is z
+		}
+	}
+	if e.bias != nil {
+		bias = e.bias[j0 : j0+cols]
+	} else if op == epiNone {
+		return
+	}
+	for j := 0; j < cols; j += w {
+		var b, o []float32
+		if bias != nil {
+			b = bias[j:]
+		}
+		if op != epiNone {
+			o = out[j:]
+		}
+		kern.epiForward(rows, min(w, cols-j), z[j:], ldc, b, o, e.ldo, op, e.alpha)
 	}
 }
 

@@ -34,7 +34,9 @@ func sgemmRowsAVX2(rows, k int, a []float32, rs, ss int, b []float32, ldb int, c
 }
 
 var avx2Kernel = gemmKernel{name: "avx2", mr: 6, nr: 16, run: sgemmKernel6x16AVX2,
-	rows: sgemmRowsAVX2, peak: fmaPeakAVX2, peakFlops: 192, vec: &avxVec}
+	rows: sgemmRowsAVX2, peak: fmaPeakAVX2, peakFlops: 192, vec: &avxVec,
+	epiForward: epiForwardAVX2, epiBackward: epiBackwardAVX2, epiWidth: 16,
+	allFinite: allFiniteAVX2Vec}
 
 // sgemmRowsAVX512 is avx512Kernel's rows function: 1 to 7 rows as sums of
 // the 4-, 2- and 1-row kernels, each row computed by exactly one of them.
@@ -63,7 +65,8 @@ func sgemmRowsAVX512(rows, k int, a []float32, rs, ss int, b []float32, ldb int,
 // there), and those with m == 1 (batch-1 inference: 5–8% faster there).
 var avx512Kernel = gemmKernel{name: "avx512", mr: 8, nr: 32, run: sgemmKernel8x32AVX512,
 	rows: sgemmRowsAVX512, peak: fmaPeakAVX512, peakFlops: 768, gemv: sgemvAVX512, vec: &avxVec,
-	narrow: &avx2Kernel}
+	epiForward: epiForwardAVX512, epiBackward: epiBackwardAVX512, epiWidth: 32,
+	allFinite: allFiniteAVX512Vec, narrow: &avx2Kernel}
 
 // sgemvAVX512 computes c[0:n] = alpha·(a[0:k]·B[k×n]) + beta·c, B's rows
 // ldb floats apart, with sgemvRowAVX512 on panels of 128 columns (beta == 0:

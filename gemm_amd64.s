@@ -2119,3 +2119,674 @@ v1_overwrite:
 
 none:
 	RET
+
+DATA epiAbs<>+0(SB)/4, $0x7fffffff
+GLOBL epiAbs<>(SB), RODATA|NOPTR, $4
+
+DATA epiHalf<>+0(SB)/4, $0x3f000000
+GLOBL epiHalf<>(SB), RODATA|NOPTR, $4
+
+DATA epiOne<>+0(SB)/4, $0x3f800000
+GLOBL epiOne<>(SB), RODATA|NOPTR, $4
+
+DATA epiIota<>+0(SB)/4, $0x00000000
+DATA epiIota<>+4(SB)/4, $0x00000001
+DATA epiIota<>+8(SB)/4, $0x00000002
+DATA epiIota<>+12(SB)/4, $0x00000003
+DATA epiIota<>+16(SB)/4, $0x00000004
+DATA epiIota<>+20(SB)/4, $0x00000005
+DATA epiIota<>+24(SB)/4, $0x00000006
+DATA epiIota<>+28(SB)/4, $0x00000007
+DATA epiIota<>+32(SB)/4, $0x00000008
+DATA epiIota<>+36(SB)/4, $0x00000009
+DATA epiIota<>+40(SB)/4, $0x0000000a
+DATA epiIota<>+44(SB)/4, $0x0000000b
+DATA epiIota<>+48(SB)/4, $0x0000000c
+DATA epiIota<>+52(SB)/4, $0x0000000d
+DATA epiIota<>+56(SB)/4, $0x0000000e
+DATA epiIota<>+60(SB)/4, $0x0000000f
+GLOBL epiIota<>(SB), RODATA|NOPTR, $64
+
+// func epiForwardAVX2(rows int, cols int, z []float32, ldz int, bias []float32, out []float32, ldo int, op int, alpha float32)
+// Requires: AVX, AVX2
+TEXT ·epiForwardAVX2(SB), NOSPLIT, $0-116
+	// Register plan (AVX2 + FMA3):
+	//   Y0, Y1: z's two column groups; Y2, Y3: bias; Y4, Y5 scratch
+	//   Y8 = 0, Y9 = 0.5, Y10 = 1, Y11 = abs mask, Y12 = alpha
+	//   DI = z row, SI = out row, DX = ldz and R8 = ldo in bytes, CX = rows left, BX = bias, R9 = op
+	// One loop per (bias, op), chosen at entry.
+	MOVQ  rows+0(FP), CX
+	TESTQ CX, CX
+	JLE   done
+	MOVQ  z_base+16(FP), DI
+	MOVQ  ldz+40(FP), DX
+	SHLQ  $0x02, DX
+	MOVQ  out_base+72(FP), SI
+	MOVQ  ldo+96(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  op+104(FP), R9
+
+	// Y6, Y7 = lanes j < cols of each group, the VMASKMOVPS masks.
+	MOVQ         cols+8(FP), AX
+	VMOVD        AX, X6
+	VPBROADCASTD X6, Y6
+	VPCMPGTD     epiIota<>+32(SB), Y6, Y7
+	VPCMPGTD     epiIota<>+0(SB), Y6, Y6
+	VXORPS       Y8, Y8, Y8
+	VBROADCASTSS epiHalf<>+0(SB), Y9
+	VBROADCASTSS epiOne<>+0(SB), Y10
+	VBROADCASTSS epiAbs<>+0(SB), Y11
+	VBROADCASTSS alpha+112(FP), Y12
+	MOVQ         bias_base+48(FP), BX
+	MOVQ         bias_len+56(FP), AX
+	TESTQ        AX, AX
+	JEQ          nobias
+	VMASKMOVPS   (BX), Y6, Y2
+	VMASKMOVPS   32(BX), Y7, Y3
+	CMPQ         R9, $0x01
+	JEQ          bias_copy
+	CMPQ         R9, $0x02
+	JEQ          bias_relu
+	CMPQ         R9, $0x03
+	JEQ          bias_leaky
+	CMPQ         R9, $0x04
+	JEQ          bias_piecewise
+	JMP          bias_none
+
+nobias:
+	CMPQ R9, $0x01
+	JEQ  nobias_copy
+	CMPQ R9, $0x02
+	JEQ  nobias_relu
+	CMPQ R9, $0x03
+	JEQ  nobias_leaky
+	CMPQ R9, $0x04
+	JEQ  nobias_piecewise
+	JMP  done
+
+bias_none:
+	VMASKMOVPS (DI), Y6, Y0
+	VMASKMOVPS 32(DI), Y7, Y1
+	VADDPS     Y2, Y0, Y0
+	VMASKMOVPS Y0, Y6, (DI)
+	VADDPS     Y3, Y1, Y1
+	VMASKMOVPS Y1, Y7, 32(DI)
+	ADDQ       DX, DI
+	DECQ       CX
+	JNE        bias_none
+	JMP        done
+
+bias_copy:
+	VMASKMOVPS (DI), Y6, Y0
+	VMASKMOVPS 32(DI), Y7, Y1
+	VADDPS     Y2, Y0, Y0
+	VMASKMOVPS Y0, Y6, (DI)
+	VADDPS     Y3, Y1, Y1
+	VMASKMOVPS Y1, Y7, 32(DI)
+	VMASKMOVPS Y0, Y6, (SI)
+	VMASKMOVPS Y1, Y7, 32(SI)
+	ADDQ       R8, SI
+	ADDQ       DX, DI
+	DECQ       CX
+	JNE        bias_copy
+	JMP        done
+
+bias_relu:
+	VMASKMOVPS (DI), Y6, Y0
+	VMASKMOVPS 32(DI), Y7, Y1
+	VADDPS     Y2, Y0, Y0
+	VMASKMOVPS Y0, Y6, (DI)
+	VADDPS     Y3, Y1, Y1
+	VMASKMOVPS Y1, Y7, 32(DI)
+	VMAXPS     Y0, Y8, Y0
+	VANDPS     Y11, Y0, Y0
+	VMASKMOVPS Y0, Y6, (SI)
+	VMAXPS     Y1, Y8, Y1
+	VANDPS     Y11, Y1, Y1
+	VMASKMOVPS Y1, Y7, 32(SI)
+	ADDQ       R8, SI
+	ADDQ       DX, DI
+	DECQ       CX
+	JNE        bias_relu
+	JMP        done
+
+bias_leaky:
+	VMASKMOVPS (DI), Y6, Y0
+	VMASKMOVPS 32(DI), Y7, Y1
+	VADDPS     Y2, Y0, Y0
+	VMASKMOVPS Y0, Y6, (DI)
+	VADDPS     Y3, Y1, Y1
+	VMASKMOVPS Y1, Y7, 32(DI)
+	VCMPPS     $0x01, Y8, Y0, Y4
+	VMULPS     Y12, Y0, Y13
+	VBLENDVPS  Y4, Y13, Y0, Y0
+	VMASKMOVPS Y0, Y6, (SI)
+	VCMPPS     $0x01, Y8, Y1, Y5
+	VMULPS     Y12, Y1, Y13
+	VBLENDVPS  Y5, Y13, Y1, Y1
+	VMASKMOVPS Y1, Y7, 32(SI)
+	ADDQ       R8, SI
+	ADDQ       DX, DI
+	DECQ       CX
+	JNE        bias_leaky
+	JMP        done
+
+bias_piecewise:
+	VMASKMOVPS (DI), Y6, Y0
+	VMASKMOVPS 32(DI), Y7, Y1
+	VADDPS     Y2, Y0, Y0
+	VMASKMOVPS Y0, Y6, (DI)
+	VADDPS     Y3, Y1, Y1
+	VMASKMOVPS Y1, Y7, 32(DI)
+	VADDPS     Y9, Y0, Y0
+	VMAXPS     Y0, Y8, Y0
+	VANDPS     Y11, Y0, Y0
+	VMINPS     Y0, Y10, Y0
+	VMASKMOVPS Y0, Y6, (SI)
+	VADDPS     Y9, Y1, Y1
+	VMAXPS     Y1, Y8, Y1
+	VANDPS     Y11, Y1, Y1
+	VMINPS     Y1, Y10, Y1
+	VMASKMOVPS Y1, Y7, 32(SI)
+	ADDQ       R8, SI
+	ADDQ       DX, DI
+	DECQ       CX
+	JNE        bias_piecewise
+	JMP        done
+
+nobias_copy:
+	VMASKMOVPS (DI), Y6, Y0
+	VMASKMOVPS 32(DI), Y7, Y1
+	VMASKMOVPS Y0, Y6, (SI)
+	VMASKMOVPS Y1, Y7, 32(SI)
+	ADDQ       R8, SI
+	ADDQ       DX, DI
+	DECQ       CX
+	JNE        nobias_copy
+	JMP        done
+
+nobias_relu:
+	VMASKMOVPS (DI), Y6, Y0
+	VMASKMOVPS 32(DI), Y7, Y1
+	VMAXPS     Y0, Y8, Y0
+	VANDPS     Y11, Y0, Y0
+	VMASKMOVPS Y0, Y6, (SI)
+	VMAXPS     Y1, Y8, Y1
+	VANDPS     Y11, Y1, Y1
+	VMASKMOVPS Y1, Y7, 32(SI)
+	ADDQ       R8, SI
+	ADDQ       DX, DI
+	DECQ       CX
+	JNE        nobias_relu
+	JMP        done
+
+nobias_leaky:
+	VMASKMOVPS (DI), Y6, Y0
+	VMASKMOVPS 32(DI), Y7, Y1
+	VCMPPS     $0x01, Y8, Y0, Y4
+	VMULPS     Y12, Y0, Y13
+	VBLENDVPS  Y4, Y13, Y0, Y0
+	VMASKMOVPS Y0, Y6, (SI)
+	VCMPPS     $0x01, Y8, Y1, Y5
+	VMULPS     Y12, Y1, Y13
+	VBLENDVPS  Y5, Y13, Y1, Y1
+	VMASKMOVPS Y1, Y7, 32(SI)
+	ADDQ       R8, SI
+	ADDQ       DX, DI
+	DECQ       CX
+	JNE        nobias_leaky
+	JMP        done
+
+nobias_piecewise:
+	VMASKMOVPS (DI), Y6, Y0
+	VMASKMOVPS 32(DI), Y7, Y1
+	VADDPS     Y9, Y0, Y0
+	VMAXPS     Y0, Y8, Y0
+	VANDPS     Y11, Y0, Y0
+	VMINPS     Y0, Y10, Y0
+	VMASKMOVPS Y0, Y6, (SI)
+	VADDPS     Y9, Y1, Y1
+	VMAXPS     Y1, Y8, Y1
+	VANDPS     Y11, Y1, Y1
+	VMINPS     Y1, Y10, Y1
+	VMASKMOVPS Y1, Y7, 32(SI)
+	ADDQ       R8, SI
+	ADDQ       DX, DI
+	DECQ       CX
+	JNE        nobias_piecewise
+
+done:
+	VZEROUPPER
+	RET
+
+// func epiBackwardAVX2(rows int, cols int, z []float32, ldz int, d []float32, ldd int, op int, alpha float32)
+// Requires: AVX, AVX2
+TEXT ·epiBackwardAVX2(SB), NOSPLIT, $0-92
+	// Register plan (AVX2 + FMA3):
+	//   Y0, Y1: z's two column groups; Y2, Y3: d's; Y4, Y5 scratch
+	//   Y8 = 0, Y9 = 0.5, Y11 = abs mask, Y12 = alpha
+	//   DI = z row, SI = d row, DX = ldz and R8 = ldd in bytes, CX = rows left, R9 = op
+	// One loop per op, chosen at entry.
+	MOVQ  rows+0(FP), CX
+	TESTQ CX, CX
+	JLE   done
+	MOVQ  z_base+16(FP), DI
+	MOVQ  ldz+40(FP), DX
+	SHLQ  $0x02, DX
+	MOVQ  d_base+48(FP), SI
+	MOVQ  ldd+72(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  op+80(FP), R9
+
+	// Y6, Y7 = lanes j < cols of each group, the VMASKMOVPS masks.
+	MOVQ         cols+8(FP), AX
+	VMOVD        AX, X6
+	VPBROADCASTD X6, Y6
+	VPCMPGTD     epiIota<>+32(SB), Y6, Y7
+	VPCMPGTD     epiIota<>+0(SB), Y6, Y6
+	VXORPS       Y8, Y8, Y8
+	VBROADCASTSS epiHalf<>+0(SB), Y9
+	VBROADCASTSS epiOne<>+0(SB), Y10
+	VBROADCASTSS epiAbs<>+0(SB), Y11
+	VBROADCASTSS alpha+88(FP), Y12
+	CMPQ         R9, $0x02
+	JEQ          relu
+	CMPQ         R9, $0x03
+	JEQ          leaky
+	CMPQ         R9, $0x04
+	JEQ          piecewise
+	JMP          done
+
+relu:
+	VMASKMOVPS (DI), Y6, Y0
+	VMASKMOVPS (SI), Y6, Y2
+	VMASKMOVPS 32(DI), Y7, Y1
+	VMASKMOVPS 32(SI), Y7, Y3
+	VCMPPS     $0x0e, Y8, Y0, Y4
+	VANDPS     Y4, Y2, Y2
+	VCMPPS     $0x03, Y0, Y0, Y4
+	VBLENDVPS  Y4, Y0, Y2, Y2
+	VMASKMOVPS Y2, Y6, (SI)
+	VCMPPS     $0x0e, Y8, Y1, Y5
+	VANDPS     Y5, Y3, Y3
+	VCMPPS     $0x03, Y1, Y1, Y5
+	VBLENDVPS  Y5, Y1, Y3, Y3
+	VMASKMOVPS Y3, Y7, 32(SI)
+	ADDQ       DX, DI
+	ADDQ       R8, SI
+	DECQ       CX
+	JNE        relu
+	JMP        done
+
+leaky:
+	VMASKMOVPS (DI), Y6, Y0
+	VMASKMOVPS (SI), Y6, Y2
+	VMASKMOVPS 32(DI), Y7, Y1
+	VMASKMOVPS 32(SI), Y7, Y3
+	VCMPPS     $0x0e, Y8, Y0, Y4
+	VMULPS     Y12, Y2, Y13
+	VBLENDVPS  Y4, Y2, Y13, Y2
+	VCMPPS     $0x03, Y0, Y0, Y4
+	VBLENDVPS  Y4, Y0, Y2, Y2
+	VMASKMOVPS Y2, Y6, (SI)
+	VCMPPS     $0x0e, Y8, Y1, Y5
+	VMULPS     Y12, Y3, Y13
+	VBLENDVPS  Y5, Y3, Y13, Y3
+	VCMPPS     $0x03, Y1, Y1, Y5
+	VBLENDVPS  Y5, Y1, Y3, Y3
+	VMASKMOVPS Y3, Y7, 32(SI)
+	ADDQ       DX, DI
+	ADDQ       R8, SI
+	DECQ       CX
+	JNE        leaky
+	JMP        done
+
+piecewise:
+	VMASKMOVPS (DI), Y6, Y0
+	VMASKMOVPS (SI), Y6, Y2
+	VMASKMOVPS 32(DI), Y7, Y1
+	VMASKMOVPS 32(SI), Y7, Y3
+	VANDPS     Y11, Y0, Y4
+	VSUBPS     Y9, Y4, Y4
+	VCMPPS     $0x0e, Y8, Y4, Y4
+	VANDNPS    Y2, Y4, Y2
+	VCMPPS     $0x03, Y0, Y0, Y4
+	VBLENDVPS  Y4, Y0, Y2, Y2
+	VMASKMOVPS Y2, Y6, (SI)
+	VANDPS     Y11, Y1, Y5
+	VSUBPS     Y9, Y5, Y5
+	VCMPPS     $0x0e, Y8, Y5, Y5
+	VANDNPS    Y3, Y5, Y3
+	VCMPPS     $0x03, Y1, Y1, Y5
+	VBLENDVPS  Y5, Y1, Y3, Y3
+	VMASKMOVPS Y3, Y7, 32(SI)
+	ADDQ       DX, DI
+	ADDQ       R8, SI
+	DECQ       CX
+	JNE        piecewise
+
+done:
+	VZEROUPPER
+	RET
+
+// func epiForwardAVX512(rows int, cols int, z []float32, ldz int, bias []float32, out []float32, ldo int, op int, alpha float32)
+// Requires: AVX, AVX512F
+TEXT ·epiForwardAVX512(SB), NOSPLIT, $0-116
+	// Register plan (AVX512F, AVX2 + FMA3):
+	//   Z0, Z1: z's two column groups; Z2, Z3: bias; Z4, Z5 scratch
+	//   Z24 = 0, Z25 = 0.5, Z26 = 1, Z27 = abs mask, Z28 = alpha
+	//   DI = z row, SI = out row, DX = ldz and R8 = ldo in bytes, CX = rows left, BX = bias, R9 = op
+	// One loop per (bias, op), chosen at entry.
+	MOVQ  rows+0(FP), CX
+	TESTQ CX, CX
+	JLE   done
+	MOVQ  z_base+16(FP), DI
+	MOVQ  ldz+40(FP), DX
+	SHLQ  $0x02, DX
+	MOVQ  out_base+72(FP), SI
+	MOVQ  ldo+96(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  op+104(FP), R9
+
+	// K1, K2 = the low cols bits of (1<<cols) − 1: the tile's lanes of each group.
+	MOVQ         cols+8(FP), CX
+	MOVL         $0x00000001, AX
+	SHLQ         CL, AX
+	DECQ         AX
+	KMOVW        AX, K1
+	SHRQ         $0x10, AX
+	KMOVW        AX, K2
+	MOVQ         rows+0(FP), CX
+	VPXORD       Z24, Z24, Z24
+	VBROADCASTSS epiHalf<>+0(SB), Z25
+	VBROADCASTSS epiOne<>+0(SB), Z26
+	VBROADCASTSS epiAbs<>+0(SB), Z27
+	VBROADCASTSS alpha+112(FP), Z28
+	MOVQ         bias_base+48(FP), BX
+	MOVQ         bias_len+56(FP), AX
+	TESTQ        AX, AX
+	JEQ          nobias
+	VMOVUPS.Z    (BX), K1, Z2
+	VMOVUPS.Z    64(BX), K2, Z3
+	CMPQ         R9, $0x01
+	JEQ          bias_copy
+	CMPQ         R9, $0x02
+	JEQ          bias_relu
+	CMPQ         R9, $0x03
+	JEQ          bias_leaky
+	CMPQ         R9, $0x04
+	JEQ          bias_piecewise
+	JMP          bias_none
+
+nobias:
+	CMPQ R9, $0x01
+	JEQ  nobias_copy
+	CMPQ R9, $0x02
+	JEQ  nobias_relu
+	CMPQ R9, $0x03
+	JEQ  nobias_leaky
+	CMPQ R9, $0x04
+	JEQ  nobias_piecewise
+	JMP  done
+
+bias_none:
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z 64(DI), K2, Z1
+	VADDPS    Z2, Z0, Z0
+	VMOVUPS   Z0, K1, (DI)
+	VADDPS    Z3, Z1, Z1
+	VMOVUPS   Z1, K2, 64(DI)
+	ADDQ      DX, DI
+	DECQ      CX
+	JNE       bias_none
+	JMP       done
+
+bias_copy:
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z 64(DI), K2, Z1
+	VADDPS    Z2, Z0, Z0
+	VMOVUPS   Z0, K1, (DI)
+	VADDPS    Z3, Z1, Z1
+	VMOVUPS   Z1, K2, 64(DI)
+	VMOVUPS   Z0, K1, (SI)
+	VMOVUPS   Z1, K2, 64(SI)
+	ADDQ      R8, SI
+	ADDQ      DX, DI
+	DECQ      CX
+	JNE       bias_copy
+	JMP       done
+
+bias_relu:
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z 64(DI), K2, Z1
+	VADDPS    Z2, Z0, Z0
+	VMOVUPS   Z0, K1, (DI)
+	VADDPS    Z3, Z1, Z1
+	VMOVUPS   Z1, K2, 64(DI)
+	VMAXPS    Z0, Z24, Z0
+	VPANDD    Z27, Z0, Z0
+	VMOVUPS   Z0, K1, (SI)
+	VMAXPS    Z1, Z24, Z1
+	VPANDD    Z27, Z1, Z1
+	VMOVUPS   Z1, K2, 64(SI)
+	ADDQ      R8, SI
+	ADDQ      DX, DI
+	DECQ      CX
+	JNE       bias_relu
+	JMP       done
+
+bias_leaky:
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z 64(DI), K2, Z1
+	VADDPS    Z2, Z0, Z0
+	VMOVUPS   Z0, K1, (DI)
+	VADDPS    Z3, Z1, Z1
+	VMOVUPS   Z1, K2, 64(DI)
+	VCMPPS    $0x01, Z24, Z0, K3
+	VMULPS    Z28, Z0, K3, Z0
+	VMOVUPS   Z0, K1, (SI)
+	VCMPPS    $0x01, Z24, Z1, K3
+	VMULPS    Z28, Z1, K3, Z1
+	VMOVUPS   Z1, K2, 64(SI)
+	ADDQ      R8, SI
+	ADDQ      DX, DI
+	DECQ      CX
+	JNE       bias_leaky
+	JMP       done
+
+bias_piecewise:
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z 64(DI), K2, Z1
+	VADDPS    Z2, Z0, Z0
+	VMOVUPS   Z0, K1, (DI)
+	VADDPS    Z3, Z1, Z1
+	VMOVUPS   Z1, K2, 64(DI)
+	VADDPS    Z25, Z0, Z0
+	VMAXPS    Z0, Z24, Z0
+	VPANDD    Z27, Z0, Z0
+	VMINPS    Z0, Z26, Z0
+	VMOVUPS   Z0, K1, (SI)
+	VADDPS    Z25, Z1, Z1
+	VMAXPS    Z1, Z24, Z1
+	VPANDD    Z27, Z1, Z1
+	VMINPS    Z1, Z26, Z1
+	VMOVUPS   Z1, K2, 64(SI)
+	ADDQ      R8, SI
+	ADDQ      DX, DI
+	DECQ      CX
+	JNE       bias_piecewise
+	JMP       done
+
+nobias_copy:
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z 64(DI), K2, Z1
+	VMOVUPS   Z0, K1, (SI)
+	VMOVUPS   Z1, K2, 64(SI)
+	ADDQ      R8, SI
+	ADDQ      DX, DI
+	DECQ      CX
+	JNE       nobias_copy
+	JMP       done
+
+nobias_relu:
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z 64(DI), K2, Z1
+	VMAXPS    Z0, Z24, Z0
+	VPANDD    Z27, Z0, Z0
+	VMOVUPS   Z0, K1, (SI)
+	VMAXPS    Z1, Z24, Z1
+	VPANDD    Z27, Z1, Z1
+	VMOVUPS   Z1, K2, 64(SI)
+	ADDQ      R8, SI
+	ADDQ      DX, DI
+	DECQ      CX
+	JNE       nobias_relu
+	JMP       done
+
+nobias_leaky:
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z 64(DI), K2, Z1
+	VCMPPS    $0x01, Z24, Z0, K3
+	VMULPS    Z28, Z0, K3, Z0
+	VMOVUPS   Z0, K1, (SI)
+	VCMPPS    $0x01, Z24, Z1, K3
+	VMULPS    Z28, Z1, K3, Z1
+	VMOVUPS   Z1, K2, 64(SI)
+	ADDQ      R8, SI
+	ADDQ      DX, DI
+	DECQ      CX
+	JNE       nobias_leaky
+	JMP       done
+
+nobias_piecewise:
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z 64(DI), K2, Z1
+	VADDPS    Z25, Z0, Z0
+	VMAXPS    Z0, Z24, Z0
+	VPANDD    Z27, Z0, Z0
+	VMINPS    Z0, Z26, Z0
+	VMOVUPS   Z0, K1, (SI)
+	VADDPS    Z25, Z1, Z1
+	VMAXPS    Z1, Z24, Z1
+	VPANDD    Z27, Z1, Z1
+	VMINPS    Z1, Z26, Z1
+	VMOVUPS   Z1, K2, 64(SI)
+	ADDQ      R8, SI
+	ADDQ      DX, DI
+	DECQ      CX
+	JNE       nobias_piecewise
+
+done:
+	VZEROUPPER
+	RET
+
+// func epiBackwardAVX512(rows int, cols int, z []float32, ldz int, d []float32, ldd int, op int, alpha float32)
+// Requires: AVX, AVX512F
+TEXT ·epiBackwardAVX512(SB), NOSPLIT, $0-92
+	// Register plan (AVX512F, AVX2 + FMA3):
+	//   Z0, Z1: z's two column groups; Z2, Z3: d's; Z4, Z5 scratch
+	//   Z24 = 0, Z25 = 0.5, Z27 = abs mask, Z28 = alpha
+	//   DI = z row, SI = d row, DX = ldz and R8 = ldd in bytes, CX = rows left, R9 = op
+	// One loop per op, chosen at entry.
+	MOVQ  rows+0(FP), CX
+	TESTQ CX, CX
+	JLE   done
+	MOVQ  z_base+16(FP), DI
+	MOVQ  ldz+40(FP), DX
+	SHLQ  $0x02, DX
+	MOVQ  d_base+48(FP), SI
+	MOVQ  ldd+72(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  op+80(FP), R9
+
+	// K1, K2 = the low cols bits of (1<<cols) − 1: the tile's lanes of each group.
+	MOVQ         cols+8(FP), CX
+	MOVL         $0x00000001, AX
+	SHLQ         CL, AX
+	DECQ         AX
+	KMOVW        AX, K1
+	SHRQ         $0x10, AX
+	KMOVW        AX, K2
+	MOVQ         rows+0(FP), CX
+	VPXORD       Z24, Z24, Z24
+	VBROADCASTSS epiHalf<>+0(SB), Z25
+	VBROADCASTSS epiOne<>+0(SB), Z26
+	VBROADCASTSS epiAbs<>+0(SB), Z27
+	VBROADCASTSS alpha+88(FP), Z28
+	CMPQ         R9, $0x02
+	JEQ          relu
+	CMPQ         R9, $0x03
+	JEQ          leaky
+	CMPQ         R9, $0x04
+	JEQ          piecewise
+	JMP          done
+
+relu:
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (SI), K1, Z2
+	VMOVUPS.Z 64(DI), K2, Z1
+	VMOVUPS.Z 64(SI), K2, Z3
+	VCMPPS    $0x0a, Z24, Z0, K3
+	VMOVAPS   Z24, K3, Z2
+	VCMPPS    $0x03, Z0, Z0, K4
+	VMOVAPS   Z0, K4, Z2
+	VMOVUPS   Z2, K1, (SI)
+	VCMPPS    $0x0a, Z24, Z1, K3
+	VMOVAPS   Z24, K3, Z3
+	VCMPPS    $0x03, Z1, Z1, K4
+	VMOVAPS   Z1, K4, Z3
+	VMOVUPS   Z3, K2, 64(SI)
+	ADDQ      DX, DI
+	ADDQ      R8, SI
+	DECQ      CX
+	JNE       relu
+	JMP       done
+
+leaky:
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (SI), K1, Z2
+	VMOVUPS.Z 64(DI), K2, Z1
+	VMOVUPS.Z 64(SI), K2, Z3
+	VCMPPS    $0x0a, Z24, Z0, K3
+	VMULPS    Z28, Z2, K3, Z2
+	VCMPPS    $0x03, Z0, Z0, K4
+	VMOVAPS   Z0, K4, Z2
+	VMOVUPS   Z2, K1, (SI)
+	VCMPPS    $0x0a, Z24, Z1, K3
+	VMULPS    Z28, Z3, K3, Z3
+	VCMPPS    $0x03, Z1, Z1, K4
+	VMOVAPS   Z1, K4, Z3
+	VMOVUPS   Z3, K2, 64(SI)
+	ADDQ      DX, DI
+	ADDQ      R8, SI
+	DECQ      CX
+	JNE       leaky
+	JMP       done
+
+piecewise:
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (SI), K1, Z2
+	VMOVUPS.Z 64(DI), K2, Z1
+	VMOVUPS.Z 64(SI), K2, Z3
+	VPANDD    Z27, Z0, Z4
+	VSUBPS    Z25, Z4, Z4
+	VCMPPS    $0x0e, Z24, Z4, K3
+	VMOVAPS   Z24, K3, Z2
+	VCMPPS    $0x03, Z0, Z0, K4
+	VMOVAPS   Z0, K4, Z2
+	VMOVUPS   Z2, K1, (SI)
+	VPANDD    Z27, Z1, Z5
+	VSUBPS    Z25, Z5, Z5
+	VCMPPS    $0x0e, Z24, Z5, K3
+	VMOVAPS   Z24, K3, Z3
+	VCMPPS    $0x03, Z1, Z1, K4
+	VMOVAPS   Z1, K4, Z3
+	VMOVUPS   Z3, K2, 64(SI)
+	ADDQ      DX, DI
+	ADDQ      R8, SI
+	DECQ      CX
+	JNE       piecewise
+
+done:
+	VZEROUPPER
+	RET

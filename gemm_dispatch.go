@@ -42,6 +42,18 @@ type gemmKernel struct {
 	// vec are the set's element-wise optimizer kernels.
 	vec *vecOps
 
+	// epiForward and epiBackward, when set, finish a tile of C of at most
+	// epiWidth columns in one call (see finishTile): the bias and one of
+	// the activations epiOp maps (forward) or its derivative (backward),
+	// bit-identical to the Go rows they replace.
+	epiForward  func(rows, cols int, z []float32, ldz int, bias, out []float32, ldo int, op int, alpha float32)
+	epiBackward func(rows, cols int, z []float32, ldz int, d []float32, ldd int, op int, alpha float32)
+	epiWidth    int
+
+	// allFinite, when set, is allFinite's vector kernel (the Go loop
+	// otherwise): whether v holds no NaN and no ±Inf.
+	allFinite func(v []float32) bool
+
 	// narrow, when set, computes the products with n ≤ narrow.nr instead,
 	// where a wide tile would spend most of its work on zero padding, and
 	// those with m == 1 (a vector-matrix product, bound by reading B, where

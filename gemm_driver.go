@@ -302,9 +302,9 @@ func (g *gemmJob) compute(ws *workspace, blk *gemmBlock, i0, i1, cs0, cs1 int) {
 				switch {
 				case !finish:
 				case g.transC:
-					finishTile(&g.epi, g.c, g.ldc, j, ic+ir, cols, rows)
+					finishTile(g.kern, &g.epi, g.c, g.ldc, j, ic+ir, cols, rows)
 				default:
-					finishTile(&g.epi, g.c, g.ldc, ic+ir, j, rows, cols)
+					finishTile(g.kern, &g.epi, g.c, g.ldc, ic+ir, j, rows, cols)
 				}
 			}
 		}

@@ -97,3 +97,47 @@ func sgemmKernel4x32AVX512(k int, a []float32, rs int, ss int, b []float32, ldb 
 //
 //go:noescape
 func sgemvRowAVX512(k int, a []float32, b []float32, ldb int, c []float32, n int, alpha float32, beta float32)
+
+// epiForwardAVX2 finishes the rows×cols tile z (rows ldz apart) of a forward
+// dense-layer product: z += bias[j] in column j when len(bias) > 0 (z is
+// then written back), then out = f(z) (rows ldo apart) for op epiCopy,
+// epiReLU, epiLeaky (alpha) or epiPiecewise; epiNone writes no out. The
+// result bits equal addRow's and forwardRow's for every input. Nothing
+// outside the tile is read or written. The caller guarantees rows ≥ 1, 1 ≤ cols ≤ 16,
+// that z spans (rows−1)·ldz+cols elements, out (rows−1)·ldo+cols when op is
+// not epiNone, and len(bias) ≥ cols when bias is given.
+//
+//go:noescape
+func epiForwardAVX2(rows int, cols int, z []float32, ldz int, bias []float32, out []float32, ldo int, op int, alpha float32)
+
+// epiBackwardAVX2 sets d = f'(z)·d on the rows×cols tile d (rows ldd apart)
+// at the pre-activations z (rows ldz apart) for op epiReLU, epiLeaky (alpha)
+// or epiPiecewise, with the bits of reluGradRow, leakyGradRow and
+// piecewiseGradRow for every input (NaN z gives z); other ops change
+// nothing. Nothing outside the tiles is read or written. The caller
+// guarantees rows ≥ 1, 1 ≤ cols ≤ 16, and that z and d span (rows−1)·ld+cols.
+//
+//go:noescape
+func epiBackwardAVX2(rows int, cols int, z []float32, ldz int, d []float32, ldd int, op int, alpha float32)
+
+// epiForwardAVX512 finishes the rows×cols tile z (rows ldz apart) of a forward
+// dense-layer product: z += bias[j] in column j when len(bias) > 0 (z is
+// then written back), then out = f(z) (rows ldo apart) for op epiCopy,
+// epiReLU, epiLeaky (alpha) or epiPiecewise; epiNone writes no out. The
+// result bits equal addRow's and forwardRow's for every input. Nothing
+// outside the tile is read or written. The caller guarantees rows ≥ 1, 1 ≤ cols ≤ 32,
+// that z spans (rows−1)·ldz+cols elements, out (rows−1)·ldo+cols when op is
+// not epiNone, and len(bias) ≥ cols when bias is given.
+//
+//go:noescape
+func epiForwardAVX512(rows int, cols int, z []float32, ldz int, bias []float32, out []float32, ldo int, op int, alpha float32)
+
+// epiBackwardAVX512 sets d = f'(z)·d on the rows×cols tile d (rows ldd apart)
+// at the pre-activations z (rows ldz apart) for op epiReLU, epiLeaky (alpha)
+// or epiPiecewise, with the bits of reluGradRow, leakyGradRow and
+// piecewiseGradRow for every input (NaN z gives z); other ops change
+// nothing. Nothing outside the tiles is read or written. The caller
+// guarantees rows ≥ 1, 1 ≤ cols ≤ 32, and that z and d span (rows−1)·ld+cols.
+//
+//go:noescape
+func epiBackwardAVX512(rows int, cols int, z []float32, ldz int, d []float32, ldd int, op int, alpha float32)

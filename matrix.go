@@ -178,12 +178,22 @@ func (m Matrix) HasNaN() bool {
 	return false
 }
 
-// allFinite reports whether v holds no NaN and no ±Inf. A float32 is not
-// finite when its exponent bits are all ones; adding one to the exponent
-// field then carries into the sign bit, so OR-ing the sums of every element
-// tests them all without a branch per element (predict checks every input
-// this way: the float64 tests cost a tenth of a batch's inference).
+// allFinite reports whether v holds no NaN and no ±Inf, with the active
+// kernel set's vector kernel when it has one (predict checks every input
+// this way), else allFiniteGo.
 func allFinite(v []float32) bool {
+	if f := activeKernel.allFinite; f != nil {
+		return f(v)
+	}
+	return allFiniteGo(v)
+}
+
+// allFiniteGo is allFinite in Go. A float32 is not finite when its
+// exponent bits are all ones; adding one to the exponent field then carries
+// into the sign bit, so OR-ing the sums of every element tests them all
+// without a branch per element (the float64 tests cost a tenth of a batch's
+// inference).
+func allFiniteGo(v []float32) bool {
 	const exp, one, carry = 0x7f800000, 0x00800000, 0x80000000
 	var a0, a1, a2, a3 uint32
 	i := 0

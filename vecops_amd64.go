@@ -15,6 +15,20 @@ package ann
 var avxVec = vecOps{sgdAVXVec, momentumAVXVec, nesterovAVXVec, adagradAVXVec,
 	adamAVXVec, proximalAdaGradAVXVec, rmspropAVXVec}
 
+// allFiniteAVX2Vec is allFinite with allFiniteAVX2 on the leading multiple
+// of 8 elements and the Go loop on the rest.
+func allFiniteAVX2Vec(v []float32) bool {
+	n := len(v) &^ 7
+	return allFiniteAVX2(v[:n]) && allFiniteGo(v[n:])
+}
+
+// allFiniteAVX512Vec is allFinite with allFiniteAVX512 on the leading
+// multiple of 16 elements and the Go loop on the rest.
+func allFiniteAVX512Vec(v []float32) bool {
+	n := len(v) &^ 15
+	return allFiniteAVX512(v[:n]) && allFiniteGo(v[n:])
+}
+
 // vecSplit returns how many leading elements of an n-element update the
 // vector kernels take.
 func vecSplit(n int) int { return n &^ 7 }

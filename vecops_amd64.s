@@ -16,6 +16,9 @@ GLOBL vecOne<>(SB), RODATA|NOPTR, $4
 DATA vecMinNormal<>+0(SB)/4, $0x00800000
 GLOBL vecMinNormal<>(SB), RODATA|NOPTR, $4
 
+DATA vecExp<>+0(SB)/4, $0x7f800000
+GLOBL vecExp<>(SB), RODATA|NOPTR, $4
+
 // func adamAVX(w []float32, g []float32, m []float32, v []float32, alpha float32, keep float32, c1 float32, c2 float32, eps float32)
 // Requires: AVX
 TEXT ·adamAVX(SB), NOSPLIT, $0-116
@@ -358,5 +361,110 @@ l2:
 	JNE     loop
 
 done:
+	VZEROUPPER
+	RET
+
+// func allFiniteAVX2(v []float32) bool
+// Requires: AVX, AVX2
+TEXT ·allFiniteAVX2(SB), NOSPLIT, $0-25
+	// DI = v, AX = 32-float blocks left, CX = 8-float steps left; Y8 = the exponent mask.
+	MOVQ         v_base+0(FP), DI
+	MOVQ         v_len+8(FP), CX
+	VBROADCASTSS vecExp<>+0(SB), Y8
+	MOVQ         CX, AX
+	SHRQ         $0x05, AX
+	JEQ          single
+
+loop4:
+	VANDPS   (DI), Y8, Y0
+	VPCMPEQD Y8, Y0, Y0
+	VANDPS   32(DI), Y8, Y1
+	VPCMPEQD Y8, Y1, Y1
+	VANDPS   64(DI), Y8, Y2
+	VPCMPEQD Y8, Y2, Y2
+	VANDPS   96(DI), Y8, Y3
+	VPCMPEQD Y8, Y3, Y3
+	VPOR     Y1, Y0, Y0
+	VPOR     Y3, Y2, Y2
+	VPOR     Y2, Y0, Y0
+	VPTEST   Y0, Y0
+	JNE      notfinite
+	ADDQ     $0x00000080, DI
+	DECQ     AX
+	JNE      loop4
+
+single:
+	ANDQ $0x1f, CX
+	SHRQ $0x03, CX
+	JEQ  finite
+
+loop1:
+	VANDPS   (DI), Y8, Y0
+	VPCMPEQD Y8, Y0, Y0
+	VPTEST   Y0, Y0
+	JNE      notfinite
+	ADDQ     $0x20, DI
+	DECQ     CX
+	JNE      loop1
+
+finite:
+	MOVB $0x01, ret+24(FP)
+	VZEROUPPER
+	RET
+
+notfinite:
+	MOVB $0x00, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func allFiniteAVX512(v []float32) bool
+// Requires: AVX, AVX512F
+TEXT ·allFiniteAVX512(SB), NOSPLIT, $0-25
+	// DI = v, AX = 64-float blocks left, CX = 16-float steps left; Z8 = the exponent mask.
+	MOVQ         v_base+0(FP), DI
+	MOVQ         v_len+8(FP), CX
+	VBROADCASTSS vecExp<>+0(SB), Z8
+	MOVQ         CX, AX
+	SHRQ         $0x06, AX
+	JEQ          single
+
+loop4:
+	VPANDD   (DI), Z8, Z0
+	VPCMPEQD Z8, Z0, K1
+	VPANDD   64(DI), Z8, Z1
+	VPCMPEQD Z8, Z1, K2
+	VPANDD   128(DI), Z8, Z2
+	VPCMPEQD Z8, Z2, K3
+	VPANDD   192(DI), Z8, Z3
+	VPCMPEQD Z8, Z3, K4
+	KORW     K2, K1, K1
+	KORW     K4, K3, K3
+	KORTESTW K3, K1
+	JNE      notfinite
+	ADDQ     $0x00000100, DI
+	DECQ     AX
+	JNE      loop4
+
+single:
+	ANDQ $0x3f, CX
+	SHRQ $0x04, CX
+	JEQ  finite
+
+loop1:
+	VPANDD   (DI), Z8, Z0
+	VPCMPEQD Z8, Z0, K1
+	KORTESTW K1, K1
+	JNE      notfinite
+	ADDQ     $0x40, DI
+	DECQ     CX
+	JNE      loop1
+
+finite:
+	MOVB $0x01, ret+24(FP)
+	VZEROUPPER
+	RET
+
+notfinite:
+	MOVB $0x00, ret+24(FP)
 	VZEROUPPER
 	RET

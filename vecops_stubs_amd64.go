@@ -53,3 +53,17 @@ func rmspropAVX(w []float32, g []float32, ms []float32, mom []float32, lr float3
 //
 //go:noescape
 func proximalAdaGradAVX(w []float32, g []float32, acc []float32, lr float32, l1 float32, l2 float32)
+
+// allFiniteAVX2 reports whether v[:n&^7], n = len(v), holds no NaN and no ±Inf;
+// allFinite (matrix.go) checks the rest. Nothing past that prefix is read.
+// The caller has checked AVX2 + FMA3.
+//
+//go:noescape
+func allFiniteAVX2(v []float32) bool
+
+// allFiniteAVX512 reports whether v[:n&^15], n = len(v), holds no NaN and no ±Inf;
+// allFinite (matrix.go) checks the rest. Nothing past that prefix is read.
+// The caller has checked AVX512F, AVX2 + FMA3.
+//
+//go:noescape
+func allFiniteAVX512(v []float32) bool

@@ -99,6 +99,7 @@ func genGemm() {
 		genRows(avx512, r, Z31)
 	}
 	genGemv()
+	genEpi()
 }
 
 // storeRow writes one row of C from lo (the first register width of

@@ -38,7 +38,7 @@ var (
 var ys = avx2.regs
 
 // Constants, each one float32 in read-only memory.
-var vecAbsMask, vecSignBit, vecOne, vecMinNormal Mem
+var vecAbsMask, vecSignBit, vecOne, vecMinNormal, vecExp Mem
 
 func constant(name string, bits uint32) Mem {
 	m := GLOBL(name, RODATA|NOPTR)
@@ -83,9 +83,12 @@ func genVecops() {
 	vecSignBit = constant("vecSignBit", 0x80000000)
 	vecOne = constant("vecOne", 0x3f800000)
 	vecMinNormal = constant("vecMinNormal", 0x00800000)
+	vecExp = constant("vecExp", 0x7f800000)
 	for _, k := range optimizerKernels() {
 		genVec(k)
 	}
+	genAllFinite(avx2)
+	genAllFinite(avx512)
 }
 
 func genVec(k vecKernel) {
@@ -337,4 +340,92 @@ func optimizerKernels() []vecKernel {
 			},
 		},
 	}
+}
+
+// genAllFinite writes allFinite<ISA>: whether the first n&^(lanes−1)
+// elements of v are all finite, n = len(v). A float32 is not finite
+// exactly when its exponent bits are all ones: AND with 0x7f800000 and
+// compare equal to it, OR the lanes of four registers, one test per four.
+func genAllFinite(v isa) {
+	name := "allFinite" + v.name
+	TEXT(name, NOSPLIT, "func(v []float32) bool")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s reports whether v[:n&^%d], n = len(v), holds no NaN and no ±Inf;", name, v.lanes()-1),
+		"allFinite (matrix.go) checks the rest. Nothing past that prefix is read.",
+		fmt.Sprintf("The caller has checked %s.", v.exts))
+	Commentf("DI = v, AX = %d-float blocks left, CX = %d-float steps left; %s = the exponent mask.",
+		4*v.lanes(), v.lanes(), v.reg(8))
+	MOVQ(param("v_base"), RDI)
+	MOVQ(param("v_len"), RCX)
+	VBROADCASTSS(vecExp, v.regs[8])
+	MOVQ(RCX, RAX)
+	SHRQ(U8(2+log2(v.lanes())), RAX)
+	JEQ(LabelRef("single"))
+	ks := []Op{K1, K2, K3, K4}
+	// notFinite tests register s's lanes (AVX2: into register s; AVX-512:
+	// into ks[s]).
+	notFinite := func(s int, m Mem) {
+		if v.bytes == 64 {
+			VPANDD(m, v.regs[8], v.regs[s])
+			VPCMPEQD(v.regs[8], v.regs[s], ks[s])
+		} else {
+			VANDPS(m, v.regs[8], v.regs[s])
+			VPCMPEQD(v.regs[8], v.regs[s], v.regs[s])
+		}
+	}
+	Label("loop4")
+	for s := 0; s < 4; s++ {
+		notFinite(s, Mem{Base: RDI, Disp: s * v.bytes})
+	}
+	if v.bytes == 64 {
+		KORW(K2, K1, K1)
+		KORW(K4, K3, K3)
+		KORTESTW(K3, K1)
+	} else {
+		VPOR(v.regs[1], v.regs[0], v.regs[0])
+		VPOR(v.regs[3], v.regs[2], v.regs[2])
+		VPOR(v.regs[2], v.regs[0], v.regs[0])
+		VPTEST(v.regs[0], v.regs[0])
+	}
+	JNE(LabelRef("notfinite"))
+	ADDQ(U32(4*v.bytes), RDI)
+	DECQ(RAX)
+	JNE(LabelRef("loop4"))
+
+	Label("single")
+	ANDQ(U8(4*v.lanes()-1), RCX)
+	SHRQ(U8(log2(v.lanes())), RCX)
+	JEQ(LabelRef("finite"))
+	Label("loop1")
+	notFinite(0, Mem{Base: RDI})
+	if v.bytes == 64 {
+		KORTESTW(K1, K1)
+	} else {
+		VPTEST(v.regs[0], v.regs[0])
+	}
+	JNE(LabelRef("notfinite"))
+	ADDQ(U8(v.bytes), RDI)
+	DECQ(RCX)
+	JNE(LabelRef("loop1"))
+
+	ret, err := ReturnIndex(0).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	Label("finite")
+	MOVB(U8(1), ret.Addr)
+	VZEROUPPER()
+	RET()
+	Label("notfinite")
+	MOVB(U8(0), ret.Addr)
+	VZEROUPPER()
+	RET()
+}
+
+func log2(n int) int {
+	l := 0
+	for ; n > 1; n >>= 1 {
+		l++
+	}
+	return l
 }
