@@ -93,7 +93,7 @@ func archKernels() []*gemmKernel {
 		// the off switch for parts that downclock under zmm load.
 		if cpuid.CPU.Supports(cpuid.AVX512F) {
 			ks = append(ks, &avx512Kernel)
-			packAsm.a8, packAsm.runs32 = packA8AVX512, packRuns32AVX512
+			packAsm.a8, packAsm.runs32, packAsm.gather32 = packA8AVX512, packRuns32AVX512, packGather32AVX512
 		}
 	}
 	return ks

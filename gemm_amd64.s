@@ -2442,3 +2442,153 @@ r16_masked_loop1:
 r16_masked_done:
 	VZEROUPPER
 	RET
+
+// func packGather32AVX512(d []float32, src []float32, ld int, kb int)
+// Requires: AVX, AVX512F
+TEXT ·packGather32AVX512(SB), NOSPLIT, $0-64
+	// Register plan (AVX512F only, checked by the caller's dispatch):
+	//   Z0..Z15 as in packA8AVX512, for runs 8g..8g+7 of group g
+	//   BX = run 0 at the current depth, SI = run 8g, R10 = run 8g+4, R8 = ld in bytes,
+	//   R9 = 3·ld in bytes, R11 = 8·ld in bytes, DI = d at the current depth,
+	//   CX = kb/8 iterations left
+	MOVQ d_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ ld+48(FP), R8
+	SHLQ $0x02, R8
+	LEAQ (R8)(R8*2), R9
+	MOVQ kb+56(FP), CX
+	SHRQ $0x03, CX
+	JEQ  g32_done
+	MOVQ SI, BX
+	LEAQ (R8)(R8*1), R11
+	SHLQ $0x02, R11
+
+g32_loop:
+	MOVQ          BX, SI
+	LEAQ          (BX)(R8*4), R10
+	VMOVUPS       (SI), Y0
+	VINSERTF64X4  $0x01, (R10), Z0, Z0
+	VMOVUPS       (SI)(R8*1), Y1
+	VINSERTF64X4  $0x01, (R10)(R8*1), Z1, Z1
+	VMOVUPS       (SI)(R8*2), Y2
+	VINSERTF64X4  $0x01, (R10)(R8*2), Z2, Z2
+	VMOVUPS       (SI)(R9*1), Y3
+	VINSERTF64X4  $0x01, (R10)(R9*1), Z3, Z3
+	VUNPCKLPS     Z1, Z0, Z4
+	VUNPCKHPS     Z1, Z0, Z5
+	VUNPCKLPS     Z3, Z2, Z6
+	VUNPCKHPS     Z3, Z2, Z7
+	VSHUFPS       $0x44, Z6, Z4, Z8
+	VSHUFPS       $0xee, Z6, Z4, Z9
+	VSHUFPS       $0x44, Z7, Z5, Z10
+	VSHUFPS       $0xee, Z7, Z5, Z11
+	VSHUFF32X4    $0x88, Z9, Z8, Z12
+	VSHUFF32X4    $0x88, Z11, Z10, Z13
+	VSHUFF32X4    $0xdd, Z9, Z8, Z14
+	VSHUFF32X4    $0xdd, Z11, Z10, Z15
+	VMOVUPS       Y12, (DI)
+	VEXTRACTF64X4 $0x01, Z12, 128(DI)
+	VMOVUPS       Y13, 256(DI)
+	VEXTRACTF64X4 $0x01, Z13, 384(DI)
+	VMOVUPS       Y14, 512(DI)
+	VEXTRACTF64X4 $0x01, Z14, 640(DI)
+	VMOVUPS       Y15, 768(DI)
+	VEXTRACTF64X4 $0x01, Z15, 896(DI)
+	ADDQ          R11, SI
+	ADDQ          R11, R10
+	VMOVUPS       (SI), Y0
+	VINSERTF64X4  $0x01, (R10), Z0, Z0
+	VMOVUPS       (SI)(R8*1), Y1
+	VINSERTF64X4  $0x01, (R10)(R8*1), Z1, Z1
+	VMOVUPS       (SI)(R8*2), Y2
+	VINSERTF64X4  $0x01, (R10)(R8*2), Z2, Z2
+	VMOVUPS       (SI)(R9*1), Y3
+	VINSERTF64X4  $0x01, (R10)(R9*1), Z3, Z3
+	VUNPCKLPS     Z1, Z0, Z4
+	VUNPCKHPS     Z1, Z0, Z5
+	VUNPCKLPS     Z3, Z2, Z6
+	VUNPCKHPS     Z3, Z2, Z7
+	VSHUFPS       $0x44, Z6, Z4, Z8
+	VSHUFPS       $0xee, Z6, Z4, Z9
+	VSHUFPS       $0x44, Z7, Z5, Z10
+	VSHUFPS       $0xee, Z7, Z5, Z11
+	VSHUFF32X4    $0x88, Z9, Z8, Z12
+	VSHUFF32X4    $0x88, Z11, Z10, Z13
+	VSHUFF32X4    $0xdd, Z9, Z8, Z14
+	VSHUFF32X4    $0xdd, Z11, Z10, Z15
+	VMOVUPS       Y12, 32(DI)
+	VEXTRACTF64X4 $0x01, Z12, 160(DI)
+	VMOVUPS       Y13, 288(DI)
+	VEXTRACTF64X4 $0x01, Z13, 416(DI)
+	VMOVUPS       Y14, 544(DI)
+	VEXTRACTF64X4 $0x01, Z14, 672(DI)
+	VMOVUPS       Y15, 800(DI)
+	VEXTRACTF64X4 $0x01, Z15, 928(DI)
+	ADDQ          R11, SI
+	ADDQ          R11, R10
+	VMOVUPS       (SI), Y0
+	VINSERTF64X4  $0x01, (R10), Z0, Z0
+	VMOVUPS       (SI)(R8*1), Y1
+	VINSERTF64X4  $0x01, (R10)(R8*1), Z1, Z1
+	VMOVUPS       (SI)(R8*2), Y2
+	VINSERTF64X4  $0x01, (R10)(R8*2), Z2, Z2
+	VMOVUPS       (SI)(R9*1), Y3
+	VINSERTF64X4  $0x01, (R10)(R9*1), Z3, Z3
+	VUNPCKLPS     Z1, Z0, Z4
+	VUNPCKHPS     Z1, Z0, Z5
+	VUNPCKLPS     Z3, Z2, Z6
+	VUNPCKHPS     Z3, Z2, Z7
+	VSHUFPS       $0x44, Z6, Z4, Z8
+	VSHUFPS       $0xee, Z6, Z4, Z9
+	VSHUFPS       $0x44, Z7, Z5, Z10
+	VSHUFPS       $0xee, Z7, Z5, Z11
+	VSHUFF32X4    $0x88, Z9, Z8, Z12
+	VSHUFF32X4    $0x88, Z11, Z10, Z13
+	VSHUFF32X4    $0xdd, Z9, Z8, Z14
+	VSHUFF32X4    $0xdd, Z11, Z10, Z15
+	VMOVUPS       Y12, 64(DI)
+	VEXTRACTF64X4 $0x01, Z12, 192(DI)
+	VMOVUPS       Y13, 320(DI)
+	VEXTRACTF64X4 $0x01, Z13, 448(DI)
+	VMOVUPS       Y14, 576(DI)
+	VEXTRACTF64X4 $0x01, Z14, 704(DI)
+	VMOVUPS       Y15, 832(DI)
+	VEXTRACTF64X4 $0x01, Z15, 960(DI)
+	ADDQ          R11, SI
+	ADDQ          R11, R10
+	VMOVUPS       (SI), Y0
+	VINSERTF64X4  $0x01, (R10), Z0, Z0
+	VMOVUPS       (SI)(R8*1), Y1
+	VINSERTF64X4  $0x01, (R10)(R8*1), Z1, Z1
+	VMOVUPS       (SI)(R8*2), Y2
+	VINSERTF64X4  $0x01, (R10)(R8*2), Z2, Z2
+	VMOVUPS       (SI)(R9*1), Y3
+	VINSERTF64X4  $0x01, (R10)(R9*1), Z3, Z3
+	VUNPCKLPS     Z1, Z0, Z4
+	VUNPCKHPS     Z1, Z0, Z5
+	VUNPCKLPS     Z3, Z2, Z6
+	VUNPCKHPS     Z3, Z2, Z7
+	VSHUFPS       $0x44, Z6, Z4, Z8
+	VSHUFPS       $0xee, Z6, Z4, Z9
+	VSHUFPS       $0x44, Z7, Z5, Z10
+	VSHUFPS       $0xee, Z7, Z5, Z11
+	VSHUFF32X4    $0x88, Z9, Z8, Z12
+	VSHUFF32X4    $0x88, Z11, Z10, Z13
+	VSHUFF32X4    $0xdd, Z9, Z8, Z14
+	VSHUFF32X4    $0xdd, Z11, Z10, Z15
+	VMOVUPS       Y12, 96(DI)
+	VEXTRACTF64X4 $0x01, Z12, 224(DI)
+	VMOVUPS       Y13, 352(DI)
+	VEXTRACTF64X4 $0x01, Z13, 480(DI)
+	VMOVUPS       Y14, 608(DI)
+	VEXTRACTF64X4 $0x01, Z14, 736(DI)
+	VMOVUPS       Y15, 864(DI)
+	VEXTRACTF64X4 $0x01, Z15, 992(DI)
+	ADDQ          $0x20, BX
+	ADDQ          $0x00000400, DI
+	DECQ          CX
+	JNE           g32_loop
+	VZEROUPPER
+
+g32_done:
+	RET

@@ -127,3 +127,11 @@ func packRuns32AVX512(d []float32, src []float32, ld int, kb int, mask uint32)
 //
 //go:noescape
 func packRuns16AVX2(d []float32, src []float32, ld int, kb int, n int)
+
+// packGather32AVX512 is packGather for n = w = 32 and kb a multiple of 8,
+// with src from off: d[32p+j] = src[j·ld+p] for j < 32, p < kb. The caller
+// guarantees kb ≥ 0, kb mod 8 = 0, len(d) ≥ 32·kb and that src spans
+// 31·ld+kb elements (kb ≥ 8).
+//
+//go:noescape
+func packGather32AVX512(d []float32, src []float32, ld int, kb int)

@@ -154,3 +154,46 @@ func TestPackRuns16AVX2(t *testing.T) {
 	}
 	testPackRuns(t, 16)
 }
+
+// TestPackGather32AVX512 checks packGather against packGatherGo for w = 32
+// (the assembly for n = 32, the Go loop for the rest), ld from kb to kb+5
+// and offsets 0..7: d bit for bit, the guard zones untouched, src
+// unchanged.
+func TestPackGather32AVX512(t *testing.T) {
+	if packAsm.gather32 == nil {
+		t.Skip("no AVX-512 packer")
+	}
+	const w, g = 32, 37
+	r := rand.New(rand.NewPCG(3, w))
+	for _, kb := range packKbs() {
+		for _, n := range []int{32, 31, 9} {
+			for ld := max(kb, 1); ld <= kb+5; ld++ {
+				for off := 0; off < 8; off++ {
+					src := packSrc(r, off+n*ld+g)
+					for i := range src {
+						if i < off || (i-off)%ld >= kb || (i-off)/ld >= n {
+							src[i] = math.Float32frombits(guardBits)
+						}
+					}
+					s0 := append([]float32(nil), src...)
+					gotAll, got := guardedDst(w*kb, g)
+					wantAll, want := guardedDst(w*kb, g)
+					packGather(got, src, off, ld, kb, n, w)
+					packGatherGo(want, src, off, ld, kb, n, w)
+					if i := sameBits(gotAll, wantAll); i >= 0 {
+						t.Fatalf("kb=%d n=%d ld=%d off=%d: element %d of the guarded buffer (%d before d) = %#x, want %#x",
+							kb, n, ld, off, i, g, math.Float32bits(gotAll[i]), math.Float32bits(wantAll[i]))
+					}
+					if i := sameBits(src, s0); i >= 0 {
+						t.Fatalf("kb=%d n=%d ld=%d off=%d: src[%d] changed", kb, n, ld, off, i)
+					}
+					for i, v := range want {
+						if math.Float32bits(v) == guardBits {
+							t.Fatalf("kb=%d n=%d ld=%d off=%d: the reference copied a guard to d[%d]", kb, n, ld, off, i)
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -26,6 +26,7 @@ func genPack() {
 	genPackA6()
 	genPackRuns32()
 	genPackRuns16()
+	genPackGather32()
 }
 
 // packProlog loads d, src, the stride in bytes and its triple, and the step
@@ -306,4 +307,64 @@ func genPackRuns16() {
 		}
 		VMASKMOVPS(m, mk, dst)
 	})
+}
+
+// genPackGather32 writes packGather32AVX512: the transposed-B pack for
+// 32 full columns, eight steps of depth per iteration. Each group of eight
+// runs is transposed as in packA8AVX512; each 256-bit half of the output is
+// then one step of depth of those eight columns, stored at its row of d.
+func genPackGather32() {
+	TEXT("packGather32AVX512", NOSPLIT, "func(d []float32, src []float32, ld int, kb int)")
+	Pragma("noescape")
+	Doc("packGather32AVX512 is packGather for n = w = 32 and kb a multiple of 8,",
+		"with src from off: d[32p+j] = src[j·ld+p] for j < 32, p < kb. The caller",
+		"guarantees kb ≥ 0, kb mod 8 = 0, len(d) ≥ 32·kb and that src spans",
+		"31·ld+kb elements (kb ≥ 8).")
+	Comment("Register plan (AVX512F only, checked by the caller's dispatch):",
+		"  Z0..Z15 as in packA8AVX512, for runs 8g..8g+7 of group g",
+		"  BX = run 0 at the current depth, SI = run 8g, R10 = run 8g+4, R8 = ld in bytes,",
+		"  R9 = 3·ld in bytes, R11 = 8·ld in bytes, DI = d at the current depth,",
+		"  CX = kb/8 iterations left")
+	packProlog("src", "ld", "kb")
+	SHRQ(U8(3), pkCnt)
+	JEQ(LabelRef("g32_done"))
+	MOVQ(pkSrc, RBX)
+	LEAQ(Mem{Base: pkLd, Index: pkLd, Scale: 1}, R11)
+	SHLQ(U8(2), R11)
+	Label("g32_loop")
+	MOVQ(RBX, pkSrc)
+	LEAQ(Mem{Base: RBX, Index: pkLd, Scale: 4}, pkSrc4)
+	for g := 0; g < 4; g++ {
+		for r := 0; r < 4; r++ {
+			VMOVUPS(rowMem(pkSrc, r, 0), avx2.regs[r])
+			VINSERTF64X4(U8(1), rowMem(pkSrc4, r, 0), Z(r), Z(r))
+		}
+		VUNPCKLPS(Z1, Z0, Z4)
+		VUNPCKHPS(Z1, Z0, Z5)
+		VUNPCKLPS(Z3, Z2, Z6)
+		VUNPCKHPS(Z3, Z2, Z7)
+		VSHUFPS(U8(0x44), Z6, Z4, Z8)
+		VSHUFPS(U8(0xee), Z6, Z4, Z9)
+		VSHUFPS(U8(0x44), Z7, Z5, Z10)
+		VSHUFPS(U8(0xee), Z7, Z5, Z11)
+		VSHUFF32X4(U8(0x88), Z9, Z8, Z12)
+		VSHUFF32X4(U8(0x88), Z11, Z10, Z13)
+		VSHUFF32X4(U8(0xdd), Z9, Z8, Z14)
+		VSHUFF32X4(U8(0xdd), Z11, Z10, Z15)
+		for j := 0; j < 4; j++ {
+			VMOVUPS(avx2.regs[12+j], Mem{Base: pkDst, Disp: 256*j + 32*g})
+			VEXTRACTF64X4(U8(1), Z(12+j), Mem{Base: pkDst, Disp: 256*j + 128 + 32*g})
+		}
+		if g < 3 {
+			ADDQ(R11, pkSrc)
+			ADDQ(R11, pkSrc4)
+		}
+	}
+	ADDQ(Imm(32), RBX)
+	ADDQ(U32(1024), pkDst)
+	DECQ(pkCnt)
+	JNE(LabelRef("g32_loop"))
+	VZEROUPPER()
+	Label("g32_done")
+	RET()
 }
