@@ -46,15 +46,6 @@ func epiBuf(rng *rand.Rand, rows, cols, ld, pad int) []float32 {
 	return b
 }
 
-func sameBits(a, b []float32) int {
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return i
-		}
-	}
-	return -1
-}
-
 var epiActs = [...]Activation{epiNone: Identity, epiCopy: Identity, epiReLU: ReLU, epiLeaky: LeakyReLU,
 	epiPiecewise: PiecewiseLinear}
 

@@ -87,6 +87,7 @@ func archKernels() []*gemmKernel {
 	// OS saves the ymm state (OSXSAVE/XCR0), so both true means no SIGILL.
 	if cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
 		ks = append(ks, &avx2Kernel)
+		packAsm.a6, packAsm.runs16 = packA6AVX2, packRuns16AVX2
 		// The AVX-512 kernels use AVX512F instructions only; cpuid/v2
 		// reports AVX512F only when the OS saves the opmask and zmm state
 		// (XCR0 bits 5–7; on Darwin, which enables it lazily, from the
@@ -95,6 +96,7 @@ func archKernels() []*gemmKernel {
 		// the off switch for parts that downclock under zmm load.
 		if cpuid.CPU.Supports(cpuid.AVX512F) {
 			ks = append(ks, &avx512Kernel)
+			packAsm.a8, packAsm.runs32, packAsm.gather32 = packA8AVX512, packRuns32AVX512, packGather32AVX512
 		}
 	}
 	return ks

@@ -2790,3 +2790,476 @@ piecewise:
 done:
 	VZEROUPPER
 	RET
+
+// func packA8AVX512(d []float32, a []float32, lda int, kb int)
+// Requires: AVX, AVX512F
+TEXT ·packA8AVX512(SB), NOSPLIT, $0-64
+	// Register plan (AVX512F only, checked by the caller's dispatch):
+	//   Z0..Z3: rows 0..3 at depths p..p+7 in the low 256 bits, rows 4..7 in the high
+	//   Z4..Z7: their VUNPCKLPS/VUNPCKHPS pairs; Z8..Z11: T_0..T_3 (depth q, q+4 per lane)
+	//   Z12..Z15: the output, two steps of depth each
+	//   SI = row 0 pointer, R10 = row 4 pointer, R8 = lda in bytes, R9 = 3·lda in bytes,
+	//   DI = d pointer, CX = kb/8 iterations left
+	MOVQ d_base+0(FP), DI
+	MOVQ a_base+24(FP), SI
+	MOVQ lda+48(FP), R8
+	SHLQ $0x02, R8
+	LEAQ (R8)(R8*2), R9
+	MOVQ kb+56(FP), CX
+	SHRQ $0x03, CX
+	JEQ  a8_done
+	LEAQ (SI)(R8*4), R10
+
+a8_loop:
+	VMOVUPS      (SI), Y0
+	VINSERTF64X4 $0x01, (R10), Z0, Z0
+	VMOVUPS      (SI)(R8*1), Y1
+	VINSERTF64X4 $0x01, (R10)(R8*1), Z1, Z1
+	VMOVUPS      (SI)(R8*2), Y2
+	VINSERTF64X4 $0x01, (R10)(R8*2), Z2, Z2
+	VMOVUPS      (SI)(R9*1), Y3
+	VINSERTF64X4 $0x01, (R10)(R9*1), Z3, Z3
+	VUNPCKLPS    Z1, Z0, Z4
+	VUNPCKHPS    Z1, Z0, Z5
+	VUNPCKLPS    Z3, Z2, Z6
+	VUNPCKHPS    Z3, Z2, Z7
+	VSHUFPS      $0x44, Z6, Z4, Z8
+	VSHUFPS      $0xee, Z6, Z4, Z9
+	VSHUFPS      $0x44, Z7, Z5, Z10
+	VSHUFPS      $0xee, Z7, Z5, Z11
+
+	// Lanes 0 and 2 of T_q, T_q+1: depths q, q+1; lanes 1 and 3: q+4, q+5.
+	VSHUFF32X4 $0x88, Z9, Z8, Z12
+	VSHUFF32X4 $0x88, Z11, Z10, Z13
+	VSHUFF32X4 $0xdd, Z9, Z8, Z14
+	VSHUFF32X4 $0xdd, Z11, Z10, Z15
+	VMOVUPS    Z12, (DI)
+	VMOVUPS    Z13, 64(DI)
+	VMOVUPS    Z14, 128(DI)
+	VMOVUPS    Z15, 192(DI)
+	ADDQ       $0x20, SI
+	ADDQ       $0x20, R10
+	ADDQ       $0x00000100, DI
+	DECQ       CX
+	JNE        a8_loop
+	VZEROUPPER
+
+a8_done:
+	RET
+
+// func packA6AVX2(d []float32, a []float32, lda int, kb int)
+// Requires: AVX
+TEXT ·packA6AVX2(SB), NOSPLIT, $0-64
+	// Register plan (AVX2, checked by the caller's dispatch):
+	//   Y0..Y5: rows 0..5 at depths p..p+7, then C_0..C_3 in Y0..Y3
+	//   Y6..Y9: unpack pairs of rows 0..3, then E, H (rows 4, 5) in Y6, Y7
+	//   Y8..Y11: the four mixed chunks
+	//   SI = row 0 pointer, R10 = row 4 pointer, R8 = lda in bytes, R9 = 3·lda in bytes,
+	//   DI = d pointer, CX = kb/8 iterations left
+	MOVQ d_base+0(FP), DI
+	MOVQ a_base+24(FP), SI
+	MOVQ lda+48(FP), R8
+	SHLQ $0x02, R8
+	LEAQ (R8)(R8*2), R9
+	MOVQ kb+56(FP), CX
+	SHRQ $0x03, CX
+	JEQ  a6_done
+	LEAQ (SI)(R8*4), R10
+
+a6_loop:
+	VMOVUPS      (SI), Y0
+	VMOVUPS      (SI)(R8*1), Y1
+	VMOVUPS      (SI)(R8*2), Y2
+	VMOVUPS      (SI)(R9*1), Y3
+	VMOVUPS      (R10), Y4
+	VMOVUPS      (R10)(R8*1), Y5
+	VUNPCKLPS    Y1, Y0, Y6
+	VUNPCKHPS    Y1, Y0, Y7
+	VUNPCKLPS    Y3, Y2, Y8
+	VUNPCKHPS    Y3, Y2, Y9
+	VSHUFPS      $0x44, Y8, Y6, Y0
+	VSHUFPS      $0xee, Y8, Y6, Y1
+	VSHUFPS      $0x44, Y9, Y7, Y2
+	VSHUFPS      $0xee, Y9, Y7, Y3
+	VUNPCKLPS    Y5, Y4, Y6
+	VUNPCKHPS    Y5, Y4, Y7
+	VSHUFPS      $0x44, Y1, Y6, Y8
+	VSHUFPS      $0xee, Y6, Y1, Y9
+	VSHUFPS      $0x44, Y3, Y7, Y10
+	VSHUFPS      $0xee, Y7, Y3, Y11
+	VMOVUPS      X0, (DI)
+	VMOVUPS      X8, 16(DI)
+	VMOVUPS      X9, 32(DI)
+	VMOVUPS      X2, 48(DI)
+	VMOVUPS      X10, 64(DI)
+	VMOVUPS      X11, 80(DI)
+	VEXTRACTF128 $0x01, Y0, 96(DI)
+	VEXTRACTF128 $0x01, Y8, 112(DI)
+	VEXTRACTF128 $0x01, Y9, 128(DI)
+	VEXTRACTF128 $0x01, Y2, 144(DI)
+	VEXTRACTF128 $0x01, Y10, 160(DI)
+	VEXTRACTF128 $0x01, Y11, 176(DI)
+	ADDQ         $0x20, SI
+	ADDQ         $0x20, R10
+	ADDQ         $0x000000c0, DI
+	DECQ         CX
+	JNE          a6_loop
+	VZEROUPPER
+
+a6_done:
+	RET
+
+// func packRuns32AVX512(d []float32, src []float32, ld int, kb int, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·packRuns32AVX512(SB), NOSPLIT, $0-68
+	// Register plan (AVX512F only, checked by the caller's dispatch):
+	//   Z0..Z7: four runs, two zmm each; K1, K2: the low and high 16 bits of mask
+	//   SI = src pointer, R8 = ld in bytes, R9 = 3·ld in bytes, DI = d pointer, CX = runs left
+	MOVQ  d_base+0(FP), DI
+	MOVQ  src_base+24(FP), SI
+	MOVQ  ld+48(FP), R8
+	SHLQ  $0x02, R8
+	LEAQ  (R8)(R8*2), R9
+	MOVQ  kb+56(FP), CX
+	MOVL  mask+64(FP), AX
+	KMOVW AX, K1
+	SHRL  $0x10, AX
+	KMOVW AX, K2
+	CMPQ  CX, $0x04
+	JLT   r32_tail
+
+r32_loop4:
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z1
+	VMOVUPS.Z (SI)(R8*1), K1, Z2
+	VMOVUPS.Z 64(SI)(R8*1), K2, Z3
+	VMOVUPS.Z (SI)(R8*2), K1, Z4
+	VMOVUPS.Z 64(SI)(R8*2), K2, Z5
+	VMOVUPS.Z (SI)(R9*1), K1, Z6
+	VMOVUPS.Z 64(SI)(R9*1), K2, Z7
+	VMOVUPS   Z0, (DI)
+	VMOVUPS   Z1, 64(DI)
+	VMOVUPS   Z2, 128(DI)
+	VMOVUPS   Z3, 192(DI)
+	VMOVUPS   Z4, 256(DI)
+	VMOVUPS   Z5, 320(DI)
+	VMOVUPS   Z6, 384(DI)
+	VMOVUPS   Z7, 448(DI)
+	LEAQ      (SI)(R8*4), SI
+	ADDQ      $0x00000200, DI
+	SUBQ      $0x04, CX
+	CMPQ      CX, $0x04
+	JGE       r32_loop4
+
+r32_tail:
+	TESTQ CX, CX
+	JEQ   r32_done
+
+r32_loop1:
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z1
+	VMOVUPS   Z0, (DI)
+	VMOVUPS   Z1, 64(DI)
+	ADDQ      R8, SI
+	ADDQ      $0x00000080, DI
+	DECQ      CX
+	JNE       r32_loop1
+
+r32_done:
+	VZEROUPPER
+	RET
+
+DATA packMask16<>+0(SB)/4, $0xffffffff
+DATA packMask16<>+4(SB)/4, $0xffffffff
+DATA packMask16<>+8(SB)/4, $0xffffffff
+DATA packMask16<>+12(SB)/4, $0xffffffff
+DATA packMask16<>+16(SB)/4, $0xffffffff
+DATA packMask16<>+20(SB)/4, $0xffffffff
+DATA packMask16<>+24(SB)/4, $0xffffffff
+DATA packMask16<>+28(SB)/4, $0xffffffff
+DATA packMask16<>+32(SB)/4, $0xffffffff
+DATA packMask16<>+36(SB)/4, $0xffffffff
+DATA packMask16<>+40(SB)/4, $0xffffffff
+DATA packMask16<>+44(SB)/4, $0xffffffff
+DATA packMask16<>+48(SB)/4, $0xffffffff
+DATA packMask16<>+52(SB)/4, $0xffffffff
+DATA packMask16<>+56(SB)/4, $0xffffffff
+DATA packMask16<>+60(SB)/4, $0xffffffff
+DATA packMask16<>+64(SB)/4, $0x00000000
+DATA packMask16<>+68(SB)/4, $0x00000000
+DATA packMask16<>+72(SB)/4, $0x00000000
+DATA packMask16<>+76(SB)/4, $0x00000000
+DATA packMask16<>+80(SB)/4, $0x00000000
+DATA packMask16<>+84(SB)/4, $0x00000000
+DATA packMask16<>+88(SB)/4, $0x00000000
+DATA packMask16<>+92(SB)/4, $0x00000000
+DATA packMask16<>+96(SB)/4, $0x00000000
+DATA packMask16<>+100(SB)/4, $0x00000000
+DATA packMask16<>+104(SB)/4, $0x00000000
+DATA packMask16<>+108(SB)/4, $0x00000000
+DATA packMask16<>+112(SB)/4, $0x00000000
+DATA packMask16<>+116(SB)/4, $0x00000000
+DATA packMask16<>+120(SB)/4, $0x00000000
+DATA packMask16<>+124(SB)/4, $0x00000000
+GLOBL packMask16<>(SB), RODATA|NOPTR, $128
+
+// func packRuns16AVX2(d []float32, src []float32, ld int, kb int, n int)
+// Requires: AVX
+TEXT ·packRuns16AVX2(SB), NOSPLIT, $0-72
+	// Register plan (AVX2, checked by the caller's dispatch):
+	//   Y0..Y7: four runs, two ymm each; Y14, Y15: the masks of columns 0..7 and 8..15 (n < 16)
+	//   SI = src pointer, R8 = ld in bytes, R9 = 3·ld in bytes, DI = d pointer, CX = runs left,
+	//   DX = n
+	MOVQ d_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ ld+48(FP), R8
+	SHLQ $0x02, R8
+	LEAQ (R8)(R8*2), R9
+	MOVQ kb+56(FP), CX
+	MOVQ n+64(FP), DX
+	CMPQ DX, $0x10
+	JNE  r16_masked
+	CMPQ CX, $0x04
+	JLT  r16_full_tail
+
+r16_full_loop4:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS (SI)(R8*1), Y2
+	VMOVUPS 32(SI)(R8*1), Y3
+	VMOVUPS (SI)(R8*2), Y4
+	VMOVUPS 32(SI)(R8*2), Y5
+	VMOVUPS (SI)(R9*1), Y6
+	VMOVUPS 32(SI)(R9*1), Y7
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI)
+	VMOVUPS Y5, 160(DI)
+	VMOVUPS Y6, 192(DI)
+	VMOVUPS Y7, 224(DI)
+	LEAQ    (SI)(R8*4), SI
+	ADDQ    $0x00000100, DI
+	SUBQ    $0x04, CX
+	CMPQ    CX, $0x04
+	JGE     r16_full_loop4
+
+r16_full_tail:
+	TESTQ CX, CX
+	JEQ   r16_full_done
+
+r16_full_loop1:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ    R8, SI
+	ADDQ    $0x40, DI
+	DECQ    CX
+	JNE     r16_full_loop1
+
+r16_full_done:
+	VZEROUPPER
+	RET
+
+r16_masked:
+	// Y14, Y15 = packMask16[16−n : 32−n]: all ones in lanes j < n.
+	NEGQ    DX
+	LEAQ    packMask16<>+0(SB), AX
+	LEAQ    64(AX)(DX*4), AX
+	VMOVUPS (AX), Y14
+	VMOVUPS 32(AX), Y15
+	CMPQ    CX, $0x04
+	JLT     r16_masked_tail
+
+r16_masked_loop4:
+	VMASKMOVPS (SI), Y14, Y0
+	VMASKMOVPS 32(SI), Y15, Y1
+	VMASKMOVPS (SI)(R8*1), Y14, Y2
+	VMASKMOVPS 32(SI)(R8*1), Y15, Y3
+	VMASKMOVPS (SI)(R8*2), Y14, Y4
+	VMASKMOVPS 32(SI)(R8*2), Y15, Y5
+	VMASKMOVPS (SI)(R9*1), Y14, Y6
+	VMASKMOVPS 32(SI)(R9*1), Y15, Y7
+	VMOVUPS    Y0, (DI)
+	VMOVUPS    Y1, 32(DI)
+	VMOVUPS    Y2, 64(DI)
+	VMOVUPS    Y3, 96(DI)
+	VMOVUPS    Y4, 128(DI)
+	VMOVUPS    Y5, 160(DI)
+	VMOVUPS    Y6, 192(DI)
+	VMOVUPS    Y7, 224(DI)
+	LEAQ       (SI)(R8*4), SI
+	ADDQ       $0x00000100, DI
+	SUBQ       $0x04, CX
+	CMPQ       CX, $0x04
+	JGE        r16_masked_loop4
+
+r16_masked_tail:
+	TESTQ CX, CX
+	JEQ   r16_masked_done
+
+r16_masked_loop1:
+	VMASKMOVPS (SI), Y14, Y0
+	VMASKMOVPS 32(SI), Y15, Y1
+	VMOVUPS    Y0, (DI)
+	VMOVUPS    Y1, 32(DI)
+	ADDQ       R8, SI
+	ADDQ       $0x40, DI
+	DECQ       CX
+	JNE        r16_masked_loop1
+
+r16_masked_done:
+	VZEROUPPER
+	RET
+
+// func packGather32AVX512(d []float32, src []float32, ld int, kb int)
+// Requires: AVX, AVX512F
+TEXT ·packGather32AVX512(SB), NOSPLIT, $0-64
+	// Register plan (AVX512F only, checked by the caller's dispatch):
+	//   Z0..Z15 as in packA8AVX512, for runs 8g..8g+7 of group g
+	//   BX = run 0 at the current depth, SI = run 8g, R10 = run 8g+4, R8 = ld in bytes,
+	//   R9 = 3·ld in bytes, R11 = 8·ld in bytes, DI = d at the current depth,
+	//   CX = kb/8 iterations left
+	MOVQ d_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ ld+48(FP), R8
+	SHLQ $0x02, R8
+	LEAQ (R8)(R8*2), R9
+	MOVQ kb+56(FP), CX
+	SHRQ $0x03, CX
+	JEQ  g32_done
+	MOVQ SI, BX
+	LEAQ (R8)(R8*1), R11
+	SHLQ $0x02, R11
+
+g32_loop:
+	MOVQ          BX, SI
+	LEAQ          (BX)(R8*4), R10
+	VMOVUPS       (SI), Y0
+	VINSERTF64X4  $0x01, (R10), Z0, Z0
+	VMOVUPS       (SI)(R8*1), Y1
+	VINSERTF64X4  $0x01, (R10)(R8*1), Z1, Z1
+	VMOVUPS       (SI)(R8*2), Y2
+	VINSERTF64X4  $0x01, (R10)(R8*2), Z2, Z2
+	VMOVUPS       (SI)(R9*1), Y3
+	VINSERTF64X4  $0x01, (R10)(R9*1), Z3, Z3
+	VUNPCKLPS     Z1, Z0, Z4
+	VUNPCKHPS     Z1, Z0, Z5
+	VUNPCKLPS     Z3, Z2, Z6
+	VUNPCKHPS     Z3, Z2, Z7
+	VSHUFPS       $0x44, Z6, Z4, Z8
+	VSHUFPS       $0xee, Z6, Z4, Z9
+	VSHUFPS       $0x44, Z7, Z5, Z10
+	VSHUFPS       $0xee, Z7, Z5, Z11
+	VSHUFF32X4    $0x88, Z9, Z8, Z12
+	VSHUFF32X4    $0x88, Z11, Z10, Z13
+	VSHUFF32X4    $0xdd, Z9, Z8, Z14
+	VSHUFF32X4    $0xdd, Z11, Z10, Z15
+	VMOVUPS       Y12, (DI)
+	VEXTRACTF64X4 $0x01, Z12, 128(DI)
+	VMOVUPS       Y13, 256(DI)
+	VEXTRACTF64X4 $0x01, Z13, 384(DI)
+	VMOVUPS       Y14, 512(DI)
+	VEXTRACTF64X4 $0x01, Z14, 640(DI)
+	VMOVUPS       Y15, 768(DI)
+	VEXTRACTF64X4 $0x01, Z15, 896(DI)
+	ADDQ          R11, SI
+	ADDQ          R11, R10
+	VMOVUPS       (SI), Y0
+	VINSERTF64X4  $0x01, (R10), Z0, Z0
+	VMOVUPS       (SI)(R8*1), Y1
+	VINSERTF64X4  $0x01, (R10)(R8*1), Z1, Z1
+	VMOVUPS       (SI)(R8*2), Y2
+	VINSERTF64X4  $0x01, (R10)(R8*2), Z2, Z2
+	VMOVUPS       (SI)(R9*1), Y3
+	VINSERTF64X4  $0x01, (R10)(R9*1), Z3, Z3
+	VUNPCKLPS     Z1, Z0, Z4
+	VUNPCKHPS     Z1, Z0, Z5
+	VUNPCKLPS     Z3, Z2, Z6
+	VUNPCKHPS     Z3, Z2, Z7
+	VSHUFPS       $0x44, Z6, Z4, Z8
+	VSHUFPS       $0xee, Z6, Z4, Z9
+	VSHUFPS       $0x44, Z7, Z5, Z10
+	VSHUFPS       $0xee, Z7, Z5, Z11
+	VSHUFF32X4    $0x88, Z9, Z8, Z12
+	VSHUFF32X4    $0x88, Z11, Z10, Z13
+	VSHUFF32X4    $0xdd, Z9, Z8, Z14
+	VSHUFF32X4    $0xdd, Z11, Z10, Z15
+	VMOVUPS       Y12, 32(DI)
+	VEXTRACTF64X4 $0x01, Z12, 160(DI)
+	VMOVUPS       Y13, 288(DI)
+	VEXTRACTF64X4 $0x01, Z13, 416(DI)
+	VMOVUPS       Y14, 544(DI)
+	VEXTRACTF64X4 $0x01, Z14, 672(DI)
+	VMOVUPS       Y15, 800(DI)
+	VEXTRACTF64X4 $0x01, Z15, 928(DI)
+	ADDQ          R11, SI
+	ADDQ          R11, R10
+	VMOVUPS       (SI), Y0
+	VINSERTF64X4  $0x01, (R10), Z0, Z0
+	VMOVUPS       (SI)(R8*1), Y1
+	VINSERTF64X4  $0x01, (R10)(R8*1), Z1, Z1
+	VMOVUPS       (SI)(R8*2), Y2
+	VINSERTF64X4  $0x01, (R10)(R8*2), Z2, Z2
+	VMOVUPS       (SI)(R9*1), Y3
+	VINSERTF64X4  $0x01, (R10)(R9*1), Z3, Z3
+	VUNPCKLPS     Z1, Z0, Z4
+	VUNPCKHPS     Z1, Z0, Z5
+	VUNPCKLPS     Z3, Z2, Z6
+	VUNPCKHPS     Z3, Z2, Z7
+	VSHUFPS       $0x44, Z6, Z4, Z8
+	VSHUFPS       $0xee, Z6, Z4, Z9
+	VSHUFPS       $0x44, Z7, Z5, Z10
+	VSHUFPS       $0xee, Z7, Z5, Z11
+	VSHUFF32X4    $0x88, Z9, Z8, Z12
+	VSHUFF32X4    $0x88, Z11, Z10, Z13
+	VSHUFF32X4    $0xdd, Z9, Z8, Z14
+	VSHUFF32X4    $0xdd, Z11, Z10, Z15
+	VMOVUPS       Y12, 64(DI)
+	VEXTRACTF64X4 $0x01, Z12, 192(DI)
+	VMOVUPS       Y13, 320(DI)
+	VEXTRACTF64X4 $0x01, Z13, 448(DI)
+	VMOVUPS       Y14, 576(DI)
+	VEXTRACTF64X4 $0x01, Z14, 704(DI)
+	VMOVUPS       Y15, 832(DI)
+	VEXTRACTF64X4 $0x01, Z15, 960(DI)
+	ADDQ          R11, SI
+	ADDQ          R11, R10
+	VMOVUPS       (SI), Y0
+	VINSERTF64X4  $0x01, (R10), Z0, Z0
+	VMOVUPS       (SI)(R8*1), Y1
+	VINSERTF64X4  $0x01, (R10)(R8*1), Z1, Z1
+	VMOVUPS       (SI)(R8*2), Y2
+	VINSERTF64X4  $0x01, (R10)(R8*2), Z2, Z2
+	VMOVUPS       (SI)(R9*1), Y3
+	VINSERTF64X4  $0x01, (R10)(R9*1), Z3, Z3
+	VUNPCKLPS     Z1, Z0, Z4
+	VUNPCKHPS     Z1, Z0, Z5
+	VUNPCKLPS     Z3, Z2, Z6
+	VUNPCKHPS     Z3, Z2, Z7
+	VSHUFPS       $0x44, Z6, Z4, Z8
+	VSHUFPS       $0xee, Z6, Z4, Z9
+	VSHUFPS       $0x44, Z7, Z5, Z10
+	VSHUFPS       $0xee, Z7, Z5, Z11
+	VSHUFF32X4    $0x88, Z9, Z8, Z12
+	VSHUFF32X4    $0x88, Z11, Z10, Z13
+	VSHUFF32X4    $0xdd, Z9, Z8, Z14
+	VSHUFF32X4    $0xdd, Z11, Z10, Z15
+	VMOVUPS       Y12, 96(DI)
+	VEXTRACTF64X4 $0x01, Z12, 224(DI)
+	VMOVUPS       Y13, 352(DI)
+	VEXTRACTF64X4 $0x01, Z13, 480(DI)
+	VMOVUPS       Y14, 608(DI)
+	VEXTRACTF64X4 $0x01, Z14, 736(DI)
+	VMOVUPS       Y15, 864(DI)
+	VEXTRACTF64X4 $0x01, Z15, 992(DI)
+	ADDQ          $0x20, BX
+	ADDQ          $0x00000400, DI
+	DECQ          CX
+	JNE           g32_loop
+	VZEROUPPER
+
+g32_done:
+	RET

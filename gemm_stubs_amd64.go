@@ -141,3 +141,41 @@ func epiForwardAVX512(rows int, cols int, z []float32, ldz int, bias []float32, 
 //
 //go:noescape
 func epiBackwardAVX512(rows int, cols int, z []float32, ldz int, d []float32, ldd int, op int, alpha float32)
+
+// packA8AVX512 is packA8 for kb a multiple of 8 with a from off: d[8p+i] =
+// a[i·lda+p] for i < 8, p < kb. The caller guarantees kb ≥ 0, kb mod 8 = 0,
+// len(d) ≥ 8·kb and that a spans 7·lda+kb elements (kb ≥ 8).
+//
+//go:noescape
+func packA8AVX512(d []float32, a []float32, lda int, kb int)
+
+// packA6AVX2 is packA6 for kb a multiple of 8 with a from off: d[6p+i] =
+// a[i·lda+p] for i < 6, p < kb. The caller guarantees kb ≥ 0, kb mod 8 = 0,
+// len(d) ≥ 6·kb and that a spans 5·lda+kb elements (kb ≥ 8).
+//
+//go:noescape
+func packA6AVX2(d []float32, a []float32, lda int, kb int)
+
+// packRuns32AVX512 is packRuns for w = 32 with src from off: d[32p+j] =
+// src[p·ld+j] where bit j of mask is set, 0 elsewhere (mask = 2ⁿ−1 for n
+// columns). Nothing of src outside the mask is read. The caller guarantees
+// kb ≥ 0, len(d) ≥ 32·kb and that src spans (kb−1)·ld+n elements (kb ≥ 1).
+//
+//go:noescape
+func packRuns32AVX512(d []float32, src []float32, ld int, kb int, mask uint32)
+
+// packRuns16AVX2 is packRuns for w = 16 with src from off: d[16p+j] =
+// src[p·ld+j] for j < n, 0 for n ≤ j < 16. Nothing of src past n columns is
+// read. The caller guarantees 0 ≤ n ≤ 16, kb ≥ 0, len(d) ≥ 16·kb and that src
+// spans (kb−1)·ld+n elements (kb ≥ 1).
+//
+//go:noescape
+func packRuns16AVX2(d []float32, src []float32, ld int, kb int, n int)
+
+// packGather32AVX512 is packGather for n = w = 32 and kb a multiple of 8,
+// with src from off: d[32p+j] = src[j·ld+p] for j < 32, p < kb. The caller
+// guarantees kb ≥ 0, kb mod 8 = 0, len(d) ≥ 32·kb and that src spans
+// 31·ld+kb elements (kb ≥ 8).
+//
+//go:noescape
+func packGather32AVX512(d []float32, src []float32, ld int, kb int)
