@@ -32,6 +32,7 @@ func main() {
 	switch *kernels {
 	case "gemm":
 		genGemm()
+		genNarrow()
 	case "vecops":
 		genVecops()
 	default:
