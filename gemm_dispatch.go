@@ -54,7 +54,9 @@ type gemmKernel struct {
 	// columns, A's element (i, p) at a[i·rs+p·ss] and B's rows ldb apart,
 	// read in place: no scratch tile, no padding. The rows go in strips of
 	// maskedRows from the top. The driver computes whole products with
-	// n ≤ maskedCols with it (see gemmJob.maskedPart).
+	// n ≤ maskedCols with it (see gemmJob.maskedPart), and, in kernels
+	// whose nr is wider, the partial last column strip of wider products
+	// when it has at most maskedCols columns (see gemmJob.maskedTiles).
 	masked                 func(m, k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc, cols int, alpha, beta float32)
 	maskedRows, maskedCols int
 }

@@ -273,6 +273,29 @@ func (g *gemmJob) maskedPart(p int, ws *workspace) {
 	}
 }
 
+// maskedTiles computes rows [ic, ic+mb) of a partial column strip (cols <
+// nr, cols ≤ kern.maskedCols) at column j on the masked kernel, one mr-row
+// tile at a time, straight into C: no scratch tile and no tail, as its
+// loads of B are masked to the strip's columns too.
+func (g *gemmJob) maskedTiles(ws *workspace, blk *gemmBlock, inPlaceA bool, s, ic, mb, j, cols int, finish bool) {
+	mr, nr, kb := g.kern.mr, g.kern.nr, blk.kb
+	var b []float32
+	ldb := nr
+	if g.directB {
+		b, ldb = g.b[blk.pc*g.ldb+j:], g.ldb
+	} else {
+		b = blk.bpack[s*nr*kb : (s+1)*nr*kb]
+	}
+	for ir := 0; ir < mb; ir += mr {
+		rows := min(mr, mb-ir)
+		a, rs, ss := g.aRows(ws, blk, inPlaceA, ic+ir, ir, rows)
+		g.kern.masked(rows, kb, a, rs, ss, b, ldb, g.c[(ic+ir)*g.ldc+j:], g.ldc, cols, g.alpha, blk.beta)
+		if finish {
+			finishTile(&g.epi, g.c, g.ldc, ic+ir, j, rows, cols)
+		}
+	}
+}
+
 // splitByRows says how the parts divide a panel nb columns wide: by row
 // strips (each part then reads all of the panel's B and its own rows of A)
 // or by column strips (all of A and its own columns of B). It picks the
@@ -353,6 +376,10 @@ func (g *gemmJob) compute(ws *workspace, blk *gemmBlock, i0, i1, cs0, cs1 int) {
 		for s := cs0; s < cs1; s++ {
 			j := blk.jc + s*nr
 			cols := min(nr, blk.jc+blk.nb-j)
+			if cols < nr && cols <= kern.maskedCols && kern.masked != nil && !g.transC {
+				g.maskedTiles(ws, blk, inPlaceA, s, ic, mb, j, cols, finish)
+				continue
+			}
 			bp, ldb, shift := g.bStrip(ws, blk, s, j, cols)
 			for ir := 0; ir < mb; ir += mr {
 				rows := min(mr, mb-ir)
