@@ -3263,3 +3263,1536 @@ g32_loop:
 
 g32_done:
 	RET
+
+// func sgemmNarrowAVX512(m int, k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, n int, alpha float32, beta float32)
+// Requires: AVX, AVX512F
+TEXT ·sgemmNarrowAVX512(SB), NOSPLIT, $0-136
+	// Register plan (AVX512F, checked by the caller's dispatch):
+	//   Z0..Z15 accumulators: row i of set s in Z(s·r+i) (r rows in the strip)
+	//   Z28, Z29: B's row at even and odd steps (zeroing masked load)
+	//   Z30 = alpha, Z31 = beta; K1 = the low n bits
+	//   AX = A at the strip's first row, SI/R13/R14 = A at rows 0/4/8 and step p,
+	//   R10 = rs, R11 = ss, R12 = 3·rs, R8 = ldb, DX = ldc (all in bytes),
+	//   BX = B pointer, CX = k counter, DI = C row pointer, R9 = rows left
+	// A's elements are FMA broadcast operands; C's rows are stored as each strip ends.
+	MOVQ  m+0(FP), R9
+	MOVQ  n+120(FP), CX
+	TESTQ R9, R9
+	JEQ   done
+	TESTQ CX, CX
+	JEQ   done
+
+	// K1 = 2ⁿ − 1: lanes 0..n−1.
+	MOVL         $0x00000001, AX
+	SHLL         CL, AX
+	DECL         AX
+	KMOVW        AX, K1
+	MOVQ         a_base+16(FP), AX
+	MOVQ         rs+40(FP), R10
+	MOVQ         ss+48(FP), R11
+	MOVQ         ldb+80(FP), R8
+	MOVQ         c_base+88(FP), DI
+	MOVQ         ldc+112(FP), DX
+	SHLQ         $0x02, R10
+	LEAQ         (R10)(R10*2), R12
+	SHLQ         $0x02, R11
+	SHLQ         $0x02, R8
+	SHLQ         $0x02, DX
+	VBROADCASTSS alpha+128(FP), Z30
+	VBROADCASTSS beta+132(FP), Z31
+
+strip:
+	CMPQ   R9, $0x0c
+	JLT    rest
+	MOVQ   AX, SI
+	LEAQ   (SI)(R10*4), R13
+	LEAQ   (SI)(R10*8), R14
+	MOVQ   k+8(FP), CX
+	MOVQ   b_base+56(FP), BX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	CMPQ   CX, $0x02
+	JLT    r12_tail
+
+r12_loop:
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z28, Z1
+	VFMADD231PS.BCST (SI)(R10*2), Z28, Z2
+	VFMADD231PS.BCST (SI)(R12*1), Z28, Z3
+	VFMADD231PS.BCST (R13), Z28, Z4
+	VFMADD231PS.BCST (R13)(R10*1), Z28, Z5
+	VFMADD231PS.BCST (R13)(R10*2), Z28, Z6
+	VFMADD231PS.BCST (R13)(R12*1), Z28, Z7
+	VFMADD231PS.BCST (R14), Z28, Z8
+	VFMADD231PS.BCST (R14)(R10*1), Z28, Z9
+	VFMADD231PS.BCST (R14)(R10*2), Z28, Z10
+	VFMADD231PS.BCST (R14)(R12*1), Z28, Z11
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R11, R14
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Z29
+	VFMADD231PS.BCST (SI), Z29, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z29, Z1
+	VFMADD231PS.BCST (SI)(R10*2), Z29, Z2
+	VFMADD231PS.BCST (SI)(R12*1), Z29, Z3
+	VFMADD231PS.BCST (R13), Z29, Z4
+	VFMADD231PS.BCST (R13)(R10*1), Z29, Z5
+	VFMADD231PS.BCST (R13)(R10*2), Z29, Z6
+	VFMADD231PS.BCST (R13)(R12*1), Z29, Z7
+	VFMADD231PS.BCST (R14), Z29, Z8
+	VFMADD231PS.BCST (R14)(R10*1), Z29, Z9
+	VFMADD231PS.BCST (R14)(R10*2), Z29, Z10
+	VFMADD231PS.BCST (R14)(R12*1), Z29, Z11
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R11, R14
+	ADDQ             R8, BX
+	SUBQ             $0x02, CX
+	CMPQ             CX, $0x02
+	JGE              r12_loop
+
+r12_tail:
+	TESTQ CX, CX
+	JEQ   r12_sum
+
+r12_loop1:
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z28, Z1
+	VFMADD231PS.BCST (SI)(R10*2), Z28, Z2
+	VFMADD231PS.BCST (SI)(R12*1), Z28, Z3
+	VFMADD231PS.BCST (R13), Z28, Z4
+	VFMADD231PS.BCST (R13)(R10*1), Z28, Z5
+	VFMADD231PS.BCST (R13)(R10*2), Z28, Z6
+	VFMADD231PS.BCST (R13)(R12*1), Z28, Z7
+	VFMADD231PS.BCST (R14), Z28, Z8
+	VFMADD231PS.BCST (R14)(R10*1), Z28, Z9
+	VFMADD231PS.BCST (R14)(R10*2), Z28, Z10
+	VFMADD231PS.BCST (R14)(R12*1), Z28, Z11
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R11, R14
+	ADDQ             R8, BX
+	DECQ             CX
+	JNE              r12_loop1
+
+r12_sum:
+	VMULPS Z30, Z0, Z0
+	VMULPS Z30, Z1, Z1
+	VMULPS Z30, Z2, Z2
+	VMULPS Z30, Z3, Z3
+	VMULPS Z30, Z4, Z4
+	VMULPS Z30, Z5, Z5
+	VMULPS Z30, Z6, Z6
+	VMULPS Z30, Z7, Z7
+	VMULPS Z30, Z8, Z8
+	VMULPS Z30, Z9, Z9
+	VMULPS Z30, Z10, Z10
+	VMULPS Z30, Z11, Z11
+
+	// beta == 0 (either sign of zero) must not read C.
+	TESTL       $0x7fffffff, beta+132(FP)
+	JEQ         r12_overwrite
+	VFMADD231PS (DI), Z31, K1, Z0
+	VMOVUPS     Z0, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z1
+	VMOVUPS     Z1, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z2
+	VMOVUPS     Z2, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z3
+	VMOVUPS     Z3, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z4
+	VMOVUPS     Z4, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z5
+	VMOVUPS     Z5, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z6
+	VMOVUPS     Z6, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z7
+	VMOVUPS     Z7, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z8
+	VMOVUPS     Z8, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z9
+	VMOVUPS     Z9, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z10
+	VMOVUPS     Z10, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z11
+	VMOVUPS     Z11, K1, (DI)
+	ADDQ        DX, DI
+	JMP         r12_stored
+
+r12_overwrite:
+	VMOVUPS Z0, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z1, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z2, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z3, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z7, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z8, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z9, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z10, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z11, K1, (DI)
+	ADDQ    DX, DI
+
+r12_stored:
+	// Next strip: A 12 rows on.
+	LEAQ (AX)(R12*4), AX
+	SUBQ $0x0c, R9
+	JMP  strip
+
+rest:
+	TESTQ  R9, R9
+	JEQ    done
+	CMPQ   R9, $0x01
+	JEQ    r1
+	CMPQ   R9, $0x02
+	JEQ    r2
+	CMPQ   R9, $0x03
+	JEQ    r3
+	CMPQ   R9, $0x04
+	JEQ    r4
+	CMPQ   R9, $0x05
+	JEQ    r5
+	CMPQ   R9, $0x06
+	JEQ    r6
+	CMPQ   R9, $0x07
+	JEQ    r7
+	CMPQ   R9, $0x08
+	JEQ    r8
+	CMPQ   R9, $0x09
+	JEQ    r9
+	CMPQ   R9, $0x0a
+	JEQ    r10
+	MOVQ   AX, SI
+	LEAQ   (SI)(R10*4), R13
+	LEAQ   (SI)(R10*8), R14
+	MOVQ   k+8(FP), CX
+	MOVQ   b_base+56(FP), BX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	CMPQ   CX, $0x02
+	JLT    r11_tail
+
+r11_loop:
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z28, Z1
+	VFMADD231PS.BCST (SI)(R10*2), Z28, Z2
+	VFMADD231PS.BCST (SI)(R12*1), Z28, Z3
+	VFMADD231PS.BCST (R13), Z28, Z4
+	VFMADD231PS.BCST (R13)(R10*1), Z28, Z5
+	VFMADD231PS.BCST (R13)(R10*2), Z28, Z6
+	VFMADD231PS.BCST (R13)(R12*1), Z28, Z7
+	VFMADD231PS.BCST (R14), Z28, Z8
+	VFMADD231PS.BCST (R14)(R10*1), Z28, Z9
+	VFMADD231PS.BCST (R14)(R10*2), Z28, Z10
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R11, R14
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Z29
+	VFMADD231PS.BCST (SI), Z29, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z29, Z1
+	VFMADD231PS.BCST (SI)(R10*2), Z29, Z2
+	VFMADD231PS.BCST (SI)(R12*1), Z29, Z3
+	VFMADD231PS.BCST (R13), Z29, Z4
+	VFMADD231PS.BCST (R13)(R10*1), Z29, Z5
+	VFMADD231PS.BCST (R13)(R10*2), Z29, Z6
+	VFMADD231PS.BCST (R13)(R12*1), Z29, Z7
+	VFMADD231PS.BCST (R14), Z29, Z8
+	VFMADD231PS.BCST (R14)(R10*1), Z29, Z9
+	VFMADD231PS.BCST (R14)(R10*2), Z29, Z10
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R11, R14
+	ADDQ             R8, BX
+	SUBQ             $0x02, CX
+	CMPQ             CX, $0x02
+	JGE              r11_loop
+
+r11_tail:
+	TESTQ CX, CX
+	JEQ   r11_sum
+
+r11_loop1:
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z28, Z1
+	VFMADD231PS.BCST (SI)(R10*2), Z28, Z2
+	VFMADD231PS.BCST (SI)(R12*1), Z28, Z3
+	VFMADD231PS.BCST (R13), Z28, Z4
+	VFMADD231PS.BCST (R13)(R10*1), Z28, Z5
+	VFMADD231PS.BCST (R13)(R10*2), Z28, Z6
+	VFMADD231PS.BCST (R13)(R12*1), Z28, Z7
+	VFMADD231PS.BCST (R14), Z28, Z8
+	VFMADD231PS.BCST (R14)(R10*1), Z28, Z9
+	VFMADD231PS.BCST (R14)(R10*2), Z28, Z10
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R11, R14
+	ADDQ             R8, BX
+	DECQ             CX
+	JNE              r11_loop1
+
+r11_sum:
+	VMULPS Z30, Z0, Z0
+	VMULPS Z30, Z1, Z1
+	VMULPS Z30, Z2, Z2
+	VMULPS Z30, Z3, Z3
+	VMULPS Z30, Z4, Z4
+	VMULPS Z30, Z5, Z5
+	VMULPS Z30, Z6, Z6
+	VMULPS Z30, Z7, Z7
+	VMULPS Z30, Z8, Z8
+	VMULPS Z30, Z9, Z9
+	VMULPS Z30, Z10, Z10
+
+	// beta == 0 (either sign of zero) must not read C.
+	TESTL       $0x7fffffff, beta+132(FP)
+	JEQ         r11_overwrite
+	VFMADD231PS (DI), Z31, K1, Z0
+	VMOVUPS     Z0, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z1
+	VMOVUPS     Z1, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z2
+	VMOVUPS     Z2, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z3
+	VMOVUPS     Z3, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z4
+	VMOVUPS     Z4, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z5
+	VMOVUPS     Z5, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z6
+	VMOVUPS     Z6, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z7
+	VMOVUPS     Z7, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z8
+	VMOVUPS     Z8, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z9
+	VMOVUPS     Z9, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z10
+	VMOVUPS     Z10, K1, (DI)
+	ADDQ        DX, DI
+	JMP         r11_stored
+
+r11_overwrite:
+	VMOVUPS Z0, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z1, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z2, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z3, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z7, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z8, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z9, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z10, K1, (DI)
+	ADDQ    DX, DI
+
+r11_stored:
+	VZEROUPPER
+	RET
+
+r10:
+	MOVQ   AX, SI
+	LEAQ   (SI)(R10*4), R13
+	LEAQ   (SI)(R10*8), R14
+	MOVQ   k+8(FP), CX
+	MOVQ   b_base+56(FP), BX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	CMPQ   CX, $0x02
+	JLT    r10_tail
+
+r10_loop:
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z28, Z1
+	VFMADD231PS.BCST (SI)(R10*2), Z28, Z2
+	VFMADD231PS.BCST (SI)(R12*1), Z28, Z3
+	VFMADD231PS.BCST (R13), Z28, Z4
+	VFMADD231PS.BCST (R13)(R10*1), Z28, Z5
+	VFMADD231PS.BCST (R13)(R10*2), Z28, Z6
+	VFMADD231PS.BCST (R13)(R12*1), Z28, Z7
+	VFMADD231PS.BCST (R14), Z28, Z8
+	VFMADD231PS.BCST (R14)(R10*1), Z28, Z9
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R11, R14
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Z29
+	VFMADD231PS.BCST (SI), Z29, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z29, Z1
+	VFMADD231PS.BCST (SI)(R10*2), Z29, Z2
+	VFMADD231PS.BCST (SI)(R12*1), Z29, Z3
+	VFMADD231PS.BCST (R13), Z29, Z4
+	VFMADD231PS.BCST (R13)(R10*1), Z29, Z5
+	VFMADD231PS.BCST (R13)(R10*2), Z29, Z6
+	VFMADD231PS.BCST (R13)(R12*1), Z29, Z7
+	VFMADD231PS.BCST (R14), Z29, Z8
+	VFMADD231PS.BCST (R14)(R10*1), Z29, Z9
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R11, R14
+	ADDQ             R8, BX
+	SUBQ             $0x02, CX
+	CMPQ             CX, $0x02
+	JGE              r10_loop
+
+r10_tail:
+	TESTQ CX, CX
+	JEQ   r10_sum
+
+r10_loop1:
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z28, Z1
+	VFMADD231PS.BCST (SI)(R10*2), Z28, Z2
+	VFMADD231PS.BCST (SI)(R12*1), Z28, Z3
+	VFMADD231PS.BCST (R13), Z28, Z4
+	VFMADD231PS.BCST (R13)(R10*1), Z28, Z5
+	VFMADD231PS.BCST (R13)(R10*2), Z28, Z6
+	VFMADD231PS.BCST (R13)(R12*1), Z28, Z7
+	VFMADD231PS.BCST (R14), Z28, Z8
+	VFMADD231PS.BCST (R14)(R10*1), Z28, Z9
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R11, R14
+	ADDQ             R8, BX
+	DECQ             CX
+	JNE              r10_loop1
+
+r10_sum:
+	VMULPS Z30, Z0, Z0
+	VMULPS Z30, Z1, Z1
+	VMULPS Z30, Z2, Z2
+	VMULPS Z30, Z3, Z3
+	VMULPS Z30, Z4, Z4
+	VMULPS Z30, Z5, Z5
+	VMULPS Z30, Z6, Z6
+	VMULPS Z30, Z7, Z7
+	VMULPS Z30, Z8, Z8
+	VMULPS Z30, Z9, Z9
+
+	// beta == 0 (either sign of zero) must not read C.
+	TESTL       $0x7fffffff, beta+132(FP)
+	JEQ         r10_overwrite
+	VFMADD231PS (DI), Z31, K1, Z0
+	VMOVUPS     Z0, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z1
+	VMOVUPS     Z1, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z2
+	VMOVUPS     Z2, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z3
+	VMOVUPS     Z3, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z4
+	VMOVUPS     Z4, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z5
+	VMOVUPS     Z5, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z6
+	VMOVUPS     Z6, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z7
+	VMOVUPS     Z7, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z8
+	VMOVUPS     Z8, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z9
+	VMOVUPS     Z9, K1, (DI)
+	ADDQ        DX, DI
+	JMP         r10_stored
+
+r10_overwrite:
+	VMOVUPS Z0, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z1, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z2, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z3, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z7, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z8, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z9, K1, (DI)
+	ADDQ    DX, DI
+
+r10_stored:
+	VZEROUPPER
+	RET
+
+r9:
+	MOVQ   AX, SI
+	LEAQ   (SI)(R10*4), R13
+	LEAQ   (SI)(R10*8), R14
+	MOVQ   k+8(FP), CX
+	MOVQ   b_base+56(FP), BX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	CMPQ   CX, $0x02
+	JLT    r9_tail
+
+r9_loop:
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z28, Z1
+	VFMADD231PS.BCST (SI)(R10*2), Z28, Z2
+	VFMADD231PS.BCST (SI)(R12*1), Z28, Z3
+	VFMADD231PS.BCST (R13), Z28, Z4
+	VFMADD231PS.BCST (R13)(R10*1), Z28, Z5
+	VFMADD231PS.BCST (R13)(R10*2), Z28, Z6
+	VFMADD231PS.BCST (R13)(R12*1), Z28, Z7
+	VFMADD231PS.BCST (R14), Z28, Z8
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R11, R14
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Z29
+	VFMADD231PS.BCST (SI), Z29, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z29, Z1
+	VFMADD231PS.BCST (SI)(R10*2), Z29, Z2
+	VFMADD231PS.BCST (SI)(R12*1), Z29, Z3
+	VFMADD231PS.BCST (R13), Z29, Z4
+	VFMADD231PS.BCST (R13)(R10*1), Z29, Z5
+	VFMADD231PS.BCST (R13)(R10*2), Z29, Z6
+	VFMADD231PS.BCST (R13)(R12*1), Z29, Z7
+	VFMADD231PS.BCST (R14), Z29, Z8
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R11, R14
+	ADDQ             R8, BX
+	SUBQ             $0x02, CX
+	CMPQ             CX, $0x02
+	JGE              r9_loop
+
+r9_tail:
+	TESTQ CX, CX
+	JEQ   r9_sum
+
+r9_loop1:
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z28, Z1
+	VFMADD231PS.BCST (SI)(R10*2), Z28, Z2
+	VFMADD231PS.BCST (SI)(R12*1), Z28, Z3
+	VFMADD231PS.BCST (R13), Z28, Z4
+	VFMADD231PS.BCST (R13)(R10*1), Z28, Z5
+	VFMADD231PS.BCST (R13)(R10*2), Z28, Z6
+	VFMADD231PS.BCST (R13)(R12*1), Z28, Z7
+	VFMADD231PS.BCST (R14), Z28, Z8
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R11, R14
+	ADDQ             R8, BX
+	DECQ             CX
+	JNE              r9_loop1
+
+r9_sum:
+	VMULPS Z30, Z0, Z0
+	VMULPS Z30, Z1, Z1
+	VMULPS Z30, Z2, Z2
+	VMULPS Z30, Z3, Z3
+	VMULPS Z30, Z4, Z4
+	VMULPS Z30, Z5, Z5
+	VMULPS Z30, Z6, Z6
+	VMULPS Z30, Z7, Z7
+	VMULPS Z30, Z8, Z8
+
+	// beta == 0 (either sign of zero) must not read C.
+	TESTL       $0x7fffffff, beta+132(FP)
+	JEQ         r9_overwrite
+	VFMADD231PS (DI), Z31, K1, Z0
+	VMOVUPS     Z0, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z1
+	VMOVUPS     Z1, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z2
+	VMOVUPS     Z2, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z3
+	VMOVUPS     Z3, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z4
+	VMOVUPS     Z4, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z5
+	VMOVUPS     Z5, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z6
+	VMOVUPS     Z6, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z7
+	VMOVUPS     Z7, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z8
+	VMOVUPS     Z8, K1, (DI)
+	ADDQ        DX, DI
+	JMP         r9_stored
+
+r9_overwrite:
+	VMOVUPS Z0, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z1, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z2, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z3, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z7, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z8, K1, (DI)
+	ADDQ    DX, DI
+
+r9_stored:
+	VZEROUPPER
+	RET
+
+r8:
+	MOVQ   AX, SI
+	LEAQ   (SI)(R10*4), R13
+	MOVQ   k+8(FP), CX
+	MOVQ   b_base+56(FP), BX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	CMPQ   CX, $0x02
+	JLT    r8_tail
+
+r8_loop:
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z28, Z1
+	VFMADD231PS.BCST (SI)(R10*2), Z28, Z2
+	VFMADD231PS.BCST (SI)(R12*1), Z28, Z3
+	VFMADD231PS.BCST (R13), Z28, Z4
+	VFMADD231PS.BCST (R13)(R10*1), Z28, Z5
+	VFMADD231PS.BCST (R13)(R10*2), Z28, Z6
+	VFMADD231PS.BCST (R13)(R12*1), Z28, Z7
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Z29
+	VFMADD231PS.BCST (SI), Z29, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z29, Z1
+	VFMADD231PS.BCST (SI)(R10*2), Z29, Z2
+	VFMADD231PS.BCST (SI)(R12*1), Z29, Z3
+	VFMADD231PS.BCST (R13), Z29, Z4
+	VFMADD231PS.BCST (R13)(R10*1), Z29, Z5
+	VFMADD231PS.BCST (R13)(R10*2), Z29, Z6
+	VFMADD231PS.BCST (R13)(R12*1), Z29, Z7
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R8, BX
+	SUBQ             $0x02, CX
+	CMPQ             CX, $0x02
+	JGE              r8_loop
+
+r8_tail:
+	TESTQ CX, CX
+	JEQ   r8_sum
+
+r8_loop1:
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z28, Z1
+	VFMADD231PS.BCST (SI)(R10*2), Z28, Z2
+	VFMADD231PS.BCST (SI)(R12*1), Z28, Z3
+	VFMADD231PS.BCST (R13), Z28, Z4
+	VFMADD231PS.BCST (R13)(R10*1), Z28, Z5
+	VFMADD231PS.BCST (R13)(R10*2), Z28, Z6
+	VFMADD231PS.BCST (R13)(R12*1), Z28, Z7
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R8, BX
+	DECQ             CX
+	JNE              r8_loop1
+
+r8_sum:
+	VMULPS Z30, Z0, Z0
+	VMULPS Z30, Z1, Z1
+	VMULPS Z30, Z2, Z2
+	VMULPS Z30, Z3, Z3
+	VMULPS Z30, Z4, Z4
+	VMULPS Z30, Z5, Z5
+	VMULPS Z30, Z6, Z6
+	VMULPS Z30, Z7, Z7
+
+	// beta == 0 (either sign of zero) must not read C.
+	TESTL       $0x7fffffff, beta+132(FP)
+	JEQ         r8_overwrite
+	VFMADD231PS (DI), Z31, K1, Z0
+	VMOVUPS     Z0, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z1
+	VMOVUPS     Z1, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z2
+	VMOVUPS     Z2, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z3
+	VMOVUPS     Z3, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z4
+	VMOVUPS     Z4, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z5
+	VMOVUPS     Z5, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z6
+	VMOVUPS     Z6, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z7
+	VMOVUPS     Z7, K1, (DI)
+	ADDQ        DX, DI
+	JMP         r8_stored
+
+r8_overwrite:
+	VMOVUPS Z0, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z1, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z2, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z3, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z7, K1, (DI)
+	ADDQ    DX, DI
+
+r8_stored:
+	VZEROUPPER
+	RET
+
+r7:
+	MOVQ   AX, SI
+	LEAQ   (SI)(R10*4), R13
+	MOVQ   k+8(FP), CX
+	MOVQ   b_base+56(FP), BX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	CMPQ   CX, $0x02
+	JLT    r7_tail
+
+r7_loop:
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z28, Z1
+	VFMADD231PS.BCST (SI)(R10*2), Z28, Z2
+	VFMADD231PS.BCST (SI)(R12*1), Z28, Z3
+	VFMADD231PS.BCST (R13), Z28, Z4
+	VFMADD231PS.BCST (R13)(R10*1), Z28, Z5
+	VFMADD231PS.BCST (R13)(R10*2), Z28, Z6
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Z29
+	VFMADD231PS.BCST (SI), Z29, Z7
+	VFMADD231PS.BCST (SI)(R10*1), Z29, Z8
+	VFMADD231PS.BCST (SI)(R10*2), Z29, Z9
+	VFMADD231PS.BCST (SI)(R12*1), Z29, Z10
+	VFMADD231PS.BCST (R13), Z29, Z11
+	VFMADD231PS.BCST (R13)(R10*1), Z29, Z12
+	VFMADD231PS.BCST (R13)(R10*2), Z29, Z13
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R8, BX
+	SUBQ             $0x02, CX
+	CMPQ             CX, $0x02
+	JGE              r7_loop
+
+r7_tail:
+	TESTQ CX, CX
+	JEQ   r7_sum
+
+r7_loop1:
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z28, Z1
+	VFMADD231PS.BCST (SI)(R10*2), Z28, Z2
+	VFMADD231PS.BCST (SI)(R12*1), Z28, Z3
+	VFMADD231PS.BCST (R13), Z28, Z4
+	VFMADD231PS.BCST (R13)(R10*1), Z28, Z5
+	VFMADD231PS.BCST (R13)(R10*2), Z28, Z6
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R8, BX
+	DECQ             CX
+	JNE              r7_loop1
+
+r7_sum:
+	VADDPS Z7, Z0, Z0
+	VADDPS Z8, Z1, Z1
+	VADDPS Z9, Z2, Z2
+	VADDPS Z10, Z3, Z3
+	VADDPS Z11, Z4, Z4
+	VADDPS Z12, Z5, Z5
+	VADDPS Z13, Z6, Z6
+	VMULPS Z30, Z0, Z0
+	VMULPS Z30, Z1, Z1
+	VMULPS Z30, Z2, Z2
+	VMULPS Z30, Z3, Z3
+	VMULPS Z30, Z4, Z4
+	VMULPS Z30, Z5, Z5
+	VMULPS Z30, Z6, Z6
+
+	// beta == 0 (either sign of zero) must not read C.
+	TESTL       $0x7fffffff, beta+132(FP)
+	JEQ         r7_overwrite
+	VFMADD231PS (DI), Z31, K1, Z0
+	VMOVUPS     Z0, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z1
+	VMOVUPS     Z1, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z2
+	VMOVUPS     Z2, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z3
+	VMOVUPS     Z3, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z4
+	VMOVUPS     Z4, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z5
+	VMOVUPS     Z5, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z6
+	VMOVUPS     Z6, K1, (DI)
+	ADDQ        DX, DI
+	JMP         r7_stored
+
+r7_overwrite:
+	VMOVUPS Z0, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z1, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z2, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z3, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    DX, DI
+
+r7_stored:
+	VZEROUPPER
+	RET
+
+r6:
+	MOVQ   AX, SI
+	LEAQ   (SI)(R10*4), R13
+	MOVQ   k+8(FP), CX
+	MOVQ   b_base+56(FP), BX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	CMPQ   CX, $0x02
+	JLT    r6_tail
+
+r6_loop:
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z28, Z1
+	VFMADD231PS.BCST (SI)(R10*2), Z28, Z2
+	VFMADD231PS.BCST (SI)(R12*1), Z28, Z3
+	VFMADD231PS.BCST (R13), Z28, Z4
+	VFMADD231PS.BCST (R13)(R10*1), Z28, Z5
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Z29
+	VFMADD231PS.BCST (SI), Z29, Z6
+	VFMADD231PS.BCST (SI)(R10*1), Z29, Z7
+	VFMADD231PS.BCST (SI)(R10*2), Z29, Z8
+	VFMADD231PS.BCST (SI)(R12*1), Z29, Z9
+	VFMADD231PS.BCST (R13), Z29, Z10
+	VFMADD231PS.BCST (R13)(R10*1), Z29, Z11
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R8, BX
+	SUBQ             $0x02, CX
+	CMPQ             CX, $0x02
+	JGE              r6_loop
+
+r6_tail:
+	TESTQ CX, CX
+	JEQ   r6_sum
+
+r6_loop1:
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z28, Z1
+	VFMADD231PS.BCST (SI)(R10*2), Z28, Z2
+	VFMADD231PS.BCST (SI)(R12*1), Z28, Z3
+	VFMADD231PS.BCST (R13), Z28, Z4
+	VFMADD231PS.BCST (R13)(R10*1), Z28, Z5
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R8, BX
+	DECQ             CX
+	JNE              r6_loop1
+
+r6_sum:
+	VADDPS Z6, Z0, Z0
+	VADDPS Z7, Z1, Z1
+	VADDPS Z8, Z2, Z2
+	VADDPS Z9, Z3, Z3
+	VADDPS Z10, Z4, Z4
+	VADDPS Z11, Z5, Z5
+	VMULPS Z30, Z0, Z0
+	VMULPS Z30, Z1, Z1
+	VMULPS Z30, Z2, Z2
+	VMULPS Z30, Z3, Z3
+	VMULPS Z30, Z4, Z4
+	VMULPS Z30, Z5, Z5
+
+	// beta == 0 (either sign of zero) must not read C.
+	TESTL       $0x7fffffff, beta+132(FP)
+	JEQ         r6_overwrite
+	VFMADD231PS (DI), Z31, K1, Z0
+	VMOVUPS     Z0, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z1
+	VMOVUPS     Z1, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z2
+	VMOVUPS     Z2, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z3
+	VMOVUPS     Z3, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z4
+	VMOVUPS     Z4, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z5
+	VMOVUPS     Z5, K1, (DI)
+	ADDQ        DX, DI
+	JMP         r6_stored
+
+r6_overwrite:
+	VMOVUPS Z0, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z1, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z2, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z3, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    DX, DI
+
+r6_stored:
+	VZEROUPPER
+	RET
+
+r5:
+	MOVQ   AX, SI
+	LEAQ   (SI)(R10*4), R13
+	MOVQ   k+8(FP), CX
+	MOVQ   b_base+56(FP), BX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	CMPQ   CX, $0x02
+	JLT    r5_tail
+
+r5_loop:
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z28, Z1
+	VFMADD231PS.BCST (SI)(R10*2), Z28, Z2
+	VFMADD231PS.BCST (SI)(R12*1), Z28, Z3
+	VFMADD231PS.BCST (R13), Z28, Z4
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Z29
+	VFMADD231PS.BCST (SI), Z29, Z5
+	VFMADD231PS.BCST (SI)(R10*1), Z29, Z6
+	VFMADD231PS.BCST (SI)(R10*2), Z29, Z7
+	VFMADD231PS.BCST (SI)(R12*1), Z29, Z8
+	VFMADD231PS.BCST (R13), Z29, Z9
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R8, BX
+	SUBQ             $0x02, CX
+	CMPQ             CX, $0x02
+	JGE              r5_loop
+
+r5_tail:
+	TESTQ CX, CX
+	JEQ   r5_sum
+
+r5_loop1:
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z28, Z1
+	VFMADD231PS.BCST (SI)(R10*2), Z28, Z2
+	VFMADD231PS.BCST (SI)(R12*1), Z28, Z3
+	VFMADD231PS.BCST (R13), Z28, Z4
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R8, BX
+	DECQ             CX
+	JNE              r5_loop1
+
+r5_sum:
+	VADDPS Z5, Z0, Z0
+	VADDPS Z6, Z1, Z1
+	VADDPS Z7, Z2, Z2
+	VADDPS Z8, Z3, Z3
+	VADDPS Z9, Z4, Z4
+	VMULPS Z30, Z0, Z0
+	VMULPS Z30, Z1, Z1
+	VMULPS Z30, Z2, Z2
+	VMULPS Z30, Z3, Z3
+	VMULPS Z30, Z4, Z4
+
+	// beta == 0 (either sign of zero) must not read C.
+	TESTL       $0x7fffffff, beta+132(FP)
+	JEQ         r5_overwrite
+	VFMADD231PS (DI), Z31, K1, Z0
+	VMOVUPS     Z0, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z1
+	VMOVUPS     Z1, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z2
+	VMOVUPS     Z2, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z3
+	VMOVUPS     Z3, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z4
+	VMOVUPS     Z4, K1, (DI)
+	ADDQ        DX, DI
+	JMP         r5_stored
+
+r5_overwrite:
+	VMOVUPS Z0, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z1, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z2, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z3, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    DX, DI
+
+r5_stored:
+	VZEROUPPER
+	RET
+
+r4:
+	MOVQ   AX, SI
+	MOVQ   k+8(FP), CX
+	MOVQ   b_base+56(FP), BX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	CMPQ   CX, $0x02
+	JLT    r4_tail
+
+r4_loop:
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z28, Z1
+	VFMADD231PS.BCST (SI)(R10*2), Z28, Z2
+	VFMADD231PS.BCST (SI)(R12*1), Z28, Z3
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Z29
+	VFMADD231PS.BCST (SI), Z29, Z4
+	VFMADD231PS.BCST (SI)(R10*1), Z29, Z5
+	VFMADD231PS.BCST (SI)(R10*2), Z29, Z6
+	VFMADD231PS.BCST (SI)(R12*1), Z29, Z7
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	SUBQ             $0x02, CX
+	CMPQ             CX, $0x02
+	JGE              r4_loop
+
+r4_tail:
+	TESTQ CX, CX
+	JEQ   r4_sum
+
+r4_loop1:
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z28, Z1
+	VFMADD231PS.BCST (SI)(R10*2), Z28, Z2
+	VFMADD231PS.BCST (SI)(R12*1), Z28, Z3
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	DECQ             CX
+	JNE              r4_loop1
+
+r4_sum:
+	VADDPS Z4, Z0, Z0
+	VADDPS Z5, Z1, Z1
+	VADDPS Z6, Z2, Z2
+	VADDPS Z7, Z3, Z3
+	VMULPS Z30, Z0, Z0
+	VMULPS Z30, Z1, Z1
+	VMULPS Z30, Z2, Z2
+	VMULPS Z30, Z3, Z3
+
+	// beta == 0 (either sign of zero) must not read C.
+	TESTL       $0x7fffffff, beta+132(FP)
+	JEQ         r4_overwrite
+	VFMADD231PS (DI), Z31, K1, Z0
+	VMOVUPS     Z0, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z1
+	VMOVUPS     Z1, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z2
+	VMOVUPS     Z2, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z3
+	VMOVUPS     Z3, K1, (DI)
+	ADDQ        DX, DI
+	JMP         r4_stored
+
+r4_overwrite:
+	VMOVUPS Z0, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z1, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z2, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z3, K1, (DI)
+	ADDQ    DX, DI
+
+r4_stored:
+	VZEROUPPER
+	RET
+
+r3:
+	MOVQ   AX, SI
+	MOVQ   k+8(FP), CX
+	MOVQ   b_base+56(FP), BX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	CMPQ   CX, $0x04
+	JLT    r3_tail
+
+r3_loop:
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z28, Z1
+	VFMADD231PS.BCST (SI)(R10*2), Z28, Z2
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Z29
+	VFMADD231PS.BCST (SI), Z29, Z3
+	VFMADD231PS.BCST (SI)(R10*1), Z29, Z4
+	VFMADD231PS.BCST (SI)(R10*2), Z29, Z5
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z6
+	VFMADD231PS.BCST (SI)(R10*1), Z28, Z7
+	VFMADD231PS.BCST (SI)(R10*2), Z28, Z8
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Z29
+	VFMADD231PS.BCST (SI), Z29, Z9
+	VFMADD231PS.BCST (SI)(R10*1), Z29, Z10
+	VFMADD231PS.BCST (SI)(R10*2), Z29, Z11
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	SUBQ             $0x04, CX
+	CMPQ             CX, $0x04
+	JGE              r3_loop
+
+r3_tail:
+	TESTQ CX, CX
+	JEQ   r3_sum
+
+r3_loop1:
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z28, Z1
+	VFMADD231PS.BCST (SI)(R10*2), Z28, Z2
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	DECQ             CX
+	JNE              r3_loop1
+
+r3_sum:
+	VADDPS Z3, Z0, Z0
+	VADDPS Z4, Z1, Z1
+	VADDPS Z5, Z2, Z2
+	VADDPS Z9, Z6, Z6
+	VADDPS Z10, Z7, Z7
+	VADDPS Z11, Z8, Z8
+	VADDPS Z6, Z0, Z0
+	VADDPS Z7, Z1, Z1
+	VADDPS Z8, Z2, Z2
+	VMULPS Z30, Z0, Z0
+	VMULPS Z30, Z1, Z1
+	VMULPS Z30, Z2, Z2
+
+	// beta == 0 (either sign of zero) must not read C.
+	TESTL       $0x7fffffff, beta+132(FP)
+	JEQ         r3_overwrite
+	VFMADD231PS (DI), Z31, K1, Z0
+	VMOVUPS     Z0, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z1
+	VMOVUPS     Z1, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z2
+	VMOVUPS     Z2, K1, (DI)
+	ADDQ        DX, DI
+	JMP         r3_stored
+
+r3_overwrite:
+	VMOVUPS Z0, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z1, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z2, K1, (DI)
+	ADDQ    DX, DI
+
+r3_stored:
+	VZEROUPPER
+	RET
+
+r2:
+	MOVQ   AX, SI
+	MOVQ   k+8(FP), CX
+	MOVQ   b_base+56(FP), BX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	CMPQ   CX, $0x04
+	JLT    r2_tail
+
+r2_loop:
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z28, Z1
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Z29
+	VFMADD231PS.BCST (SI), Z29, Z2
+	VFMADD231PS.BCST (SI)(R10*1), Z29, Z3
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z4
+	VFMADD231PS.BCST (SI)(R10*1), Z28, Z5
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Z29
+	VFMADD231PS.BCST (SI), Z29, Z6
+	VFMADD231PS.BCST (SI)(R10*1), Z29, Z7
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	SUBQ             $0x04, CX
+	CMPQ             CX, $0x04
+	JGE              r2_loop
+
+r2_tail:
+	TESTQ CX, CX
+	JEQ   r2_sum
+
+r2_loop1:
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z0
+	VFMADD231PS.BCST (SI)(R10*1), Z28, Z1
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	DECQ             CX
+	JNE              r2_loop1
+
+r2_sum:
+	VADDPS Z2, Z0, Z0
+	VADDPS Z3, Z1, Z1
+	VADDPS Z6, Z4, Z4
+	VADDPS Z7, Z5, Z5
+	VADDPS Z4, Z0, Z0
+	VADDPS Z5, Z1, Z1
+	VMULPS Z30, Z0, Z0
+	VMULPS Z30, Z1, Z1
+
+	// beta == 0 (either sign of zero) must not read C.
+	TESTL       $0x7fffffff, beta+132(FP)
+	JEQ         r2_overwrite
+	VFMADD231PS (DI), Z31, K1, Z0
+	VMOVUPS     Z0, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, K1, Z1
+	VMOVUPS     Z1, K1, (DI)
+	ADDQ        DX, DI
+	JMP         r2_stored
+
+r2_overwrite:
+	VMOVUPS Z0, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z1, K1, (DI)
+	ADDQ    DX, DI
+
+r2_stored:
+	VZEROUPPER
+	RET
+
+r1:
+	MOVQ   AX, SI
+	MOVQ   k+8(FP), CX
+	MOVQ   b_base+56(FP), BX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	CMPQ   CX, $0x08
+	JLT    r1_tail
+
+r1_loop:
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z0
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Z29
+	VFMADD231PS.BCST (SI), Z29, Z1
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z2
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Z29
+	VFMADD231PS.BCST (SI), Z29, Z3
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z4
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Z29
+	VFMADD231PS.BCST (SI), Z29, Z5
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z6
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Z29
+	VFMADD231PS.BCST (SI), Z29, Z7
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	SUBQ             $0x08, CX
+	CMPQ             CX, $0x08
+	JGE              r1_loop
+
+r1_tail:
+	TESTQ CX, CX
+	JEQ   r1_sum
+
+r1_loop1:
+	VMOVUPS.Z        (BX), K1, Z28
+	VFMADD231PS.BCST (SI), Z28, Z0
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	DECQ             CX
+	JNE              r1_loop1
+
+r1_sum:
+	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z5, Z4, Z4
+	VADDPS Z7, Z6, Z6
+	VADDPS Z2, Z0, Z0
+	VADDPS Z6, Z4, Z4
+	VADDPS Z4, Z0, Z0
+	VMULPS Z30, Z0, Z0
+
+	// beta == 0 (either sign of zero) must not read C.
+	TESTL       $0x7fffffff, beta+132(FP)
+	JEQ         r1_overwrite
+	VFMADD231PS (DI), Z31, K1, Z0
+	VMOVUPS     Z0, K1, (DI)
+	ADDQ        DX, DI
+	JMP         r1_stored
+
+r1_overwrite:
+	VMOVUPS Z0, K1, (DI)
+	ADDQ    DX, DI
+
+r1_stored:
+	VZEROUPPER
+	RET
+
+done:
+	VZEROUPPER
+	RET

@@ -60,6 +60,17 @@ type gemmKernel struct {
 	// it measured faster too). The choice depends on the sizes alone, so
 	// results stay bit-identical at any GOMAXPROCS.
 	narrow *gemmKernel
+
+	// masked, when set, computes C[m×cols] = alpha·(A·B) + beta·C for
+	// cols ≤ maskedCols with every access to B and C masked to the cols
+	// columns, A's element (i, p) at a[i·rs+p·ss] and B's rows ldb apart,
+	// read in place: no scratch tile, no padding. The rows go in strips of
+	// maskedRows from the top. The driver computes whole products with
+	// n ≤ maskedCols with it (see gemmJob.maskedPart), and, in kernels
+	// whose nr is wider, the partial last column strip of wider products
+	// when it has at most maskedCols columns (see gemmJob.maskedTiles).
+	masked                 func(m, k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc, cols int, alpha, beta float32)
+	maskedRows, maskedCols int
 }
 
 // The dispatch table. kernels lists every kernel this CPU and build can run,
@@ -76,6 +87,9 @@ func init() {
 	kernels = append(kernels, archKernels()...)
 	for _, k := range kernels {
 		setBlocking(k)
+		if k.narrow != nil && k.narrow.kc == 0 {
+			setBlocking(k.narrow) // a narrow set not in kernels of its own
+		}
 	}
 	activeKernel = kernels[len(kernels)-1]
 	if name := os.Getenv("ANN_KERNEL"); name != "" {

@@ -29,6 +29,7 @@ type gemmJob struct {
 	fn func(part, parts int)
 
 	kc, mc, nc int  // blocking balanced for this product's sizes
+	masked     bool // the whole product runs on kern.masked (see maskedPart)
 	directB    bool // the kernel reads op(B) = B in place; only edge strips are packed
 	nw         int  // the number of parts, one per goroutine
 
@@ -98,6 +99,23 @@ const directAMaxStrips = 4
 func (g *gemmJob) run(nw int) {
 	kern := g.kern
 	mr, nr := kern.mr, kern.nr
+	g.masked = kern.masked != nil && g.n <= kern.maskedCols && !g.transC
+	if g.masked {
+		g.nw = 1
+		if nw > 1 {
+			claimWorkers(g, nw-1)
+			g.nw = 1 + len(g.helpers)
+		}
+		if g.nw > 1 {
+			g.left.Store(int32(g.nw - 1))
+			g.publish()
+		}
+		g.runPart(0, &g.ws)
+		if g.nw > 1 {
+			g.join()
+		}
+		return
+	}
 	g.kc = balanced(g.k, kern.kc, 4)
 	g.mc = balanced(g.m, kern.mc, mr)
 	g.nc = balanced(g.n, kern.nc, nr)
@@ -164,6 +182,10 @@ func (g *gemmJob) runPart(p int, ws *workspace) {
 		g.fn(p, g.nw)
 		return
 	}
+	if g.masked {
+		g.maskedPart(p, ws)
+		return
+	}
 	mr, nr := g.kern.mr, g.kern.nr
 	mStrips := ceilDiv(g.m, mr)
 	blockIdx := 0
@@ -200,6 +222,76 @@ func (g *gemmJob) runPart(p int, ws *workspace) {
 			}
 			g.compute(ws, &blk, rs0*mr, min(rs1*mr, g.m), cs0, cs1)
 			blockIdx++
+		}
+	}
+}
+
+// maskedEpiRows is the number of rows of C the masked kernel computes in
+// one call when an epilogue follows: eight 12-row strips, which with at
+// most 16 columns stay in L1 until the epilogue has finished them.
+const maskedEpiRows = 96
+
+// maskedPart is part p of a product with n ≤ kern.maskedCols: its share of
+// the row strips, every element in one pass over all of k, A read in place
+// and B too (a transposed B is first copied into a k×n row-major pack in
+// the part's workspace). The strips start at row 0 whatever the number of
+// parts and every call starts at a strip boundary, so each element gets
+// the same arithmetic at any GOMAXPROCS.
+func (g *gemmJob) maskedPart(p int, ws *workspace) {
+	kern := g.kern
+	rowsPer := kern.maskedRows
+	s0, s1 := split(ceilDiv(g.m, rowsPer), g.nw, p)
+	i0, i1 := s0*rowsPer, min(s1*rowsPer, g.m)
+	if i0 >= i1 {
+		return
+	}
+	b, ldb := g.b, g.ldb
+	if g.transB {
+		ws.bedge = growAligned(ws.bedge, g.k*g.n)
+		for j := 0; j < g.n; j++ {
+			src := g.b[j*g.ldb : j*g.ldb+g.k]
+			for q, v := range src {
+				ws.bedge[q*g.n+j] = v
+			}
+		}
+		b, ldb = ws.bedge, g.n
+	}
+	rs, ss := g.lda, 1
+	if g.transA {
+		rs, ss = 1, g.lda
+	}
+	chunk := i1 - i0
+	if g.epi.on {
+		chunk = maskedEpiRows
+	}
+	for i := i0; i < i1; i += chunk {
+		r := min(chunk, i1-i)
+		kern.masked(r, g.k, g.a[i*rs:], rs, ss, b, ldb, g.c[i*g.ldc:], g.ldc, g.n, g.alpha, g.beta)
+		if g.epi.on {
+			finishTile(g.kern, &g.epi, g.c, g.ldc, i, 0, r, g.n)
+		}
+	}
+}
+
+// maskedTiles computes rows [ic, ic+mb) of a partial column strip (cols <
+// nr, cols ≤ kern.maskedCols) at column j on the masked kernel, one mr-row
+// tile at a time, straight into C: no scratch tile and no tail, as its
+// loads of B are masked to the strip's columns too.
+func (g *gemmJob) maskedTiles(ws *workspace, blk *gemmBlock, inPlaceA bool, s, ic, mb, j, cols int, finish bool) {
+	mr, nr, kb := g.kern.mr, g.kern.nr, blk.kb
+	var b []float32
+	ldb := nr
+	if g.directB {
+		b, ldb = g.b[blk.pc*g.ldb+j:], g.ldb
+	} else {
+		b = blk.bpack[s*nr*kb : (s+1)*nr*kb]
+	}
+	for ir := 0; ir < mb; ir += mr {
+		rows := min(mr, mb-ir)
+		a, rs, ss := g.aRows(ws, blk, inPlaceA, ic+ir, ir, rows)
+		g.kern.masked(rows, kb, a, rs, ss, b, ldb, g.c[(ic+ir)*g.ldc+j:], g.ldc, cols, g.alpha, blk.beta)
+		if finish {
+			finishTile(g.kern, &g.epi, g.c, g.ldc, ic+ir, j, rows, cols)
 		}
 	}
 }
@@ -284,6 +376,10 @@ func (g *gemmJob) compute(ws *workspace, blk *gemmBlock, i0, i1, cs0, cs1 int) {
 		for s := cs0; s < cs1; s++ {
 			j := blk.jc + s*nr
 			cols := min(nr, blk.jc+blk.nb-j)
+			if cols < nr && cols <= kern.maskedCols && kern.masked != nil && !g.transC {
+				g.maskedTiles(ws, blk, inPlaceA, s, ic, mb, j, cols, finish)
+				continue
+			}
 			bp, ldb, shift := g.bStrip(ws, blk, s, j, cols)
 			for ir := 0; ir < mb; ir += mr {
 				rows := min(mr, mb-ir)

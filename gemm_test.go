@@ -569,7 +569,8 @@ func TestSgemmNarrowB(t *testing.T) {
 func TestSgemmBiasAct(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	sizes := [][3]int{{1, 1, 1}, {1, 10, 784}, {3, 17, 5}, {7, 33, 9}, {8, 32, 64}, {9, 31, 70},
-		{10, 300, 784}, {10, 10, 100}, {13, 100, 300}, {64, 65, 66}, {128, 100, 300}, {200, 300, 784}}
+		{10, 300, 784}, {10, 10, 100}, {13, 100, 300}, {64, 65, 66}, {128, 100, 300}, {200, 300, 784},
+		{200, 10, 30}} // the last: the masked narrow kernel in several epilogue chunks
 	acts := []Activation{Identity, ReLU, LeakyReLU, PiecewiseLinear, Sigmoid, Tanh}
 	for _, kern := range kernels {
 		undo, _ := useKernel(kern.name)

@@ -61,3 +61,38 @@ func TestSgemvRowAVX512GuardPage(t *testing.T) {
 		}
 	}
 }
+
+// TestSgemmNarrowAVX512GuardPage runs sgemmNarrowAVX512 with A, B and C
+// each ending at a protected page, tightly packed (lda = k, ldb = ldc = n),
+// for every n ≤ 16: a read or write past the last row's n columns (an
+// unmasked access) would fault.
+func TestSgemmNarrowAVX512GuardPage(t *testing.T) {
+	if !cpuid.CPU.Supports(cpuid.AVX512F) {
+		t.Skip("no AVX512F")
+	}
+	for n := 1; n <= 16; n++ {
+		for _, m := range []int{1, 5, 12, 13} {
+			for _, k := range []int{1, 5} {
+				a := guardedFloats(t, m*k)
+				b := guardedFloats(t, k*n)
+				c := guardedFloats(t, m*n)
+				for i := range a {
+					a[i] = float32(i%k + 1)
+				}
+				for i := range b {
+					b[i] = 1
+				}
+				for j := range c {
+					c[j] = 1
+				}
+				sgemmNarrowAVX512(m, k, a, k, 1, b, n, c, n, n, 1, 0.5)
+				want := float32(k*(k+1)/2) + 0.5
+				for j := range c {
+					if c[j] != want {
+						t.Fatalf("m=%d k=%d n=%d: c[%d] = %v, want %v", m, k, n, j, c[j], want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -33,6 +33,7 @@ func main() {
 	case "gemm":
 		genGemm()
 		genPack()
+		genNarrow()
 	case "vecops":
 		genVecops()
 	default:
