@@ -84,14 +84,18 @@ var avx512Narrow = gemmKernel{name: "avx512-narrow", mr: 6, nr: 16, run: sgemmKe
 	epiForward: epiForwardAVX512, epiBackward: epiBackwardAVX512, epiWidth: 32, allFinite: allFiniteAVX512Vec,
 	masked: sgemmNarrowAVX512, maskedRows: 12, maskedCols: 16}
 
+// gemvPanel is the widest row sgemvRowAVX512 computes at once (24 zmm
+// accumulators).
+const gemvPanel = 384
+
 // sgemvAVX512 computes c[0:n] = alpha·(a[0:k]·B[k×n]) + beta·c, B's rows
-// ldb floats apart, with sgemvRowAVX512 on panels of 128 columns (beta == 0:
-// c is not read). It is the m == 1 product for batch-1 inference; the caller
-// has checked AVX512F and guarantees len(a) ≥ k, that b spans (k−1)·ldb+n
-// elements (k ≥ 1) and len(c) ≥ n.
+// ldb floats apart, with sgemvRowAVX512 on panels of gemvPanel columns
+// (beta == 0: c is not read). It is the m == 1 product for batch-1
+// inference; the caller has checked AVX512F and guarantees len(a) ≥ k,
+// that b spans (k−1)·ldb+n elements (k ≥ 1) and len(c) ≥ n.
 func sgemvAVX512(k int, a, b []float32, ldb int, c []float32, n int, alpha, beta float32) {
-	for j := 0; j < n; j += 128 {
-		w := min(n-j, 128)
+	for j := 0; j < n; j += gemvPanel {
+		w := min(n-j, gemvPanel)
 		sgemvRowAVX512(k, a, b[j:], ldb, c[j:], w, alpha, beta)
 	}
 }

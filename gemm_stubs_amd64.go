@@ -88,7 +88,7 @@ func sgemmKernel2x32AVX512(k int, a []float32, rs int, ss int, b []float32, ldb 
 func sgemmKernel4x32AVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
 
 // sgemvRowAVX512 computes c[0:n] = alpha·Σ_p a[p]·B[p, 0:n] + beta·c for
-// 0 ≤ n ≤ 128, B's row p at b[p·ldb:]; beta == 0 (either sign) means c is not
+// 0 ≤ n ≤ 384, B's row p at b[p·ldb:]; beta == 0 (either sign) means c is not
 // read. Each c[j] is one FMA chain over p ascending from 0, then scaled by
 // alpha, then (beta ≠ 0) alpha·acc + beta·c[j] in one FMA. Nothing past
 // a[k−1], B[p, n−1] or c[n−1] is read or written (an opmask covers the last

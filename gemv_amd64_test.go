@@ -49,7 +49,8 @@ func checkSgemv(t *testing.T, k, n, ldb int, a, b, c0, c []float32, alpha, beta 
 	}
 }
 
-// TestSgemvRowAVX512 sweeps n 1..130 (two panels past 128) and k 1..70 with
+// TestSgemvRowAVX512 sweeps n 1..130, a few widths around the panel width
+// gemvPanel and past it (two panels), and k 1..70 with
 // B rows ldb ≥ n floats apart, NaN in B's padding and past its end, past
 // a[k-1] and past c[n-1] (and in all of c when beta == 0, which must not
 // read it), against a float64 reference.
@@ -60,7 +61,12 @@ func TestSgemvRowAVX512(t *testing.T) {
 	rng := rand.New(rand.NewSource(7))
 	const guard = 40
 	cases := 0
+	var widths []int
 	for n := 1; n <= 130; n++ {
+		widths = append(widths, n)
+	}
+	widths = append(widths, 255, 256, 257, 300, gemvPanel-1, gemvPanel, gemvPanel+1, gemvPanel+17)
+	for _, n := range widths {
 		for k := 1; k <= 70; k++ {
 			ldb := n + (n+k)%3*5
 			a := make([]float32, k+guard)

@@ -30,14 +30,14 @@ func guardedFloats(t *testing.T, n int) []float32 {
 }
 
 // TestSgemvRowAVX512GuardPage runs sgemvRowAVX512 with a, B and c each
-// ending at a protected page, for every n ≤ 128: a read or write past
+// ending at a protected page, for every n ≤ gemvPanel: a read or write past
 // a[k-1], B[k-1, n-1] or c[n-1] (an unmasked access of the last column
 // group) would fault.
 func TestSgemvRowAVX512GuardPage(t *testing.T) {
 	if !cpuid.CPU.Supports(cpuid.AVX512F) {
 		t.Skip("no AVX512F")
 	}
-	for n := 1; n <= 128; n++ {
+	for n := 1; n <= gemvPanel; n++ {
 		for _, k := range []int{1, 5} {
 			a := guardedFloats(t, k)
 			b := guardedFloats(t, k*n)

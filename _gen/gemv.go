@@ -9,21 +9,24 @@ import (
 )
 
 // gemvMaxVecs is the number of zmm accumulators of sgemvRowAVX512: it
-// handles n ≤ 16·gemvMaxVecs = 128 columns.
-const gemvMaxVecs = 8
+// handles n ≤ 16·gemvMaxVecs = 384 columns, so a row of the MLP's widest
+// layer (300) is read in one contiguous pass per step of k (in 128-column
+// panels, each 1200-byte row was read as three strided pieces: batch-1
+// inference ran at half the L2 bandwidth).
+const gemvMaxVecs = 24
 
 // genGemv writes sgemvRowAVX512, the m == 1 product (batch-1 inference):
-// c[0:n] = alpha·Σ_p a[p]·B[p, 0:n] + beta·c for n ≤ 128, streaming B's rows.
+// c[0:n] = alpha·Σ_p a[p]·B[p, 0:n] + beta·c for n ≤ 384, streaming B's rows.
 // With nv = ⌈n/16⌉ accumulators, the last one's lanes past n are masked by
 // K1 in every load and store, so nothing past n is read or written. The
-// loop is written out once per nv (1..8), chosen at entry, so no FMA is
+// loop is written out once per nv (1..24), chosen at entry, so no FMA is
 // spent on columns that do not exist.
 func genGemv() {
 	v := avx512
 	TEXT("sgemvRowAVX512", NOSPLIT, "func(k int, a []float32, b []float32, ldb int, c []float32, n int, alpha, beta float32)")
 	Pragma("noescape")
 	Doc("sgemvRowAVX512 computes c[0:n] = alpha·Σ_p a[p]·B[p, 0:n] + beta·c for",
-		"0 ≤ n ≤ 128, B's row p at b[p·ldb:]; beta == 0 (either sign) means c is not",
+		"0 ≤ n ≤ 384, B's row p at b[p·ldb:]; beta == 0 (either sign) means c is not",
 		"read. Each c[j] is one FMA chain over p ascending from 0, then scaled by",
 		"alpha, then (beta ≠ 0) alpha·acc + beta·c[j] in one FMA. Nothing past",
 		"a[k−1], B[p, n−1] or c[n−1] is read or written (an opmask covers the last",
