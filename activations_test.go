@@ -616,7 +616,7 @@ func BenchmarkActivation(b *testing.B) {
 	for _, a := range actAll() {
 		alpha := a.defaultAlpha()
 		a.forward(x, y, alpha)
-		b.Run(a.String()+"/forward", func(b *testing.B) {
+		benchRun(b, a.String()+"/forward", func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(2 * 4 * rows * cols)
 			for b.Loop() {
@@ -624,7 +624,7 @@ func BenchmarkActivation(b *testing.B) {
 			}
 		})
 		dx := actPadded(rows, cols, 0, func(int, int) float32 { return 0 })
-		b.Run(a.String()+"/backward", func(b *testing.B) {
+		benchRun(b, a.String()+"/backward", func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(4 * 4 * rows * cols)
 			for b.Loop() {

@@ -364,8 +364,13 @@ type Network struct {
 	gradViews      [][]float32 // per-parameter gradient slices, for clipping
 
 	step int64 // global step: updates applied so far
-	pcg  *rand.PCG
-	rng  *rand.Rand
+
+	// The optimizer step in parts (see updateParams): the rate of the
+	// current step, and updatePart as a func value made once.
+	stepLR   float32
+	updateFn func(part, parts int)
+	pcg      *rand.PCG
+	rng      *rand.Rand
 
 	train *pass // the training workspace, sized for the largest batch seen
 	perm  []int

@@ -330,12 +330,16 @@ func TestLearnRegression(t *testing.T) {
 
 // ---------------------------------------------------------------- determinism, allocations, concurrency
 
-func trainedWeights(t *testing.T, procs int) []float32 {
+func trainedWeights(t *testing.T, procs int, opt Optimizer) []float32 {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 	rng := rand.New(rand.NewPCG(1, 2))
-	x := randMatrix(rng, 512, 200)
-	y := oneHotRows(rng, 512, 10)
-	net, err := New(200).Dense(300, ReLU).Dropout(0.2).Dense(100, ReLU).Dense(10, Softmax).Seed(11).Build()
+	rows := 512
+	if testing.Short() {
+		rows = 256 // two epochs of one step each still cover split products and updates
+	}
+	x := randMatrix(rng, rows, 200)
+	y := oneHotRows(rng, rows, 10)
+	net, err := New(200).Dense(300, ReLU).Dropout(0.2).Dense(100, ReLU).Dense(10, Softmax).Optimizer(opt).Seed(11).Build()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -346,14 +350,44 @@ func trainedWeights(t *testing.T, procs int) []float32 {
 }
 
 // TestTrainingDeterministic: the same seed gives bit-identical weights at
-// GOMAXPROCS 1 and 2 (the products are large enough to run in parallel).
+// GOMAXPROCS 1 and 2 with every optimizer (the products are large enough
+// to run in parallel, and the 91k parameters are updated in two parts).
 func TestTrainingDeterministic(t *testing.T) {
 	defer setMinParallel(1)()
-	a := trainedWeights(t, 1)
-	b := trainedWeights(t, 2)
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			t.Fatalf("weight %d differs: %v at GOMAXPROCS 1, %v at 2", i, a[i], b[i])
+	for _, opt := range []Optimizer{SGD(0.1), Momentum(0.05, 0.9), Nesterov(0.05, 0.9), AdaGrad(0.1), Adam(0.001),
+		AdamW(0.001, 0.01), ProximalAdaGrad(0.1, 1e-3, 1e-3), RMSProp(0.001), FTRL(0.1, 1e-3, 1e-3)} {
+		a := trainedWeights(t, 1, opt)
+		b := trainedWeights(t, 2, opt)
+		for i := range a {
+			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+				t.Fatalf("%v: weight %d differs: %v at GOMAXPROCS 1, %v at 2", opt, i, a[i], b[i])
+			}
+		}
+	}
+}
+
+// TestUpdatePartsCover: updating the parameters in any number of parts
+// touches each element exactly once (SGD with lr 1 and gradient 1 lowers
+// every weight by exactly 1), including parts smaller than the 16-element
+// alignment.
+func TestUpdatePartsCover(t *testing.T) {
+	net, err := New(7).Dense(5, ReLU).Dense(3, Softmax).Optimizer(SGD(1)).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for parts := 1; parts <= 9; parts++ {
+		before := append([]float32(nil), net.weights...)
+		for i := range net.grads {
+			net.grads[i] = 1
+		}
+		net.stepLR = 1
+		for p := 0; p < parts; p++ {
+			net.updatePart(p, parts)
+		}
+		for i, w := range net.weights {
+			if w != before[i]-1 {
+				t.Fatalf("%d parts: weight %d went from %v to %v", parts, i, before[i], w)
+			}
 		}
 	}
 }
@@ -381,6 +415,27 @@ func TestTrainStepZeroAlloc(t *testing.T) {
 	if allocs != 0 {
 		t.Fatalf("training step allocates %v times, want 0", allocs)
 	}
+	// A network large enough to update its parameters in parts, on two
+	// goroutines.
+	func() {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+		big, err := New(30).Dense(2000, ReLU).Dense(4, Softmax).Seed(1).Build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		big.prepare(x, 64)
+		if _, _, err := big.trainStep(x, y, nil); err != nil {
+			t.Fatal(err)
+		}
+		allocs := testing.AllocsPerRun(20, func() {
+			if _, _, err := big.trainStep(x, y, nil); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Fatalf("training step of %d parameters at GOMAXPROCS 2 allocates %v times, want 0", len(big.weights), allocs)
+		}
+	}()
 	dst, _ := NewMatrix(64, 4)
 	_ = net.PredictInto(dst, x)
 	allocs = testing.AllocsPerRun(20, func() {
@@ -668,5 +723,44 @@ func TestMaxNorm(t *testing.T) {
 	}
 	if !hit {
 		t.Fatal("no unit reached the max-norm bound: the test does not exercise the constraint")
+	}
+}
+
+// TestFusedDerivativeMatchesUnfused: folding each hidden activation's
+// derivative into the product that computes its output gradient gives the
+// gradients of the separate pass bit for bit, for every element-wise
+// activation, at batch sizes that take the transposed-tile path (≤ 16
+// rows) and the ordinary one, at GOMAXPROCS 1 and 2.
+func TestFusedDerivativeMatchesUnfused(t *testing.T) {
+	defer setMinParallel(1)()
+	acts := []Activation{Identity, ReLU, PiecewiseLinear, Sigmoid, Tanh, LeakyReLU, ELU, GELU, SiLU, Softplus}
+	for _, act := range acts {
+		for _, rows := range []int{1, 5, 16, 40} {
+			for _, procs := range []int{1, 2} {
+				grads := func(fuse bool) []float32 {
+					defer func(prev bool) { fuseDerivative = prev }(fuseDerivative)
+					fuseDerivative = fuse
+					defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+					rng := rand.New(rand.NewPCG(3, uint64(rows)))
+					x := randMatrix(rng, rows, 37)
+					y := oneHotRows(rng, rows, 3)
+					net, err := New(37).Dense(70, act).Dense(33, act).Dropout(0.1).Dense(20, act).Dense(3, Softmax).Seed(5).Build()
+					if err != nil {
+						t.Fatal(err)
+					}
+					net.prepare(x, rows)
+					if _, _, err := net.gradients(x, y, nil); err != nil {
+						t.Fatal(err)
+					}
+					return append([]float32(nil), net.grads...)
+				}
+				a, b := grads(true), grads(false)
+				for i := range a {
+					if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+						t.Fatalf("%v rows %d procs %d: gradient %d fused %v, unfused %v", act, rows, procs, i, a[i], b[i])
+					}
+				}
+			}
+		}
 	}
 }

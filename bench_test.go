@@ -41,7 +41,7 @@ func benchShapes() []sgemmShape {
 func BenchmarkSgemm(b *testing.B) {
 	for _, kern := range kernels {
 		for _, s := range benchShapes() {
-			b.Run(kern.name+"/"+s.name, func(b *testing.B) {
+			benchRun(b, kern.name+"/"+s.name, func(b *testing.B) {
 				undo, _ := useKernel(kern.name)
 				defer undo()
 				benchSgemm(b, s)
@@ -77,7 +77,7 @@ func BenchmarkPeak(b *testing.B) {
 		if kern.peak == nil {
 			continue
 		}
-		b.Run(kern.name, func(b *testing.B) {
+		benchRun(b, kern.name, func(b *testing.B) {
 			const iters = 1 << 16
 			for b.Loop() {
 				kern.peak(iters)
@@ -101,7 +101,7 @@ func mlp784(b *testing.B) *Network {
 // update) of the 784-300-100-10 network; about 1.126 MFLOP per sample.
 func BenchmarkTrainStep(b *testing.B) {
 	for _, batch := range []int{10, 128, 1024} {
-		b.Run(fmt.Sprintf("784-300-100-10/batch%d", batch), func(b *testing.B) {
+		benchRun(b, fmt.Sprintf("784-300-100-10/batch%d", batch), func(b *testing.B) {
 			rng := rand.New(rand.NewPCG(1, 1))
 			x := randMatrix(rng, batch, 784)
 			y := oneHotRows(rng, batch, 10)
@@ -122,7 +122,7 @@ func BenchmarkTrainStep(b *testing.B) {
 // caller-provided matrix.
 func BenchmarkPredict(b *testing.B) {
 	for _, batch := range []int{1, 1000} {
-		b.Run(fmt.Sprintf("784-300-100-10/batch%d", batch), func(b *testing.B) {
+		benchRun(b, fmt.Sprintf("784-300-100-10/batch%d", batch), func(b *testing.B) {
 			rng := rand.New(rand.NewPCG(1, 1))
 			x := randMatrix(rng, batch, 784)
 			net := mlp784(b)

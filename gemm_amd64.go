@@ -4,37 +4,12 @@ package ann
 
 import "github.com/klauspost/cpuid/v2"
 
-// sgemmKernel6x16AVX2 is the AVX2+FMA micro-kernel: C[6×16] =
-// alpha·(packedA[6×k]·B[k×16]) + beta·C, not reading C when beta == 0, with
-// B's rows ldb floats apart. Its Go twin is kernel4x4Generic (same contract,
-// other tile). The caller guarantees k ≥ 1, len(a) ≥ 6k, that b spans
-// (k−1)·ldb+16 elements and c spans 5·ldc+16.
+// The kernels (sgemmKernel6x16AVX2, sgemmKernel8x32AVX512, their rows
+// kernels and fmaPeakAVX2/fmaPeakAVX512) are generated with avo by the
+// program in _gen: gemm_amd64.s and their declarations in
+// gemm_stubs_amd64.go. This file holds the hand-written dispatch.
 //
-//go:noescape
-func sgemmKernel6x16AVX2(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
-
-// fmaPeakAVX2 runs n iterations of 12 independent ymm FMAs (192 flops each)
-// on registers alone; it measures the attainable peak for benchmarks.
-//
-//go:noescape
-func fmaPeakAVX2(n int)
-
-// sgemmKernel1x16AVX2, sgemmKernel2x16AVX2 and sgemmKernel4x16AVX2 compute
-// C[R×16] = alpha·(A[R×k]·B[k×16]) + beta·C for R = 1, 2, 4 rows, A's
-// element (i, p) at a[i·rs+p·ss]: a packed strip (rs = 1, ss = 6) or A in
-// place. They are the rows kernels of avx2Kernel (see sgemmRowsAVX2); their
-// Go twin is kernel4x4Generic on a zero-padded strip. The caller guarantees
-// k ≥ 1, that a spans (R−1)·rs+(k−1)·ss+1 elements (or more), b
-// (k−1)·ldb+16 and c (R−1)·ldc+16.
-//
-//go:noescape
-func sgemmKernel1x16AVX2(k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
-
-//go:noescape
-func sgemmKernel2x16AVX2(k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
-
-//go:noescape
-func sgemmKernel4x16AVX2(k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+//go:generate go run -C _gen . -kernels gemm -out ../gemm_amd64.s -stubs ../gemm_stubs_amd64.go -pkg ann
 
 // sgemmRowsAVX2 is avx2Kernel's rows function: 1 to 5 rows as sums of the
 // 4-, 2- and 1-row kernels, each row computed by exactly one of them.
@@ -59,35 +34,9 @@ func sgemmRowsAVX2(rows, k int, a []float32, rs, ss int, b []float32, ldb int, c
 }
 
 var avx2Kernel = gemmKernel{name: "avx2", mr: 6, nr: 16, run: sgemmKernel6x16AVX2,
-	rows: sgemmRowsAVX2, peak: fmaPeakAVX2, peakFlops: 192}
-
-// sgemmKernel8x32AVX512 is the AVX-512 micro-kernel: C[8×32] =
-// alpha·(packedA[8×k]·B[k×32]) + beta·C with sgemmKernel6x16AVX2's contract
-// at its own tile (len(a) ≥ 8k, b spans (k−1)·ldb+32, c spans 7·ldc+32).
-// Its Go twin is kernel4x4Generic.
-//
-//go:noescape
-func sgemmKernel8x32AVX512(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
-
-// fmaPeakAVX512 runs n iterations of 24 independent zmm FMAs (768 flops
-// each) on registers alone.
-//
-//go:noescape
-func fmaPeakAVX512(n int)
-
-// sgemmKernel1x32AVX512, sgemmKernel2x32AVX512 and sgemmKernel4x32AVX512
-// are sgemmKernel{1,2,4}x16AVX2 at 32 columns: the rows kernels of
-// avx512Kernel (see sgemmRowsAVX512), b spanning (k−1)·ldb+32 and c
-// (R−1)·ldc+32 elements.
-//
-//go:noescape
-func sgemmKernel1x32AVX512(k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
-
-//go:noescape
-func sgemmKernel2x32AVX512(k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
-
-//go:noescape
-func sgemmKernel4x32AVX512(k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+	rows: sgemmRowsAVX2, peak: fmaPeakAVX2, peakFlops: 192, vec: &avxVec,
+	epiForward: epiForwardAVX2, epiBackward: epiBackwardAVX2, epiWidth: 16,
+	allFinite: allFiniteAVX2Vec}
 
 // sgemmRowsAVX512 is avx512Kernel's rows function: 1 to 7 rows as sums of
 // the 4-, 2- and 1-row kernels, each row computed by exactly one of them.
@@ -111,11 +60,45 @@ func sgemmRowsAVX512(rows, k int, a []float32, rs, ss int, b []float32, ldb int,
 	}
 }
 
-// avx512Kernel hands products with n ≤ 16 (the MLP's 10 outputs) to
-// avx2Kernel, whose 16-wide tile pads them less (measured 10–20% faster
-// there), and those with m == 1 (batch-1 inference: 5–8% faster there).
+// avx512Kernel hands products with n ≤ 16 (the MLP's 10 outputs) and
+// those with m == 1 (batch-1 inference: 5–8% faster on the 16-wide tile)
+// to avx512Narrow. Its partial last column strips of at most 16 columns
+// (n = 100, 300, 784) run on the masked kernel straight into C instead of
+// the 8×32 tile on a scratch tile (measured, one thread: dX 100×10 at
+// batch 128 and 1024 about 1.8× faster, the 300×100 and 784×300 products
+// 5–40%, none slower).
 var avx512Kernel = gemmKernel{name: "avx512", mr: 8, nr: 32, run: sgemmKernel8x32AVX512,
-	rows: sgemmRowsAVX512, peak: fmaPeakAVX512, peakFlops: 768, narrow: &avx2Kernel}
+	rows: sgemmRowsAVX512, peak: fmaPeakAVX512, peakFlops: 768, gemv: sgemvAVX512, vec: &avxVec,
+	epiForward: epiForwardAVX512, epiBackward: epiBackwardAVX512, epiWidth: 32, allFinite: allFiniteAVX512Vec,
+	narrow: &avx512Narrow, masked: sgemmNarrowAVX512, maskedRows: 12, maskedCols: 16}
+
+// avx512Narrow is avx2Kernel's 6×16 tile with the AVX-512 masked kernel:
+// products with n ≤ 16 run on sgemmNarrowAVX512 alone, A and B in place,
+// C written through the mask, one call per product (measured, one thread,
+// against the 6×16 tile with its scratch edges: fwd 100×10 at batch
+// 10/128/1024 from 12–20 to 37–43 GFLOP/s, dW 100×10 from 5–15 to 37–48);
+// the rest (m == 1, transposed stores) as on avx2Kernel. Its tiles are at
+// most 16 wide, so the AVX-512 epilogues serve them.
+var avx512Narrow = gemmKernel{name: "avx512-narrow", mr: 6, nr: 16, run: sgemmKernel6x16AVX2,
+	rows: sgemmRowsAVX2, peak: fmaPeakAVX2, peakFlops: 192, vec: &avxVec,
+	epiForward: epiForwardAVX512, epiBackward: epiBackwardAVX512, epiWidth: 32, allFinite: allFiniteAVX512Vec,
+	masked: sgemmNarrowAVX512, maskedRows: 12, maskedCols: 16}
+
+// gemvPanel is the widest row sgemvRowAVX512 computes at once (24 zmm
+// accumulators).
+const gemvPanel = 384
+
+// sgemvAVX512 computes c[0:n] = alpha·(a[0:k]·B[k×n]) + beta·c, B's rows
+// ldb floats apart, with sgemvRowAVX512 on panels of gemvPanel columns
+// (beta == 0: c is not read). It is the m == 1 product for batch-1
+// inference; the caller has checked AVX512F and guarantees len(a) ≥ k,
+// that b spans (k−1)·ldb+n elements (k ≥ 1) and len(c) ≥ n.
+func sgemvAVX512(k int, a, b []float32, ldb int, c []float32, n int, alpha, beta float32) {
+	for j := 0; j < n; j += gemvPanel {
+		w := min(n-j, gemvPanel)
+		sgemvRowAVX512(k, a, b[j:], ldb, c[j:], w, alpha, beta)
+	}
+}
 
 // archKernels returns the asm kernels this CPU can run, best last.
 func archKernels() []*gemmKernel {
@@ -124,6 +107,7 @@ func archKernels() []*gemmKernel {
 	// OS saves the ymm state (OSXSAVE/XCR0), so both true means no SIGILL.
 	if cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
 		ks = append(ks, &avx2Kernel)
+		packAsm.a6, packAsm.runs16 = packA6AVX2, packRuns16AVX2
 		// The AVX-512 kernels use AVX512F instructions only; cpuid/v2
 		// reports AVX512F only when the OS saves the opmask and zmm state
 		// (XCR0 bits 5–7; on Darwin, which enables it lazily, from the
@@ -132,6 +116,7 @@ func archKernels() []*gemmKernel {
 		// the off switch for parts that downclock under zmm load.
 		if cpuid.CPU.Supports(cpuid.AVX512F) {
 			ks = append(ks, &avx512Kernel)
+			packAsm.a8, packAsm.runs32, packAsm.gather32 = packA8AVX512, packRuns32AVX512, packGather32AVX512
 		}
 	}
 	return ks

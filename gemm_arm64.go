@@ -21,7 +21,7 @@ func sgemmKernel8x12NEON(k int, a, b []float32, ldb int, c []float32, ldc int, a
 func fmaPeakNEON(n int)
 
 var neonKernel = gemmKernel{name: "neon", mr: 8, nr: 12, run: sgemmKernel8x12NEON,
-	peak: fmaPeakNEON, peakFlops: 192}
+	peak: fmaPeakNEON, peakFlops: 192, vec: &genericVec}
 
 // archKernels returns the asm kernels this CPU can run, best last.
 func archKernels() []*gemmKernel {

@@ -36,7 +36,7 @@ func sgemmNaive(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 // genericKernel is the portable micro-kernel: a 4×4 register tile in plain
 // Go, small enough that the compiler keeps the 16 accumulators in registers
 // on most targets.
-var genericKernel = gemmKernel{name: "generic", mr: 4, nr: 4, run: kernel4x4Generic}
+var genericKernel = gemmKernel{name: "generic", mr: 4, nr: 4, run: kernel4x4Generic, vec: &genericVec}
 
 // kernel4x4Generic computes C[4×4] = alpha·(packedA[4×k]·B[k×4]) + beta·C,
 // where packedA holds 4 values of a column of A per step of k and B 4 values
@@ -102,12 +102,45 @@ func packA(dst, a []float32, lda int, transA bool, i0, mb, p0, kb, mr int) {
 			// op(A)[i][p] = a[p*lda+i]: each step of k is a contiguous run.
 			packRuns(d, a, (p0*lda)+r0, lda, kb, rows, mr)
 		case rows == 6 && mr == 6:
-			packA6(d, a, r0*lda+p0, lda, kb)
+			packAFast(packAsm.a6, packA6, 6, d, a, r0*lda+p0, lda, kb)
 		case rows == 8 && mr == 8:
-			packA8(d, a, r0*lda+p0, lda, kb)
+			packAFast(packAsm.a8, packA8, 8, d, a, r0*lda+p0, lda, kb)
 		default:
 			packGather(d, a, r0*lda+p0, lda, kb, rows, mr)
 		}
+	}
+}
+
+// packAsm holds the assembly packers: nil (the Go loops) unless archKernels
+// (gemm_amd64.go) installs them with the kernel set whose tile they serve
+// (a6 and runs16 with avx2Kernel, a8 and runs32 with avx512Kernel), so
+// their CPU check is the kernel table's. They copy exactly what the Go loops
+// copy: packing is bit-identical either way.
+var packAsm struct {
+	// a6 and a8 are packA6 and packA8 for kb a multiple of 8, a from off.
+	a6, a8 func(d, a []float32, lda, kb int)
+	// runs32 is packRuns for w = 32, src from off: the columns n ≤ 32 in
+	// mask = 2ⁿ−1.
+	runs32 func(d, src []float32, ld, kb int, mask uint32)
+	// runs16 is packRuns for w = 16 and n ≤ 16, src from off.
+	runs16 func(d, src []float32, ld, kb, n int)
+	// gather32 is packGather for n = w = 32 and kb a multiple of 8, src
+	// from off.
+	gather32 func(d, src []float32, ld, kb int)
+}
+
+// packAFast packs mr rows of A like ref (packA6 or packA8) with the
+// assembly packer asm, when set, for the multiple of 8 steps of kb and ref
+// for the rest. The slice expressions check the bounds ref would.
+func packAFast(asm func(d, a []float32, lda, kb int), ref func(d, a []float32, off, lda, kb int), mr int, d, a []float32, off, lda, kb int) {
+	k8 := kb &^ 7
+	if asm == nil || k8 == 0 {
+		ref(d, a, off, lda, kb)
+		return
+	}
+	asm(d[:mr*kb], a[off:off+(mr-1)*lda+kb], lda, k8)
+	if k8 < kb {
+		ref(d[mr*k8:], a, off+k8, lda, kb-k8)
 	}
 }
 
@@ -148,6 +181,21 @@ func packA8(d, a []float32, off, lda, kb int) {
 // packRuns copies kb runs of n contiguous values, ld apart from off, into d
 // at stride w, zero-padding each to w: d[w·p+j] = src[off+p·ld+j].
 func packRuns(d, src []float32, off, ld, kb, n, w int) {
+	if kb > 0 {
+		switch {
+		case w == 32 && packAsm.runs32 != nil:
+			packAsm.runs32(d[:32*kb], src[off:off+(kb-1)*ld+n], ld, kb, uint32(1<<n-1))
+			return
+		case w == 16 && packAsm.runs16 != nil:
+			packAsm.runs16(d[:16*kb], src[off:off+(kb-1)*ld+n], ld, kb, n)
+			return
+		}
+	}
+	packRunsGo(d, src, off, ld, kb, n, w)
+}
+
+// packRunsGo is packRuns in Go: the reference of the assembly packers.
+func packRunsGo(d, src []float32, off, ld, kb, n, w int) {
 	if n == w {
 		switch w {
 		case 32:
@@ -186,12 +234,26 @@ func packRuns(d, src []float32, off, ld, kb, n, w int) {
 
 // packGather is the transposing copy: n runs of kb contiguous values, ld
 // apart from off, become the columns of a kb×w strip d (zero-padded to w
-// columns): d[w·p+j] = src[off+j·ld+p]. It goes four steps of k at a time:
-// four contiguous values of each run land in four rows of d, so each run is
-// read a vector at a time and the four rows being written stay in L1
+// columns): d[w·p+j] = src[off+j·ld+p]. Full 32-wide strips go through the
+// assembly packer when there is one (packAsm.gather32), for the multiple of
+// 8 steps of kb; everything else is packGatherGo.
+func packGather(d, src []float32, off, ld, kb, n, w int) {
+	if k8 := kb &^ 7; w == 32 && n == 32 && k8 > 0 && packAsm.gather32 != nil {
+		packAsm.gather32(d[:32*kb], src[off:off+31*ld+kb], ld, k8)
+		if k8 < kb {
+			packGatherGo(d[32*k8:], src, off+k8, ld, kb-k8, n, w)
+		}
+		return
+	}
+	packGatherGo(d, src, off, ld, kb, n, w)
+}
+
+// packGatherGo is packGather in Go, the reference of the assembly packer.
+// It goes four steps of k at a time: four contiguous values of each run land
+// in four rows of d, so each run is read a vector at a time and the four rows being written stay in L1
 // (measured against the column-at-a-time copy, avx512: dX-B10-100x10 19 →
 // 21.5 GFLOP/s, dX-B128-300x100 130 → 137).
-func packGather(d, src []float32, off, ld, kb, n, w int) {
+func packGatherGo(d, src []float32, off, ld, kb, n, w int) {
 	d = d[:w*kb]
 	p := 0
 	for ; p+4 <= kb; p += 4 {

@@ -173,11 +173,16 @@ func (l *layer) forward(x, z, y Matrix, ws *layerSpace, training bool, rng *rand
 	rows := x.Rows
 	switch l.kind {
 	case layerDense:
-		for r := 0; r < rows; r++ {
-			copy(z.Data[r*z.Stride:r*z.Stride+l.out], l.b)
+		// z = x·W + b and y = f(z) in one product, each tile finished
+		// while in L1; softmax needs whole rows and runs after it.
+		e := epilogue{bias: l.b, act: l.act, alpha: l.alpha, out: y.Data, ldo: y.Stride}
+		if l.act == Softmax {
+			e.out = nil
 		}
-		Sgemm(false, false, rows, l.out, l.in, 1, x.Data, x.Stride, l.w.Data, l.w.Stride, 1, z.Data, z.Stride)
-		l.act.forward(z, y, l.alpha)
+		sgemmEpilogue(false, false, rows, l.out, l.in, x.Data, x.Stride, l.w.Data, l.w.Stride, z.Data, z.Stride, e)
+		if l.act == Softmax {
+			l.act.forward(z, y, l.alpha)
+		}
 	case layerDropout:
 		dropoutForward(x, y, ws.mask, l.rate, training, rng)
 	case layerBatchNorm:
@@ -189,8 +194,9 @@ func (l *layer) forward(x, z, y Matrix, ws *layerSpace, training bool, rng *rand
 // accumulates the parameter gradients; when dx.Rows > 0 it also writes the
 // gradient with respect to l's input into dx. For a dense layer dy is
 // overwritten with the gradient with respect to z, unless fused is set
-// (the loss has already produced ∂L/∂z in dy).
-func (l *layer) backward(x, z, y, dy, dx Matrix, ws *layerSpace, fused bool) {
+// (the loss, or the layer above through its dxEpi, has already produced
+// ∂L/∂z in dy). dxEpi is the epilogue of the product that computes dx.
+func (l *layer) backward(x, z, y, dy, dx Matrix, ws *layerSpace, fused bool, dxEpi epilogue) {
 	rows := x.Rows
 	switch l.kind {
 	case layerDense:
@@ -201,7 +207,7 @@ func (l *layer) backward(x, z, y, dy, dx Matrix, ws *layerSpace, fused bool) {
 		Sgemm(true, false, l.in, l.out, rows, 1, x.Data, x.Stride, dy.Data, dy.Stride, 0, l.dw.Data, l.dw.Stride)
 		columnSums(l.db, dy)
 		if dx.Rows > 0 {
-			Sgemm(false, true, rows, l.in, l.out, 1, dy.Data, dy.Stride, l.w.Data, l.w.Stride, 0, dx.Data, dx.Stride)
+			sgemmEpilogue(false, true, rows, l.in, l.out, dy.Data, dy.Stride, l.w.Data, l.w.Stride, dx.Data, dx.Stride, dxEpi)
 		}
 	case layerDropout:
 		if dx.Rows > 0 {

@@ -621,7 +621,7 @@ func BenchmarkLoss(b *testing.B) {
 			a = Softmax
 		}
 		a.forward(z, y, 0)
-		b.Run(l.String(), func(b *testing.B) {
+		benchRun(b, l.String(), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				l.eval(z, y, tm, a, 0, nil, dz, 1.0/rows)

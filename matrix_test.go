@@ -116,3 +116,77 @@ func TestGemmOnViews(t *testing.T) {
 		t.Errorf("bad stride err = %v", err)
 	}
 }
+
+// TestAllFinite puts each special value at every position of slices of
+// length 1..9 and compares allFinite with math.IsNaN/IsInf, in strided
+// matrices too.
+func TestAllFinite(t *testing.T) {
+	specials := []float32{0, float32(math.Copysign(0, -1)), 1, -1, math.MaxFloat32, -math.MaxFloat32,
+		math.SmallestNonzeroFloat32, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()),
+		math.Float32frombits(0x7f800001), math.Float32frombits(0xffc00000), math.Float32frombits(0x7f7fffff)}
+	if !allFinite(nil) {
+		t.Fatal("allFinite(nil) = false")
+	}
+	for n := 1; n <= 9; n++ {
+		for pos := 0; pos < n; pos++ {
+			for _, s := range specials {
+				v := make([]float32, n)
+				for i := range v {
+					v[i] = float32(i) - 3.5
+				}
+				v[pos] = s
+				want := !math.IsNaN(float64(s)) && !math.IsInf(float64(s), 0)
+				if got := allFinite(v); got != want {
+					t.Fatalf("allFinite(%v) = %v, want %v", v, got, want)
+				}
+				m := Matrix{Rows: 1, Cols: n - pos, Stride: n, Data: v[pos:]}
+				if m.HasNaN() != !want {
+					t.Fatalf("HasNaN of %v = %v", m, !want)
+				}
+			}
+		}
+	}
+}
+
+// TestAllFiniteKernels runs each kernel set's allFinite (the generated
+// vector kernels, or the Go loop) on slices of length 0..70 and a few
+// longer ones, each special value at every position, every slice cut out
+// of a buffer whose neighbouring elements are NaN (they must not be seen).
+func TestAllFiniteKernels(t *testing.T) {
+	specials := []uint32{0x7fc00000, 0xffc00001, 0x7f800001, 0xff800000, 0x7f800000, 0x7fffffff, 0xffffffff,
+		0x7f7fffff, 0xff7fffff, 0x00000001, 0x80000000, 0x00800000}
+	lengths := []int{128, 200, 257}
+	for n := 0; n <= 70; n++ {
+		lengths = append(lengths, n)
+	}
+	const pad = 3
+	for _, k := range kernels {
+		f := k.allFinite
+		if f == nil {
+			f = allFiniteGo
+		}
+		for _, n := range lengths {
+			buf := make([]float32, n+2*pad)
+			for i := range buf {
+				buf[i] = float32(math.NaN())
+			}
+			v := buf[pad : pad+n]
+			for i := range v {
+				v[i] = float32(i) - 30.25
+			}
+			if !f(v) {
+				t.Fatalf("%s: allFinite of %d finite values = false", k.name, n)
+			}
+			for pos := 0; pos < n; pos++ {
+				for _, s := range specials {
+					v[pos] = math.Float32frombits(s)
+					want := !math.IsNaN(float64(v[pos])) && !math.IsInf(float64(v[pos]), 0)
+					if got := f(v); got != want {
+						t.Fatalf("%s: allFinite with %#08x at %d of %d = %v, want %v", k.name, s, pos, n, got, want)
+					}
+				}
+				v[pos] = float32(pos) - 30.25
+			}
+		}
+	}
+}

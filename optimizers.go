@@ -50,10 +50,12 @@ type Optimizer interface {
 
 // optimizerState is the per-tensor state of an Optimizer.
 type optimizerState interface {
-	// update applies one step to w given its gradient g (len(g) == len(w)
-	// == n). t is the 1-based step count of this tensor and lr the
-	// scheduled learning rate. It does not allocate.
-	update(w, g []float32, t int64, lr float32)
+	// update applies one step to elements [lo, hi) of w given its gradient
+	// g (len(g) == len(w) == n). t is the 1-based step count of this tensor
+	// and lr the scheduled learning rate. Every rule is element-wise, so a
+	// tensor updated in ranges, on any number of goroutines, gets exactly
+	// the values of one whole update. It does not allocate.
+	update(w, g []float32, lo, hi int, t int64, lr float32)
 	// slots returns the state vectors, each of length n, in the order
 	// documented on the optimizer's constructor. They alias the state:
 	// a checkpoint reads them, a restore copies into them.
@@ -154,7 +156,9 @@ func (o SGDOptimizer) newState(int, bool) optimizerState { return sgdState{} }
 
 type sgdState struct{}
 
-func (sgdState) update(w, g []float32, _ int64, lr float32) { sgdUpdate(w, g, lr) }
+func (sgdState) update(w, g []float32, lo, hi int, _ int64, lr float32) {
+	sgdUpdate(w[lo:hi], g[lo:hi], lr)
+}
 
 func (sgdState) slots() [][]float32 { return nil }
 
@@ -238,12 +242,13 @@ type momentumState struct {
 	accum    []float32
 }
 
-func (s *momentumState) update(w, g []float32, _ int64, lr float32) {
+func (s *momentumState) update(w, g []float32, lo, hi int, _ int64, lr float32) {
+	w, g, a := w[lo:hi], g[lo:hi], s.accum[lo:hi]
 	if !s.nesterov {
-		momentumUpdate(w, g, s.accum, lr, s.mu)
+		momentumUpdate(w, g, a, lr, s.mu)
 		return
 	}
-	nesterovUpdate(w, g, s.accum, lr, lr*s.mu, s.mu)
+	nesterovUpdate(w, g, a, lr, lr*s.mu, s.mu)
 }
 
 func (s *momentumState) slots() [][]float32 { return [][]float32{s.accum} }
@@ -294,8 +299,8 @@ func (o AdaGradOptimizer) newState(n int, _ bool) optimizerState {
 
 type adagradState struct{ accum []float32 }
 
-func (s *adagradState) update(w, g []float32, _ int64, lr float32) {
-	adagradUpdate(w, g, s.accum, lr)
+func (s *adagradState) update(w, g []float32, lo, hi int, _ int64, lr float32) {
+	adagradUpdate(w[lo:hi], g[lo:hi], s.accum[lo:hi], lr)
 }
 
 func (s *adagradState) slots() [][]float32 { return [][]float32{s.accum} }
@@ -440,12 +445,12 @@ type adamState struct {
 	m, v         []float32
 }
 
-func (s *adamState) update(w, g []float32, t int64, lr float32) {
+func (s *adamState) update(w, g []float32, lo, hi int, t int64, lr float32) {
 	t = max(t, 1)
 	tf := float64(t)
 	alpha := float32(float64(lr) * math.Sqrt(1-math.Pow(s.beta2, tf)) / (1 - math.Pow(s.beta1, tf)))
 	keep := float32(1 - float64(lr)*s.decay) // exactly 1 without decay, so w·keep == w
-	adamUpdate(w, g, s.m, s.v, alpha, keep, float32(1-s.beta1), float32(1-s.beta2), s.epsilon)
+	adamUpdate(w[lo:hi], g[lo:hi], s.m[lo:hi], s.v[lo:hi], alpha, keep, float32(1-s.beta1), float32(1-s.beta2), s.epsilon)
 }
 
 func (s *adamState) slots() [][]float32 { return [][]float32{s.m, s.v} }
@@ -518,8 +523,8 @@ type proximalAdaGradState struct {
 	accum  []float32
 }
 
-func (s *proximalAdaGradState) update(w, g []float32, _ int64, lr float32) {
-	proximalAdaGradUpdate(w, g, s.accum, lr, s.l1, s.l2)
+func (s *proximalAdaGradState) update(w, g []float32, lo, hi int, _ int64, lr float32) {
+	proximalAdaGradUpdate(w[lo:hi], g[lo:hi], s.accum[lo:hi], lr, s.l1, s.l2)
 }
 
 func (s *proximalAdaGradState) slots() [][]float32 { return [][]float32{s.accum} }
@@ -602,8 +607,8 @@ type rmspropState struct {
 	ms, mom        []float32
 }
 
-func (s *rmspropState) update(w, g []float32, _ int64, lr float32) {
-	rmspropUpdate(w, g, s.ms, s.mom, lr, s.c, s.mu, s.epsilon)
+func (s *rmspropState) update(w, g []float32, lo, hi int, _ int64, lr float32) {
+	rmspropUpdate(w[lo:hi], g[lo:hi], s.ms[lo:hi], s.mom[lo:hi], lr, s.c, s.mu, s.epsilon)
 }
 
 func (s *rmspropState) slots() [][]float32 { return [][]float32{s.ms, s.mom} }
@@ -658,11 +663,12 @@ type ftrlState struct {
 	n, z   []float32
 }
 
-func (s *ftrlState) update(w, g []float32, _ int64, lr float32) {
+func (s *ftrlState) update(w, g []float32, lo, hi int, _ int64, lr float32) {
 	if !(lr > 0) {
 		return
 	}
-	g, n, z, l1, l2 := g[:len(w)], s.n[:len(w)], s.z[:len(w)], s.l1, s.l2
+	w = w[lo:hi]
+	g, n, z, l1, l2 := g[lo:hi], s.n[lo:hi], s.z[lo:hi], s.l1, s.l2
 	for i := range w {
 		gi := g[i]
 		nn := flushTiny(n[i] + float32(gi*gi))

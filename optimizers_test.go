@@ -223,7 +223,7 @@ func opt32(x []float64) []float32 {
 // runOpt applies steps first..last-1 of optGrads to w through st.
 func runOpt(st optimizerState, base float64, w []float32, first, last int) {
 	for k := first; k < last; k++ {
-		st.update(w, opt32(optGrads[k]), int64(k+1), float32(base*optRateFactor[k]))
+		st.update(w, opt32(optGrads[k]), 0, len(w), int64(k+1), float32(base*optRateFactor[k]))
 	}
 }
 
@@ -295,7 +295,7 @@ func TestProximalAdaGradGolden(t *testing.T) {
 	const want, docstring = 0.8986051, 0.9054303
 	st := ProximalAdaGrad(0.1, 0.01, 0.1).newState(1, true)
 	w := []float32{1}
-	st.update(w, []float32{0.5}, 1, 0.1)
+	st.update(w, []float32{0.5}, 0, len(w), 1, 0.1)
 	// The golden value has 7 decimals (±0.5e-7); float32 adds optOps·ε·|w|.
 	if d := math.Abs(float64(w[0]) - want); d > 0.5e-7+optOps*optEps {
 		t.Errorf("w' = %.9g, want %.7f (TensorFlow kernel); the docstring reading gives %.7f", w[0], want, docstring)
@@ -339,7 +339,7 @@ func TestFTRLHandSequence(t *testing.T) {
 	ref := refFTRL(0.2, 0.1, 0.1)(3)
 	w, wref := opt32(w0), slices.Clone(w0)
 	for k, g := range grads {
-		st.update(w, opt32(g), int64(k+1), 0.1)
+		st.update(w, opt32(g), 0, len(w), int64(k+1), 0.1)
 		ref.step(wref, g, k+1, 0.1)
 		got := [][]float32{st.slots()[0], st.slots()[1], w}
 		want := [][]float64{wantN[k], wantZ[k], wantW[k]}
@@ -385,7 +385,7 @@ func TestNesterovDiffersFromMomentum(t *testing.T) {
 		st := c.opt.newState(1, true)
 		w := []float32{1}
 		for k, g := range grads {
-			st.update(w, []float32{g}, int64(k+1), 0.1)
+			st.update(w, []float32{g}, 0, len(w), int64(k+1), 0.1)
 			if d := math.Abs(float64(w[0]) - c.want[k]); d > optOps*optEps*float64(k+1) {
 				t.Errorf("%v step %d: w = %.9g, want %g", c.opt, k+1, w[0], c.want[k])
 			}
@@ -440,7 +440,7 @@ func TestOptimizerUpdateAllocs(t *testing.T) {
 			g[i] = float32(i%7) - 3
 		}
 		var step int64
-		if a := testing.AllocsPerRun(50, func() { step++; st.update(w, g, step, 0.01) }); a != 0 {
+		if a := testing.AllocsPerRun(50, func() { step++; st.update(w, g, 0, len(w), step, 0.01) }); a != 0 {
 			t.Errorf("%v: update allocates %v times per call", c.opt, a)
 		}
 	}
@@ -508,7 +508,7 @@ func TestOptimizerZeroRate(t *testing.T) {
 		st := opt.newState(len(optW0), true)
 		w := opt32(optW0)
 		for k, g := range optGrads {
-			st.update(w, opt32(g), int64(k+1), 0)
+			st.update(w, opt32(g), 0, len(w), int64(k+1), 0)
 		}
 		if !slices.Equal(w, opt32(optW0)) {
 			t.Errorf("%v at rate 0 moved the weights to %v", opt, w)

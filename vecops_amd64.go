@@ -2,49 +2,38 @@
 
 package ann
 
-import "github.com/klauspost/cpuid/v2"
+// The kernels (adamAVX ↔ adamGeneric, …) are generated with avo by the
+// program in _gen: vecops_amd64.s and their declarations in
+// vecops_stubs_amd64.go. They process the first n&^7 elements, n = len(w),
+// with the same rounding as the Go loops; the wrappers below run the Go loop
+// on the rest. Every other slice must be at least as long as w.
+//
+//go:generate go run -C _gen . -kernels vecops -out ../vecops_amd64.s -stubs ../vecops_stubs_amd64.go -pkg ann
 
-// vecAVX reports AVX with OS ymm support (cpuid/v2 checks OSXSAVE and XCR0):
-// everything the optimizer kernels in vecops_amd64.s use. It is read once at
-// package initialisation and never changed.
-var vecAVX = cpuid.CPU.Supports(cpuid.AVX)
+// avxVec is the vector kernel set of the avx2 and avx512 kernels (AVX,
+// which both imply, is all the optimizer kernels use).
+var avxVec = vecOps{sgdAVXVec, momentumAVXVec, nesterovAVXVec, adagradAVXVec,
+	adamAVXVec, proximalAdaGradAVXVec, rmspropAVXVec}
 
-// The kernels below process the first n&^7 elements, n = len(w), and are the
-// loops of the same name in vecops_generic.go (adamAVX ↔ adamGeneric, …)
-// with the same rounding; the wrappers run the Go loop on the rest. Every
-// other slice must be at least as long as w.
-
-//go:noescape
-func adamAVX(w, g, m, v []float32, alpha, keep, c1, c2, eps float32)
-
-//go:noescape
-func adagradAVX(w, g, acc []float32, lr float32)
-
-//go:noescape
-func sgdAVX(w, g []float32, lr float32)
-
-//go:noescape
-func momentumAVX(w, g, a []float32, lr, mu float32)
-
-//go:noescape
-func nesterovAVX(w, g, a []float32, lr, lrmu, mu float32)
-
-//go:noescape
-func rmspropAVX(w, g, ms, mom []float32, lr, c, mu, eps float32)
-
-//go:noescape
-func proximalAdaGradAVX(w, g, acc []float32, lr, l1, l2 float32)
-
-// vecSplit returns how many leading elements of an n-element update the
-// vector kernels take: none without AVX.
-func vecSplit(n int) int {
-	if !vecAVX {
-		return 0
-	}
-	return n &^ 7
+// allFiniteAVX2Vec is allFinite with allFiniteAVX2 on the leading multiple
+// of 8 elements and the Go loop on the rest.
+func allFiniteAVX2Vec(v []float32) bool {
+	n := len(v) &^ 7
+	return allFiniteAVX2(v[:n]) && allFiniteGo(v[n:])
 }
 
-func sgdUpdate(w, g []float32, lr float32) {
+// allFiniteAVX512Vec is allFinite with allFiniteAVX512 on the leading
+// multiple of 16 elements and the Go loop on the rest.
+func allFiniteAVX512Vec(v []float32) bool {
+	n := len(v) &^ 15
+	return allFiniteAVX512(v[:n]) && allFiniteGo(v[n:])
+}
+
+// vecSplit returns how many leading elements of an n-element update the
+// vector kernels take.
+func vecSplit(n int) int { return n &^ 7 }
+
+func sgdAVXVec(w, g []float32, lr float32) {
 	g = g[:len(w)]
 	n := vecSplit(len(w))
 	if n > 0 {
@@ -53,7 +42,7 @@ func sgdUpdate(w, g []float32, lr float32) {
 	sgdGeneric(w[n:], g[n:], lr)
 }
 
-func momentumUpdate(w, g, a []float32, lr, mu float32) {
+func momentumAVXVec(w, g, a []float32, lr, mu float32) {
 	g, a = g[:len(w)], a[:len(w)]
 	n := vecSplit(len(w))
 	if n > 0 {
@@ -62,7 +51,7 @@ func momentumUpdate(w, g, a []float32, lr, mu float32) {
 	momentumGeneric(w[n:], g[n:], a[n:], lr, mu)
 }
 
-func nesterovUpdate(w, g, a []float32, lr, lrmu, mu float32) {
+func nesterovAVXVec(w, g, a []float32, lr, lrmu, mu float32) {
 	g, a = g[:len(w)], a[:len(w)]
 	n := vecSplit(len(w))
 	if n > 0 {
@@ -71,7 +60,7 @@ func nesterovUpdate(w, g, a []float32, lr, lrmu, mu float32) {
 	nesterovGeneric(w[n:], g[n:], a[n:], lr, lrmu, mu)
 }
 
-func adagradUpdate(w, g, acc []float32, lr float32) {
+func adagradAVXVec(w, g, acc []float32, lr float32) {
 	g, acc = g[:len(w)], acc[:len(w)]
 	n := vecSplit(len(w))
 	if n > 0 {
@@ -80,7 +69,7 @@ func adagradUpdate(w, g, acc []float32, lr float32) {
 	adagradGeneric(w[n:], g[n:], acc[n:], lr)
 }
 
-func adamUpdate(w, g, m, v []float32, alpha, keep, c1, c2, eps float32) {
+func adamAVXVec(w, g, m, v []float32, alpha, keep, c1, c2, eps float32) {
 	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
 	n := vecSplit(len(w))
 	if n > 0 {
@@ -89,7 +78,7 @@ func adamUpdate(w, g, m, v []float32, alpha, keep, c1, c2, eps float32) {
 	adamGeneric(w[n:], g[n:], m[n:], v[n:], alpha, keep, c1, c2, eps)
 }
 
-func proximalAdaGradUpdate(w, g, acc []float32, lr, l1, l2 float32) {
+func proximalAdaGradAVXVec(w, g, acc []float32, lr, l1, l2 float32) {
 	g, acc = g[:len(w)], acc[:len(w)]
 	n := vecSplit(len(w))
 	if n > 0 {
@@ -98,7 +87,7 @@ func proximalAdaGradUpdate(w, g, acc []float32, lr, l1, l2 float32) {
 	proximalAdaGradGeneric(w[n:], g[n:], acc[n:], lr, l1, l2)
 }
 
-func rmspropUpdate(w, g, ms, mom []float32, lr, c, mu, eps float32) {
+func rmspropAVXVec(w, g, ms, mom []float32, lr, c, mu, eps float32) {
 	g, ms, mom = g[:len(w)], ms[:len(w)], mom[:len(w)]
 	n := vecSplit(len(w))
 	if n > 0 {

@@ -107,3 +107,47 @@ func rmspropGeneric(w, g, ms, mom []float32, lr, c, mu, eps float32) {
 		w[i] -= mom[i]
 	}
 }
+
+// vecOps are a kernel set's element-wise optimizer kernels, each taking
+// whole vectors (every other slice at least as long as w) and bit-identical
+// to the Go loops above: the asm sets run them on their leading multiple of
+// the vector width and the loop on the rest.
+type vecOps struct {
+	sgd             func(w, g []float32, lr float32)
+	momentum        func(w, g, a []float32, lr, mu float32)
+	nesterov        func(w, g, a []float32, lr, lrmu, mu float32)
+	adagrad         func(w, g, acc []float32, lr float32)
+	adam            func(w, g, m, v []float32, alpha, keep, c1, c2, eps float32)
+	proximalAdaGrad func(w, g, acc []float32, lr, l1, l2 float32)
+	rmsprop         func(w, g, ms, mom []float32, lr, c, mu, eps float32)
+}
+
+// genericVec is the Go loops, the vector kernels of the generic and NEON
+// kernel sets and the oracle of every asm set.
+var genericVec = vecOps{sgdGeneric, momentumGeneric, nesterovGeneric, adagradGeneric,
+	adamGeneric, proximalAdaGradGeneric, rmspropGeneric}
+
+// The optimizer updates go through the active kernel set, so ANN_KERNEL,
+// Kernel and the tests' kernel sweeps cover them as they cover the GEMM.
+
+func sgdUpdate(w, g []float32, lr float32) { activeKernel.vec.sgd(w, g, lr) }
+
+func momentumUpdate(w, g, a []float32, lr, mu float32) { activeKernel.vec.momentum(w, g, a, lr, mu) }
+
+func nesterovUpdate(w, g, a []float32, lr, lrmu, mu float32) {
+	activeKernel.vec.nesterov(w, g, a, lr, lrmu, mu)
+}
+
+func adagradUpdate(w, g, acc []float32, lr float32) { activeKernel.vec.adagrad(w, g, acc, lr) }
+
+func adamUpdate(w, g, m, v []float32, alpha, keep, c1, c2, eps float32) {
+	activeKernel.vec.adam(w, g, m, v, alpha, keep, c1, c2, eps)
+}
+
+func proximalAdaGradUpdate(w, g, acc []float32, lr, l1, l2 float32) {
+	activeKernel.vec.proximalAdaGrad(w, g, acc, lr, l1, l2)
+}
+
+func rmspropUpdate(w, g, ms, mom []float32, lr, c, mu, eps float32) {
+	activeKernel.vec.rmsprop(w, g, ms, mom, lr, c, mu, eps)
+}

@@ -57,6 +57,16 @@ var vecSpecial = []float32{0, float32(math.Copysign(0, -1)), 1e-40, -1e-40,
 // must come back untouched. In builds without asm both sides are the Go
 // loop and the test checks only the guards.
 func TestVecOpsMatchGeneric(t *testing.T) {
+	for _, kern := range kernels {
+		t.Run(kern.name, func(t *testing.T) {
+			undo, _ := useKernel(kern.name)
+			defer undo()
+			vecVecOpsMatchGeneric(t)
+		})
+	}
+}
+
+func vecVecOpsMatchGeneric(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	for _, r := range vecRules() {
 		t.Run(r.name, func(t *testing.T) {
@@ -153,7 +163,7 @@ func BenchmarkOptimizerUpdate(b *testing.B) {
 }
 
 func benchVecRule(b *testing.B, rng *rand.Rand, name string, n, slots int, run func(w, g []float32, s [][]float32)) {
-	b.Run(name, func(b *testing.B) {
+	benchRun(b, name, func(b *testing.B) {
 		w, g := randSlice(rng, n), randSlice(rng, n)
 		s := make([][]float32, slots)
 		for i := range s {
@@ -177,6 +187,16 @@ func benchVecRule(b *testing.B, rng *rand.Rand, name string, n, slots int, run f
 // without flushing fails), and the dispatched kernel matches the Go loop
 // bit for bit at every length 0..40.
 func TestVecOpsFlushTinyState(t *testing.T) {
+	for _, kern := range kernels {
+		t.Run(kern.name, func(t *testing.T) {
+			undo, _ := useKernel(kern.name)
+			defer undo()
+			vecVecOpsFlushTinyState(t)
+		})
+	}
+}
+
+func vecVecOpsFlushTinyState(t *testing.T) {
 	const minNormal = 0x1p-126
 	tiny := []float32{minNormal, 1.01 * minNormal, 1.2e-38, 2e-38, 1e-39, 1e-45, 0,
 		float32(math.Copysign(0, -1)), 5e-38, 1}

@@ -185,8 +185,11 @@ func (p *progress) clear() {
 
 // bar draws "label [=====>    ] done/total extra" at most ten times a
 // second, on a terminal only.
+// showsBar says whether bar draws anything: on a terminal, unless quiet.
+func (p *progress) showsBar() bool { return !p.quiet && p.tty }
+
 func (p *progress) bar(label string, done, total int, extra string) {
-	if p.quiet || !p.tty || total <= 0 {
+	if !p.showsBar() || total <= 0 {
 		return
 	}
 	if now := time.Now(); done < total && now.Sub(p.last) < 100*time.Millisecond {
@@ -252,10 +255,14 @@ func trainNetwork(ctx context.Context, s trainSpec) (trainOutcome, error) {
 	done := 0
 	for epoch := 1; done < total; epoch++ {
 		chunk := min(perEpoch, total-done)
-		opts := []ann.FitOption{ann.BatchSize(s.batch), ann.Shuffle(s.shuffle),
-			ann.OnBatch(func(b ann.BatchProgress) {
+		opts := []ann.FitOption{ann.BatchSize(s.batch), ann.Shuffle(s.shuffle)}
+		if s.prog.showsBar() {
+			// Only a terminal sees the bar: the callback formats two
+			// strings per step, a few percent of a batch-10 step.
+			opts = append(opts, ann.OnBatch(func(b ann.BatchProgress) {
 				s.prog.bar(fmt.Sprintf("epoch %d/%d", epoch, epochs), b.Batch, b.Total, fmt.Sprintf("loss %.4f", b.Loss))
-			})}
+			}))
+		}
 		if s.vx.Rows > 0 {
 			opts = append(opts, ann.Validation(s.vx, s.vy))
 		}

@@ -1,0 +1,160 @@
+package ann
+
+// The dispatch table: the GEMM micro-kernels this CPU and build can run,
+// the one in use, and their cache blocking.
+
+import (
+	"os"
+
+	"github.com/klauspost/cpuid/v2"
+)
+
+// A gemmKernel is one micro-kernel with its tile shape and cache blocking.
+// run computes C[mr×nr] = alpha·(packedA·B) + beta·C over k steps, where
+// packedA holds mr values per step (see packA) and b nr values per step, ldb
+// apart (ldb = nr for a strip made by packB); with beta == 0 it does not read
+// C. c starts at the tile's top-left element and spans (mr−1)·ldc+nr
+// elements.
+type gemmKernel struct {
+	name       string
+	mr, nr     int
+	kc, mc, nc int
+	run        func(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+
+	// rows, when set, computes C[r×nr] for 0 < r < mr rows with run's
+	// contract, except that A's element (i, p) is a[i·rs+p·ss]: a packed
+	// strip (rs = 1, ss = mr) or A read in place. Short row strips then
+	// cost r rows of work instead of mr, and a product with m < mr needs
+	// no packed A at all. Without it they go through run and scratch.
+	rows func(r, k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+
+	// peak, when set, runs n iterations of peakFlops flops of independent
+	// FMAs on registers alone: the attainable peak this kernel's ISA has.
+	peak      func(n int)
+	peakFlops int
+
+	// gemv, when set, computes the products with m == 1 and op(A), op(B)
+	// stored row-major (a vector times a matrix: batch-1 inference):
+	// c[0:n] = alpha·(a[0:k]·B) + beta·c, streaming B's rows in order
+	// instead of reading it one tile-wide strip at a time.
+	gemv func(k int, a, b []float32, ldb int, c []float32, n int, alpha, beta float32)
+
+	// vec are the set's element-wise optimizer kernels.
+	vec *vecOps
+
+	// epiForward and epiBackward, when set, finish a tile of C of at most
+	// epiWidth columns in one call (see finishTile): the bias and one of
+	// the activations epiOp maps (forward) or its derivative (backward),
+	// bit-identical to the Go rows they replace.
+	epiForward  func(rows, cols int, z []float32, ldz int, bias, out []float32, ldo int, op int, alpha float32)
+	epiBackward func(rows, cols int, z []float32, ldz int, d []float32, ldd int, op int, alpha float32)
+	epiWidth    int
+
+	// allFinite, when set, is allFinite's vector kernel (the Go loop
+	// otherwise): whether v holds no NaN and no ±Inf.
+	allFinite func(v []float32) bool
+
+	// narrow, when set, computes the products with n ≤ narrow.nr instead,
+	// where a wide tile would spend most of its work on zero padding, and
+	// those with m == 1 (a vector-matrix product, bound by reading B, where
+	// it measured faster too). The choice depends on the sizes alone, so
+	// results stay bit-identical at any GOMAXPROCS.
+	narrow *gemmKernel
+
+	// masked, when set, computes C[m×cols] = alpha·(A·B) + beta·C for
+	// cols ≤ maskedCols with every access to B and C masked to the cols
+	// columns, A's element (i, p) at a[i·rs+p·ss] and B's rows ldb apart,
+	// read in place: no scratch tile, no padding. The rows go in strips of
+	// maskedRows from the top. The driver computes whole products with
+	// n ≤ maskedCols with it (see gemmJob.maskedPart), and, in kernels
+	// whose nr is wider, the partial last column strip of wider products
+	// when it has at most maskedCols columns (see gemmJob.maskedTiles).
+	masked                 func(m, k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc, cols int, alpha, beta float32)
+	maskedRows, maskedCols int
+}
+
+// The dispatch table. kernels lists every kernel this CPU and build can run,
+// generic first; activeKernel is the one Sgemm uses. Only the init below
+// fills them, from archKernels (gemm_amd64.go, gemm_arm64.go, gemm_noasm.go:
+// the only code that asks about the CPU); tests swap activeKernel through
+// useKernel.
+var (
+	kernels      = []*gemmKernel{&genericKernel}
+	activeKernel = &genericKernel
+)
+
+func init() {
+	kernels = append(kernels, archKernels()...)
+	for _, k := range kernels {
+		setBlocking(k)
+		if k.narrow != nil && k.narrow.kc == 0 {
+			setBlocking(k.narrow) // a narrow set not in kernels of its own
+		}
+	}
+	activeKernel = kernels[len(kernels)-1]
+	if name := os.Getenv("ANN_KERNEL"); name != "" {
+		// Only a kernel the CPU supports can be chosen; an unknown or
+		// unsupported name leaves the default, and Kernel reports it.
+		for _, k := range kernels {
+			if k.name == name {
+				activeKernel = k
+			}
+		}
+	}
+}
+
+// Kernel returns the name of the kernel set in use, the GEMM micro-kernels
+// with the optimizers' element-wise kernels: "avx512", "avx2", "neon" or
+// "generic"; the default is the best the CPU supports. The
+// environment variable ANN_KERNEL, read once at start-up, can choose any of
+// [Kernels] (ANN_KERNEL=avx2 turns AVX-512 off, for CPUs that downclock
+// under it); a name the CPU cannot run is ignored.
+func Kernel() string { return activeKernel.name }
+
+// Kernels returns the names of the GEMM micro-kernels this CPU and build can
+// run, "generic" first.
+func Kernels() []string {
+	names := make([]string, len(kernels))
+	for i, k := range kernels {
+		names[i] = k.name
+	}
+	return names
+}
+
+// useKernel makes the named kernel active and returns a function that
+// restores the previous one. It is for tests and benchmarks, which must not
+// run Sgemm concurrently with it.
+func useKernel(name string) (undo func(), ok bool) {
+	prev := activeKernel
+	for _, k := range kernels {
+		if k.name == name {
+			activeKernel = k
+			return func() { activeKernel = prev }, true
+		}
+	}
+	return func() {}, false
+}
+
+// setBlocking derives the cache blocking from the cache sizes cpuid reports:
+// a kc×nr strip of packed B fills half of L1, an mc×kc block of packed A half
+// of L2, and a kc×nc panel of packed B a share of L3. Unknown sizes (-1) get
+// common defaults.
+func setBlocking(k *gemmKernel) {
+	l1, l2, l3 := cpuid.CPU.Cache.L1D, cpuid.CPU.Cache.L2, cpuid.CPU.Cache.L3
+	if l1 <= 0 {
+		l1 = 32 << 10
+	}
+	if l2 <= 0 {
+		l2 = 512 << 10
+	}
+	if l3 <= 0 {
+		l3 = 4 << 20
+	}
+	kc := l1 / 2 / (4 * k.nr)
+	kc = max(64, min(kc, 512)) &^ 7
+	mc := l2 / 2 / (4 * kc)
+	mc = max(k.mr, min(mc, 1024)/k.mr*k.mr)
+	nc := min(l3/4, 4<<20) / (4 * kc)
+	nc = max(k.nr, min(nc, 8192)/k.nr*k.nr)
+	k.kc, k.mc, k.nc = kc, mc, nc
+}
