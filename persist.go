@@ -177,10 +177,8 @@ func (n *Network) SaveWeights(w io.Writer) error { return n.save(w, false) }
 // (with the optimizer slots when withState) that holds NaN or ±Inf, or "".
 func (n *Network) nonFinite(withState bool) string {
 	for _, t := range n.tensors(withState) {
-		for _, v := range t.data {
-			if v-v != 0 { // NaN or ±Inf
-				return t.name
-			}
+		if !allFinite(t.data) {
+			return t.name
 		}
 	}
 	return ""

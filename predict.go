@@ -62,12 +62,8 @@ func (n *Network) infer(x Matrix, emit func(r0 int, out *layerSpace)) error {
 // NaN or ±Inf, or -1.
 func firstNonFiniteRow(a, b Matrix) int {
 	for i := 0; i < a.Rows; i++ {
-		for _, m := range [2]Matrix{a, b} {
-			for _, v := range m.Data[i*m.Stride : i*m.Stride+m.Cols] {
-				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-					return i
-				}
-			}
+		if !allFinite(a.Data[i*a.Stride:i*a.Stride+a.Cols]) || !allFinite(b.Data[i*b.Stride:i*b.Stride+b.Cols]) {
+			return i
 		}
 	}
 	return -1
