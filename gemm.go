@@ -28,14 +28,8 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("ann: Sgemm negative size m=%d n=%d k=%d", m, n, k))
 	}
-	ar, ac := m, k
-	if transA {
-		ar, ac = k, m
-	}
-	br, bc := k, n
-	if transB {
-		br, bc = n, k
-	}
+	ar, ac := stored(transA, m, k)
+	br, bc := stored(transB, k, n)
 	checkOperand("A", a, ar, ac, lda)
 	checkOperand("B", b, br, bc, ldb)
 	checkOperand("C", c, m, n, ldc)
@@ -84,13 +78,8 @@ func sgemmEpilogue(transA, transB bool, m, n, k int, a []float32, lda int, b []f
 		return
 	}
 	e.on = e.grad || e.bias != nil || e.out != nil
-	ar, ac, br, bc := m, k, k, n
-	if transA {
-		ar, ac = k, m
-	}
-	if transB {
-		br, bc = n, k
-	}
+	ar, ac := stored(transA, m, k)
+	br, bc := stored(transB, k, n)
 	raceSgemm(ar, ac, a, lda, br, bc, b, ldb, m, n, c, ldc)
 	sgemm(transA, transB, m, n, k, 1, a, lda, b, ldb, 0, c, ldc, e)
 }
@@ -134,6 +123,15 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	g.run(workersFor(m, n, k))
 	g.a, g.b, g.c, g.epi = nil, nil, nil, epilogue{}
 	jobPool.Put(g)
+}
+
+// stored returns the rows and columns of an operand as stored, for op(X)
+// of rows×cols: X itself, or Xᵀ when trans.
+func stored(trans bool, rows, cols int) (int, int) {
+	if trans {
+		return cols, rows
+	}
+	return rows, cols
 }
 
 // checkOperand panics unless x can hold an r×c matrix with leading
