@@ -572,8 +572,7 @@ func TestSgemmBiasAct(t *testing.T) {
 		{10, 300, 784}, {10, 10, 100}, {13, 100, 300}, {64, 65, 66}, {128, 100, 300}, {200, 300, 784},
 		{200, 10, 30}} // the last: the masked narrow kernel in several epilogue chunks
 	acts := []Activation{Identity, ReLU, LeakyReLU, PiecewiseLinear, Sigmoid, Tanh}
-	for _, kern := range kernels {
-		undo, _ := useKernel(kern.name)
+	forEachKernel(t, func(t *testing.T, kern *gemmKernel) {
 		for _, sz := range sizes {
 			m, n, k := sz[0], sz[1], sz[2]
 			lda, ldb, ldc := k+3, n+1, n+5
@@ -613,6 +612,5 @@ func TestSgemmBiasAct(t *testing.T) {
 				}
 			}
 		}
-		undo()
-	}
+	})
 }

@@ -57,16 +57,10 @@ var vecSpecial = []float32{0, float32(math.Copysign(0, -1)), 1e-40, -1e-40,
 // must come back untouched. In builds without asm both sides are the Go
 // loop and the test checks only the guards.
 func TestVecOpsMatchGeneric(t *testing.T) {
-	for _, kern := range kernels {
-		t.Run(kern.name, func(t *testing.T) {
-			undo, _ := useKernel(kern.name)
-			defer undo()
-			vecVecOpsMatchGeneric(t)
-		})
-	}
+	forEachKernel(t, func(t *testing.T, _ *gemmKernel) { vecOpsMatchGeneric(t) })
 }
 
-func vecVecOpsMatchGeneric(t *testing.T) {
+func vecOpsMatchGeneric(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	for _, r := range vecRules() {
 		t.Run(r.name, func(t *testing.T) {
@@ -187,16 +181,10 @@ func benchVecRule(b *testing.B, rng *rand.Rand, name string, n, slots int, run f
 // without flushing fails), and the dispatched kernel matches the Go loop
 // bit for bit at every length 0..40.
 func TestVecOpsFlushTinyState(t *testing.T) {
-	for _, kern := range kernels {
-		t.Run(kern.name, func(t *testing.T) {
-			undo, _ := useKernel(kern.name)
-			defer undo()
-			vecVecOpsFlushTinyState(t)
-		})
-	}
+	forEachKernel(t, func(t *testing.T, _ *gemmKernel) { vecOpsFlushTinyState(t) })
 }
 
-func vecVecOpsFlushTinyState(t *testing.T) {
+func vecOpsFlushTinyState(t *testing.T) {
 	const minNormal = 0x1p-126
 	tiny := []float32{minNormal, 1.01 * minNormal, 1.2e-38, 2e-38, 1e-39, 1e-45, 0,
 		float32(math.Copysign(0, -1)), 5e-38, 1}
