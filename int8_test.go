@@ -1,0 +1,128 @@
+package ann
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// forEachInt8Kernel runs body once per int8 kernel this CPU and build can
+// run, as a subtest named after the kernel, with that kernel active.
+func forEachInt8Kernel(t *testing.T, body func(t *testing.T, k *int8Kernel)) {
+	t.Helper()
+	for _, k := range int8Kernels {
+		t.Run(k.name, func(t *testing.T) {
+			undo, ok := useInt8Kernel(k.name)
+			if !ok {
+				t.Fatalf("int8 kernel %s listed but not selectable", k.name)
+			}
+			defer undo()
+			body(t, k)
+		})
+	}
+}
+
+// int8Case runs one product through kern and the reference loop: A at an
+// odd offset with a padded leading dimension, C with guard values around
+// each row, extreme values (0, 255, −128, 127) mixed in.
+func int8Case(t *testing.T, rng *rand.Rand, kern *int8Kernel, m, n, k int) {
+	t.Helper()
+	lda, ldc := k+rng.IntN(5), n+1+rng.IntN(3)
+	off := 1 + rng.IntN(7)
+	abuf := make([]uint8, off+m*lda)
+	a := abuf[off:]
+	for i := range a {
+		switch rng.IntN(8) {
+		case 0:
+			a[i] = 255
+		case 1:
+			a[i] = 0
+		default:
+			a[i] = uint8(rng.IntN(256))
+		}
+	}
+	w := make([]int8, k*n)
+	for i := range w {
+		switch rng.IntN(8) {
+		case 0:
+			w[i] = -128
+		case 1:
+			w[i] = 127
+		default:
+			w[i] = int8(rng.IntN(256) - 128)
+		}
+	}
+	want := make([]int64, m*n)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s int64
+			for p := 0; p < k; p++ {
+				s += int64(a[i*lda+p]) * int64(w[p*n+j])
+			}
+			want[i*n+j] = s
+		}
+	}
+	const guard = -0x5a5a5a5a
+	cbuf := make([]int32, 3+m*ldc)
+	c := cbuf[3:]
+	for i := range cbuf {
+		cbuf[i] = guard
+	}
+	kern.gemm(m, n, k, a, lda, kern.pack(w, k, n), c, ldc)
+	for i := range cbuf[:3] {
+		if cbuf[i] != guard {
+			t.Fatalf("%s m=%d n=%d k=%d: wrote before C", kern.name, m, n, k)
+		}
+	}
+	for i := 0; i < m; i++ {
+		for j := 0; j < ldc; j++ {
+			got := c[i*ldc+j]
+			if j >= n {
+				if got != guard {
+					t.Fatalf("%s m=%d n=%d k=%d: wrote C[%d][%d] past n", kern.name, m, n, k, i, j)
+				}
+				continue
+			}
+			if int64(got) != want[i*n+j] {
+				t.Fatalf("%s m=%d n=%d k=%d: C[%d][%d] = %d, want %d", kern.name, m, n, k, i, j, got, want[i*n+j])
+			}
+		}
+	}
+}
+
+func TestInt8KernelsMatchReference(t *testing.T) {
+	top := 70
+	if testing.Short() {
+		top = 40
+	}
+	forEachInt8Kernel(t, func(t *testing.T, kern *int8Kernel) {
+		rng := rand.New(rand.NewPCG(3, 4))
+		for m := 1; m <= 9; m++ {
+			for n := 1; n <= top; n += 1 + rng.IntN(3) {
+				for k := 1; k <= top; k += 1 + rng.IntN(4) {
+					int8Case(t, rng, kern, m, n, k)
+				}
+			}
+		}
+		// The network's shapes, and depths long enough for every
+		// accumulation path.
+		for _, s := range [][3]int{{1, 300, 784}, {13, 100, 300}, {33, 10, 100}, {2, 17, 1031}, {64, 300, 784}} {
+			int8Case(t, rng, kern, s[0], s[1], s[2])
+		}
+	})
+}
+
+func TestInt8KernelsListed(t *testing.T) {
+	names := Int8Kernels()
+	if len(names) == 0 || names[0] != "generic" {
+		t.Fatalf("Int8Kernels() = %v, want generic first", names)
+	}
+	found := false
+	for _, n := range names {
+		found = found || n == Int8Kernel()
+	}
+	if !found {
+		t.Fatalf("Int8Kernel() = %q not in %v", Int8Kernel(), names)
+	}
+	t.Log(fmt.Sprint("int8 kernels: ", names, ", active ", Int8Kernel()))
+}
