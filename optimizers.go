@@ -26,11 +26,13 @@ import (
 // float64 and rounded to float32. Products are rounded before they are
 // added (never fused into one multiply-add), so an update gives the same
 // bits on every architecture, with or without the vector kernels of
-// vecops_*.s. State values below 2⁻¹²⁶ are flushed to zero, as TensorFlow's
-// CPU kernels run with flush-to-zero: each momentum, accumulator or moment
-// whose magnitude falls below the smallest normal float32 is stored as +0
-// (and used as +0 in the same step), so units whose gradient stays 0 do not
-// decay into denormals, which are many times slower on every CPU. Weights
+// vecops_*.s. State values below 2⁻¹⁰⁰ are flushed to zero, where
+// TensorFlow's CPU kernels flush denormals (they run with flush-to-zero):
+// each momentum, accumulator or moment whose magnitude falls below 2⁻¹⁰⁰
+// is stored as +0 (and used as +0 in the same step), so units whose
+// gradient stays 0 do not decay into denormals, and no intermediate of an
+// update becomes one either; denormal arithmetic is many times slower on
+// every CPU. Such a value moves no weight of magnitude above 2⁻⁷⁰. Weights
 // and gradients are not flushed.
 type Optimizer interface {
 	// String names the rule and all its hyper-parameters in the form

@@ -13,8 +13,8 @@ GLOBL vecSignBit<>(SB), RODATA|NOPTR, $4
 DATA vecOne<>+0(SB)/4, $0x3f800000
 GLOBL vecOne<>(SB), RODATA|NOPTR, $4
 
-DATA vecMinNormal<>+0(SB)/4, $0x00800000
-GLOBL vecMinNormal<>(SB), RODATA|NOPTR, $4
+DATA vecStateFloor<>+0(SB)/4, $0x0d800000
+GLOBL vecStateFloor<>(SB), RODATA|NOPTR, $4
 
 DATA vecExp<>+0(SB)/4, $0x7f800000
 GLOBL vecExp<>(SB), RODATA|NOPTR, $4
@@ -26,7 +26,7 @@ TEXT ·adamAVX(SB), NOSPLIT, $0-116
 	// they are added), so the result is bit-identical to it.
 	// Y10 = α, Y11 = keep, Y12 = c1, Y13 = c2, Y14 = ε; Y0..Y7 temporaries.
 	// DI = w, SI = g, R8 = m, R9 = v, CX = 8-float steps left.
-	// Y8 = abs mask and Y9 = 2⁻¹²⁶ for the flush of every state value (flushTiny).
+	// Y8 = abs mask and Y9 = 2⁻¹⁰⁰ for the flush of every state value (flushTiny).
 	MOVQ         w_base+0(FP), DI
 	MOVQ         w_len+8(FP), CX
 	MOVQ         g_base+24(FP), SI
@@ -38,7 +38,7 @@ TEXT ·adamAVX(SB), NOSPLIT, $0-116
 	VBROADCASTSS c2+108(FP), Y13
 	VBROADCASTSS eps+112(FP), Y14
 	VBROADCASTSS vecAbsMask<>+0(SB), Y8
-	VBROADCASTSS vecMinNormal<>+0(SB), Y9
+	VBROADCASTSS vecStateFloor<>+0(SB), Y9
 	SHRQ         $0x03, CX
 	JEQ          done
 
@@ -87,14 +87,14 @@ TEXT ·adagradAVX(SB), NOSPLIT, $0-76
 	// they are added), so the result is bit-identical to it.
 	// Y10 = lr; Y0..Y3 temporaries.
 	// DI = w, SI = g, R8 = acc, CX = 8-float steps left.
-	// Y8 = abs mask and Y9 = 2⁻¹²⁶ for the flush of every state value (flushTiny).
+	// Y8 = abs mask and Y9 = 2⁻¹⁰⁰ for the flush of every state value (flushTiny).
 	MOVQ         w_base+0(FP), DI
 	MOVQ         w_len+8(FP), CX
 	MOVQ         g_base+24(FP), SI
 	MOVQ         acc_base+48(FP), R8
 	VBROADCASTSS lr+72(FP), Y10
 	VBROADCASTSS vecAbsMask<>+0(SB), Y8
-	VBROADCASTSS vecMinNormal<>+0(SB), Y9
+	VBROADCASTSS vecStateFloor<>+0(SB), Y9
 	SHRQ         $0x03, CX
 	JEQ          done
 
@@ -157,7 +157,7 @@ TEXT ·momentumAVX(SB), NOSPLIT, $0-80
 	// they are added), so the result is bit-identical to it.
 	// Y10 = lr, Y11 = μ; Y0, Y1 temporaries.
 	// DI = w, SI = g, R8 = a, CX = 8-float steps left.
-	// Y8 = abs mask and Y9 = 2⁻¹²⁶ for the flush of every state value (flushTiny).
+	// Y8 = abs mask and Y9 = 2⁻¹⁰⁰ for the flush of every state value (flushTiny).
 	MOVQ         w_base+0(FP), DI
 	MOVQ         w_len+8(FP), CX
 	MOVQ         g_base+24(FP), SI
@@ -165,7 +165,7 @@ TEXT ·momentumAVX(SB), NOSPLIT, $0-80
 	VBROADCASTSS lr+72(FP), Y10
 	VBROADCASTSS mu+76(FP), Y11
 	VBROADCASTSS vecAbsMask<>+0(SB), Y8
-	VBROADCASTSS vecMinNormal<>+0(SB), Y9
+	VBROADCASTSS vecStateFloor<>+0(SB), Y9
 	SHRQ         $0x03, CX
 	JEQ          done
 
@@ -197,7 +197,7 @@ TEXT ·nesterovAVX(SB), NOSPLIT, $0-84
 	// they are added), so the result is bit-identical to it.
 	// Y10 = lr, Y11 = μ, Y12 = lrμ; Y0..Y2 temporaries.
 	// DI = w, SI = g, R8 = a, CX = 8-float steps left.
-	// Y8 = abs mask and Y9 = 2⁻¹²⁶ for the flush of every state value (flushTiny).
+	// Y8 = abs mask and Y9 = 2⁻¹⁰⁰ for the flush of every state value (flushTiny).
 	MOVQ         w_base+0(FP), DI
 	MOVQ         w_len+8(FP), CX
 	MOVQ         g_base+24(FP), SI
@@ -206,7 +206,7 @@ TEXT ·nesterovAVX(SB), NOSPLIT, $0-84
 	VBROADCASTSS lrmu+76(FP), Y12
 	VBROADCASTSS mu+80(FP), Y11
 	VBROADCASTSS vecAbsMask<>+0(SB), Y8
-	VBROADCASTSS vecMinNormal<>+0(SB), Y9
+	VBROADCASTSS vecStateFloor<>+0(SB), Y9
 	SHRQ         $0x03, CX
 	JEQ          done
 
@@ -241,7 +241,7 @@ TEXT ·rmspropAVX(SB), NOSPLIT, $0-112
 	// they are added), so the result is bit-identical to it.
 	// Y10 = lr, Y11 = c, Y12 = μ, Y13 = ε; Y0..Y4 temporaries.
 	// DI = w, SI = g, R8 = ms, R9 = mom, CX = 8-float steps left.
-	// Y8 = abs mask and Y9 = 2⁻¹²⁶ for the flush of every state value (flushTiny).
+	// Y8 = abs mask and Y9 = 2⁻¹⁰⁰ for the flush of every state value (flushTiny).
 	MOVQ         w_base+0(FP), DI
 	MOVQ         w_len+8(FP), CX
 	MOVQ         g_base+24(FP), SI
@@ -252,7 +252,7 @@ TEXT ·rmspropAVX(SB), NOSPLIT, $0-112
 	VBROADCASTSS mu+104(FP), Y12
 	VBROADCASTSS eps+108(FP), Y13
 	VBROADCASTSS vecAbsMask<>+0(SB), Y8
-	VBROADCASTSS vecMinNormal<>+0(SB), Y9
+	VBROADCASTSS vecStateFloor<>+0(SB), Y9
 	SHRQ         $0x03, CX
 	JEQ          done
 
@@ -303,7 +303,7 @@ TEXT ·proximalAdaGradAVX(SB), NOSPLIT, $0-84
 	// Y10 = lr, Y11 = l1, Y12 = l2, Y13 = 1.0, Y14 = abs mask, Y15 = sign bit;
 	// DX = 1 when l1 > 0; Y0..Y6 temporaries.
 	// DI = w, SI = g, R8 = acc, CX = 8-float steps left.
-	// Y8 = abs mask and Y9 = 2⁻¹²⁶ for the flush of every state value (flushTiny).
+	// Y8 = abs mask and Y9 = 2⁻¹⁰⁰ for the flush of every state value (flushTiny).
 	MOVQ         w_base+0(FP), DI
 	MOVQ         w_len+8(FP), CX
 	MOVQ         g_base+24(FP), SI
@@ -315,7 +315,7 @@ TEXT ·proximalAdaGradAVX(SB), NOSPLIT, $0-84
 	VBROADCASTSS vecAbsMask<>+0(SB), Y14
 	VBROADCASTSS vecSignBit<>+0(SB), Y15
 	VBROADCASTSS vecAbsMask<>+0(SB), Y8
-	VBROADCASTSS vecMinNormal<>+0(SB), Y9
+	VBROADCASTSS vecStateFloor<>+0(SB), Y9
 
 	// l1 > 0 as a float compare: positive, non-NaN.
 	XORL     DX, DX

@@ -176,8 +176,8 @@ func benchVecRule(b *testing.B, rng *rand.Rand, name string, n, slots int, run f
 // TestVecOpsFlushTinyState checks the flush-to-zero rule on the state
 // vectors: with gradients of exactly 0 (a dead unit) or tiny ones, and
 // state just above, at and below the smallest normal float32, every state
-// value an update stores is +0 or has magnitude ≥ 2⁻¹²⁶ (never a denormal,
-// never −0), some values are actually flushed (a rule that decays the state
+// value an update stores is +0 or has magnitude ≥ stateFloor (never a
+// denormal or a value just above one, never −0), some values are actually flushed (a rule that decays the state
 // without flushing fails), and the dispatched kernel matches the Go loop
 // bit for bit at every length 0..40.
 func TestVecOpsFlushTinyState(t *testing.T) {
@@ -185,10 +185,10 @@ func TestVecOpsFlushTinyState(t *testing.T) {
 }
 
 func vecOpsFlushTinyState(t *testing.T) {
-	const minNormal = 0x1p-126
-	tiny := []float32{minNormal, 1.01 * minNormal, 1.2e-38, 2e-38, 1e-39, 1e-45, 0,
-		float32(math.Copysign(0, -1)), 5e-38, 1}
-	grads := []float32{0, 0, 0, 1e-20, -1e-20, 1e-39, float32(math.Copysign(0, -1))}
+	const floor = stateFloor
+	tiny := []float32{floor, 1.01 * floor, 1.05 * floor, 2 * floor, 0x1p-126, 1.2e-38, 1e-39, 1e-45, 0,
+		float32(math.Copysign(0, -1)), 5 * floor, 0x1p-110, 1}
+	grads := []float32{0, 0, 0, 1e-20, -1e-20, 1e-31, 1e-39, float32(math.Copysign(0, -1))}
 	rng := rand.New(rand.NewPCG(21, 22))
 	for _, r := range vecRules() {
 		if r.slots == 0 {
@@ -231,7 +231,7 @@ func vecOpsFlushTinyState(t *testing.T) {
 						switch a := math.Abs(float64(v)); {
 						case math.Float32bits(v) == 0:
 							flushed++
-						case a < minNormal:
+						case a < floor:
 							t.Fatalf("n=%d slot %d[%d] = %g (%#x): tiny state not flushed to +0", n, k, i, v, math.Float32bits(v))
 						}
 					}
@@ -253,14 +253,21 @@ func vecOpsFlushTinyState(t *testing.T) {
 }
 
 // TestFlushTinyClosedForm pins the rule on single values: momentum's
-// a = 0.9·a + 0 from just above 2⁻¹²⁶ lands below it and becomes +0, while
-// from 2⁻¹²⁵ it stays exactly 0.9·2⁻¹²⁵ rounded; −0 state becomes +0.
+// a = 0.9·a + 0 from stateFloor lands below it and becomes +0, while from
+// 2·stateFloor it stays exactly 0.9·2⁻⁹⁹ rounded; normal values below the
+// floor, denormals and −0 become +0. It also pins why the floor is not
+// 2⁻¹²⁶: Adam's (g−m)·(1−β₁) and (g²−v)·(1−β₂) from the smallest kept
+// moment must be normal for β down to 0.9999, or every such element costs
+// a microcode assist per step.
 func TestFlushTinyClosedForm(t *testing.T) {
 	const mu = 0.9
 	for _, c := range []struct{ a, want float32 }{
+		{stateFloor, 0},
+		{-1.05 * stateFloor, 0},
+		{2 * stateFloor, float32(mu * 2 * stateFloor)},
+		{0x1p-120, 0},
 		{0x1p-126, 0},
 		{-1.1e-38, 0},
-		{0x1p-125, float32(mu * 0x1p-125)}, // 0.9·2⁻¹²⁵ ≈ 2.1e-38 is normal
 		{float32(math.Copysign(0, -1)), 0},
 		{1e-45, 0},
 	} {
@@ -275,5 +282,10 @@ func TestFlushTinyClosedForm(t *testing.T) {
 	}
 	if v := flushTiny(float32(math.NaN())); !math.IsNaN(float64(v)) {
 		t.Errorf("flushTiny(NaN) = %g, want NaN", v)
+	}
+	for _, c := range []float32{0.1, 1e-3, 1e-4} {
+		if d := float32(-stateFloor * c); -d < 0x1p-126 {
+			t.Errorf("a moment at the floor times %g is %g: denormal", c, d)
+		}
 	}
 }

@@ -38,7 +38,7 @@ var (
 var ys = avx2.regs
 
 // Constants, each one float32 in read-only memory.
-var vecAbsMask, vecSignBit, vecOne, vecMinNormal, vecExp Mem
+var vecAbsMask, vecSignBit, vecOne, vecStateFloor, vecExp Mem
 
 func constant(name string, bits uint32) Mem {
 	m := GLOBL(name, RODATA|NOPTR)
@@ -47,8 +47,9 @@ func constant(name string, bits uint32) Mem {
 }
 
 // flush flushes x in place with t as scratch, exactly like flushTiny in
-// vecops_generic.go: +0 where |x| < 2⁻¹²⁶, x otherwise (NaN too: the
-// ordered less-than is false for NaN). Y8 holds the abs mask and Y9 2⁻¹²⁶
+// vecops_generic.go: +0 where |x| < 2⁻¹⁰⁰ (stateFloor), x otherwise (NaN
+// too: the ordered less-than is false for NaN). Y8 holds the abs mask and
+// Y9 2⁻¹⁰⁰
 // (see vecKernel.flush).
 func flush(x, t VecPhysical) {
 	VANDPS(Y8, x, t)
@@ -82,7 +83,7 @@ func genVecops() {
 	vecAbsMask = constant("vecAbsMask", 0x7fffffff)
 	vecSignBit = constant("vecSignBit", 0x80000000)
 	vecOne = constant("vecOne", 0x3f800000)
-	vecMinNormal = constant("vecMinNormal", 0x00800000)
+	vecStateFloor = constant("vecStateFloor", 0x0d800000) // 2⁻¹⁰⁰
 	vecExp = constant("vecExp", 0x7f800000)
 	for _, k := range optimizerKernels() {
 		genVec(k)
@@ -104,7 +105,7 @@ func genVec(k vecKernel) {
 	}
 	Commentf("DI = w, SI = g%s, CX = 8-float steps left.", regs)
 	if k.flush {
-		Comment("Y8 = abs mask and Y9 = 2⁻¹²⁶ for the flush of every state value (flushTiny).")
+		Comment("Y8 = abs mask and Y9 = 2⁻¹⁰⁰ for the flush of every state value (flushTiny).")
 	}
 	MOVQ(param("w_base"), wPtr)
 	MOVQ(param("w_len"), cnt)
@@ -121,7 +122,7 @@ func genVec(k vecKernel) {
 	}
 	if k.flush {
 		VBROADCASTSS(vecAbsMask, Y8)
-		VBROADCASTSS(vecMinNormal, Y9)
+		VBROADCASTSS(vecStateFloor, Y9)
 	}
 	if k.setup != nil {
 		k.setup()
