@@ -96,6 +96,15 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	}
 	kern := activeKernel
 	if m == 1 && kern.gemv != nil && !transB && (!transA || lda == 1) {
+		if nw := gemvWorkers(n, k); nw > 1 {
+			g := jobPool.Get().(*gemmJob)
+			g.kern, g.gemv, g.m, g.n, g.k = kern, true, 1, n, k
+			g.alpha, g.a, g.b, g.ldb, g.beta, g.c, g.ldc, g.epi = alpha, a, b, ldb, beta, c, ldc, e
+			g.runGemv(nw)
+			g.gemv, g.a, g.b, g.c, g.epi = false, nil, nil, nil, epilogue{}
+			jobPool.Put(g)
+			return
+		}
 		kern.gemv(k, a, b, ldb, c, n, alpha, beta)
 		if e.on {
 			finishTile(kern, &e, c, ldc, 0, 0, 1, n)

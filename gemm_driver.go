@@ -27,6 +27,9 @@ type gemmJob struct {
 	// fn, when set, makes the job a plain parallel loop (see runParts)
 	// rather than a product.
 	fn func(part, parts int)
+	// gemv makes it a vector-matrix product split by columns (see
+	// runGemv).
+	gemv bool
 
 	kc, mc, nc int  // blocking balanced for this product's sizes
 	masked     bool // the whole product runs on kern.masked (see maskedPart)
@@ -180,6 +183,10 @@ type gemmBlock struct {
 func (g *gemmJob) runPart(p int, ws *workspace) {
 	if g.fn != nil {
 		g.fn(p, g.nw)
+		return
+	}
+	if g.gemv {
+		g.gemvPart(p)
 		return
 	}
 	if g.masked {

@@ -268,9 +268,9 @@ func TestSgemmLarge(t *testing.T) {
 }
 
 func setMinParallel(v int) (undo func()) {
-	old := minParallelFlops
-	minParallelFlops = v
-	return func() { minParallelFlops = old }
+	old, oldGemv := minParallelFlops, minParallelGemv
+	minParallelFlops, minParallelGemv = v, v
+	return func() { minParallelFlops, minParallelGemv = old, oldGemv }
 }
 
 // TestSgemmDeterministic checks that the product is bit-identical at
@@ -280,7 +280,8 @@ func setMinParallel(v int) (undo func()) {
 func TestSgemmDeterministic(t *testing.T) {
 	defer setMinParallel(0)()
 	forEachKernel(t, func(t *testing.T, kern *gemmKernel) {
-		for _, s := range [][3]int{{300, 200, 700}, {5, 900, 300}, {333, 17, 1200}, {64, 900, 300}, {40, 100, 500}} {
+		for _, s := range [][3]int{{300, 200, 700}, {5, 900, 300}, {333, 17, 1200}, {64, 900, 300}, {40, 100, 500},
+			{1, 300, 784}, {1, 45, 70}, {1, 1000, 33}} {
 			for _, transB := range []bool{false, true} {
 				m, n, k := s[0], s[1], s[2]
 				rng := rand.New(rand.NewPCG(9, 10))
@@ -570,7 +571,8 @@ func TestSgemmBiasAct(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	sizes := [][3]int{{1, 1, 1}, {1, 10, 784}, {3, 17, 5}, {7, 33, 9}, {8, 32, 64}, {9, 31, 70},
 		{10, 300, 784}, {10, 10, 100}, {13, 100, 300}, {64, 65, 66}, {128, 100, 300}, {200, 300, 784},
-		{200, 10, 30}} // the last: the masked narrow kernel in several epilogue chunks
+		{200, 10, 30}, // the masked narrow kernel in several epilogue chunks
+		{1, 300, 784}, {1, 1000, 70}} // vector-matrix products split by columns at GOMAXPROCS 2
 	acts := []Activation{Identity, ReLU, LeakyReLU, PiecewiseLinear, Sigmoid, Tanh}
 	forEachKernel(t, func(t *testing.T, kern *gemmKernel) {
 		for _, sz := range sizes {

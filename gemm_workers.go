@@ -23,6 +23,58 @@ var minParallelFlops = 2 * 128 * 128 * 128
 // made the step 10% slower.
 var minParallelDim = 32
 
+// minParallelGemv is the size of B (k·n elements) from which a vector-matrix
+// product (m = 1, batch-1 inference) is split by columns across the
+// workers: it streams B once and is bound by the cache bandwidth of one
+// core, so each core streams its own columns from its own L2, where they
+// stay between calls. Below it (the 300×100 layer, 120 KB) the fork and
+// join cost as much as the second core saves.
+var minParallelGemv = 1 << 16
+
+// gemvWorkers returns the number of parts of a vector-matrix product of
+// k×n B.
+func gemvWorkers(n, k int) int {
+	if k*n < minParallelGemv || n < 2*gemvSplit {
+		return 1
+	}
+	return max(min(runtime.GOMAXPROCS(0), n/gemvSplit), 1)
+}
+
+// gemvSplit is the column granule of a split vector-matrix product: a
+// cache line of C and of each row of B, so no two parts write one line.
+const gemvSplit = 16
+
+// runGemv runs the vector-matrix product g describes in up to nw parts of
+// whole gemvSplit-column groups. Each column is one dot product summed in
+// the same order however the columns are split, so the result does not
+// depend on nw.
+func (g *gemmJob) runGemv(nw int) {
+	g.nw = 1
+	claimWorkers(g, nw-1)
+	g.nw = 1 + len(g.helpers)
+	if g.nw > 1 {
+		g.left.Store(int32(g.nw - 1))
+		g.publish()
+	}
+	g.gemvPart(0)
+	if g.nw > 1 {
+		g.join()
+	}
+}
+
+// gemvPart computes part p of g.nw of a split vector-matrix product.
+func (g *gemmJob) gemvPart(p int) {
+	lo, hi := split(ceilDiv(g.n, gemvSplit), g.nw, p)
+	lo, hi = lo*gemvSplit, min(hi*gemvSplit, g.n)
+	if lo >= hi {
+		return
+	}
+	g.kern.gemv(g.k, g.a, g.b[lo:], g.ldb, g.c[lo:], hi-lo, g.alpha, g.beta)
+	if g.epi.on {
+		finishTile(g.kern, &g.epi, g.c, g.ldc, 0, lo, 1, hi-lo)
+	}
+}
+
 func workersFor(m, n, k int) int {
 	// The sizes first: runtime.GOMAXPROCS takes a lock, 3% of a 1 µs
 	// product.
