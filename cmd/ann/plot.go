@@ -186,32 +186,95 @@ func (p *path) circle(cx, cy, r float64) {
 	p.cubeTo(cx+k*r, cy+r, cx+r, cy+k*r, cx+r, cy)
 }
 
-// stroke adds the outline of the polyline through pts, width w wide with
-// round joins and caps. Non-finite points break it.
+// stroke adds the outline of the polyline through pts, w wide with round
+// caps. Non-finite points break it. Each stretch is one outline (mitred
+// joins), so the anti-aliased edges are laid once and stay smooth; it is
+// cut where the line turns by more than 120°, and the round caps of the
+// two pieces form the corner.
 func (p *path) stroke(pts [][2]float64, w float64) {
 	hw := w / 2
-	ok := func(q [2]float64) bool { return finite(q[0]) && finite(q[1]) }
-	for i, q := range pts {
-		if !ok(q) {
-			continue
+	var run [][2]float64
+	flush := func() {
+		switch len(run) {
+		case 0:
+		case 1:
+			p.circle(run[0][0], run[0][1], hw)
+		default:
+			start := 0
+			for i := 1; i < len(run)-1; i++ {
+				n1, n2 := normal(run[i-1], run[i]), normal(run[i], run[i+1])
+				if (n1[0]+n2[0])*(n1[0]+n2[0])+(n1[1]+n2[1])*(n1[1]+n2[1]) < 1 { // cos(turn/2) < ½
+					p.outline(run[start:i+1], hw)
+					start = i
+				}
+			}
+			p.outline(run[start:], hw)
 		}
-		p.circle(q[0], q[1], hw)
-		if i == 0 || !ok(pts[i-1]) {
-			continue
-		}
-		a := pts[i-1]
-		dx, dy := q[0]-a[0], q[1]-a[1]
-		l := math.Hypot(dx, dy)
-		if l == 0 || !finite(l) {
-			continue
-		}
-		nx, ny := -dy/l*hw, dx/l*hw
-		// Wound the way circle winds (a negative shoelace area).
-		p.moveTo(a[0]+nx, a[1]+ny)
-		p.lineTo(q[0]+nx, q[1]+ny)
-		p.lineTo(q[0]-nx, q[1]-ny)
-		p.lineTo(a[0]-nx, a[1]-ny)
+		run = run[:0]
 	}
+	for _, q := range pts {
+		switch {
+		case !finite(q[0]) || !finite(q[1]):
+			flush()
+		case len(run) > 0 && q == run[len(run)-1]:
+		default:
+			run = append(run, q)
+		}
+	}
+	flush()
+}
+
+// normal is the unit normal (−dy, dx)/|d| of the segment a→b, whose ends
+// differ.
+func normal(a, b [2]float64) [2]float64 {
+	dx, dy := b[0]-a[0], b[1]-a[1]
+	l := math.Hypot(dx, dy)
+	return [2]float64{-dy / l, dx / l}
+}
+
+// outline adds the outline of the polyline run (at least two distinct
+// points in a row) at half-width hw: along its left side, round the end
+// cap, back along its right side and round the start cap, wound as circle
+// winds.
+func (p *path) outline(run [][2]float64, hw float64) {
+	n := len(run)
+	offsets := make([][2]float64, n)
+	for i := range run {
+		switch {
+		case i == 0:
+			offsets[i] = normal(run[0], run[1])
+		case i == n-1:
+			offsets[i] = normal(run[n-2], run[n-1])
+		default:
+			// The mitre: along the bisector, 1/cos(turn/2) long.
+			n1, n2 := normal(run[i-1], run[i]), normal(run[i], run[i+1])
+			sx, sy := n1[0]+n2[0], n1[1]+n2[1]
+			k := 2 / (sx*sx + sy*sy)
+			offsets[i] = [2]float64{sx * k, sy * k}
+		}
+		offsets[i][0] *= hw
+		offsets[i][1] *= hw
+	}
+	steps := max(4, int(math.Ceil(hw*3)))
+	// cap goes half round q from q+m to q−m, through q+hw·dir.
+	cap := func(q, m [2]float64, dir [2]float64) {
+		for s := 1; s < steps; s++ {
+			phi := math.Pi * float64(s) / float64(steps)
+			c, sn := math.Cos(phi), math.Sin(phi)
+			p.lineTo(q[0]+c*m[0]+sn*hw*dir[0], q[1]+c*m[1]+sn*hw*dir[1])
+		}
+	}
+	p.moveTo(run[0][0]+offsets[0][0], run[0][1]+offsets[0][1])
+	for i := 1; i < n; i++ {
+		p.lineTo(run[i][0]+offsets[i][0], run[i][1]+offsets[i][1])
+	}
+	end := normal(run[n-2], run[n-1]) // the direction is the normal turned back a quarter
+	cap(run[n-1], offsets[n-1], [2]float64{end[1], -end[0]})
+	for i := n - 1; i >= 0; i-- {
+		p.lineTo(run[i][0]-offsets[i][0], run[i][1]-offsets[i][1])
+	}
+	start := normal(run[0], run[1])
+	cap(run[0], [2]float64{-offsets[0][0], -offsets[0][1]}, [2]float64{-start[1], start[0]})
 }
 
 // bounds is the pixel rectangle covering every point of p.

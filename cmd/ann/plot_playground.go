@@ -54,17 +54,17 @@ type playgroundPicture struct {
 // Layout of the Playground picture, in pixels: the network on the left
 // with the legend under it, the decision surface on the right.
 const (
-	pgWidth       = 960
-	pgHeight      = 520
+	pgWidth       = 900
+	pgHeight      = 500
 	pgMapSize     = 380 // heat map side
 	pgMapX        = pgWidth - 24 - pgMapSize
-	pgMapY        = 70
+	pgMapY        = 62
 	pgNetLeft     = 24 // network panel, feature names included
-	pgNetRight    = 486
-	pgNetTop      = 112 // first node row; the column headers sit above
-	pgNetBottom   = 424
-	pgLegendTop   = 446 // legend band under the network
-	pgTitleY      = 34  // title baseline
+	pgNetRight    = 430
+	pgNetTop      = 106 // first node row; the column headers sit above
+	pgNetBottom   = 404
+	pgLegendTop   = 426 // legend band under the network
+	pgTitleY      = 32  // title baseline
 	pgMaxShown    = 10  // nodes drawn per column; more are summarised "+N"
 	pgMaxNode     = 34  // largest node side
 	pgPointRadius = 3.5
@@ -325,6 +325,11 @@ func (p *playgroundPicture) drawNetwork(c *canvas) {
 	}
 	short := spacing < float64(textWidth(c.small, "hidden 10")+8) || spacing < float64(textWidth(c.small, "100 neurons")+8)
 	ink, subtle := rgb(hexInk), rgb(hexSubtle)
+	// The headers stand in one row, above the tallest column.
+	top := math.Inf(1)
+	for l := range p.sizes {
+		top = math.Min(top, lay.ys[l][0]-half)
+	}
 	for l, n := range p.sizes {
 		name, units := "hidden "+strconv.Itoa(l), strconv.Itoa(n)+" neurons"
 		switch {
@@ -347,9 +352,8 @@ func (p *playgroundPicture) drawNetwork(c *canvas) {
 		case n == 1:
 			units = "1 neuron"
 		}
-		top := int(lay.ys[l][0] - half)
-		c.text(c.small, int(lay.xs[l]), top-12-capHeight(c.small)-6, name, alignCenter, ink)
-		c.text(c.small, int(lay.xs[l]), top-12, units, alignCenter, subtle)
+		c.text(c.small, int(lay.xs[l]), int(top)-12-capHeight(c.small)-6, name, alignCenter, ink)
+		c.text(c.small, int(lay.xs[l]), int(top)-12, units, alignCenter, subtle)
 		for j := range drawn(n) {
 			p.drawNode(c, lay.node(l, j), l, j)
 		}

@@ -794,3 +794,53 @@ func TestYRangeExtremes(t *testing.T) {
 		}
 	}
 }
+
+// TestPolylineEven: a stroke is laid once, so a straight translucent line
+// drawn through many points has the same pixels in every column between
+// its ends (no darker notch at a joint), and a line that doubles back on
+// itself at a sharp corner is not cancelled where the pieces overlap.
+func TestPolylineEven(t *testing.T) {
+	c, err := newCanvas(200, 40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pts [][2]float64
+	for x := 10.0; x <= 190; x += 3.7 {
+		pts = append(pts, [2]float64{x, 20.3})
+	}
+	col := color.NRGBA{0x08, 0x77, 0xbd, 0x99}
+	c.polyline(pts, 3, col)
+	column := func(x int) []color.RGBA {
+		var s []color.RGBA
+		for y := range 40 {
+			s = append(s, at(c.img, x, y))
+		}
+		return s
+	}
+	ref := column(20)
+	if !slices.ContainsFunc(ref, chromatic) {
+		t.Fatal("no line drawn")
+	}
+	for x := 20; x < 180; x++ {
+		if got := column(x); !slices.Equal(got, ref) {
+			t.Fatalf("column %d differs from column 20: %v vs %v", x, got, ref)
+		}
+	}
+	// A zigzag: every pixel on the centre line of each leg is painted.
+	z, err := newCanvas(100, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	legs := [][2]float64{{10, 50}, {50, 10}, {55, 90}, {60, 10}, {90, 50}}
+	z.polyline(legs, 2, rgb(hexOrange))
+	for i := 1; i < len(legs); i++ {
+		a, b := legs[i-1], legs[i]
+		for k := range 21 {
+			f := float64(k) / 20
+			x, y := a[0]+(b[0]-a[0])*f, a[1]+(b[1]-a[1])*f
+			if p := at(z.img, int(x), int(y)); !orangeish(p) {
+				t.Errorf("leg %d at (%.1f, %.1f) is %v, want the line's colour", i, x, y, p)
+			}
+		}
+	}
+}
