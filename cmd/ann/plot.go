@@ -256,8 +256,8 @@ func (p *path) outline(run [][2]float64, hw float64) {
 		offsets[i][1] *= hw
 	}
 	steps := max(4, int(math.Ceil(hw*3)))
-	// cap goes half round q from q+m to q−m, through q+hw·dir.
-	cap := func(q, m [2]float64, dir [2]float64) {
+	// arc goes half round q from q+m to q−m, through q+hw·dir.
+	arc := func(q, m, dir [2]float64) {
 		for s := 1; s < steps; s++ {
 			phi := math.Pi * float64(s) / float64(steps)
 			c, sn := math.Cos(phi), math.Sin(phi)
@@ -269,12 +269,12 @@ func (p *path) outline(run [][2]float64, hw float64) {
 		p.lineTo(run[i][0]+offsets[i][0], run[i][1]+offsets[i][1])
 	}
 	end := normal(run[n-2], run[n-1]) // the direction is the normal turned back a quarter
-	cap(run[n-1], offsets[n-1], [2]float64{end[1], -end[0]})
+	arc(run[n-1], offsets[n-1], [2]float64{end[1], -end[0]})
 	for i := n - 1; i >= 0; i-- {
 		p.lineTo(run[i][0]-offsets[i][0], run[i][1]-offsets[i][1])
 	}
 	start := normal(run[0], run[1])
-	cap(run[0], [2]float64{-offsets[0][0], -offsets[0][1]}, [2]float64{-start[1], start[0]})
+	arc(run[0], [2]float64{-offsets[0][0], -offsets[0][1]}, [2]float64{-start[1], start[0]})
 }
 
 // bounds is the pixel rectangle covering every point of p.
