@@ -9,7 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/sfnt"
 
 	"github.com/annlib/ann"
 )
@@ -73,10 +77,6 @@ func countIn(img image.Image, r image.Rectangle, f func(color.RGBA) bool) int {
 	return n
 }
 
-func mapRect() image.Rectangle {
-	return image.Rect(pgMapX, pgMapY, pgMapX+pgMapSize, pgMapY+pgMapSize)
-}
-
 // circleNet is a hand-set 2-4-1 tanh network for Playground's circle: each
 // hidden unit fires when a point is more than 3 out along ±x1 or ±x2, and
 // the output is positive (blue, the circle's class +1) when none fires.
@@ -123,36 +123,105 @@ func playgroundPoints(t *testing.T, kind string, n int, seed uint64) ([][2]float
 	return pts, labels
 }
 
+// testFace is a face the pictures set text in, for computing where text
+// goes in tests.
+func testFace(t *testing.T, size float64) font.Face {
+	t.Helper()
+	f, err := newFace(size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// grey reports whether c is a neutral grey (text and axes are drawn in
+// greys, anti-aliased over white) and its level.
+func grey(c color.RGBA) (bool, int) {
+	lo, hi := min(c.R, c.G, c.B), max(c.R, c.G, c.B)
+	return hi-lo <= 6, int(c.G)
+}
+
+// antialiasedText checks that r holds text: solid ink pixels and, around
+// them, the intermediate grey levels of anti-aliasing (a bitmap font has
+// only the two).
+func antialiasedText(t *testing.T, img image.Image, r image.Rectangle, what string) {
+	t.Helper()
+	ink, mid := 0, 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			ok, v := grey(at(img, x, y))
+			switch {
+			case !ok:
+			case v < 0x80:
+				ink++
+			case v < 0xf0:
+				mid++
+			}
+		}
+	}
+	if ink < 5 || mid < 5 {
+		t.Errorf("%s in %v: %d ink and %d intermediate grey pixels, want text with anti-aliased edges", what, r, ink, mid)
+	}
+}
+
+// chromatic reports whether c has a hue: anything a curve, a point or a
+// heat map paints, as opposed to the page, grid, frame and text greys.
+func chromatic(c color.RGBA) bool { return max(c.R, c.G, c.B)-min(c.R, c.G, c.B) > 24 }
+
 func TestRenderPlaygroundCircle(t *testing.T) {
 	sizes, weights, biases, neuron := circleNet()
 	train, trainY := playgroundPoints(t, "circle", 250, 1)
 	test, testY := playgroundPoints(t, "circle", 250, 2)
 	var buf bytes.Buffer
-	err := renderPlayground(&buf, playgroundPicture{
-		title:   "epoch 300  test loss 0.012  train loss 0.010",
+	pic := playgroundPicture{
+		title:   "circle  epoch 300  test loss 0.012  train loss 0.010",
 		predict: func(x1, x2 float64) float64 { return neuron(2, 0, x1, x2) },
 		train:   train, trainLabels: trainY, test: test, testLabels: testY,
 		sizes: sizes, weights: weights, biases: biases, neuron: neuron,
-	})
-	if err != nil {
+	}
+	if err := renderPlayground(&buf, pic); err != nil {
 		t.Fatal(err)
 	}
 	keepPNG(t, "playground_circle.png", buf.Bytes())
 	img := decodePNG(t, buf.Bytes(), pgWidth, pgHeight, 100)
-	// The centre of the map is inside the circle (blue), its corners far
-	// outside (orange), before any point is drawn there.
 	// The centre of the map is inside the circle (blue background and
 	// mostly blue points), the corners are far outside (orange, no points).
-	centre := image.Rect(pgMapX+pgMapSize/2-30, pgMapY+pgMapSize/2-30, pgMapX+pgMapSize/2+30, pgMapY+pgMapSize/2+30)
+	m := mapRect()
+	centre := image.Rect(m.Min.X+m.Dx()/2-30, m.Min.Y+m.Dy()/2-30, m.Min.X+m.Dx()/2+30, m.Min.Y+m.Dy()/2+30)
 	if n := countIn(img, centre, blueish); n < centre.Dx()*centre.Dy()/2 {
 		t.Errorf("%d of %d pixels in the map centre are blue-ish, want most", n, centre.Dx()*centre.Dy())
 	}
-	for _, corner := range []image.Point{{pgMapX, pgMapY}, {pgMapX + pgMapSize - 20, pgMapY + pgMapSize - 20}} {
+	for _, corner := range []image.Point{m.Min, m.Max.Sub(image.Pt(20, 20))} {
 		r := image.Rectangle{corner, corner.Add(image.Pt(20, 20))}
 		if n := countIn(img, r, orangeish); n != r.Dx()*r.Dy() {
 			t.Errorf("%d of %d pixels at map corner %v are orange-ish, want all", n, r.Dx()*r.Dy(), corner)
 		}
 	}
+	// Every node shows its own heat map: the features x1 and x2 and each
+	// hidden unit (a tanh that fires beyond ±3 along one axis) run from
+	// orange to blue across their squares, and the output is blue in the
+	// middle and orange at the corners, like the big map.
+	lay := pic.layout(testFace(t, smallSize))
+	for l, n := range sizes {
+		for j := range n {
+			r := lay.node(l, j)
+			o, b := countIn(img, r, orangeish), countIn(img, r, blueish)
+			if o < r.Dx() || b < r.Dx() {
+				t.Errorf("node %d of layer %d at %v: %d orange-ish and %d blue-ish pixels, want its own heat map with both", j, l, r, o, b)
+			}
+		}
+	}
+	out := lay.node(len(sizes)-1, 0)
+	if c := at(img, (out.Min.X+out.Max.X)/2, (out.Min.Y+out.Max.Y)/2); !blueish(c) {
+		t.Errorf("output node centre is %v, want blue", c)
+	}
+	if c := at(img, out.Min.X+1, out.Min.Y+1); !orangeish(c) {
+		t.Errorf("output node corner is %v, want orange", c)
+	}
+	// The title, the feature names and the column headers are real text.
+	antialiasedText(t, img, textBox(testFace(t, titleSize), pgNetLeft, pgTitleY, pic.title, alignLeft), "title")
+	names := image.Rect(pgNetLeft, lay.node(0, 0).Min.Y, lay.node(0, 0).Min.X-1, lay.node(0, 1).Max.Y)
+	antialiasedText(t, img, names, "feature names")
 }
 
 // TestRenderPlaygroundTanh checks the heat map's orientation, the colours
@@ -160,14 +229,18 @@ func TestRenderPlaygroundCircle(t *testing.T) {
 // function whose picture is known: tanh(x1) is orange on the left, blue on
 // the right.
 func TestRenderPlaygroundTanh(t *testing.T) {
+	// Points at pixel centres of the map, so that the pixel 4 to the right
+	// of a centre lies between the radii pgPointRadius and pgPointRadius+1.
+	lo, hi := -6.0, 6.0
+	px := func(k float64) float64 { return lo + (k+0.5)/pgMapSize*(hi-lo) }
+	py := func(k float64) float64 { return hi - (k+0.5)/pgMapSize*(hi-lo) }
+	q := float64(pgMapSize / 4) // whole pixels
 	pic := playgroundPicture{
-		title:   "tanh(x1)",
-		predict: func(x1, _ float64) float64 { return math.Tanh(x1) },
-		// Half a pixel (0.015) off round values, points are centred on a
-		// pixel's centre, so the pixels 4 away lie mid-outline.
-		train:       [][2]float64{{3.015, -3.015}, {-2.985, 2.985}, {100, 0}},
+		title:       "tanh(x₁) × 1",
+		predict:     func(x1, _ float64) float64 { return math.Tanh(x1) },
+		train:       [][2]float64{{px(3 * q), py(3 * q)}, {px(q), py(q)}, {100, 0}},
 		trainLabels: []float64{1, -1, 1},
-		test:        [][2]float64{{-4.485, -4.515}},
+		test:        [][2]float64{{px(math.Floor(q / 2)), py(math.Floor(3.5 * q))}},
 		testLabels:  []float64{1},
 		sizes:       []int{2, 1},
 		weights:     [][]float32{{4, -4}},
@@ -179,45 +252,51 @@ func TestRenderPlaygroundTanh(t *testing.T) {
 	keepPNG(t, "playground_tanh.png", buf.Bytes())
 	img := decodePNG(t, buf.Bytes(), pgWidth, pgHeight, 100)
 
-	left := image.Rect(0, 0, pgWidth/2, pgHeight)
-	if countIn(img, left, orangeish) < 1000 || countIn(img, left, blueish) < 1000 {
-		t.Errorf("left half: %d orange-ish, %d blue-ish pixels; want both plentiful",
-			countIn(img, left, orangeish), countIn(img, left, blueish))
+	m := mapRect()
+	if countIn(img, m, orangeish) < 1000 || countIn(img, m, blueish) < 1000 {
+		t.Errorf("map: %d orange-ish, %d blue-ish pixels; want both plentiful", countIn(img, m, orangeish), countIn(img, m, blueish))
 	}
-	// Left third of the map (x1 < −2, tanh < −0.96) orange, right third blue;
-	// a column at x1 = 0 is Playground's near-white middle.
-	// The top 60 rows (x2 > 4.2) hold no points.
-	third := pgMapSize / 3
-	if r := image.Rect(pgMapX, pgMapY, pgMapX+third, pgMapY+60); countIn(img, r, orangeish) != r.Dx()*r.Dy() {
+	// Left third of the map (x1 < −2, tanh < −0.96) orange, right third
+	// blue, in the top rows that hold no point; a column at x1 = 0 is
+	// Playground's near-white middle.
+	third, rows := pgMapSize/3, int(q)-8
+	if r := image.Rect(m.Min.X, m.Min.Y, m.Min.X+third, m.Min.Y+rows); countIn(img, r, orangeish) != r.Dx()*r.Dy() {
 		t.Errorf("%d of %d pixels orange-ish where tanh(x1) < −0.96", countIn(img, r, orangeish), r.Dx()*r.Dy())
 	}
-	if r := image.Rect(pgMapX+pgMapSize-third, pgMapY, pgMapX+pgMapSize, pgMapY+60); countIn(img, r, blueish) != r.Dx()*r.Dy() {
+	if r := image.Rect(m.Max.X-third, m.Min.Y, m.Max.X, m.Min.Y+rows); countIn(img, r, blueish) != r.Dx()*r.Dy() {
 		t.Errorf("%d of %d pixels blue-ish where tanh(x1) > 0.96", countIn(img, r, blueish), r.Dx()*r.Dy())
 	}
-	if c := at(img, pgMapX+pgMapSize/2, pgMapY+10); orangeish(c) || blueish(c) || c.R < 200 {
+	if c := at(img, m.Min.X+pgMapSize/2, m.Min.Y+10); orangeish(c) || blueish(c) || c.R < 200 {
 		t.Errorf("pixel at x1 ≈ 0 is %v, want near white", c)
 	}
-	// A point at (x1, x2) is centred at (62 + (x1+6)/12·400, 52 +
-	// (6−x2)/12·400), here the middle of a pixel: full colour there, the
-	// outline colour in the pixel 4 to the right, between radii 3.5 and 4.5.
-	if c := at(img, 362, 352); c != rgb(hexBlue) {
-		t.Errorf("train point (3, −3) centre is %v, want %v", c, rgb(hexBlue))
+	// Full colour at a point's centre, its outline colour 4 pixels right.
+	point := func(pt [2]float64) (int, int) {
+		x, y, ok := pic.toMap(pt)
+		if !ok {
+			t.Fatalf("%v is off the map", pt)
+		}
+		return int(x), int(y)
 	}
-	if c := at(img, 362+4, 352); c.R < 200 || c.G < 200 || c.B < 200 {
+	x, y := point(pic.train[0])
+	if c := at(img, x, y); c != rgb(hexBlue) {
+		t.Errorf("blue train point centre is %v, want %v", c, rgb(hexBlue))
+	}
+	if c := at(img, x+4, y); c.R < 200 || c.G < 200 || c.B < 200 {
 		t.Errorf("train point outline is %v, want white", c)
 	}
-	if c := at(img, 162, 152); c != rgb(hexOrange) {
-		t.Errorf("train point (−3, 3) centre is %v, want %v", c, rgb(hexOrange))
+	if x, y := point(pic.train[1]); at(img, x, y) != rgb(hexOrange) {
+		t.Errorf("orange train point centre is %v, want %v", at(img, x, y), rgb(hexOrange))
 	}
-	if c := at(img, 112, 402); c != rgb(hexBlue) {
-		t.Errorf("test point (−4.5, −4.5) centre is %v, want %v", c, rgb(hexBlue))
+	x, y = point(pic.test[0])
+	if c := at(img, x, y); c != rgb(hexBlue) {
+		t.Errorf("test point centre is %v, want %v", c, rgb(hexBlue))
 	}
-	if c := at(img, 112+4, 402); c.R > 60 || c.G > 60 || c.B > 60 {
+	if c := at(img, x+4, y); c.R > 60 || c.G > 60 || c.B > 60 {
 		t.Errorf("test point outline is %v, want black", c)
 	}
 	// The weight from x1 is +4 (blue), from x2 −4 (orange): look at the
 	// middle of each link, the midpoint of its curve.
-	lay := pic.layout()
+	lay := pic.layout(testFace(t, smallSize))
 	mid := func(i int) color.RGBA {
 		return at(img, int((lay.xs[0]+lay.xs[1])/2), int((lay.ys[0][i]+lay.ys[1][0])/2))
 	}
@@ -227,6 +306,63 @@ func TestRenderPlaygroundTanh(t *testing.T) {
 	if c := mid(1); !orangeish(c) {
 		t.Errorf("link for weight −4 is %v, want orange", c)
 	}
+	// The tick labels are anti-aliased text with a real minus sign: the
+	// label "−6" under the map's left end is wider than "6" and inked over
+	// its left part, where the minus stands.
+	small := testFace(t, smallSize)
+	label := textBox(small, m.Min.X, m.Max.Y+8+capHeight(small), "−6", alignCenter)
+	antialiasedText(t, img, label, "tick label −6")
+	minusW := textWidth(small, "−6") - textWidth(small, "6")
+	if minusW < 4 {
+		t.Fatalf("the minus sign is %d pixels wide", minusW)
+	}
+	minus := image.Rect(label.Min.X, label.Min.Y, label.Min.X+minusW, label.Max.Y)
+	if n := countIn(img, minus, func(c color.RGBA) bool { ok, v := grey(c); return ok && v < 0xc0 }); n < 3 {
+		t.Errorf("%d dark pixels where the minus of −6 goes (%v)", n, minus)
+	}
+}
+
+// TestPlaygroundLegendClear: the legend under the network covers neither
+// the map, nor a node, nor the title, and it holds the colour bar and text.
+func TestPlaygroundLegendClear(t *testing.T) {
+	small := testFace(t, smallSize)
+	g := legendLayout(small)
+	if g.box.Overlaps(mapRect().Inset(-12)) {
+		t.Errorf("legend %v overlaps the map and its tick labels %v", g.box, mapRect().Inset(-12))
+	}
+	if !g.box.In(image.Rect(0, 0, pgWidth, pgHeight)) {
+		t.Errorf("legend %v is not inside the picture", g.box)
+	}
+	for _, sizes := range [][]int{{2, 1}, {2, 4, 2, 1}, {2, 8, 8, 8, 8, 8, 8, 1}, {784, 300, 100, 10}} {
+		p := playgroundPicture{sizes: sizes}
+		lay := p.layout(small)
+		for l, n := range sizes {
+			for j := range drawn(n) {
+				// The node with its bias tab.
+				r := lay.node(l, j).Inset(-lay.node(l, j).Dx() / 4)
+				if r.Overlaps(g.box) {
+					t.Errorf("sizes %v: node %d of layer %d at %v overlaps the legend %v", sizes, j, l, r, g.box)
+				}
+				if n := lay.node(l, j); n.Min.X < pgNetLeft || n.Max.X > pgNetRight || n.Min.Y < pgNetTop || n.Max.Y > pgNetBottom {
+					t.Errorf("sizes %v: node %d of layer %d at %v leaves the network panel", sizes, j, l, n)
+				}
+			}
+		}
+	}
+	pic := playgroundPicture{predict: func(x1, _ float64) float64 { return x1 / 6 }, sizes: []int{2, 1}, weights: [][]float32{{1, 1}}}
+	var buf bytes.Buffer
+	if err := renderPlayground(&buf, pic); err != nil {
+		t.Fatal(err)
+	}
+	img := decodePNG(t, buf.Bytes(), pgWidth, pgHeight, 50)
+	bar := g.bar
+	if c := at(img, bar.Min.X+1, bar.Min.Y+bar.Dy()/2); c != heatColor(-1) {
+		t.Errorf("legend bar's left end is %v, want %v", c, heatColor(-1))
+	}
+	if c := at(img, bar.Max.X-2, bar.Min.Y+bar.Dy()/2); c != heatColor(1) {
+		t.Errorf("legend bar's right end is %v, want %v", c, heatColor(1))
+	}
+	antialiasedText(t, img, textBox(small, bar.Min.X, g.captionY, "network output", alignLeft), "legend caption")
 }
 
 // TestRenderPlaygroundDeep draws a wide and deep network with random-ish
@@ -468,38 +604,175 @@ func TestNiceTicks(t *testing.T) {
 	for _, tc := range []struct {
 		v, step float64
 		want    string
-	}{{0, 1, "0"}, {-6, 2, "-6"}, {0.4, 0.2, "0.4"}, {0.05, 0.05, "0.05"}, {120, 20, "120"}, {2.5e6, 5e5, "2.5e+06"}, {3e-5, 1e-5, "3e-05"}} {
+	}{{0, 1, "0"}, {-6, 2, "−6"}, {-0.25, 0.05, "−0.25"}, {0.4, 0.2, "0.4"}, {0.05, 0.05, "0.05"}, {120, 20, "120"},
+		{2.5e6, 5e5, "2.5×10⁶"}, {-1.25e12, 1e11, "−1.25×10¹²"}, {3e-5, 1e-5, "3×10⁻⁵"}} {
 		if got := formatTick(tc.v, tc.step); got != tc.want {
 			t.Errorf("formatTick(%v, %v) = %q, want %q", tc.v, tc.step, got, tc.want)
 		}
 	}
 }
 
-func TestGlyphs(t *testing.T) {
-	var seen [][9]uint8
-	for _, r := range "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.,:;-+=()[]/%_" {
-		g := glyph(r)
-		if g == glyph('?') || g == ([9]uint8{}) {
-			t.Errorf("%q has no glyph", r)
-		}
-		if slices.Contains(seen, g) {
-			t.Errorf("%q looks like another character", r)
-		}
-		seen = append(seen, g)
-		for _, row := range g {
-			if row >= 1<<glyphW {
-				t.Errorf("%q has a row wider than %d pixels", r, glyphW)
+// TestFontCoverage: every character the pictures print has a glyph in the
+// Go font (none falls back to the empty box): tick labels with minus
+// signs, × and superscripts, subscripted feature names, the legends.
+func TestFontCoverage(t *testing.T) {
+	f, err := goFont()
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{"0123456789.+−×⁰¹²³⁴⁵⁶⁷⁸⁹⁻", subscripted("x0123456789"), "network output", "train test validation (no data)",
+		"features inputs hidden neurons output epoch loss accuracy", "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ,:;()[]/%_-"}
+	for v := -1e13; v < 1e13; v = v*-7 + 3 {
+		texts = append(texts, formatTick(v, math.Abs(v)/5), formatTick(v/1e9, math.Abs(v)/5e9))
+	}
+	var b sfnt.Buffer
+	for _, s := range texts {
+		for _, r := range s {
+			if i, err := f.GlyphIndex(&b, r); err != nil || i == 0 {
+				t.Errorf("%q (in %q) has no glyph in the Go font", r, s)
 			}
 		}
 	}
-	if glyph('€') != glyph('?') {
-		t.Error("a rune without a glyph is not drawn as '?'")
+	if got := subscripted("x1"); got != "x₁" {
+		t.Errorf("subscripted(x1) = %q", got)
 	}
-	if w := textWidth("ab", 2); w != (2*glyphAdvance-1)*2 {
-		t.Errorf("textWidth(ab, 2) = %d", w)
+	for _, name := range []string{"x", "12", "sin", ""} {
+		if got := subscripted(name); got != name {
+			t.Errorf("subscripted(%q) = %q, want it unchanged", name, got)
+		}
 	}
-	if textWidth("", 3) != 0 {
-		t.Error("empty text has width")
+	if strings.ContainsRune(formatTick(-3, 1), '-') {
+		t.Error("a tick label carries an ASCII hyphen for its minus sign")
+	}
+}
+
+// legendCases are curve sets whose legend lands in each place: top right
+// (a falling loss), bottom right (a rising accuracy), and outside the plot
+// (a zigzag through every corner).
+func legendCases() map[string][]curve {
+	fall, rise, zig, zag := make([]float64, 40), make([]float64, 40), make([]float64, 30), make([]float64, 30)
+	for i := range fall {
+		e := float64(i)
+		fall[i] = 2.3*math.Exp(-e/6) + 0.05
+		rise[i] = 1 - 0.9*math.Exp(-e/8)
+	}
+	for i := range zig {
+		zig[i], zag[i] = float64(i%2), float64((i+1)%2)
+	}
+	return map[string][]curve{
+		"falling": {{name: "train", y: fall}, {name: "validation", y: rise[:0]}},
+		"rising":  {{name: "train", y: rise}},
+		"zigzag":  {{name: "train", y: zig}, {name: "validation (a long name)", y: zag}},
+	}
+}
+
+// TestCurveLegendClear draws each case without and with its legend: in
+// the picture without it, no pixel of a curve or dot lies where the
+// legend box goes, and no plotted point comes within its reach of the box;
+// with it, the box holds the series' names as anti-aliased text.
+func TestCurveLegendClear(t *testing.T) {
+	places := map[string]bool{}
+	for name, series := range legendCases() {
+		t.Run(name, func(t *testing.T) {
+			panels := []curvePanel{{xLabel: "epoch", yLabel: "loss", series: series}}
+			bare, lays, err := drawCurvePanels(name, panels, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := lays[0]
+			box := l.legend
+			if !box.In(bare.img.Rect) {
+				t.Fatalf("legend %v is not inside the picture", box)
+			}
+			if l.legendOutside == box.Overlaps(l.plot.Inset(-1)) {
+				t.Errorf("legend %v: outside %v, plot %v", box, l.legendOutside, l.plot)
+			}
+			if n := countIn(bare.img, box.Inset(-1), chromatic); n > 0 {
+				t.Errorf("%d curve pixels where the legend %v goes", n, box)
+			}
+			for k, pts := range l.lines {
+				for i, p := range pts {
+					if !finite(p[0]) {
+						continue
+					}
+					dx := math.Max(math.Max(float64(box.Min.X)-p[0], p[0]-float64(box.Max.X)), 0)
+					dy := math.Max(math.Max(float64(box.Min.Y)-p[1], p[1]-float64(box.Max.Y)), 0)
+					if math.Hypot(dx, dy) <= l.reach() {
+						t.Errorf("series %d point %d at %v is within %v of the legend %v", k, i, p, l.reach(), box)
+					}
+				}
+			}
+			switch {
+			case l.legendOutside:
+				places["outside"] = true
+			case box.Max.Y < l.plot.Min.Y+l.plot.Dy()/2:
+				places["top"] = true
+			default:
+				places["bottom"] = true
+			}
+
+			drawn, _, err := drawCurvePanels(name, panels, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if err := drawn.encode(&buf); err != nil {
+				t.Fatal(err)
+			}
+			keepPNG(t, "curves_legend_"+name+".png", buf.Bytes())
+			small := testFace(t, smallSize)
+			for k, row := range l.legendRows {
+				r := textBox(small, row.X+legendSample+6, row.Y+l.legendTextHeight, l.legendNames[k], alignLeft)
+				antialiasedText(t, drawn.img, r, "legend entry "+l.legendNames[k])
+				if c := at(drawn.img, row.X+legendSample/2, row.Y+l.legendTextHeight/2); c != series[k].colour(k) {
+					t.Errorf("legend sample %d is %v, want %v", k, c, series[k].colour(k))
+				}
+			}
+		})
+	}
+	for _, want := range []string{"top", "bottom", "outside"} {
+		if !places[want] {
+			t.Errorf("no case puts the legend %s: the cases no longer cover the placements", want)
+		}
+	}
+}
+
+// TestCurveText: the title, the axis names and the tick labels of a curve
+// picture are anti-aliased text, and the y axis name reads upwards.
+func TestCurveText(t *testing.T) {
+	panels := []curvePanel{{xLabel: "epoch", yLabel: "loss", series: []curve{{name: "train", y: []float64{-0.4, -0.1, 0.3}}}}}
+	c, lays, err := drawCurvePanels("loss × 10", panels, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := lays[0]
+	antialiasedText(t, c.img, textBox(c.title, curveLeft, curveTitleY, "loss × 10", alignLeft), "title")
+	capH := capHeight(c.small)
+	// The lowest tick is negative: its label carries the minus sign.
+	lowest := l.yticks[0]
+	if lowest >= 0 {
+		t.Fatalf("lowest tick %v, want a negative one", lowest)
+	}
+	y := int(math.Round(l.sy(lowest)))
+	antialiasedText(t, c.img, textBox(c.small, l.plot.Min.X-8, y+capH/2, formatTick(lowest, l.ystep), alignRight), "y tick label")
+	antialiasedText(t, c.img, textBox(c.label, l.plot.Min.X+l.plot.Dx()/2, l.plot.Max.Y+8+capH+12+capHeight(c.label), "epoch", alignCenter), "x axis name")
+	// The rotated y name lies in a column left of the tick labels, taller
+	// than wide.
+	col := image.Rect(l.area.Min.X, l.plot.Min.Y, l.plot.Min.X-8-textWidth(c.small, formatTick(lowest, l.ystep))-2, l.plot.Max.Y)
+	antialiasedText(t, c.img, col, "y axis name")
+	var ys, xs []int
+	for y := col.Min.Y; y < col.Max.Y; y++ {
+		for x := col.Min.X; x < col.Max.X; x++ {
+			if ok, v := grey(at(c.img, x, y)); ok && v < 0x80 {
+				ys, xs = append(ys, y), append(xs, x)
+			}
+		}
+	}
+	if len(ys) == 0 {
+		t.Fatal("no y axis name")
+	}
+	if h, w := slices.Max(ys)-slices.Min(ys), slices.Max(xs)-slices.Min(xs); h <= w {
+		t.Errorf("the y axis name's ink is %d wide and %d tall, want it set upwards", w, h)
 	}
 }
 
@@ -517,6 +790,56 @@ func TestYRangeExtremes(t *testing.T) {
 		for _, v := range ticks {
 			if !finite(v) || v < lo || v > hi {
 				t.Errorf("yRange(%v, %v): tick %v outside [%v, %v]", d[0], d[1], v, lo, hi)
+			}
+		}
+	}
+}
+
+// TestPolylineEven: a stroke is laid once, so a straight translucent line
+// drawn through many points has the same pixels in every column between
+// its ends (no darker notch at a joint), and a line that doubles back on
+// itself at a sharp corner is not cancelled where the pieces overlap.
+func TestPolylineEven(t *testing.T) {
+	c, err := newCanvas(200, 40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pts [][2]float64
+	for x := 10.0; x <= 190; x += 3.7 {
+		pts = append(pts, [2]float64{x, 20.3})
+	}
+	col := color.NRGBA{0x08, 0x77, 0xbd, 0x99}
+	c.polyline(pts, 3, col)
+	column := func(x int) []color.RGBA {
+		var s []color.RGBA
+		for y := range 40 {
+			s = append(s, at(c.img, x, y))
+		}
+		return s
+	}
+	ref := column(20)
+	if !slices.ContainsFunc(ref, chromatic) {
+		t.Fatal("no line drawn")
+	}
+	for x := 20; x < 180; x++ {
+		if got := column(x); !slices.Equal(got, ref) {
+			t.Fatalf("column %d differs from column 20: %v vs %v", x, got, ref)
+		}
+	}
+	// A zigzag: every pixel on the centre line of each leg is painted.
+	z, err := newCanvas(100, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	legs := [][2]float64{{10, 50}, {50, 10}, {55, 90}, {60, 10}, {90, 50}}
+	z.polyline(legs, 2, rgb(hexOrange))
+	for i := 1; i < len(legs); i++ {
+		a, b := legs[i-1], legs[i]
+		for k := range 21 {
+			f := float64(k) / 20
+			x, y := a[0]+(b[0]-a[0])*f, a[1]+(b[1]-a[1])*f
+			if p := at(z.img, int(x), int(y)); !orangeish(p) {
+				t.Errorf("leg %d at (%.1f, %.1f) is %v, want the line's colour", i, x, y, p)
 			}
 		}
 	}
