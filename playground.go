@@ -2,9 +2,11 @@ package ann
 
 import (
 	"fmt"
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 )
 
 // Playground data sets: the four classification problems of TensorFlow
@@ -425,4 +427,19 @@ func PlaygroundFeatures(x Matrix, names []string) (Matrix, []string, error) {
 		}
 	}
 	return out, labels, nil
+}
+
+// PlaygroundSeed turns the seed of a Playground link (#seed=0.12345; any
+// text) into a seed for PlaygroundData and Builder.Seed. A decimal integer
+// 0 ≤ s < 2⁶⁴ stands for itself, so `ann playground -seed 7` and
+// #seed=7 agree; other text is hashed (64-bit FNV-1a), so one link always
+// gives the same data and weights here. (They are not Playground's own
+// points: its generator is JavaScript's seeded Math.random.)
+func PlaygroundSeed(s string) uint64 {
+	if v, err := strconv.ParseUint(s, 10, 64); err == nil {
+		return v
+	}
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
 }

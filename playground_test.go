@@ -591,3 +591,15 @@ func TestL1ClipAtZeroSaved(t *testing.T) {
 		}
 	}
 }
+
+// TestPlaygroundSeed: integers stand for themselves, other text hashes to
+// a fixed value, different texts to different seeds.
+func TestPlaygroundSeed(t *testing.T) {
+	if got := PlaygroundSeed("7"); got != 7 {
+		t.Errorf("PlaygroundSeed(7) = %d", got)
+	}
+	a, b := PlaygroundSeed("0.12345"), PlaygroundSeed("0.12346")
+	if a == b || a != PlaygroundSeed("0.12345") || a == 0 {
+		t.Errorf("PlaygroundSeed(0.12345) = %d, (0.12346) = %d: want distinct, stable, non-zero", a, b)
+	}
+}
