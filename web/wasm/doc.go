@@ -11,6 +11,7 @@
 //	                       features, hidden units, output, n² values each
 //	annWeights()         → JSON {layers: [{w: [[from][to]], b}]}
 //	annSetWeight(l, i, j, v) sets one weight; → the new annWeights()
+//	annThumbnail(name)   → JSON [[x1, x2, target]…]: 200 points, no noise
 //	annModel()           → Uint8Array: the network in ann's model format
 //
 // Build it with `go generate ./cmd/ann`, which also copies Go's

@@ -120,6 +120,16 @@ func main() {
 		}
 		return marshal(s.weights())
 	}))
+	global.Set("annThumbnail", guard(func(args []js.Value) any {
+		if len(args) != 1 || args[0].Type() != js.TypeString {
+			return errorReply(fmt.Errorf("%w: annThumbnail wants a data set name", ann.ErrValue))
+		}
+		p, err := thumbnail(args[0].String())
+		if err != nil {
+			return errorReply(err)
+		}
+		return marshal(p)
+	}))
 	global.Set("annModel", guard(func(args []js.Value) any {
 		if s == nil {
 			return errorReply(errors.New("ann: annModel before annReset"))

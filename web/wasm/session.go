@@ -454,6 +454,16 @@ func (s *session) model() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// thumbnail returns the points of a data set's menu picture: 200 points
+// without noise, as Playground draws its thumbnails.
+func thumbnail(kind string) ([][3]float32, error) {
+	d, err := ann.PlaygroundData(kind, 200, 0, 1)
+	if err != nil {
+		return nil, err
+	}
+	return points(d), nil
+}
+
 // points returns a data set's points as (x1, x2, target) triples.
 func points(d *ann.Dataset) [][3]float32 {
 	p := make([][3]float32, d.Len())
