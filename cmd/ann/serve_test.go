@@ -323,6 +323,28 @@ func playgroundLinks(t *testing.T, ctx context.Context, browser, base string) {
 		})
 	}
 
+	t.Run("weight-edit", func(t *testing.T) {
+		// Click the link from the first to the first unit of the second
+		// hidden layer, type a weight: the network holds it.
+		dom := runChromium(t, ctx, browser, "--dump-dom", base+"/?actions="+url.QueryEscape("link-1-0-0;weight-input=2.5"))
+		if st := attr(dom, "body", "data-state"); st != "ready" {
+			t.Fatalf("page state %q, want ready; status line %q", st, textOf(dom, "status"))
+		}
+		weight := func(id string) string {
+			m := regexp.MustCompile(`<path[^>]*\sid="` + id + `"[^>]*\sdata-weight="([^"]*)"`).FindStringSubmatch(dom)
+			if m == nil {
+				return ""
+			}
+			return m[1]
+		}
+		if w := weight("link-1-0-0"); w != "2.5" {
+			t.Errorf("edited weight reads %q, want 2.5", w)
+		}
+		if w := weight("link-1-1-0"); w == "" || w == "2.5" {
+			t.Errorf("a weight not edited reads %q", w)
+		}
+	})
+
 	t.Run("hash-roundtrip", func(t *testing.T) {
 		start := playgroundLink(map[string]string{"seed": "0.777"})
 		// Changes a user makes: a layer, a neuron, a feature, the lists,

@@ -475,7 +475,7 @@
           hit.setAttribute('d', d);
           hit.setAttribute('class', 'link-hover');
           hit.id = `link-${c - 1}-${from}-${to}`;
-          const link = { path, layer: c - 1, from, to };
+          const link = { path, hit, layer: c - 1, from, to };
           hit.addEventListener('mouseenter', (e) => showCard(link, e, false));
           hit.addEventListener('mouseleave', () => { if (!ui.hovercard.classList.contains('editing')) ui.hovercard.hidden = true; });
           hit.addEventListener('click', (e) => showCard(link, e, true));
@@ -506,16 +506,20 @@
     if (editing) {
       setRunning(false);
       input.value = w.toPrecision(2);
-      input.onkeydown = (ev) => {
-        if (ev.key === 'Escape') { card.hidden = true; card.classList.remove('editing'); return; }
-        if (ev.key !== 'Enter') return;
+      const commit = () => {
+        input.onkeydown = input.onchange = null;
         const v = Number(input.value);
         card.hidden = true;
         card.classList.remove('editing');
-        if (!Number.isFinite(v)) return;
+        if (input.value.trim() === '' || !Number.isFinite(v)) return;
         const r = call(globalThis.annSetWeight(link.layer, link.from, link.to, v));
         if (r) { state.weights = r; draw(); }
       };
+      input.onkeydown = (ev) => {
+        if (ev.key === 'Escape') { input.onkeydown = input.onchange = null; card.hidden = true; card.classList.remove('editing'); }
+        if (ev.key === 'Enter') commit();
+      };
+      input.onchange = commit;
       input.focus();
       input.select();
     }
@@ -565,6 +569,7 @@
       link.path.setAttribute('stroke', rgb(colour(w)));
       // Playground's linkWidthScale: |w| 0…5 → 1…10 px.
       link.path.setAttribute('stroke-width', String(1 + 9 * Math.min(Math.abs(w), 5) / 5));
+      link.hit.dataset.weight = String(w);
     }
   }
 
@@ -697,7 +702,10 @@
       const el = $(i < 0 ? a : a.slice(0, i));
       if (!el) { ui.status.textContent = `actions: no element ${a}`; document.body.dataset.state = 'error'; return; }
       if (i < 0) {
-        el.click();
+        // SVG elements have no click(); a synthetic event reaches the
+        // same listeners.
+        const r = el.getBoundingClientRect();
+        el.dispatchEvent(new MouseEvent('click', { bubbles: true, clientX: r.left + r.width / 2, clientY: r.top + r.height / 2 }));
       } else {
         if (el.type === 'checkbox') el.checked = a.slice(i + 1) === 'true'; else el.value = a.slice(i + 1);
         el.dispatchEvent(new Event('change', { bubbles: true }));
