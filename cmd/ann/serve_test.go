@@ -326,7 +326,8 @@ func playgroundLinks(t *testing.T, ctx context.Context, browser, base string) {
 	t.Run("weight-edit", func(t *testing.T) {
 		// Click the link from the first to the first unit of the second
 		// hidden layer, type a weight: the network holds it.
-		dom := runChromium(t, ctx, browser, "--dump-dom", base+"/?actions="+url.QueryEscape("link-1-0-0;weight-input=2.5"))
+		// Then hover a neuron: the big heat map shows it.
+		dom := runChromium(t, ctx, browser, "--dump-dom", base+"/?actions="+url.QueryEscape("link-1-0-0;weight-input=2.5;~node-1-0"))
 		if st := attr(dom, "body", "data-state"); st != "ready" {
 			t.Fatalf("page state %q, want ready; status line %q", st, textOf(dom, "status"))
 		}
@@ -342,6 +343,9 @@ func playgroundLinks(t *testing.T, ctx context.Context, browser, base string) {
 		}
 		if w := weight("link-1-1-0"); w == "" || w == "2.5" {
 			t.Errorf("a weight not edited reads %q", w)
+		}
+		if n := attr(dom, `canvas id="heatmap"`, "data-node"); n != "node-1-0" {
+			t.Errorf("with the mouse on neuron node-1-0 the big heat map shows %q", n)
 		}
 	})
 

@@ -20,8 +20,9 @@
 //   ?autoplay=1    start training when the module is ready
 //   &epochs=N      pause after N epochs and set <body data-state="done">
 //   &speed=K       epochs per frame (default 1)
-//   &actions=A;B   after loading, click element A, then B (id, or
-//                  id=value to set a control), as a user would
+//   &actions=A;B   after loading, click element A, then B (id; ~id moves
+//                  the mouse onto it; id=value sets a control), as a user
+//                  would
 // and the older ?dataset=…&hidden=4,2&lr=…&reg=…&regRate=…&percent=…
 // &noise=…&batch=…&seed=…&activation=…&showTest=1 still preset the
 // controls (the hash wins).
@@ -612,6 +613,7 @@
       values = globalThis.annGrid(GRID);
       if (typeof values === 'string') { call(values); return; }
     }
+    ui.heatmap.dataset.node = hover ? hover.el.id : 'node-output';
     paint(gridCanvas, values, GRID, S.discretize && !(hover && hover.feature));
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(gridCanvas, 0, 0, w, h);
@@ -694,14 +696,19 @@
     ui.status.textContent = `Saved ${a.download}: load it with ann predict -model or ann.Load.`;
   }
 
-  // runActions plays the ?actions= list: "id" clicks an element, "id=value"
-  // sets a control and fires its change event.
+  // runActions plays the ?actions= list: "id" clicks an element, "~id"
+  // moves the mouse onto it, "id=value" sets a control and fires its
+  // change event.
   function runActions(list) {
-    for (const a of list.split(';').filter(Boolean)) {
+    for (let a of list.split(';').filter(Boolean)) {
+      const hover = a.startsWith('~');
+      if (hover) a = a.slice(1);
       const i = a.indexOf('=');
       const el = $(i < 0 ? a : a.slice(0, i));
       if (!el) { ui.status.textContent = `actions: no element ${a}`; document.body.dataset.state = 'error'; return; }
-      if (i < 0) {
+      if (hover) {
+        el.dispatchEvent(new MouseEvent('mouseenter'));
+      } else if (i < 0) {
         // SVG elements have no click(); a synthetic event reaches the
         // same listeners.
         const r = el.getBoundingClientRect();
