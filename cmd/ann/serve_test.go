@@ -350,7 +350,8 @@ func playgroundLinks(t *testing.T, ctx context.Context, browser, base string) {
 	})
 
 	t.Run("hash-roundtrip", func(t *testing.T) {
-		start := playgroundLink(map[string]string{"seed": "0.777"})
+		// A "…_hide" key (a control Playground hides) travels along.
+		start := playgroundLink(map[string]string{"seed": "0.777"}) + "&problem_hide=true"
 		// Changes a user makes: a layer, a neuron, a feature, the lists,
 		// the problem and its data set, the switches and the sliders.
 		actions := strings.Join([]string{"add-layer", "add-unit-0", "feature-xSquared", "feature-y",
@@ -367,7 +368,8 @@ func playgroundLinks(t *testing.T, ctx context.Context, browser, base string) {
 		t.Logf("written back: %s", written)
 		for _, want := range []string{"activation=sigmoid", "regularization=L1", "batchSize=5", "regDataset=reg-gauss",
 			"learningRate=0.1", "regularizationRate=0.003", "noise=10", "networkShape=5,2,2", "seed=0.777",
-			"showTestData=true", "discretize=true", "percTrainData=70", "x=true", "y=false", "xSquared=true", "problem=regression"} {
+			"showTestData=true", "discretize=true", "percTrainData=70", "x=true", "y=false", "xSquared=true", "problem=regression",
+			"problem_hide=true"} {
 			if !slices.Contains(strings.Split(written, "&"), want) {
 				t.Errorf("written hash lacks %s", want)
 			}

@@ -96,6 +96,7 @@
     'collectStats', 'initZero', 'hideText'];
   const CHOICES = { activation: ACTIVATIONS, regularization: REGULARIZATIONS, dataset: DATASETS, regDataset: REG_DATASETS, problem: PROBLEMS };
   let tutorial = null; // Playground's tutorial key, kept if a link has one
+  const hidden = {}; // Playground's "…_hide" keys (controls it hides), kept
 
   const ui = {
     reset: $('reset'), play: $('play'), step: $('step'), regenerate: $('regenerate'), download: $('download'),
@@ -145,6 +146,9 @@
     }
     if (has('seed')) S.seed = map.seed;
     if (has('tutorial')) tutorial = map.tutorial;
+    for (const k of Object.keys(map)) {
+      if (k.endsWith('_hide')) hidden[k] = map[k] === 'true';
+    }
     if ('networkShape' in map) S.networkShape = parseShape(map.networkShape);
   }
 
@@ -160,6 +164,7 @@
       if (k === 'problem' && tutorial !== null) parts.push(`tutorial=${tutorial}`);
       parts.push(`${k}=${Array.isArray(v) ? v.join(',') : v}`);
     }
+    for (const [k, v] of Object.entries(hidden)) parts.push(`${k}=${v}`);
     return parts.join('&');
   }
 
