@@ -159,7 +159,8 @@ const (
 // TestPlaygroundBrowser is the proof that the page works: it builds the
 // WebAssembly module, serves the page on 127.0.0.1, lets headless Chromium
 // train on the circle data set and reads the test loss the page reports
-// in its DOM, then takes a screenshot and checks it shows the heat map.
+// in its DOM, then takes a screenshot and checks it shows the heat map;
+// its subtests open TensorFlow Playground links (playgroundLinks).
 func TestPlaygroundBrowser(t *testing.T) {
 	// -short is a request for a quick run and always skips; a missing
 	// browser or go command skips too, unless CI says the test must run.
