@@ -119,6 +119,7 @@ type Builder struct {
 	opt       Optimizer
 	sched     Schedule
 	l1, l2    float64
+	l1Clip    bool
 	clip      float64
 	reduction Reduction
 	init      Initializer
@@ -212,14 +213,36 @@ func (b *Builder) Schedule(s Schedule) *Builder {
 }
 
 // L1 sets the L1 penalty strength λ₁ ≥ 0 on dense kernels (see
-// regularization.go's conventions: the penalty is λ₁·Σ|w|).
-func (b *Builder) L1(strength float64) *Builder {
+// regularization.go's conventions: the penalty is λ₁·Σ|w|). By default its
+// gradient λ₁·sign(w) joins the loss gradient and goes through the
+// optimizer; L1ClipAtZero applies it TensorFlow Playground's way instead.
+func (b *Builder) L1(strength float64, opts ...L1Option) *Builder {
 	if err := checkNonNegative("L1 strength", strength); err != nil {
 		return b.fail(err)
 	}
 	b.l1 = strength
+	b.l1Clip = false
+	for _, o := range opts {
+		if o.clipAtZero {
+			b.l1Clip = true
+		}
+	}
 	return b
 }
+
+// An L1Option changes how Builder.L1 applies its penalty.
+type L1Option struct{ clipAtZero bool }
+
+// L1ClipAtZero applies the L1 penalty as TensorFlow Playground does: after
+// the optimizer's step on the loss gradient has moved a kernel weight from
+// w to w′, a separate step w″ = w′ − η·λ₁·sign(w) at the current learning
+// rate η follows, and a weight that this step carries across zero
+// (w′·w″ < 0) is set to exactly 0 rather than left oscillating around it.
+// A weight at 0 is not pushed by the penalty (sign 0). With plain SGD the
+// update is Playground's, step for step; Playground also freezes such a
+// weight for the rest of the run, which this option does not (the loss
+// gradient may move it again). The option is saved with the model.
+func L1ClipAtZero() L1Option { return L1Option{clipAtZero: true} }
 
 // L2 sets the L2 penalty strength λ₂ ≥ 0 on dense kernels: the penalty is
 // ½·λ₂·Σw² (TensorFlow's l2_regularizer and Playground's convention; Keras's
@@ -317,7 +340,7 @@ func (b *Builder) Build() (*Network, error) {
 	}
 	cfg := netConfig{
 		Inputs: b.inputs, Loss: loss, Optimizer: opt, Schedule: sched,
-		L1: b.l1, L2: b.l2, Clip: b.clip, Reduction: b.reduction, Seed: b.seed,
+		L1: b.l1, L1Clip: b.l1Clip, L2: b.l2, Clip: b.clip, Reduction: b.reduction, Seed: b.seed,
 	}
 	net, err := newNetwork(cfg, b.layers)
 	if err != nil {
@@ -334,6 +357,7 @@ type netConfig struct {
 	Optimizer Optimizer
 	Schedule  Schedule
 	L1, L2    float64
+	L1Clip    bool // L1 applied after the optimizer step, clipped at zero
 	Clip      float64
 	Reduction Reduction
 	Seed      uint64
@@ -367,7 +391,9 @@ type Network struct {
 
 	// The optimizer step in parts (see updateParams): the rate of the
 	// current step, and updatePart as a func value made once.
-	stepLR   float32
+	stepLR float32
+	// l1Before holds the kernels before an update, for L1ClipAtZero.
+	l1Before []float32
 	updateFn func(part, parts int)
 	pcg      *rand.PCG
 	rng      *rand.Rand

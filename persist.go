@@ -66,6 +66,7 @@ type modelHeader struct {
 	Optimizer  string         `json:"optimizer"`
 	Schedule   string         `json:"schedule,omitempty"`
 	L1         float64        `json:"l1,omitempty"`
+	L1Clip     bool           `json:"l1_clip_at_zero,omitempty"`
 	L2         float64        `json:"l2,omitempty"`
 	Clip       float64        `json:"clip,omitempty"`
 	Reduction  string         `json:"reduction"`
@@ -117,7 +118,7 @@ func (n *Network) tensors(withState bool) []namedTensor {
 func (n *Network) header(withState bool) (modelHeader, error) {
 	h := modelHeader{
 		Inputs: n.cfg.Inputs, Loss: n.cfg.Loss.String(), Optimizer: n.cfg.Optimizer.String(),
-		L1: n.cfg.L1, L2: n.cfg.L2, Clip: n.cfg.Clip, Reduction: n.cfg.Reduction.String(), Seed: n.cfg.Seed,
+		L1: n.cfg.L1, L1Clip: n.cfg.L1Clip, L2: n.cfg.L2, Clip: n.cfg.Clip, Reduction: n.cfg.Reduction.String(), Seed: n.cfg.Seed,
 		Step: n.step, Meta: n.meta,
 	}
 	if _, ok := n.cfg.Schedule.(constantRate); !ok {
@@ -544,7 +545,7 @@ func networkFromHeader(h *modelHeader) (*Network, error) {
 		return nil, err
 	}
 	cfg := netConfig{Inputs: h.Inputs, Loss: loss, Optimizer: opt, Schedule: sched,
-		L1: h.L1, L2: h.L2, Clip: h.Clip, Reduction: red, Seed: h.Seed}
+		L1: h.L1, L1Clip: h.L1Clip, L2: h.L2, Clip: h.Clip, Reduction: red, Seed: h.Seed}
 	for _, v := range []float64{h.L1, h.L2, h.Clip} {
 		if !(v >= 0) || math.IsInf(v, 1) {
 			return nil, fmt.Errorf("%w: bad regularization or clip value %v", ErrFormat, v)

@@ -2,8 +2,11 @@ package ann
 
 import (
 	"fmt"
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strconv"
 )
 
 // Playground data sets: the four classification problems of TensorFlow
@@ -48,8 +51,24 @@ func playgroundKinds() []struct {
 	}
 }
 
-// PlaygroundKinds returns the names PlaygroundData accepts, in the order of
-// Playground's data menu: "circle", "xor", "gauss", "spiral".
+// playgroundRegressionKinds lists the regression generators in the order
+// of Playground's regression data menu.
+func playgroundRegressionKinds() []struct {
+	name string
+	gen  playgroundGenerator
+} {
+	return []struct {
+		name string
+		gen  playgroundGenerator
+	}{
+		{"reg-plane", playgroundRegPlane},
+		{"reg-gauss", playgroundRegGauss},
+	}
+}
+
+// PlaygroundKinds returns the classification data sets PlaygroundData
+// accepts, in the order of Playground's data menu: "circle", "xor",
+// "gauss", "spiral".
 func PlaygroundKinds() []string {
 	kinds := playgroundKinds()
 	names := make([]string, len(kinds))
@@ -59,8 +78,21 @@ func PlaygroundKinds() []string {
 	return names
 }
 
+// PlaygroundRegressionKinds returns the regression data sets PlaygroundData
+// accepts, under Playground's names (its URL's regDataset values), in the
+// order of its regression menu: "reg-plane", "reg-gauss".
+func PlaygroundRegressionKinds() []string {
+	kinds := playgroundRegressionKinds()
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = k.name
+	}
+	return names
+}
+
 // PlaygroundData generates n points of one of TensorFlow Playground's
-// classification problems (see PlaygroundKinds):
+// classification problems (see PlaygroundKinds) or regression problems
+// (see PlaygroundRegressionKinds):
 //
 //   - circle: class +1 is a disc of radius 2.5 around the origin, class −1 a
 //     ring between radii 3.5 and 5;
@@ -68,35 +100,50 @@ func PlaygroundKinds() []string {
 //     labelled by the sign of x·y (+1 for the first and third quadrant);
 //   - gauss: two Gaussian clouds around (2, 2) (+1) and (−2, −2) (−1) whose
 //     variance grows with noise from 0.5 to 4;
-//   - spiral: two interleaved spirals of radius 5, 1.75 turns each.
+//   - spiral: two interleaved spirals of radius 5, 1.75 turns each;
+//   - reg-plane: points uniform in −6..6, target (x1+x2)/10, a plane from
+//     −1.2 to 1.2 over the square;
+//   - reg-gauss: points uniform in −6..6, target the strongest of six
+//     signed bumps at (±4 or 0, ±2.5), each 1 at its centre falling
+//     linearly to 0 at distance 2 (sign + at (−4, 2.5), (4, 2.5) and
+//     (0, −2.5), − at the other three).
 //
 // noise is Playground's slider value, 0 to 50 (percent). As in Playground,
-// it jitters the points of the spiral, widens the Gaussians, and for circle
-// and xor it perturbs the position at which a point's label is decided, so
-// that some labels land on the wrong side of the true boundary.
+// it jitters the points of the spiral, widens the Gaussians, and for
+// circle, xor and both regression sets it perturbs the position at which a
+// point's target is read, so that some labels land on the wrong side of
+// the true boundary and regression targets scatter around the surface.
 //
-// Half the points (rounded up) are generated as class +1 and half as −1, as
-// Playground does, and then shuffled so that any prefix is a fair sample.
+// For classification half the points (rounded up) are generated as class
+// +1 and half as −1, as Playground does; every kind is then shuffled so
+// that any prefix is a fair sample.
 // Points stay within −6..6 except for gauss, whose clouds are unbounded
 // normal draws as in Playground (at noise 0 a point leaves the square with
 // probability below 10⁻⁸; at noise 50 with about 2 %).
 //
 // The result has X n×2 (columns "x1", "x2"), Y n×1 holding the targets −1
 // and +1 (for a tanh output and squared loss, as Playground trains), and
-// Labels 0 for −1 and 1 for +1 with Classes {"-1", "1"}. The same kind, n,
-// noise and seed always give the same data.
+// Labels 0 for −1 and 1 for +1 with Classes {"-1", "1"}. A regression set
+// has Y holding the targets in [−1.2, 1.2] and no Labels or Classes. The
+// same kind, n, noise and seed always give the same data.
 //
 // An unknown kind, n < 1 or n > 2²⁴, or noise outside [0, 50] (or NaN) is an
 // ErrValue.
 func PlaygroundData(kind string, n int, noise float64, seed uint64) (*Dataset, error) {
 	var gen playgroundGenerator
+	regression := false
 	for _, k := range playgroundKinds() {
 		if k.name == kind {
 			gen = k.gen
 		}
 	}
+	for _, k := range playgroundRegressionKinds() {
+		if k.name == kind {
+			gen, regression = k.gen, true
+		}
+	}
 	if gen == nil {
-		return nil, fmt.Errorf("%w: unknown playground data set %q (want one of %v)", ErrValue, kind, PlaygroundKinds())
+		return nil, fmt.Errorf("%w: unknown playground data set %q (want one of %v or %v)", ErrValue, kind, PlaygroundKinds(), PlaygroundRegressionKinds())
 	}
 	if n < 1 || n > playgroundMaxPoints {
 		return nil, fmt.Errorf("%w: playground data set needs 1 to %d points, got %d", ErrValue, playgroundMaxPoints, n)
@@ -127,6 +174,9 @@ func PlaygroundData(kind string, n int, noise float64, seed uint64) (*Dataset, e
 		if p.label > 0 {
 			labels[i] = 1
 		}
+	}
+	if regression {
+		return &Dataset{X: x, Y: y, FeatureNames: []string{"x1", "x2"}, LabelName: "target"}, nil
 	}
 	return &Dataset{
 		X:            x,
@@ -240,4 +290,156 @@ func playgroundSpiral(r *rand.Rand, n int, noise float64) []playgroundPoint {
 	arm(pos, 0, 1)
 	arm(neg, math.Pi, -1)
 	return pts
+}
+
+// playgroundRadius is the half-width of Playground's square domain, from
+// which the regression sets draw their points.
+const playgroundRadius = 6.0
+
+// playgroundPlaneTarget is reg-plane's target: x1+x2 mapped linearly from
+// −10..10 to −1..1 (Playground's label scale; it is not clamped, so the
+// corners of the square reach ±1.2).
+func playgroundPlaneTarget(x, y float64) float64 { return (x + y) / 10 }
+
+// playgroundGaussBumps are reg-gauss's six centres with their signs.
+var playgroundGaussBumps = [6][3]float64{
+	{-4, 2.5, 1}, {0, 2.5, -1}, {4, 2.5, 1},
+	{-4, -2.5, -1}, {0, -2.5, 1}, {4, -2.5, -1},
+}
+
+// playgroundGaussTarget is reg-gauss's target: of the six signed bumps
+// sign·max(0, 1 − d/2) at distance d from their centres, the one largest
+// in absolute value (the first on ties), as Playground's getLabel picks.
+func playgroundGaussTarget(x, y float64) float64 {
+	label := 0.0
+	for _, b := range playgroundGaussBumps {
+		v := b[2] * min(1, max(0, 1-math.Hypot(x-b[0], y-b[1])/2))
+		if math.Abs(v) > math.Abs(label) {
+			label = v
+		}
+	}
+	return label
+}
+
+// playgroundRegression draws n points uniform in the square and reads each
+// target at the point moved by noise·U(−6, 6) in each direction.
+func playgroundRegression(target func(x, y float64) float64) playgroundGenerator {
+	return func(r *rand.Rand, n int, noise float64) []playgroundPoint {
+		pts := make([]playgroundPoint, 0, n)
+		for range n {
+			x := playgroundUniform(r, -playgroundRadius, playgroundRadius)
+			y := playgroundUniform(r, -playgroundRadius, playgroundRadius)
+			nx := playgroundUniform(r, -playgroundRadius, playgroundRadius) * noise
+			ny := playgroundUniform(r, -playgroundRadius, playgroundRadius) * noise
+			pts = append(pts, playgroundPoint{x, y, target(x+nx, y+ny)})
+		}
+		return pts
+	}
+}
+
+func playgroundRegPlane(r *rand.Rand, n int, noise float64) []playgroundPoint {
+	return playgroundRegression(playgroundPlaneTarget)(r, n, noise)
+}
+
+func playgroundRegGauss(r *rand.Rand, n int, noise float64) []playgroundPoint {
+	return playgroundRegression(playgroundGaussTarget)(r, n, noise)
+}
+
+// playgroundFeatures lists Playground's input features in the order of its
+// page (playground.ts's INPUTS), under the names its URL uses.
+func playgroundFeatures() []struct {
+	name, label string
+	f           func(x, y float64) float64
+} {
+	return []struct {
+		name, label string
+		f           func(x, y float64) float64
+	}{
+		{"x", "x1", func(x, _ float64) float64 { return x }},
+		{"y", "x2", func(_, y float64) float64 { return y }},
+		{"xSquared", "x1²", func(x, _ float64) float64 { return x * x }},
+		{"ySquared", "x2²", func(_, y float64) float64 { return y * y }},
+		{"xTimesY", "x1x2", func(x, y float64) float64 { return x * y }},
+		{"sinX", "sin(x1)", func(x, _ float64) float64 { return math.Sin(x) }},
+		{"sinY", "sin(x2)", func(_, y float64) float64 { return math.Sin(y) }},
+	}
+}
+
+// PlaygroundFeatureNames returns the names of TensorFlow Playground's seven
+// input features, as its URL spells them and in the order of its page:
+// "x" (x1), "y" (x2), "xSquared" (x1²), "ySquared" (x2²), "xTimesY" (x1·x2),
+// "sinX" (sin x1) and "sinY" (sin x2). (Playground's URL also carries cosX
+// and cosY, which its page does not offer; neither does this list.)
+func PlaygroundFeatureNames() []string {
+	fs := playgroundFeatures()
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = f.name
+	}
+	return names
+}
+
+// PlaygroundFeatures computes Playground input features from points: x is
+// n×2 with the coordinates (x1, x2) in its columns, as PlaygroundData
+// returns them, and the result is n×len(names), column j holding feature
+// names[j] (see PlaygroundFeatureNames) of each point, computed in float64
+// and rounded once. The second result names the columns as Playground
+// labels its inputs ("x1", "x2", "x1²", "x2²", "x1x2", "sin(x1)",
+// "sin(x2)"), for Dataset.FeatureNames.
+//
+// x with other than two columns is an ErrShape; no names, an unknown name
+// or one named twice is an ErrValue.
+func PlaygroundFeatures(x Matrix, names []string) (Matrix, []string, error) {
+	if err := x.Check(); err != nil {
+		return Matrix{}, nil, err
+	}
+	if x.Cols != 2 {
+		return Matrix{}, nil, fmt.Errorf("%w: playground features need n×2 points (x1, x2), got %d columns", ErrShape, x.Cols)
+	}
+	if len(names) == 0 {
+		return Matrix{}, nil, fmt.Errorf("%w: playground features: no feature selected (want some of %v)", ErrValue, PlaygroundFeatureNames())
+	}
+	all := playgroundFeatures()
+	fs := make([]func(x, y float64) float64, len(names))
+	labels := make([]string, len(names))
+	for j, name := range names {
+		if slices.Contains(names[:j], name) {
+			return Matrix{}, nil, fmt.Errorf("%w: playground feature %q named twice", ErrValue, name)
+		}
+		for _, f := range all {
+			if f.name == name {
+				fs[j], labels[j] = f.f, f.label
+			}
+		}
+		if fs[j] == nil {
+			return Matrix{}, nil, fmt.Errorf("%w: unknown playground feature %q (want one of %v)", ErrValue, name, PlaygroundFeatureNames())
+		}
+	}
+	out, err := NewMatrix(x.Rows, len(names))
+	if err != nil {
+		return Matrix{}, nil, err
+	}
+	for i := range x.Rows {
+		a, b := float64(x.At(i, 0)), float64(x.At(i, 1))
+		row := out.Data[i*out.Stride : i*out.Stride+out.Cols]
+		for j, f := range fs {
+			row[j] = float32(f(a, b))
+		}
+	}
+	return out, labels, nil
+}
+
+// PlaygroundSeed turns the seed of a Playground link (#seed=0.12345; any
+// text) into a seed for PlaygroundData and Builder.Seed. A decimal integer
+// 0 ≤ s < 2⁶⁴ stands for itself, so `ann playground -seed 7` and
+// #seed=7 agree; other text is hashed (64-bit FNV-1a), so one link always
+// gives the same data and weights here. (They are not Playground's own
+// points: its generator is JavaScript's seeded Math.random.)
+func PlaygroundSeed(s string) uint64 {
+	if v, err := strconv.ParseUint(s, 10, 64); err == nil {
+		return v
+	}
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
 }

@@ -1,6 +1,7 @@
 package ann
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -322,4 +323,283 @@ func ExamplePlaygroundData() {
 	// Output:
 	// 200 2 [-1 1] [x1 x2]
 	// 200 of 200
+}
+
+// playgroundRefGauss is reg-gauss's label written from Playground's
+// dataset.ts independently of the generator: the signed bump
+// sign·clamp(1 − d/2, 0, 1) of largest magnitude over the six centres.
+func playgroundRefGauss(x, y float64) float64 {
+	centres := []struct{ cx, cy, sign float64 }{
+		{-4, 2.5, 1}, {0, 2.5, -1}, {4, 2.5, 1}, {-4, -2.5, -1}, {0, -2.5, 1}, {4, -2.5, -1},
+	}
+	best := 0.0
+	for _, c := range centres {
+		d := math.Sqrt((x-c.cx)*(x-c.cx) + (y-c.cy)*(y-c.cy))
+		v := 1 - d/2
+		if v < 0 {
+			v = 0
+		}
+		if v > 1 {
+			v = 1
+		}
+		if math.Abs(c.sign*v) > math.Abs(best) {
+			best = c.sign * v
+		}
+	}
+	return best
+}
+
+// TestPlaygroundRegression checks reg-plane and reg-gauss against
+// Playground's formulas: at noise 0 every target is the formula at the
+// point (up to float32 rounding), points fill the −6..6 square, and noise
+// moves targets off the surface.
+func TestPlaygroundRegression(t *testing.T) {
+	if got, want := PlaygroundRegressionKinds(), []string{"reg-plane", "reg-gauss"}; !slices.Equal(got, want) {
+		t.Fatalf("PlaygroundRegressionKinds() = %v, want %v", got, want)
+	}
+	refs := map[string]func(x, y float64) float64{
+		// labelScale maps −10..10 to −1..1 without clamping.
+		"reg-plane": func(x, y float64) float64 { return (x + y) / 20 * 2 },
+		"reg-gauss": playgroundRefGauss,
+	}
+	for kind, ref := range refs {
+		d := mustPlayground(t, kind, 1200, 0, 3)
+		if d.Labels != nil || d.Classes != nil || d.Y.Rows != 1200 || d.Y.Cols != 1 || d.X.Cols != 2 {
+			t.Fatalf("%s: labels %v, classes %v, Y %d×%d, X cols %d; want a regression set", kind, d.Labels != nil, d.Classes, d.Y.Rows, d.Y.Cols, d.X.Cols)
+		}
+		if err := d.Validate(); err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		lo, hi := math.Inf(1), math.Inf(-1)
+		quadrants := [4]int{}
+		for i := range d.Len() {
+			x, y := float64(d.X.At(i, 0)), float64(d.X.At(i, 1))
+			if math.Abs(x) > 6 || math.Abs(y) > 6 {
+				t.Fatalf("%s: point (%v, %v) outside −6..6", kind, x, y)
+			}
+			q := 0
+			if x > 0 {
+				q++
+			}
+			if y > 0 {
+				q += 2
+			}
+			quadrants[q]++
+			// X is float32, so the formula is evaluated at a point up
+			// to 6·2⁻²⁴ away; both targets have slope ≤ 0.5.
+			got, want := float64(d.Y.At(i, 0)), ref(x, y)
+			if math.Abs(got-want) > 8*6*playgroundEps32 {
+				t.Fatalf("%s point %d (%v, %v): target %v, Playground's formula gives %v", kind, i, x, y, got, want)
+			}
+			lo, hi = min(lo, got), max(hi, got)
+		}
+		for q, c := range quadrants {
+			if c < 1200/4/2 {
+				t.Errorf("%s: %d of 1200 points in quadrant %d: not uniform over the square", kind, c, q)
+			}
+		}
+		// The plane spans ±1.2, the bumps reach near ±1.
+		if lo > -0.8 || hi < 0.8 {
+			t.Errorf("%s: targets span [%v, %v], want past ±0.8", kind, lo, hi)
+		}
+		noisy := mustPlayground(t, kind, 1200, 50, 3)
+		off := 0
+		for i := range noisy.Len() {
+			if math.Abs(float64(noisy.Y.At(i, 0))-ref(float64(noisy.X.At(i, 0)), float64(noisy.X.At(i, 1)))) > 0.05 {
+				off++
+			}
+		}
+		if off < 1200/4 {
+			t.Errorf("%s at noise 50: %d of 1200 targets off the surface by more than 0.05, want many", kind, off)
+		}
+	}
+	// Spot values straight from the formulas.
+	for _, c := range []struct{ x, y, want float64 }{
+		{-4, 2.5, 1}, {0, 2.5, -1}, {4, -2.5, -1}, {0, -1.5, 0.5}, {-6, 0, 0}, {2, 0, 0},
+	} {
+		if got := playgroundGaussTarget(c.x, c.y); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("reg-gauss target at (%v, %v) = %v, want %v", c.x, c.y, got, c.want)
+		}
+	}
+	if got := playgroundPlaneTarget(6, 6); math.Abs(got-1.2) > 1e-12 {
+		t.Errorf("reg-plane target at (6, 6) = %v, want 1.2", got)
+	}
+}
+
+// TestPlaygroundFeatures checks the seven features against Playground's
+// INPUTS formulas, the column order following the names, and the errors.
+func TestPlaygroundFeatures(t *testing.T) {
+	want := []string{"x", "y", "xSquared", "ySquared", "xTimesY", "sinX", "sinY"}
+	if got := PlaygroundFeatureNames(); !slices.Equal(got, want) {
+		t.Fatalf("PlaygroundFeatureNames() = %v, want %v", got, want)
+	}
+	pts := [][2]float64{{1.5, -2}, {-5.25, 4}, {0, 0.5}}
+	x, err := NewMatrix(len(pts), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range pts {
+		x.Set(i, 0, float32(p[0]))
+		x.Set(i, 1, float32(p[1]))
+	}
+	ref := map[string]func(a, b float64) float64{
+		"x": func(a, _ float64) float64 { return a }, "y": func(_, b float64) float64 { return b },
+		"xSquared": func(a, _ float64) float64 { return a * a }, "ySquared": func(_, b float64) float64 { return b * b },
+		"xTimesY": func(a, b float64) float64 { return a * b },
+		"sinX":    func(a, _ float64) float64 { return math.Sin(a) }, "sinY": func(_, b float64) float64 { return math.Sin(b) },
+	}
+	names := []string{"sinY", "xTimesY", "x", "ySquared", "sinX", "xSquared", "y"}
+	f, labels, err := PlaygroundFeatures(x, names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Rows != len(pts) || f.Cols != len(names) || len(labels) != len(names) {
+		t.Fatalf("features %d×%d with %d labels, want %d×%d", f.Rows, f.Cols, len(labels), len(pts), len(names))
+	}
+	for i, p := range pts {
+		for j, name := range names {
+			w := ref[name](p[0], p[1])
+			if got := float64(f.At(i, j)); math.Abs(got-w) > playgroundEps32*math.Max(1, math.Abs(w)) {
+				t.Errorf("point %v feature %s = %v, want %v", p, name, got, w)
+			}
+		}
+	}
+	if labels[1] != "x1x2" || labels[2] != "x1" {
+		t.Errorf("labels %v: want Playground's x1x2 for xTimesY and x1 for x", labels)
+	}
+	three, _ := NewMatrix(1, 3)
+	for _, c := range []struct {
+		x     Matrix
+		names []string
+		want  error
+	}{
+		{x, nil, ErrValue},
+		{x, []string{"cosX"}, ErrValue},
+		{x, []string{"x", "y", "x"}, ErrValue},
+		{three, []string{"x"}, ErrShape},
+	} {
+		if _, _, err := PlaygroundFeatures(c.x, c.names); !errors.Is(err, c.want) {
+			t.Errorf("PlaygroundFeatures(%d cols, %v): error %v, want %v", c.x.Cols, c.names, err, c.want)
+		}
+	}
+}
+
+// l1Net is a one-weight linear network y = w·x + b trained with SGD at lr
+// and L1 at lambda, starting from weight w0 and bias 0.
+func l1Net(t *testing.T, w0, lr, lambda float64, opts ...L1Option) *Network {
+	t.Helper()
+	net, err := New(1).Dense(1, Identity).Loss(HalfSquaredError).Reduction(MeanReduction).
+		Optimizer(SGD(lr)).L1(lambda, opts...).Init(Uniform(0.5, 0)).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	net.Layers()[0].Weights.Data[0] = float32(w0)
+	return net
+}
+
+// TestL1ClipAtZero follows Playground's updateWeights step by step on a
+// one-weight network: the loss step w′ = w − η·g, then w″ = w′ − η·λ·sign(w),
+// and a w″ across zero from w′ becomes exactly 0. Without the option the
+// same network takes the ordinary step w − η·(g + λ·sign(w)) and oscillates
+// around zero instead.
+func TestL1ClipAtZero(t *testing.T) {
+	const lr, lambda, w0 = 0.1, 0.5, 0.12
+	one := func(v float32) Matrix {
+		m, err := NewMatrix(1, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Data[0] = v
+		return m
+	}
+	// Input 1 and target 0.03: the loss alone would pull w towards
+	// 0.03 − b; the L1 step η·λ = 0.05 then crosses zero.
+	x, y := one(1), one(0.03)
+	sign := func(v float64) float64 {
+		switch {
+		case v > 0:
+			return 1
+		case v < 0:
+			return -1
+		}
+		return 0
+	}
+	for _, clip := range []bool{true, false} {
+		var opts []L1Option
+		if clip {
+			opts = append(opts, L1ClipAtZero())
+		}
+		net := l1Net(t, w0, lr, lambda, opts...)
+		w, b := float64(w0), 0.0
+		sawZero, sawNegative := false, false
+		for step := range 6 {
+			if _, err := net.Train(t.Context(), x, y, 1, BatchSize(1), Shuffle(false)); err != nil {
+				t.Fatal(err)
+			}
+			// Playground's update, in float64.
+			g := w*1 + b - 0.03
+			nb := b - lr*g
+			w1 := w - lr*g*1
+			w2 := w1 - lr*lambda*sign(w)
+			if clip {
+				if w1*w2 < 0 {
+					w2 = 0
+				}
+			} else {
+				w2 = w - lr*(g+lambda*sign(w))
+			}
+			w, b = w2, nb
+			got := float64(net.Layers()[0].Weights.Data[0])
+			if math.Abs(got-w) > 1e-6 {
+				t.Fatalf("clip %v, step %d: weight %v, Playground's rule gives %v", clip, step+1, got, w)
+			}
+			if w == 0 && got != 0 {
+				t.Fatalf("clip %v, step %d: weight %v, want exactly 0", clip, step+1, got)
+			}
+			sawZero = sawZero || got == 0
+			sawNegative = sawNegative || got < 0
+		}
+		if clip && (!sawZero || sawNegative) {
+			t.Errorf("clip: weight reached 0 %v, went negative %v; want clipped at 0, never negative", sawZero, sawNegative)
+		}
+		if !clip && (sawZero || !sawNegative) {
+			t.Errorf("no clip: weight reached 0 %v, went negative %v; want it to cross zero", sawZero, sawNegative)
+		}
+	}
+}
+
+// TestL1ClipAtZeroSaved: the option survives Save and Load, so a loaded
+// network goes on training the same way.
+func TestL1ClipAtZeroSaved(t *testing.T) {
+	net := l1Net(t, 0.04, 0.1, 0.5, L1ClipAtZero())
+	var buf bytes.Buffer
+	if err := net.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := Load(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := NewMatrix(1, 1) // input 0: only the L1 step moves the weight
+	y, _ := NewMatrix(1, 1)
+	for _, n := range []*Network{net, loaded} {
+		if _, err := n.Train(t.Context(), x, y, 1, BatchSize(1)); err != nil {
+			t.Fatal(err)
+		}
+		if w := n.Layers()[0].Weights.Data[0]; w != 0 {
+			t.Errorf("weight 0.04 after an L1 step of 0.05: %v, want exactly 0 (loaded network: %v)", w, n == loaded)
+		}
+	}
+}
+
+// TestPlaygroundSeed: integers stand for themselves, other text hashes to
+// a fixed value, different texts to different seeds.
+func TestPlaygroundSeed(t *testing.T) {
+	if got := PlaygroundSeed("7"); got != 7 {
+		t.Errorf("PlaygroundSeed(7) = %d", got)
+	}
+	a, b := PlaygroundSeed("0.12345"), PlaygroundSeed("0.12346")
+	if a == b || a != PlaygroundSeed("0.12345") || a == 0 {
+		t.Errorf("PlaygroundSeed(0.12345) = %d, (0.12346) = %d: want distinct, stable, non-zero", a, b)
+	}
 }

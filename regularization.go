@@ -38,6 +38,27 @@ func penalize(w, g []float32, l1, l2 float32) float64 {
 	return float64(l1)*float64(sumAbs) + 0.5*float64(l2)*float64(sumSq)
 }
 
+// l1ClipStep is L1ClipAtZero's step: w holds the weights after the
+// optimizer's step and before the weights before it; each moves by
+// −step·sign(before), and one that this carries across zero becomes 0.
+func l1ClipStep(w, before []float32, step float32) {
+	before = before[:len(w)]
+	for i, v := range w {
+		var s float32
+		switch b := before[i]; {
+		case b > 0:
+			s = 1
+		case b < 0:
+			s = -1
+		}
+		nv := v - step*s
+		if v*nv < 0 {
+			nv = 0
+		}
+		w[i] = nv
+	}
+}
+
 // penalty returns λ₁·Σ|w| + ½·λ₂·Σw² without touching gradients.
 func penalty(w []float32, l1, l2 float32) float64 {
 	var sumAbs, sumSq float64

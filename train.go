@@ -144,7 +144,25 @@ func (n *Network) trainStep(x, t Matrix, sw []float32) (float64, int, error) {
 	}
 	lr := float32(n.cfg.Schedule.rate(n.cfg.Optimizer.LearningRate(), n.step))
 	n.step++
+	clipL1 := n.cfg.L1Clip && n.cfg.L1 > 0
+	if clipL1 {
+		n.l1Before = n.l1Before[:0]
+		for i := range n.params {
+			if pr := &n.params[i]; pr.kernel {
+				n.l1Before = append(n.l1Before, pr.w...)
+			}
+		}
+	}
 	n.updateParams(lr)
+	if clipL1 {
+		off := 0
+		for i := range n.params {
+			if pr := &n.params[i]; pr.kernel {
+				l1ClipStep(pr.w, n.l1Before[off:off+len(pr.w)], lr*float32(n.cfg.L1))
+				off += len(pr.w)
+			}
+		}
+	}
 	for i := range n.params {
 		if pr := &n.params[i]; pr.maxNorm > 0 {
 			applyMaxNorm(pr.layer.w, pr.maxNorm, n.train.norms)
@@ -257,6 +275,9 @@ func (n *Network) gradients(x, t Matrix, sw []float32) (float64, int, error) {
 		dy, spare = dx, next
 	}
 	l1, l2 := float32(n.cfg.L1), float32(n.cfg.L2)
+	if n.cfg.L1Clip {
+		l1 = 0 // applied after the optimizer step (l1ClipStep)
+	}
 	if l1 != 0 || l2 != 0 {
 		for i := range n.params {
 			if n.params[i].kernel {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html"
 	"image/color"
 	"image/png"
 	"io"
@@ -13,11 +14,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -156,7 +159,8 @@ const (
 // TestPlaygroundBrowser is the proof that the page works: it builds the
 // WebAssembly module, serves the page on 127.0.0.1, lets headless Chromium
 // train on the circle data set and reads the test loss the page reports
-// in its DOM, then takes a screenshot and checks it shows the heat map.
+// in its DOM, then takes a screenshot and checks it shows the heat map;
+// its subtests open TensorFlow Playground links (playgroundLinks).
 func TestPlaygroundBrowser(t *testing.T) {
 	// -short is a request for a quick run and always skips; a missing
 	// browser or go command skips too, unless CI says the test must run.
@@ -242,6 +246,149 @@ func TestPlaygroundBrowser(t *testing.T) {
 		}
 	}
 	checkScreenshot(t, b)
+
+	playgroundLinks(t, ctx, browser, srv.URL)
+}
+
+// playgroundLink is a TensorFlow Playground hash with every key its page
+// writes, as a link copied from playground.tensorflow.org carries it;
+// fields are replaced by key.
+func playgroundLink(set map[string]string) string {
+	keys := []string{"activation", "batchSize", "dataset", "regDataset", "learningRate", "regularizationRate", "noise",
+		"networkShape", "seed", "showTestData", "discretize", "percTrainData", "x", "y", "xTimesY", "xSquared", "ySquared",
+		"cosX", "sinX", "cosY", "sinY", "collectStats", "problem", "initZero", "hideText"}
+	vals := map[string]string{"activation": "tanh", "batchSize": "10", "dataset": "circle", "regDataset": "reg-plane",
+		"learningRate": "0.03", "regularizationRate": "0", "noise": "0", "networkShape": "4,2", "seed": "0.123",
+		"showTestData": "false", "discretize": "false", "percTrainData": "50", "x": "true", "y": "true",
+		"xTimesY": "false", "xSquared": "false", "ySquared": "false", "cosX": "false", "sinX": "false", "cosY": "false",
+		"sinY": "false", "collectStats": "false", "problem": "classification", "initZero": "false", "hideText": "false"}
+	for k, v := range set {
+		vals[k] = v
+	}
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + vals[k]
+	}
+	return strings.Join(parts, "&")
+}
+
+// playgroundLinks opens Playground links in the page (issue 14): feature
+// engineering makes xor linear, x and y alone cannot do it without a
+// hidden layer, a linear fit of the regression plane, and the hash the
+// page writes back after changes reloads to the same state.
+func playgroundLinks(t *testing.T, ctx context.Context, browser, base string) {
+	xor := map[string]string{"dataset": "xor", "networkShape": "", "activation": "linear"}
+	with := func(m map[string]string, kv ...string) map[string]string {
+		out := map[string]string{}
+		for k, v := range m {
+			out[k] = v
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			out[kv[i]] = kv[i+1]
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name     string
+		set      map[string]string
+		epochs   int
+		below    float64 // the final test loss must be below, or
+		above    float64 // above this (0: no bound)
+		initOver float64 // the initial test loss must be above this
+	}{
+		{"xor-x1x2-feature", with(xor, "x", "false", "y", "false", "xTimesY", "true"), 50, 0.1, 0, 0.1},
+		{"xor-x1-x2-only", with(xor, "x", "true", "y", "true", "xTimesY", "false"), 50, 0, 0.3, 0},
+		{"regression-plane", map[string]string{"problem": "regression", "regDataset": "reg-plane", "networkShape": "", "activation": "linear"}, 30, 0.05, 0, 0.05},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			page := fmt.Sprintf("%s/?autoplay=1&epochs=%d&speed=10#%s", base, c.epochs, playgroundLink(c.set))
+			dom := runChromium(t, ctx, browser, "--dump-dom", page)
+			if st := attr(dom, "body", "data-state"); st != "done" {
+				t.Fatalf("page state %q, want done; status line %q", st, textOf(dom, "status"))
+			}
+			initial, final := parseLoss(t, dom, "data-initial"), parseLoss(t, dom, "data-value")
+			t.Logf("%s: test loss %v → %v after %d epochs", c.name, initial, final, c.epochs)
+			if !(initial > c.initOver) {
+				t.Errorf("initial test loss %v not above %v: the bound below would prove nothing", initial, c.initOver)
+			}
+			if c.below > 0 && !(final < c.below) {
+				t.Errorf("test loss %v after %d epochs, want below %v", final, c.epochs, c.below)
+			}
+			if c.above > 0 && !(final > c.above) {
+				t.Errorf("test loss %v after %d epochs, want above %v", final, c.epochs, c.above)
+			}
+			cfg := html.UnescapeString(attr(dom, "body", "data-config"))
+			if !strings.Contains(cfg, `"hidden":[]`) {
+				t.Errorf("networkShape= (empty) gave config %s, want no hidden layer", cfg)
+			}
+		})
+	}
+
+	t.Run("weight-edit", func(t *testing.T) {
+		// Click the link from the first to the first unit of the second
+		// hidden layer, type a weight: the network holds it.
+		// Then hover a neuron: the big heat map shows it.
+		dom := runChromium(t, ctx, browser, "--dump-dom", base+"/?actions="+url.QueryEscape("link-1-0-0;weight-input=2.5;~node-1-0"))
+		if st := attr(dom, "body", "data-state"); st != "ready" {
+			t.Fatalf("page state %q, want ready; status line %q", st, textOf(dom, "status"))
+		}
+		weight := func(id string) string {
+			m := regexp.MustCompile(`<path[^>]*\sid="` + id + `"[^>]*\sdata-weight="([^"]*)"`).FindStringSubmatch(dom)
+			if m == nil {
+				return ""
+			}
+			return m[1]
+		}
+		if w := weight("link-1-0-0"); w != "2.5" {
+			t.Errorf("edited weight reads %q, want 2.5", w)
+		}
+		if w := weight("link-1-1-0"); w == "" || w == "2.5" {
+			t.Errorf("a weight not edited reads %q", w)
+		}
+		if n := attr(dom, `canvas id="heatmap"`, "data-node"); n != "node-1-0" {
+			t.Errorf("with the mouse on neuron node-1-0 the big heat map shows %q", n)
+		}
+	})
+
+	t.Run("hash-roundtrip", func(t *testing.T) {
+		// A "…_hide" key (a control Playground hides) travels along.
+		start := playgroundLink(map[string]string{"seed": "0.777"}) + "&problem_hide=true"
+		// Changes a user makes: a layer, a neuron, a feature, the lists,
+		// the problem and its data set, the switches and the sliders.
+		actions := strings.Join([]string{"add-layer", "add-unit-0", "feature-xSquared", "feature-y",
+			"activation=sigmoid", "learning-rate=0.1", "regularization=L1", "reg-rate=0.003",
+			"problem=regression", "dataset-reg-gauss", "discretize=true", "show-test=true",
+			"noise=10", "batch=5", "train-percent=70"}, ";")
+		dom := runChromium(t, ctx, browser, "--dump-dom", fmt.Sprintf("%s/?actions=%s#%s", base, url.QueryEscape(actions), start))
+		if st := attr(dom, "body", "data-state"); st != "ready" {
+			t.Fatalf("page state %q after the changes, want ready; status line %q", st, textOf(dom, "status"))
+		}
+		written := html.UnescapeString(attr(dom, "body", "data-hash"))
+		cfg := html.UnescapeString(attr(dom, "body", "data-config"))
+		initial := parseLoss(t, dom, "data-initial")
+		t.Logf("written back: %s", written)
+		for _, want := range []string{"activation=sigmoid", "regularization=L1", "batchSize=5", "regDataset=reg-gauss",
+			"learningRate=0.1", "regularizationRate=0.003", "noise=10", "networkShape=5,2,2", "seed=0.777",
+			"showTestData=true", "discretize=true", "percTrainData=70", "x=true", "y=false", "xSquared=true", "problem=regression",
+			"problem_hide=true"} {
+			if !slices.Contains(strings.Split(written, "&"), want) {
+				t.Errorf("written hash lacks %s", want)
+			}
+		}
+		again := runChromium(t, ctx, browser, "--dump-dom", base+"/#"+written)
+		if st := attr(again, "body", "data-state"); st != "ready" {
+			t.Fatalf("reloaded page state %q, want ready; status line %q", st, textOf(again, "status"))
+		}
+		if got := html.UnescapeString(attr(again, "body", "data-hash")); got != written {
+			t.Errorf("reloaded page writes hash\n%s\nwant\n%s", got, written)
+		}
+		if got := html.UnescapeString(attr(again, "body", "data-config")); got != cfg {
+			t.Errorf("reloaded page trains\n%s\nwant\n%s", got, cfg)
+		}
+		if got := parseLoss(t, again, "data-initial"); got != initial {
+			t.Errorf("reloaded page's initial test loss %v, want %v (the same data and weights)", got, initial)
+		}
+	})
 }
 
 // runChromium runs headless Chromium on url with the extra flags and

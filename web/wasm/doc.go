@@ -7,6 +7,12 @@
 //	annStep(epochs)      → JSON {epoch, step, trainLoss, testLoss} or {error}
 //	annGrid(n)           → Float32Array of the output on an n×n grid over
 //	                       −6..6, top row first (or a JSON {error} string)
+//	annNeurons(n)        → Float32Array of every node's output on that grid,
+//	                       features, hidden units, output, n² values each
+//	annWeights()         → JSON {layers: [{w: [[from][to]], b}]}
+//	annSetWeight(l, i, j, v) sets one weight; → the new annWeights()
+//	annThumbnail(name)   → JSON [[x1, x2, target]…]: 200 points, no noise
+//	annModel()           → Uint8Array: the network in ann's model format
 //
 // Build it with `go generate ./cmd/ann`, which also copies Go's
 // wasm_exec.js next to it; `ann playground -serve ADDR` serves the page.
