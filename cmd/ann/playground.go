@@ -412,6 +412,7 @@ func runPlayground(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
+		pic.regression = regression
 		if *discretize {
 			predict := pic.predict
 			pic.predict = func(x1, x2 float64) float64 {

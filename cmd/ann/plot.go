@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/goregular"
@@ -76,6 +77,17 @@ func pointColor(label float64) color.RGBA {
 		return rgb(hexBlue)
 	}
 	return rgb(hexOrange)
+}
+
+// valueColor is the fill of a regression point: its target v on the heat
+// map's diverging scale, unquantised and opaque, as Playground colours
+// regression data (−1 orange, 0 the light middle grey, +1 blue; clamped
+// beyond). NaN is grey.
+func valueColor(v float64) color.RGBA {
+	if math.IsNaN(v) {
+		return rgb(hexMissing)
+	}
+	return divergingColor((clamp(v, -1, 1) + 1) / 2)
 }
 
 func clamp(v, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, v)) }
@@ -514,21 +526,26 @@ func superscript(n int) string {
 	return b.String()
 }
 
-// subscripted writes a trailing number of name in subscript digits, as
-// Playground names its features: "x1" becomes "x₁". Other names are kept.
+// subscripted writes every number that follows a letter in name in
+// subscript digits, as Playground's page names its features: "x1" becomes
+// "x₁", "x1²" "x₁²", "sin(x1)" "sin(x₁)" and "x1x2" "x₁x₂". Digits with no
+// letter before them ("12", "2x") are kept. It is for display only: flags,
+// CSV headers and saved models keep the ASCII names.
 func subscripted(name string) string {
-	i := len(name)
-	for i > 0 && name[i-1] >= '0' && name[i-1] <= '9' {
-		i--
-	}
-	if i == 0 || i == len(name) {
-		return name
-	}
 	const digits = "₀₁₂₃₄₅₆₇₈₉"
 	var b strings.Builder
-	b.WriteString(name[:i])
-	for _, r := range name[i:] {
-		b.WriteString(string([]rune(digits)[r-'0']))
+	prevLetter, inRun := false, false
+	for _, r := range name {
+		isDigit := r >= '0' && r <= '9'
+		switch {
+		case isDigit && (prevLetter || inRun):
+			b.WriteString(string([]rune(digits)[r-'0']))
+			inRun = true
+		default:
+			b.WriteRune(r)
+			inRun = false
+		}
+		prevLetter = unicode.IsLetter(r)
 	}
 	return b.String()
 }

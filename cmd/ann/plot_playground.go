@@ -30,10 +30,15 @@ type playgroundPicture struct {
 	// lo and hi bound both axes; both zero means Playground's −6..6.
 	lo, hi float64
 	// train and test points with their labels (the sign picks the colour:
-	// blue for positive, orange otherwise). Points outside the domain are
-	// left out, as Playground does.
+	// blue for positive, orange otherwise; see regression). Points outside
+	// the domain are left out, as Playground does.
 	train, test             [][2]float64
 	trainLabels, testLabels []float64
+	// regression colours each point by its target's value on the heat
+	// map's diverging scale (−1 orange … 0 light grey … +1 blue), as
+	// Playground draws regression data, instead of by its sign; the
+	// legend then says that the scale shows the targets too.
+	regression bool
 	// sizes are the layer widths from inputs to outputs; weights[l] is the
 	// sizes[l]×sizes[l+1] row-major matrix from layer l to layer l+1.
 	sizes   []int
@@ -173,7 +178,11 @@ func (p *playgroundPicture) drawHeatMap(c *canvas) {
 		for i, pt := range pts {
 			if x, y, ok := p.toMap(pt); ok {
 				c.disc(x, y, pgPointRadius+1, outline)
-				c.disc(x, y, pgPointRadius, pointColor(labels[i]))
+				fill := pointColor(labels[i])
+				if p.regression {
+					fill = valueColor(labels[i])
+				}
+				c.disc(x, y, pgPointRadius, fill)
 			}
 		}
 	}
@@ -455,20 +464,30 @@ func (p *playgroundPicture) nodeFunc(l, j int) func(x1, x2 float64) float64 {
 type pgLegend struct {
 	box      image.Rectangle // everything, caption and labels included
 	bar      image.Rectangle
-	captionY int // baseline of "network output"
+	caption  string // what the bar's colours show
+	captionY int    // baseline of the caption
 	markers  [2]image.Point
 }
 
-func legendLayout(face font.Face) pgLegend {
+// legendCaption is what the colour bar stands for: the network's output
+// (the heat map), and in regression the points' targets as well.
+func legendCaption(regression bool) string {
+	if regression {
+		return "target / network output"
+	}
+	return "network output"
+}
+
+func legendLayout(face font.Face, regression bool) pgLegend {
 	const barW, barH = 150, 10
 	capH := capHeight(face)
-	var g pgLegend
+	g := pgLegend{caption: legendCaption(regression)}
 	g.captionY = pgLegendTop + capH
 	g.bar = image.Rect(pgNetLeft+12, g.captionY+8, pgNetLeft+12+barW, g.captionY+8+barH)
 	labelsY := g.bar.Max.Y + 6 + capH
 	mx := g.bar.Max.X + 50
 	g.markers = [2]image.Point{{mx, g.bar.Min.Y + barH/2}, {mx + 90, g.bar.Min.Y + barH/2}}
-	right := g.markers[1].X + 14 + textWidth(face, "test")
+	right := max(g.markers[1].X+14+textWidth(face, "test"), g.bar.Min.X+textWidth(face, g.caption))
 	g.box = image.Rect(pgNetLeft, pgLegendTop-2, right+2, labelsY+face.Metrics().Descent.Ceil()+2)
 	return g
 }
@@ -476,14 +495,14 @@ func legendLayout(face font.Face) pgLegend {
 // drawLegend explains the colours under the network: a bar for the output
 // scale and the two kinds of point.
 func (p *playgroundPicture) drawLegend(c *canvas) {
-	g := legendLayout(c.small)
+	g := legendLayout(c.small, p.regression)
 	ink, subtle := rgb(hexInk), rgb(hexSubtle)
 	for x := g.bar.Min.X; x < g.bar.Max.X; x++ {
 		v := -1 + 2*(float64(x-g.bar.Min.X)+0.5)/float64(g.bar.Dx())
 		c.fillRect(image.Rect(x, g.bar.Min.Y, x+1, g.bar.Max.Y), heatColor(v))
 	}
 	c.strokeRect(g.bar.Inset(-1), rgb(hexFrame))
-	c.text(c.small, g.bar.Min.X, g.captionY, "network output", alignLeft, ink)
+	c.text(c.small, g.bar.Min.X, g.captionY, g.caption, alignLeft, ink)
 	labelsY := g.bar.Max.Y + 6 + capHeight(c.small)
 	c.text(c.small, g.bar.Min.X, labelsY, "−1", alignCenter, subtle)
 	c.text(c.small, g.bar.Min.X+g.bar.Dx()/2, labelsY, "0", alignCenter, subtle)

@@ -326,7 +326,7 @@ func TestRenderPlaygroundTanh(t *testing.T) {
 // the map, nor a node, nor the title, and it holds the colour bar and text.
 func TestPlaygroundLegendClear(t *testing.T) {
 	small := testFace(t, smallSize)
-	g := legendLayout(small)
+	g := legendLayout(small, false)
 	if g.box.Overlaps(mapRect().Inset(-12)) {
 		t.Errorf("legend %v overlaps the map and its tick labels %v", g.box, mapRect().Inset(-12))
 	}
