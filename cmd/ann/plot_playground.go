@@ -488,7 +488,7 @@ func legendLayout(face font.Face, regression bool) pgLegend {
 	mx := g.bar.Max.X + 50
 	g.markers = [2]image.Point{{mx, g.bar.Min.Y + barH/2}, {mx + 90, g.bar.Min.Y + barH/2}}
 	right := max(g.markers[1].X+14+textWidth(face, "test"), g.bar.Min.X+textWidth(face, g.caption))
-	g.box = image.Rect(pgNetLeft, pgLegendTop-2, right+2, labelsY+face.Metrics().Descent.Ceil()+2)
+	g.box = image.Rect(pgNetLeft, min(pgLegendTop, g.captionY-face.Metrics().Ascent.Ceil())-2, right+2, labelsY+face.Metrics().Descent.Ceil()+2)
 	return g
 }
 

@@ -326,13 +326,19 @@ func TestRenderPlaygroundTanh(t *testing.T) {
 // the map, nor a node, nor the title, and it holds the colour bar and text.
 func TestPlaygroundLegendClear(t *testing.T) {
 	small := testFace(t, smallSize)
+	for _, regression := range []bool{false, true} {
+		g := legendLayout(small, regression)
+		if g.box.Overlaps(mapRect().Inset(-12)) {
+			t.Errorf("regression %v: legend %v overlaps the map and its tick labels %v", regression, g.box, mapRect().Inset(-12))
+		}
+		if !g.box.In(image.Rect(0, 0, pgWidth, pgHeight)) {
+			t.Errorf("regression %v: legend %v is not inside the picture", regression, g.box)
+		}
+		if capt := textBox(small, g.bar.Min.X, g.captionY, g.caption, alignLeft); !capt.In(g.box) {
+			t.Errorf("regression %v: caption %q at %v sticks out of the legend box %v", regression, g.caption, capt, g.box)
+		}
+	}
 	g := legendLayout(small, false)
-	if g.box.Overlaps(mapRect().Inset(-12)) {
-		t.Errorf("legend %v overlaps the map and its tick labels %v", g.box, mapRect().Inset(-12))
-	}
-	if !g.box.In(image.Rect(0, 0, pgWidth, pgHeight)) {
-		t.Errorf("legend %v is not inside the picture", g.box)
-	}
 	for _, sizes := range [][]int{{2, 1}, {2, 4, 2, 1}, {2, 8, 8, 8, 8, 8, 8, 1}, {784, 300, 100, 10}} {
 		p := playgroundPicture{sizes: sizes}
 		lay := p.layout(small)
@@ -363,6 +369,186 @@ func TestPlaygroundLegendClear(t *testing.T) {
 		t.Errorf("legend bar's right end is %v, want %v", c, heatColor(1))
 	}
 	antialiasedText(t, img, textBox(small, bar.Min.X, g.captionY, "network output", alignLeft), "legend caption")
+}
+
+// playgroundLabels are the display names of all seven Playground
+// features, as the picture labels their nodes.
+func playgroundLabels(t *testing.T) []string {
+	t.Helper()
+	_, labels, err := ann.PlaygroundFeatures(ann.Matrix{Rows: 1, Cols: 2, Stride: 2, Data: make([]float32, 2)}, ann.PlaygroundFeatureNames())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, len(labels))
+	for i, l := range labels {
+		out[i] = subscripted(l)
+	}
+	return out
+}
+
+// TestPlaygroundFeatureLabels: with all seven features the input nodes are
+// labelled as Playground's page names them, every index a subscript
+// (x₁², x₁x₂, sin(x₁), not x1², x1x2, sin(x1)); the labels are real text,
+// differ from the ASCII names drawn in the same place, and overlap neither
+// the thumbnails nor each other.
+func TestPlaygroundFeatureLabels(t *testing.T) {
+	want := []string{"x₁", "x₂", "x₁²", "x₂²", "x₁x₂", "sin(x₁)", "sin(x₂)"}
+	if got := playgroundLabels(t); !slices.Equal(got, want) {
+		t.Errorf("feature labels %q, want %q", got, want)
+	}
+	_, ascii, err := ann.PlaygroundFeatures(ann.Matrix{Rows: 1, Cols: 2, Stride: 2, Data: make([]float32, 2)}, ann.PlaygroundFeatureNames())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(ascii)
+	w := make([]float32, n)
+	for i := range w {
+		w[i] = float32(i%3) - 1
+	}
+	pic := playgroundPicture{
+		predict: func(x1, x2 float64) float64 { return math.Tanh(x1 * x2 / 8) },
+		sizes:   []int{n, 1}, weights: [][]float32{w}, inputNames: ascii,
+		neuron: func(l, u int, x1, x2 float64) float64 { return math.Sin(x1 + float64(u)*x2) },
+	}
+	var buf bytes.Buffer
+	if err := renderPlayground(&buf, pic); err != nil {
+		t.Fatal(err)
+	}
+	keepPNG(t, "playground_features.png", buf.Bytes())
+	img := decodePNG(t, buf.Bytes(), pgWidth, pgHeight, 100)
+
+	small := testFace(t, smallSize)
+	lay := pic.layout(small)
+	names := pic.names()
+	if !slices.Equal(names, want) {
+		t.Fatalf("picture labels %q, want %q", names, want)
+	}
+	// Where drawNetwork sets each label: right-aligned 6 pixels left of
+	// the node, its baseline half a cap height below the node's centre.
+	box := func(j int, s string) (int, int, image.Rectangle) {
+		x, y := int(lay.xs[0]-lay.size/2)-6, int(lay.ys[0][j])+capHeight(small)/2
+		return x, y, textBox(small, x, y, s, alignRight)
+	}
+	for j, name := range names {
+		_, _, r := box(j, name)
+		antialiasedText(t, img, r, "label "+name)
+		if node := lay.node(0, j).Inset(-1); r.Overlaps(node) {
+			t.Errorf("label %q at %v overlaps its thumbnail %v", name, r, node)
+		}
+		for k := range j {
+			if _, _, q := box(k, names[k]); q.Overlaps(r) {
+				t.Errorf("labels %q at %v and %q at %v overlap", names[k], q, name, r)
+			}
+		}
+		if !r.In(image.Rect(0, 0, pgWidth, pgHeight)) || r.Min.X < pgNetLeft {
+			t.Errorf("label %q at %v leaves the network panel", name, r)
+		}
+		// The same place with the ASCII name drawn instead must look
+		// different wherever the name has an index to subscript.
+		if name == ascii[j] {
+			continue
+		}
+		c, err := newCanvas(pgWidth, pgHeight)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, y, _ := box(j, name)
+		c.text(c.small, x, y, ascii[j], alignRight, rgb(hexInk))
+		_, _, ra := box(j, ascii[j])
+		u := r.Union(ra)
+		diff := 0
+		for py := u.Min.Y; py < u.Max.Y; py++ {
+			for px := u.Min.X; px < u.Max.X; px++ {
+				if at(img, px, py) != at(c.img, px, py) {
+					diff++
+				}
+			}
+		}
+		if diff < 10 {
+			t.Errorf("label %q is drawn like the ASCII %q (%d pixels differ)", name, ascii[j], diff)
+		}
+	}
+}
+
+// TestRenderPlaygroundRegression: in regression the points are coloured by
+// their target on the diverging scale (0 light grey, +1 the scale's blue,
+// −1 its orange, ½ in between), keeping the white/black outlines of train
+// and test points, and the legend says the scale shows the targets; the
+// same picture as classification colours by sign, as before.
+func TestRenderPlaygroundRegression(t *testing.T) {
+	lo, hi := -6.0, 6.0
+	px := func(k float64) float64 { return lo + (k+0.5)/pgMapSize*(hi-lo) }
+	py := func(k float64) float64 { return hi - (k+0.5)/pgMapSize*(hi-lo) }
+	q := float64(pgMapSize / 5)
+	base := playgroundPicture{
+		predict:     func(x1, _ float64) float64 { return x1 / 6 },
+		train:       [][2]float64{{px(q), py(q)}, {px(2 * q), py(q)}, {px(3 * q), py(q)}, {px(4 * q), py(q)}},
+		trainLabels: []float64{0.02, 1, -1, 0.5},
+		test:        [][2]float64{{px(2 * q), py(3 * q)}},
+		testLabels:  []float64{-0.03},
+		sizes:       []int{2, 1},
+		weights:     [][]float32{{1, 0}},
+	}
+	render := func(regression bool) image.Image {
+		p := base
+		p.regression = regression
+		var buf bytes.Buffer
+		if err := renderPlayground(&buf, p); err != nil {
+			t.Fatal(err)
+		}
+		keepPNG(t, "playground_regression_"+map[bool]string{false: "off", true: "on"}[regression]+".png", buf.Bytes())
+		return decodePNG(t, buf.Bytes(), pgWidth, pgHeight, 100)
+	}
+	point := func(pt [2]float64) (int, int) {
+		x, y, ok := base.toMap(pt)
+		if !ok {
+			t.Fatalf("%v is off the map", pt)
+		}
+		return int(x), int(y)
+	}
+	light := func(c color.RGBA) bool { return min(c.R, c.G, c.B) > 200 && !orangeish(c) && !blueish(c) }
+
+	reg := render(true)
+	x, y := point(base.train[0])
+	if c := at(reg, x, y); !light(c) || c != valueColor(base.trainLabels[0]) {
+		t.Errorf("regression point with target %v is %v, want the light %v", base.trainLabels[0], c, valueColor(base.trainLabels[0]))
+	}
+	if c := at(reg, x+4, y); c.R < 200 || c.G < 200 || c.B < 200 {
+		t.Errorf("regression train point outline is %v, want white", c)
+	}
+	for i, want := range map[int]color.RGBA{1: rgb(hexBlue), 2: rgb(hexOrange)} {
+		if x, y := point(base.train[i]); at(reg, x, y) != want {
+			t.Errorf("regression point with target %v is %v, want %v", base.trainLabels[i], at(reg, x, y), want)
+		}
+	}
+	x, y = point(base.train[3])
+	if c, b := at(reg, x, y), rgb(hexBlue); !blueish(c) || c == b || c.R <= b.R {
+		t.Errorf("regression point with target ½ is %v, want a blue lighter than %v", c, b)
+	}
+	x, y = point(base.test[0])
+	if c := at(reg, x, y); !light(c) {
+		t.Errorf("regression test point with target %v is %v, want light", base.testLabels[0], c)
+	}
+	if c := at(reg, x+4, y); c.R > 60 || c.G > 60 || c.B > 60 {
+		t.Errorf("regression test point outline is %v, want black", c)
+	}
+	small := testFace(t, smallSize)
+	g := legendLayout(small, true)
+	antialiasedText(t, reg, textBox(small, g.bar.Min.X, g.captionY, g.caption, alignLeft), "regression legend caption")
+	if g.caption == legendCaption(false) || !strings.Contains(g.caption, "target") {
+		t.Errorf("regression legend caption %q does not say the colours show the targets", g.caption)
+	}
+
+	cls := render(false)
+	for i, pt := range base.train {
+		want := rgb(hexOrange)
+		if base.trainLabels[i] > 0 {
+			want = rgb(hexBlue)
+		}
+		if x, y := point(pt); at(cls, x, y) != want {
+			t.Errorf("classification point with label %v is %v, want %v", base.trainLabels[i], at(cls, x, y), want)
+		}
+	}
 }
 
 // TestRenderPlaygroundDeep draws a wide and deep network with random-ish
@@ -620,8 +806,9 @@ func TestFontCoverage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	texts := []string{"0123456789.+−×⁰¹²³⁴⁵⁶⁷⁸⁹⁻", subscripted("x0123456789"), "network output", "train test validation (no data)",
+	texts := []string{"0123456789.+−×⁰¹²³⁴⁵⁶⁷⁸⁹⁻", subscripted("x0123456789"), legendCaption(false), legendCaption(true), "train test validation (no data)",
 		"features inputs hidden neurons output epoch loss accuracy", "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ,:;()[]/%_-"}
+	texts = append(texts, playgroundLabels(t)...)
 	for v := -1e13; v < 1e13; v = v*-7 + 3 {
 		texts = append(texts, formatTick(v, math.Abs(v)/5), formatTick(v/1e9, math.Abs(v)/5e9))
 	}
@@ -636,7 +823,7 @@ func TestFontCoverage(t *testing.T) {
 	if got := subscripted("x1"); got != "x₁" {
 		t.Errorf("subscripted(x1) = %q", got)
 	}
-	for _, name := range []string{"x", "12", "sin", ""} {
+	for _, name := range []string{"x", "12", "sin", "", "2x"} {
 		if got := subscripted(name); got != name {
 			t.Errorf("subscripted(%q) = %q, want it unchanged", name, got)
 		}
