@@ -421,7 +421,7 @@ func TestPlaygroundFeatureLabels(t *testing.T) {
 	lay := pic.layout(small)
 	names := pic.names()
 	if !slices.Equal(names, want) {
-		t.Fatalf("picture labels %q, want %q", names, want)
+		t.Errorf("picture labels %q, want %q", names, want)
 	}
 	// Where drawNetwork sets each label: right-aligned 6 pixels left of
 	// the node, its baseline half a cap height below the node's centre.
@@ -445,7 +445,7 @@ func TestPlaygroundFeatureLabels(t *testing.T) {
 		}
 		// The same place with the ASCII name drawn instead must look
 		// different wherever the name has an index to subscript.
-		if name == ascii[j] {
+		if want[j] == ascii[j] {
 			continue
 		}
 		c, err := newCanvas(pgWidth, pgHeight)
