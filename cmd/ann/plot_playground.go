@@ -52,7 +52,7 @@ type playgroundPicture struct {
 	// predict, and other nodes are plain.
 	neuron func(layer, unit int, x1, x2 float64) float64
 	// inputNames label the input nodes; by default x1, x2 for two inputs.
-	// A trailing number is drawn as a subscript (x₁).
+	// A number after a letter is drawn as a subscript (x₁, x₁², sin(x₁)).
 	inputNames []string
 }
 
