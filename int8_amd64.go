@@ -25,7 +25,30 @@ import (
 type int8Desc struct {
 	lanes, nbMax, unit int
 	wide               bool // int16 weights (VPMADDWD) instead of int8 (VPDPBUSD)
-	panel              func(m, ku, nb, last int, a []uint8, lda int, w []byte, c []int32, ldc int)
+	asm                int8Asm
+}
+
+// int8Asm names a panel kernel. panel calls it directly rather than
+// through a function value, so that the compiler sees its go:noescape and
+// gemm's stack buffer stays on the stack.
+type int8Asm int
+
+const (
+	int8AsmAVX2 int8Asm = iota
+	int8AsmAVXVNNI
+	int8AsmAVX512VNNI
+)
+
+// panel runs d's kernel on one column panel.
+func (d *int8Desc) panel(m, ku, nb, last int, a []uint8, lda int, w []byte, c []int32, ldc int) {
+	switch d.asm {
+	case int8AsmAVX2:
+		int8PanelAVX2(m, ku, nb, last, a, lda, w, c, ldc)
+	case int8AsmAVXVNNI:
+		int8PanelAVXVNNI(m, ku, nb, last, a, lda, w, c, ldc)
+	default:
+		int8PanelAVX512VNNI(m, ku, nb, last, a, lda, w, c, ldc)
+	}
 }
 
 // unitBytes is the packed size of one depth unit of one block.
@@ -125,9 +148,9 @@ func (d *int8Desc) kernel(name string) *int8Kernel {
 // the generated kernels: AVX2 and AVX-VNNI 4 rows × 24 columns (12 ymm
 // accumulators), AVX-512 VNNI 6 rows × 64 columns (24 zmm accumulators).
 var (
-	int8AVX2Desc       = int8Desc{lanes: 8, nbMax: 3, unit: 8, wide: true, panel: int8PanelAVX2}
-	int8AVXVNNIDesc    = int8Desc{lanes: 8, nbMax: 3, unit: 4, panel: int8PanelAVXVNNI}
-	int8AVX512VNNIDesc = int8Desc{lanes: 16, nbMax: 4, unit: 4, panel: int8PanelAVX512VNNI}
+	int8AVX2Desc       = int8Desc{lanes: 8, nbMax: 3, unit: 8, wide: true, asm: int8AsmAVX2}
+	int8AVXVNNIDesc    = int8Desc{lanes: 8, nbMax: 3, unit: 4, asm: int8AsmAVXVNNI}
+	int8AVX512VNNIDesc = int8Desc{lanes: 16, nbMax: 4, unit: 4, asm: int8AsmAVX512VNNI}
 )
 
 // archInt8Kernels returns the int8 kernels this CPU can run, best last.

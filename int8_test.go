@@ -126,3 +126,24 @@ func TestInt8KernelsListed(t *testing.T) {
 	}
 	t.Log(fmt.Sprint("int8 kernels: ", names, ", active ", Int8Kernel()))
 }
+
+// TestInt8KernelsNoAlloc checks that gemm allocates nothing, also when the
+// last rows of A are too short for a kernel's whole depth units and are
+// copied (k = 100 and 301, A exactly m·k bytes), as quantized inference's
+// PredictInto promises.
+func TestInt8KernelsNoAlloc(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under -race")
+	}
+	forEachInt8Kernel(t, func(t *testing.T, kern *int8Kernel) {
+		for _, s := range [][3]int{{1, 10, 100}, {3, 100, 301}, {7, 300, 784}} {
+			m, n, k := s[0], s[1], s[2]
+			a := make([]uint8, m*k)
+			packed := kern.pack(make([]int8, k*n), k, n)
+			c := make([]int32, m*n)
+			if allocs := testing.AllocsPerRun(10, func() { kern.gemm(m, n, k, a, k, packed, c, n) }); allocs != 0 {
+				t.Errorf("%s m=%d n=%d k=%d: %v allocations per gemm, want 0", kern.name, m, n, k, allocs)
+			}
+		}
+	})
+}
