@@ -97,6 +97,7 @@ func (d *int8Desc) gemm(m, n, k int, a []uint8, lda int, packed []byte, c []int3
 		return
 	}
 	_ = c[(m-1)*ldc+n-1]
+	raceInt8(m, n, k, a, lda, packed, c, ldc)
 	if k <= 0 {
 		for i := 0; i < m; i++ {
 			clear(c[i*ldc : i*ldc+n])
