@@ -147,3 +147,38 @@ func TestInt8KernelsNoAlloc(t *testing.T) {
 		}
 	})
 }
+
+// TestInt8KernelsExtremes runs every kernel where saturation or overflow
+// would show: A all 255 against columns of −128 and of 127, at the deepest
+// allowed product (maxInt8Depth, sums within 128 of −2³¹) and at widths
+// that give every row count of a strip a full 64-column panel.
+func TestInt8KernelsExtremes(t *testing.T) {
+	forEachInt8Kernel(t, func(t *testing.T, kern *int8Kernel) {
+		for _, s := range [][3]int{{1, 17, maxInt8Depth}, {2, 64, 1031}, {3, 70, 515}, {5, 130, 64}, {7, 33, 999}} {
+			m, n, k := s[0], s[1], s[2]
+			a := make([]uint8, m*k)
+			for i := range a {
+				a[i] = 255
+			}
+			w := make([]int8, k*n)
+			for p := 0; p < k; p++ {
+				for j := 0; j < n; j++ {
+					w[p*n+j] = -128
+					if j%3 == 1 {
+						w[p*n+j] = 127
+					}
+				}
+			}
+			c := make([]int32, m*n)
+			kern.gemm(m, n, k, a, k, kern.pack(w, k, n), c, n)
+			for i := 0; i < m; i++ {
+				for j := 0; j < n; j++ {
+					want := int64(255) * int64(w[j]) * int64(k)
+					if int64(c[i*n+j]) != want {
+						t.Fatalf("%s m=%d n=%d k=%d: C[%d][%d] = %d, want %d", kern.name, m, n, k, i, j, c[i*n+j], want)
+					}
+				}
+			}
+		}
+	})
+}
