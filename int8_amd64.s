@@ -1109,8 +1109,10 @@ done:
 // Requires: AVX, AVX2
 TEXT ·int8PanelAVXVNNI(SB), NOSPLIT, $0-120
 	// Register plan (AVX2 + AVX-VNNI), tile 4 rows × nb·8 columns (nb ≤ 3):
-	//   Y0..Y11 accumulators: row i, block b in Y(3i+b); one row uses a second set
-	//   Y(3+b) for odd depth groups, added at the end
+	//   Y0..Y11 accumulators: row i, block b in Y(3i+b); short strips add sets for
+	//   more dependency chains (int8Sets): one row set s in Y(3s+b), unit u in set
+	//   u mod 4 (nb ≤ 2) or 2; 2..4 rows of one block: set 1 in Y(3i+1); the sets are
+	//   summed at the end
 	//   Y12..Y14: the group's weights, block b in Y(12+b); Y15: 4 bytes of A broadcast
 	//   Y12 = the last block's store mask at the end (R13 = its address)
 	// Per group and strip: nb loads, mr VPBROADCASTD, mr·nb VPDPBUSD (VEX, written as
@@ -1477,10 +1479,12 @@ nb3_r1:
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
-	CMPQ   CX, $0x02
-	JLT    nb3_r1_tail
 
-nb3_r1_loop2:
+	// 2 accumulator sets: unit u goes to set u mod 2, the last ku mod 2 units to set 0.
+	CMPQ CX, $0x02
+	JLT  nb3_r1_tail
+
+nb3_r1_loopS:
 	VMOVDQU      (DX), Y12
 	VMOVDQU      32(DX), Y13
 	VMOVDQU      64(DX), Y14
@@ -1535,11 +1539,13 @@ nb3_r1_loop2:
 	ADDQ $0x000000c0, DX
 	SUBQ $0x02, CX
 	CMPQ CX, $0x02
-	JGE  nb3_r1_loop2
+	JGE  nb3_r1_loopS
 
 nb3_r1_tail:
-	TESTQ        CX, CX
-	JEQ          nb3_r1_sum
+	TESTQ CX, CX
+	JEQ   nb3_r1_sum
+
+nb3_r1_loop:
 	VMOVDQU      (DX), Y12
 	VMOVDQU      32(DX), Y13
 	VMOVDQU      64(DX), Y14
@@ -1565,6 +1571,10 @@ nb3_r1_tail:
 	BYTE $0x05
 	BYTE $0x50
 	BYTE $0xd6
+	ADDQ $0x04, AX
+	ADDQ $0x00000060, DX
+	DECQ CX
+	JNE  nb3_r1_loop
 
 nb3_r1_sum:
 	VPADDD     Y3, Y0, Y0
@@ -1833,10 +1843,16 @@ nb2_r1:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
-	CMPQ   CX, $0x02
-	JLT    nb2_r1_tail
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
 
-nb2_r1_loop2:
+	// 4 accumulator sets: unit u goes to set u mod 4, the last ku mod 4 units to set 0.
+	CMPQ CX, $0x04
+	JLT  nb2_r1_tail
+
+nb2_r1_loopS:
 	VMOVDQU      (DX), Y12
 	VMOVDQU      32(DX), Y13
 	VPBROADCASTD (AX), Y15
@@ -1866,20 +1882,56 @@ nb2_r1_loop2:
 	BYTE $0xdc
 
 	// VPDPBUSD Y13, Y15, Y4 (VEX, AVX-VNNI)
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x05
+	BYTE         $0x50
+	BYTE         $0xe5
+	VMOVDQU      128(DX), Y12
+	VMOVDQU      160(DX), Y13
+	VPBROADCASTD 8(AX), Y15
+
+	// VPDPBUSD Y12, Y15, Y6 (VEX, AVX-VNNI)
 	BYTE $0xc4
 	BYTE $0xc2
 	BYTE $0x05
 	BYTE $0x50
-	BYTE $0xe5
-	ADDQ $0x08, AX
-	ADDQ $0x00000080, DX
-	SUBQ $0x02, CX
-	CMPQ CX, $0x02
-	JGE  nb2_r1_loop2
+	BYTE $0xf4
+
+	// VPDPBUSD Y13, Y15, Y7 (VEX, AVX-VNNI)
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x05
+	BYTE         $0x50
+	BYTE         $0xfd
+	VMOVDQU      192(DX), Y12
+	VMOVDQU      224(DX), Y13
+	VPBROADCASTD 12(AX), Y15
+
+	// VPDPBUSD Y12, Y15, Y9 (VEX, AVX-VNNI)
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x05
+	BYTE $0x50
+	BYTE $0xcc
+
+	// VPDPBUSD Y13, Y15, Y10 (VEX, AVX-VNNI)
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x05
+	BYTE $0x50
+	BYTE $0xd5
+	ADDQ $0x10, AX
+	ADDQ $0x00000100, DX
+	SUBQ $0x04, CX
+	CMPQ CX, $0x04
+	JGE  nb2_r1_loopS
 
 nb2_r1_tail:
-	TESTQ        CX, CX
-	JEQ          nb2_r1_sum
+	TESTQ CX, CX
+	JEQ   nb2_r1_sum
+
+nb2_r1_loop:
 	VMOVDQU      (DX), Y12
 	VMOVDQU      32(DX), Y13
 	VPBROADCASTD (AX), Y15
@@ -1897,8 +1949,16 @@ nb2_r1_tail:
 	BYTE $0x05
 	BYTE $0x50
 	BYTE $0xcd
+	ADDQ $0x04, AX
+	ADDQ $0x00000040, DX
+	DECQ CX
+	JNE  nb2_r1_loop
 
 nb2_r1_sum:
+	VPADDD     Y6, Y0, Y0
+	VPADDD     Y7, Y1, Y1
+	VPADDD     Y9, Y3, Y3
+	VPADDD     Y10, Y4, Y4
 	VPADDD     Y3, Y0, Y0
 	VPADDD     Y4, Y1, Y1
 	VMOVDQU    (R13), Y12
@@ -1921,6 +1981,92 @@ nb1_strip:
 	VXORPS Y3, Y3, Y3
 	VXORPS Y6, Y6, Y6
 	VXORPS Y9, Y9, Y9
+	VXORPS Y1, Y1, Y1
+	VXORPS Y4, Y4, Y4
+	VXORPS Y7, Y7, Y7
+	VXORPS Y10, Y10, Y10
+
+	// 2 accumulator sets: unit u goes to set u mod 2, the last ku mod 2 units to set 0.
+	CMPQ CX, $0x02
+	JLT  nb1_r4_tail
+
+nb1_r4_loopS:
+	VMOVDQU      (DX), Y12
+	VPBROADCASTD (AX), Y15
+
+	// VPDPBUSD Y12, Y15, Y0 (VEX, AVX-VNNI)
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x05
+	BYTE         $0x50
+	BYTE         $0xc4
+	VPBROADCASTD (AX)(R8*1), Y15
+
+	// VPDPBUSD Y12, Y15, Y3 (VEX, AVX-VNNI)
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x05
+	BYTE         $0x50
+	BYTE         $0xdc
+	VPBROADCASTD (AX)(R8*2), Y15
+
+	// VPDPBUSD Y12, Y15, Y6 (VEX, AVX-VNNI)
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x05
+	BYTE         $0x50
+	BYTE         $0xf4
+	VPBROADCASTD (BX), Y15
+
+	// VPDPBUSD Y12, Y15, Y9 (VEX, AVX-VNNI)
+	BYTE         $0xc4
+	BYTE         $0x42
+	BYTE         $0x05
+	BYTE         $0x50
+	BYTE         $0xcc
+	VMOVDQU      32(DX), Y12
+	VPBROADCASTD 4(AX), Y15
+
+	// VPDPBUSD Y12, Y15, Y1 (VEX, AVX-VNNI)
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x05
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD 4(AX)(R8*1), Y15
+
+	// VPDPBUSD Y12, Y15, Y4 (VEX, AVX-VNNI)
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x05
+	BYTE         $0x50
+	BYTE         $0xe4
+	VPBROADCASTD 4(AX)(R8*2), Y15
+
+	// VPDPBUSD Y12, Y15, Y7 (VEX, AVX-VNNI)
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x05
+	BYTE         $0x50
+	BYTE         $0xfc
+	VPBROADCASTD 4(BX), Y15
+
+	// VPDPBUSD Y12, Y15, Y10 (VEX, AVX-VNNI)
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x05
+	BYTE $0x50
+	BYTE $0xd4
+	ADDQ $0x08, AX
+	ADDQ $0x08, BX
+	ADDQ $0x00000040, DX
+	SUBQ $0x02, CX
+	CMPQ CX, $0x02
+	JGE  nb1_r4_loopS
+
+nb1_r4_tail:
+	TESTQ CX, CX
+	JEQ   nb1_r4_sum
 
 nb1_r4_loop:
 	VMOVDQU      (DX), Y12
@@ -1951,16 +2097,22 @@ nb1_r4_loop:
 	VPBROADCASTD (BX), Y15
 
 	// VPDPBUSD Y12, Y15, Y9 (VEX, AVX-VNNI)
-	BYTE       $0xc4
-	BYTE       $0x42
-	BYTE       $0x05
-	BYTE       $0x50
-	BYTE       $0xcc
-	ADDQ       $0x04, AX
-	ADDQ       $0x04, BX
-	ADDQ       $0x00000020, DX
-	DECQ       CX
-	JNE        nb1_r4_loop
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x05
+	BYTE $0x50
+	BYTE $0xcc
+	ADDQ $0x04, AX
+	ADDQ $0x04, BX
+	ADDQ $0x00000020, DX
+	DECQ CX
+	JNE  nb1_r4_loop
+
+nb1_r4_sum:
+	VPADDD     Y1, Y0, Y0
+	VPADDD     Y4, Y3, Y3
+	VPADDD     Y7, Y6, Y6
+	VPADDD     Y10, Y9, Y9
 	VMOVDQU    (R13), Y12
 	MOVQ       DI, SI
 	VPMASKMOVD Y0, Y12, (SI)
@@ -1991,6 +2143,74 @@ nb1_rest:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y3, Y3, Y3
 	VXORPS Y6, Y6, Y6
+	VXORPS Y1, Y1, Y1
+	VXORPS Y4, Y4, Y4
+	VXORPS Y7, Y7, Y7
+
+	// 2 accumulator sets: unit u goes to set u mod 2, the last ku mod 2 units to set 0.
+	CMPQ CX, $0x02
+	JLT  nb1_r3_tail
+
+nb1_r3_loopS:
+	VMOVDQU      (DX), Y12
+	VPBROADCASTD (AX), Y15
+
+	// VPDPBUSD Y12, Y15, Y0 (VEX, AVX-VNNI)
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x05
+	BYTE         $0x50
+	BYTE         $0xc4
+	VPBROADCASTD (AX)(R8*1), Y15
+
+	// VPDPBUSD Y12, Y15, Y3 (VEX, AVX-VNNI)
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x05
+	BYTE         $0x50
+	BYTE         $0xdc
+	VPBROADCASTD (AX)(R8*2), Y15
+
+	// VPDPBUSD Y12, Y15, Y6 (VEX, AVX-VNNI)
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x05
+	BYTE         $0x50
+	BYTE         $0xf4
+	VMOVDQU      32(DX), Y12
+	VPBROADCASTD 4(AX), Y15
+
+	// VPDPBUSD Y12, Y15, Y1 (VEX, AVX-VNNI)
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x05
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD 4(AX)(R8*1), Y15
+
+	// VPDPBUSD Y12, Y15, Y4 (VEX, AVX-VNNI)
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x05
+	BYTE         $0x50
+	BYTE         $0xe4
+	VPBROADCASTD 4(AX)(R8*2), Y15
+
+	// VPDPBUSD Y12, Y15, Y7 (VEX, AVX-VNNI)
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x05
+	BYTE $0x50
+	BYTE $0xfc
+	ADDQ $0x08, AX
+	ADDQ $0x00000040, DX
+	SUBQ $0x02, CX
+	CMPQ CX, $0x02
+	JGE  nb1_r3_loopS
+
+nb1_r3_tail:
+	TESTQ CX, CX
+	JEQ   nb1_r3_sum
 
 nb1_r3_loop:
 	VMOVDQU      (DX), Y12
@@ -2013,15 +2233,20 @@ nb1_r3_loop:
 	VPBROADCASTD (AX)(R8*2), Y15
 
 	// VPDPBUSD Y12, Y15, Y6 (VEX, AVX-VNNI)
-	BYTE       $0xc4
-	BYTE       $0xc2
-	BYTE       $0x05
-	BYTE       $0x50
-	BYTE       $0xf4
-	ADDQ       $0x04, AX
-	ADDQ       $0x00000020, DX
-	DECQ       CX
-	JNE        nb1_r3_loop
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x05
+	BYTE $0x50
+	BYTE $0xf4
+	ADDQ $0x04, AX
+	ADDQ $0x00000020, DX
+	DECQ CX
+	JNE  nb1_r3_loop
+
+nb1_r3_sum:
+	VPADDD     Y1, Y0, Y0
+	VPADDD     Y4, Y3, Y3
+	VPADDD     Y7, Y6, Y6
 	VMOVDQU    (R13), Y12
 	MOVQ       DI, SI
 	VPMASKMOVD Y0, Y12, (SI)
@@ -2039,6 +2264,57 @@ nb1_r2:
 	MOVQ   ku+8(FP), CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y3, Y3, Y3
+	VXORPS Y1, Y1, Y1
+	VXORPS Y4, Y4, Y4
+
+	// 2 accumulator sets: unit u goes to set u mod 2, the last ku mod 2 units to set 0.
+	CMPQ CX, $0x02
+	JLT  nb1_r2_tail
+
+nb1_r2_loopS:
+	VMOVDQU      (DX), Y12
+	VPBROADCASTD (AX), Y15
+
+	// VPDPBUSD Y12, Y15, Y0 (VEX, AVX-VNNI)
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x05
+	BYTE         $0x50
+	BYTE         $0xc4
+	VPBROADCASTD (AX)(R8*1), Y15
+
+	// VPDPBUSD Y12, Y15, Y3 (VEX, AVX-VNNI)
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x05
+	BYTE         $0x50
+	BYTE         $0xdc
+	VMOVDQU      32(DX), Y12
+	VPBROADCASTD 4(AX), Y15
+
+	// VPDPBUSD Y12, Y15, Y1 (VEX, AVX-VNNI)
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x05
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD 4(AX)(R8*1), Y15
+
+	// VPDPBUSD Y12, Y15, Y4 (VEX, AVX-VNNI)
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x05
+	BYTE $0x50
+	BYTE $0xe4
+	ADDQ $0x08, AX
+	ADDQ $0x00000040, DX
+	SUBQ $0x02, CX
+	CMPQ CX, $0x02
+	JGE  nb1_r2_loopS
+
+nb1_r2_tail:
+	TESTQ CX, CX
+	JEQ   nb1_r2_sum
 
 nb1_r2_loop:
 	VMOVDQU      (DX), Y12
@@ -2053,15 +2329,19 @@ nb1_r2_loop:
 	VPBROADCASTD (AX)(R8*1), Y15
 
 	// VPDPBUSD Y12, Y15, Y3 (VEX, AVX-VNNI)
-	BYTE       $0xc4
-	BYTE       $0xc2
-	BYTE       $0x05
-	BYTE       $0x50
-	BYTE       $0xdc
-	ADDQ       $0x04, AX
-	ADDQ       $0x00000020, DX
-	DECQ       CX
-	JNE        nb1_r2_loop
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x05
+	BYTE $0x50
+	BYTE $0xdc
+	ADDQ $0x04, AX
+	ADDQ $0x00000020, DX
+	DECQ CX
+	JNE  nb1_r2_loop
+
+nb1_r2_sum:
+	VPADDD     Y1, Y0, Y0
+	VPADDD     Y4, Y3, Y3
 	VMOVDQU    (R13), Y12
 	MOVQ       DI, SI
 	VPMASKMOVD Y0, Y12, (SI)
@@ -2077,10 +2357,14 @@ nb1_r1:
 	MOVQ   ku+8(FP), CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y3, Y3, Y3
-	CMPQ   CX, $0x02
-	JLT    nb1_r1_tail
+	VXORPS Y6, Y6, Y6
+	VXORPS Y9, Y9, Y9
 
-nb1_r1_loop2:
+	// 4 accumulator sets: unit u goes to set u mod 4, the last ku mod 4 units to set 0.
+	CMPQ CX, $0x04
+	JLT  nb1_r1_tail
+
+nb1_r1_loopS:
 	VMOVDQU      (DX), Y12
 	VPBROADCASTD (AX), Y15
 
@@ -2094,20 +2378,40 @@ nb1_r1_loop2:
 	VPBROADCASTD 4(AX), Y15
 
 	// VPDPBUSD Y12, Y15, Y3 (VEX, AVX-VNNI)
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x05
+	BYTE         $0x50
+	BYTE         $0xdc
+	VMOVDQU      64(DX), Y12
+	VPBROADCASTD 8(AX), Y15
+
+	// VPDPBUSD Y12, Y15, Y6 (VEX, AVX-VNNI)
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x05
+	BYTE         $0x50
+	BYTE         $0xf4
+	VMOVDQU      96(DX), Y12
+	VPBROADCASTD 12(AX), Y15
+
+	// VPDPBUSD Y12, Y15, Y9 (VEX, AVX-VNNI)
 	BYTE $0xc4
-	BYTE $0xc2
+	BYTE $0x42
 	BYTE $0x05
 	BYTE $0x50
-	BYTE $0xdc
-	ADDQ $0x08, AX
-	ADDQ $0x00000040, DX
-	SUBQ $0x02, CX
-	CMPQ CX, $0x02
-	JGE  nb1_r1_loop2
+	BYTE $0xcc
+	ADDQ $0x10, AX
+	ADDQ $0x00000080, DX
+	SUBQ $0x04, CX
+	CMPQ CX, $0x04
+	JGE  nb1_r1_loopS
 
 nb1_r1_tail:
-	TESTQ        CX, CX
-	JEQ          nb1_r1_sum
+	TESTQ CX, CX
+	JEQ   nb1_r1_sum
+
+nb1_r1_loop:
 	VMOVDQU      (DX), Y12
 	VPBROADCASTD (AX), Y15
 
@@ -2117,8 +2421,14 @@ nb1_r1_tail:
 	BYTE $0x05
 	BYTE $0x50
 	BYTE $0xc4
+	ADDQ $0x04, AX
+	ADDQ $0x00000020, DX
+	DECQ CX
+	JNE  nb1_r1_loop
 
 nb1_r1_sum:
+	VPADDD     Y6, Y0, Y0
+	VPADDD     Y9, Y3, Y3
 	VPADDD     Y3, Y0, Y0
 	VMOVDQU    (R13), Y12
 	MOVQ       DI, SI
@@ -2134,8 +2444,10 @@ done:
 // Requires: AVX, AVX512F
 TEXT ·int8PanelAVX512VNNI(SB), NOSPLIT, $0-120
 	// Register plan (AVX512F + AVX512VNNI), tile 6 rows × nb·16 columns (nb ≤ 4):
-	//   Z0..Z23 accumulators: row i, block b in Z(4i+b); one row uses a second set
-	//   Z(4+b) for odd depth groups (8 dependency chains), added at the end
+	//   Z0..Z23 accumulators: row i, block b in Z(4i+b); short strips add sets for
+	//   more dependency chains (int8Sets): one row set s in Z(4s+b), unit u in set
+	//   u mod 4 (nb ≤ 2) or 2; 2..6 rows of one block or 2..3 of two: set 1 in Z(4i+nb+b);
+	//   the sets are summed at the end
 	//   Z24..Z27: the group's weights, block b in Z(24+b); Z28: 4 bytes of A broadcast
 	//   K1 = the low last bits: the last block's columns
 	// Per group and strip: nb loads, mr VPBROADCASTD, mr·nb VPDPBUSD (EVEX).
@@ -2569,10 +2881,12 @@ nb4_r1:
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
-	CMPQ   CX, $0x02
-	JLT    nb4_r1_tail
 
-nb4_r1_loop2:
+	// 2 accumulator sets: unit u goes to set u mod 2, the last ku mod 2 units to set 0.
+	CMPQ CX, $0x02
+	JLT  nb4_r1_tail
+
+nb4_r1_loopS:
 	VMOVDQU32    (DX), Z24
 	VMOVDQU32    64(DX), Z25
 	VMOVDQU32    128(DX), Z26
@@ -2595,11 +2909,13 @@ nb4_r1_loop2:
 	ADDQ         $0x00000200, DX
 	SUBQ         $0x02, CX
 	CMPQ         CX, $0x02
-	JGE          nb4_r1_loop2
+	JGE          nb4_r1_loopS
 
 nb4_r1_tail:
-	TESTQ        CX, CX
-	JEQ          nb4_r1_sum
+	TESTQ CX, CX
+	JEQ   nb4_r1_sum
+
+nb4_r1_loop:
 	VMOVDQU32    (DX), Z24
 	VMOVDQU32    64(DX), Z25
 	VMOVDQU32    128(DX), Z26
@@ -2609,6 +2925,10 @@ nb4_r1_tail:
 	VPDPBUSD     Z25, Z28, Z1
 	VPDPBUSD     Z26, Z28, Z2
 	VPDPBUSD     Z27, Z28, Z3
+	ADDQ         $0x04, AX
+	ADDQ         $0x00000100, DX
+	DECQ         CX
+	JNE          nb4_r1_loop
 
 nb4_r1_sum:
 	VPADDD    Z4, Z0, Z0
@@ -2962,10 +3282,12 @@ nb3_r1:
 	VPXORD Z4, Z4, Z4
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
-	CMPQ   CX, $0x02
-	JLT    nb3_r1_tail
 
-nb3_r1_loop2:
+	// 2 accumulator sets: unit u goes to set u mod 2, the last ku mod 2 units to set 0.
+	CMPQ CX, $0x02
+	JLT  nb3_r1_tail
+
+nb3_r1_loopS:
 	VMOVDQU32    (DX), Z24
 	VMOVDQU32    64(DX), Z25
 	VMOVDQU32    128(DX), Z26
@@ -2984,11 +3306,13 @@ nb3_r1_loop2:
 	ADDQ         $0x00000180, DX
 	SUBQ         $0x02, CX
 	CMPQ         CX, $0x02
-	JGE          nb3_r1_loop2
+	JGE          nb3_r1_loopS
 
 nb3_r1_tail:
-	TESTQ        CX, CX
-	JEQ          nb3_r1_sum
+	TESTQ CX, CX
+	JEQ   nb3_r1_sum
+
+nb3_r1_loop:
 	VMOVDQU32    (DX), Z24
 	VMOVDQU32    64(DX), Z25
 	VMOVDQU32    128(DX), Z26
@@ -2996,6 +3320,10 @@ nb3_r1_tail:
 	VPDPBUSD     Z24, Z28, Z0
 	VPDPBUSD     Z25, Z28, Z1
 	VPDPBUSD     Z26, Z28, Z2
+	ADDQ         $0x04, AX
+	ADDQ         $0x000000c0, DX
+	DECQ         CX
+	JNE          nb3_r1_loop
 
 nb3_r1_sum:
 	VPADDD    Z4, Z0, Z0
@@ -3210,6 +3538,49 @@ nb2_r3:
 	VPXORD Z5, Z5, Z5
 	VPXORD Z8, Z8, Z8
 	VPXORD Z9, Z9, Z9
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+
+	// 2 accumulator sets: unit u goes to set u mod 2, the last ku mod 2 units to set 0.
+	CMPQ CX, $0x02
+	JLT  nb2_r3_tail
+
+nb2_r3_loopS:
+	VMOVDQU32    (DX), Z24
+	VMOVDQU32    64(DX), Z25
+	VPBROADCASTD (AX), Z28
+	VPDPBUSD     Z24, Z28, Z0
+	VPDPBUSD     Z25, Z28, Z1
+	VPBROADCASTD (AX)(R8*1), Z28
+	VPDPBUSD     Z24, Z28, Z4
+	VPDPBUSD     Z25, Z28, Z5
+	VPBROADCASTD (AX)(R8*2), Z28
+	VPDPBUSD     Z24, Z28, Z8
+	VPDPBUSD     Z25, Z28, Z9
+	VMOVDQU32    128(DX), Z24
+	VMOVDQU32    192(DX), Z25
+	VPBROADCASTD 4(AX), Z28
+	VPDPBUSD     Z24, Z28, Z2
+	VPDPBUSD     Z25, Z28, Z3
+	VPBROADCASTD 4(AX)(R8*1), Z28
+	VPDPBUSD     Z24, Z28, Z6
+	VPDPBUSD     Z25, Z28, Z7
+	VPBROADCASTD 4(AX)(R8*2), Z28
+	VPDPBUSD     Z24, Z28, Z10
+	VPDPBUSD     Z25, Z28, Z11
+	ADDQ         $0x08, AX
+	ADDQ         $0x00000100, DX
+	SUBQ         $0x02, CX
+	CMPQ         CX, $0x02
+	JGE          nb2_r3_loopS
+
+nb2_r3_tail:
+	TESTQ CX, CX
+	JEQ   nb2_r3_sum
 
 nb2_r3_loop:
 	VMOVDQU32    (DX), Z24
@@ -3227,18 +3598,26 @@ nb2_r3_loop:
 	ADDQ         $0x00000080, DX
 	DECQ         CX
 	JNE          nb2_r3_loop
-	MOVQ         DI, SI
-	VMOVDQU32    Z0, (SI)
-	VMOVDQU32    Z1, K1, 64(SI)
-	ADDQ         R10, SI
-	VMOVDQU32    Z4, (SI)
-	VMOVDQU32    Z5, K1, 64(SI)
-	ADDQ         R10, SI
-	VMOVDQU32    Z8, (SI)
-	VMOVDQU32    Z9, K1, 64(SI)
-	ADDQ         R10, SI
-	MOVQ         SI, DI
-	JMP          done
+
+nb2_r3_sum:
+	VPADDD    Z2, Z0, Z0
+	VPADDD    Z3, Z1, Z1
+	VPADDD    Z6, Z4, Z4
+	VPADDD    Z7, Z5, Z5
+	VPADDD    Z10, Z8, Z8
+	VPADDD    Z11, Z9, Z9
+	MOVQ      DI, SI
+	VMOVDQU32 Z0, (SI)
+	VMOVDQU32 Z1, K1, 64(SI)
+	ADDQ      R10, SI
+	VMOVDQU32 Z4, (SI)
+	VMOVDQU32 Z5, K1, 64(SI)
+	ADDQ      R10, SI
+	VMOVDQU32 Z8, (SI)
+	VMOVDQU32 Z9, K1, 64(SI)
+	ADDQ      R10, SI
+	MOVQ      SI, DI
+	JMP       done
 
 nb2_r2:
 	MOVQ   R12, AX
@@ -3248,6 +3627,41 @@ nb2_r2:
 	VPXORD Z1, Z1, Z1
 	VPXORD Z4, Z4, Z4
 	VPXORD Z5, Z5, Z5
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+	// 2 accumulator sets: unit u goes to set u mod 2, the last ku mod 2 units to set 0.
+	CMPQ CX, $0x02
+	JLT  nb2_r2_tail
+
+nb2_r2_loopS:
+	VMOVDQU32    (DX), Z24
+	VMOVDQU32    64(DX), Z25
+	VPBROADCASTD (AX), Z28
+	VPDPBUSD     Z24, Z28, Z0
+	VPDPBUSD     Z25, Z28, Z1
+	VPBROADCASTD (AX)(R8*1), Z28
+	VPDPBUSD     Z24, Z28, Z4
+	VPDPBUSD     Z25, Z28, Z5
+	VMOVDQU32    128(DX), Z24
+	VMOVDQU32    192(DX), Z25
+	VPBROADCASTD 4(AX), Z28
+	VPDPBUSD     Z24, Z28, Z2
+	VPDPBUSD     Z25, Z28, Z3
+	VPBROADCASTD 4(AX)(R8*1), Z28
+	VPDPBUSD     Z24, Z28, Z6
+	VPDPBUSD     Z25, Z28, Z7
+	ADDQ         $0x08, AX
+	ADDQ         $0x00000100, DX
+	SUBQ         $0x02, CX
+	CMPQ         CX, $0x02
+	JGE          nb2_r2_loopS
+
+nb2_r2_tail:
+	TESTQ CX, CX
+	JEQ   nb2_r2_sum
 
 nb2_r2_loop:
 	VMOVDQU32    (DX), Z24
@@ -3262,15 +3676,21 @@ nb2_r2_loop:
 	ADDQ         $0x00000080, DX
 	DECQ         CX
 	JNE          nb2_r2_loop
-	MOVQ         DI, SI
-	VMOVDQU32    Z0, (SI)
-	VMOVDQU32    Z1, K1, 64(SI)
-	ADDQ         R10, SI
-	VMOVDQU32    Z4, (SI)
-	VMOVDQU32    Z5, K1, 64(SI)
-	ADDQ         R10, SI
-	MOVQ         SI, DI
-	JMP          done
+
+nb2_r2_sum:
+	VPADDD    Z2, Z0, Z0
+	VPADDD    Z3, Z1, Z1
+	VPADDD    Z6, Z4, Z4
+	VPADDD    Z7, Z5, Z5
+	MOVQ      DI, SI
+	VMOVDQU32 Z0, (SI)
+	VMOVDQU32 Z1, K1, 64(SI)
+	ADDQ      R10, SI
+	VMOVDQU32 Z4, (SI)
+	VMOVDQU32 Z5, K1, 64(SI)
+	ADDQ      R10, SI
+	MOVQ      SI, DI
+	JMP       done
 
 nb2_r1:
 	MOVQ   R12, AX
@@ -3280,10 +3700,16 @@ nb2_r1:
 	VPXORD Z1, Z1, Z1
 	VPXORD Z4, Z4, Z4
 	VPXORD Z5, Z5, Z5
-	CMPQ   CX, $0x02
-	JLT    nb2_r1_tail
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
 
-nb2_r1_loop2:
+	// 4 accumulator sets: unit u goes to set u mod 4, the last ku mod 4 units to set 0.
+	CMPQ CX, $0x04
+	JLT  nb2_r1_tail
+
+nb2_r1_loopS:
 	VMOVDQU32    (DX), Z24
 	VMOVDQU32    64(DX), Z25
 	VPBROADCASTD (AX), Z28
@@ -3294,22 +3720,42 @@ nb2_r1_loop2:
 	VPBROADCASTD 4(AX), Z28
 	VPDPBUSD     Z24, Z28, Z4
 	VPDPBUSD     Z25, Z28, Z5
-	ADDQ         $0x08, AX
-	ADDQ         $0x00000100, DX
-	SUBQ         $0x02, CX
-	CMPQ         CX, $0x02
-	JGE          nb2_r1_loop2
+	VMOVDQU32    256(DX), Z24
+	VMOVDQU32    320(DX), Z25
+	VPBROADCASTD 8(AX), Z28
+	VPDPBUSD     Z24, Z28, Z8
+	VPDPBUSD     Z25, Z28, Z9
+	VMOVDQU32    384(DX), Z24
+	VMOVDQU32    448(DX), Z25
+	VPBROADCASTD 12(AX), Z28
+	VPDPBUSD     Z24, Z28, Z12
+	VPDPBUSD     Z25, Z28, Z13
+	ADDQ         $0x10, AX
+	ADDQ         $0x00000200, DX
+	SUBQ         $0x04, CX
+	CMPQ         CX, $0x04
+	JGE          nb2_r1_loopS
 
 nb2_r1_tail:
-	TESTQ        CX, CX
-	JEQ          nb2_r1_sum
+	TESTQ CX, CX
+	JEQ   nb2_r1_sum
+
+nb2_r1_loop:
 	VMOVDQU32    (DX), Z24
 	VMOVDQU32    64(DX), Z25
 	VPBROADCASTD (AX), Z28
 	VPDPBUSD     Z24, Z28, Z0
 	VPDPBUSD     Z25, Z28, Z1
+	ADDQ         $0x04, AX
+	ADDQ         $0x00000080, DX
+	DECQ         CX
+	JNE          nb2_r1_loop
 
 nb2_r1_sum:
+	VPADDD    Z8, Z0, Z0
+	VPADDD    Z9, Z1, Z1
+	VPADDD    Z12, Z4, Z4
+	VPADDD    Z13, Z5, Z5
 	VPADDD    Z4, Z0, Z0
 	VPADDD    Z5, Z1, Z1
 	MOVQ      DI, SI
@@ -3333,6 +3779,54 @@ nb1_strip:
 	VPXORD Z12, Z12, Z12
 	VPXORD Z16, Z16, Z16
 	VPXORD Z20, Z20, Z20
+	VPXORD Z1, Z1, Z1
+	VPXORD Z5, Z5, Z5
+	VPXORD Z9, Z9, Z9
+	VPXORD Z13, Z13, Z13
+	VPXORD Z17, Z17, Z17
+	VPXORD Z21, Z21, Z21
+
+	// 2 accumulator sets: unit u goes to set u mod 2, the last ku mod 2 units to set 0.
+	CMPQ CX, $0x02
+	JLT  nb1_r6_tail
+
+nb1_r6_loopS:
+	VMOVDQU32    (DX), Z24
+	VPBROADCASTD (AX), Z28
+	VPDPBUSD     Z24, Z28, Z0
+	VPBROADCASTD (AX)(R8*1), Z28
+	VPDPBUSD     Z24, Z28, Z4
+	VPBROADCASTD (AX)(R8*2), Z28
+	VPDPBUSD     Z24, Z28, Z8
+	VPBROADCASTD (BX), Z28
+	VPDPBUSD     Z24, Z28, Z12
+	VPBROADCASTD (BX)(R8*1), Z28
+	VPDPBUSD     Z24, Z28, Z16
+	VPBROADCASTD (BX)(R8*2), Z28
+	VPDPBUSD     Z24, Z28, Z20
+	VMOVDQU32    64(DX), Z24
+	VPBROADCASTD 4(AX), Z28
+	VPDPBUSD     Z24, Z28, Z1
+	VPBROADCASTD 4(AX)(R8*1), Z28
+	VPDPBUSD     Z24, Z28, Z5
+	VPBROADCASTD 4(AX)(R8*2), Z28
+	VPDPBUSD     Z24, Z28, Z9
+	VPBROADCASTD 4(BX), Z28
+	VPDPBUSD     Z24, Z28, Z13
+	VPBROADCASTD 4(BX)(R8*1), Z28
+	VPDPBUSD     Z24, Z28, Z17
+	VPBROADCASTD 4(BX)(R8*2), Z28
+	VPDPBUSD     Z24, Z28, Z21
+	ADDQ         $0x08, AX
+	ADDQ         $0x08, BX
+	ADDQ         $0x00000080, DX
+	SUBQ         $0x02, CX
+	CMPQ         CX, $0x02
+	JGE          nb1_r6_loopS
+
+nb1_r6_tail:
+	TESTQ CX, CX
+	JEQ   nb1_r6_sum
 
 nb1_r6_loop:
 	VMOVDQU32    (DX), Z24
@@ -3353,20 +3847,28 @@ nb1_r6_loop:
 	ADDQ         $0x00000040, DX
 	DECQ         CX
 	JNE          nb1_r6_loop
-	MOVQ         DI, SI
-	VMOVDQU32    Z0, K1, (SI)
-	ADDQ         R10, SI
-	VMOVDQU32    Z4, K1, (SI)
-	ADDQ         R10, SI
-	VMOVDQU32    Z8, K1, (SI)
-	ADDQ         R10, SI
-	VMOVDQU32    Z12, K1, (SI)
-	ADDQ         R10, SI
-	VMOVDQU32    Z16, K1, (SI)
-	ADDQ         R10, SI
-	VMOVDQU32    Z20, K1, (SI)
-	ADDQ         R10, SI
-	MOVQ         SI, DI
+
+nb1_r6_sum:
+	VPADDD    Z1, Z0, Z0
+	VPADDD    Z5, Z4, Z4
+	VPADDD    Z9, Z8, Z8
+	VPADDD    Z13, Z12, Z12
+	VPADDD    Z17, Z16, Z16
+	VPADDD    Z21, Z20, Z20
+	MOVQ      DI, SI
+	VMOVDQU32 Z0, K1, (SI)
+	ADDQ      R10, SI
+	VMOVDQU32 Z4, K1, (SI)
+	ADDQ      R10, SI
+	VMOVDQU32 Z8, K1, (SI)
+	ADDQ      R10, SI
+	VMOVDQU32 Z12, K1, (SI)
+	ADDQ      R10, SI
+	VMOVDQU32 Z16, K1, (SI)
+	ADDQ      R10, SI
+	VMOVDQU32 Z20, K1, (SI)
+	ADDQ      R10, SI
+	MOVQ      SI, DI
 
 	// Next strip: A 6 rows on (C moved on while storing).
 	LEAQ (R12)(R9*2), R12
@@ -3393,6 +3895,49 @@ nb1_rest:
 	VPXORD Z8, Z8, Z8
 	VPXORD Z12, Z12, Z12
 	VPXORD Z16, Z16, Z16
+	VPXORD Z1, Z1, Z1
+	VPXORD Z5, Z5, Z5
+	VPXORD Z9, Z9, Z9
+	VPXORD Z13, Z13, Z13
+	VPXORD Z17, Z17, Z17
+
+	// 2 accumulator sets: unit u goes to set u mod 2, the last ku mod 2 units to set 0.
+	CMPQ CX, $0x02
+	JLT  nb1_r5_tail
+
+nb1_r5_loopS:
+	VMOVDQU32    (DX), Z24
+	VPBROADCASTD (AX), Z28
+	VPDPBUSD     Z24, Z28, Z0
+	VPBROADCASTD (AX)(R8*1), Z28
+	VPDPBUSD     Z24, Z28, Z4
+	VPBROADCASTD (AX)(R8*2), Z28
+	VPDPBUSD     Z24, Z28, Z8
+	VPBROADCASTD (BX), Z28
+	VPDPBUSD     Z24, Z28, Z12
+	VPBROADCASTD (BX)(R8*1), Z28
+	VPDPBUSD     Z24, Z28, Z16
+	VMOVDQU32    64(DX), Z24
+	VPBROADCASTD 4(AX), Z28
+	VPDPBUSD     Z24, Z28, Z1
+	VPBROADCASTD 4(AX)(R8*1), Z28
+	VPDPBUSD     Z24, Z28, Z5
+	VPBROADCASTD 4(AX)(R8*2), Z28
+	VPDPBUSD     Z24, Z28, Z9
+	VPBROADCASTD 4(BX), Z28
+	VPDPBUSD     Z24, Z28, Z13
+	VPBROADCASTD 4(BX)(R8*1), Z28
+	VPDPBUSD     Z24, Z28, Z17
+	ADDQ         $0x08, AX
+	ADDQ         $0x08, BX
+	ADDQ         $0x00000080, DX
+	SUBQ         $0x02, CX
+	CMPQ         CX, $0x02
+	JGE          nb1_r5_loopS
+
+nb1_r5_tail:
+	TESTQ CX, CX
+	JEQ   nb1_r5_sum
 
 nb1_r5_loop:
 	VMOVDQU32    (DX), Z24
@@ -3411,19 +3956,26 @@ nb1_r5_loop:
 	ADDQ         $0x00000040, DX
 	DECQ         CX
 	JNE          nb1_r5_loop
-	MOVQ         DI, SI
-	VMOVDQU32    Z0, K1, (SI)
-	ADDQ         R10, SI
-	VMOVDQU32    Z4, K1, (SI)
-	ADDQ         R10, SI
-	VMOVDQU32    Z8, K1, (SI)
-	ADDQ         R10, SI
-	VMOVDQU32    Z12, K1, (SI)
-	ADDQ         R10, SI
-	VMOVDQU32    Z16, K1, (SI)
-	ADDQ         R10, SI
-	MOVQ         SI, DI
-	JMP          done
+
+nb1_r5_sum:
+	VPADDD    Z1, Z0, Z0
+	VPADDD    Z5, Z4, Z4
+	VPADDD    Z9, Z8, Z8
+	VPADDD    Z13, Z12, Z12
+	VPADDD    Z17, Z16, Z16
+	MOVQ      DI, SI
+	VMOVDQU32 Z0, K1, (SI)
+	ADDQ      R10, SI
+	VMOVDQU32 Z4, K1, (SI)
+	ADDQ      R10, SI
+	VMOVDQU32 Z8, K1, (SI)
+	ADDQ      R10, SI
+	VMOVDQU32 Z12, K1, (SI)
+	ADDQ      R10, SI
+	VMOVDQU32 Z16, K1, (SI)
+	ADDQ      R10, SI
+	MOVQ      SI, DI
+	JMP       done
 
 nb1_r4:
 	MOVQ   R12, AX
@@ -3434,6 +3986,44 @@ nb1_r4:
 	VPXORD Z4, Z4, Z4
 	VPXORD Z8, Z8, Z8
 	VPXORD Z12, Z12, Z12
+	VPXORD Z1, Z1, Z1
+	VPXORD Z5, Z5, Z5
+	VPXORD Z9, Z9, Z9
+	VPXORD Z13, Z13, Z13
+
+	// 2 accumulator sets: unit u goes to set u mod 2, the last ku mod 2 units to set 0.
+	CMPQ CX, $0x02
+	JLT  nb1_r4_tail
+
+nb1_r4_loopS:
+	VMOVDQU32    (DX), Z24
+	VPBROADCASTD (AX), Z28
+	VPDPBUSD     Z24, Z28, Z0
+	VPBROADCASTD (AX)(R8*1), Z28
+	VPDPBUSD     Z24, Z28, Z4
+	VPBROADCASTD (AX)(R8*2), Z28
+	VPDPBUSD     Z24, Z28, Z8
+	VPBROADCASTD (BX), Z28
+	VPDPBUSD     Z24, Z28, Z12
+	VMOVDQU32    64(DX), Z24
+	VPBROADCASTD 4(AX), Z28
+	VPDPBUSD     Z24, Z28, Z1
+	VPBROADCASTD 4(AX)(R8*1), Z28
+	VPDPBUSD     Z24, Z28, Z5
+	VPBROADCASTD 4(AX)(R8*2), Z28
+	VPDPBUSD     Z24, Z28, Z9
+	VPBROADCASTD 4(BX), Z28
+	VPDPBUSD     Z24, Z28, Z13
+	ADDQ         $0x08, AX
+	ADDQ         $0x08, BX
+	ADDQ         $0x00000080, DX
+	SUBQ         $0x02, CX
+	CMPQ         CX, $0x02
+	JGE          nb1_r4_loopS
+
+nb1_r4_tail:
+	TESTQ CX, CX
+	JEQ   nb1_r4_sum
 
 nb1_r4_loop:
 	VMOVDQU32    (DX), Z24
@@ -3450,17 +4040,23 @@ nb1_r4_loop:
 	ADDQ         $0x00000040, DX
 	DECQ         CX
 	JNE          nb1_r4_loop
-	MOVQ         DI, SI
-	VMOVDQU32    Z0, K1, (SI)
-	ADDQ         R10, SI
-	VMOVDQU32    Z4, K1, (SI)
-	ADDQ         R10, SI
-	VMOVDQU32    Z8, K1, (SI)
-	ADDQ         R10, SI
-	VMOVDQU32    Z12, K1, (SI)
-	ADDQ         R10, SI
-	MOVQ         SI, DI
-	JMP          done
+
+nb1_r4_sum:
+	VPADDD    Z1, Z0, Z0
+	VPADDD    Z5, Z4, Z4
+	VPADDD    Z9, Z8, Z8
+	VPADDD    Z13, Z12, Z12
+	MOVQ      DI, SI
+	VMOVDQU32 Z0, K1, (SI)
+	ADDQ      R10, SI
+	VMOVDQU32 Z4, K1, (SI)
+	ADDQ      R10, SI
+	VMOVDQU32 Z8, K1, (SI)
+	ADDQ      R10, SI
+	VMOVDQU32 Z12, K1, (SI)
+	ADDQ      R10, SI
+	MOVQ      SI, DI
+	JMP       done
 
 nb1_r3:
 	MOVQ   R12, AX
@@ -3469,6 +4065,38 @@ nb1_r3:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z4, Z4, Z4
 	VPXORD Z8, Z8, Z8
+	VPXORD Z1, Z1, Z1
+	VPXORD Z5, Z5, Z5
+	VPXORD Z9, Z9, Z9
+
+	// 2 accumulator sets: unit u goes to set u mod 2, the last ku mod 2 units to set 0.
+	CMPQ CX, $0x02
+	JLT  nb1_r3_tail
+
+nb1_r3_loopS:
+	VMOVDQU32    (DX), Z24
+	VPBROADCASTD (AX), Z28
+	VPDPBUSD     Z24, Z28, Z0
+	VPBROADCASTD (AX)(R8*1), Z28
+	VPDPBUSD     Z24, Z28, Z4
+	VPBROADCASTD (AX)(R8*2), Z28
+	VPDPBUSD     Z24, Z28, Z8
+	VMOVDQU32    64(DX), Z24
+	VPBROADCASTD 4(AX), Z28
+	VPDPBUSD     Z24, Z28, Z1
+	VPBROADCASTD 4(AX)(R8*1), Z28
+	VPDPBUSD     Z24, Z28, Z5
+	VPBROADCASTD 4(AX)(R8*2), Z28
+	VPDPBUSD     Z24, Z28, Z9
+	ADDQ         $0x08, AX
+	ADDQ         $0x00000080, DX
+	SUBQ         $0x02, CX
+	CMPQ         CX, $0x02
+	JGE          nb1_r3_loopS
+
+nb1_r3_tail:
+	TESTQ CX, CX
+	JEQ   nb1_r3_sum
 
 nb1_r3_loop:
 	VMOVDQU32    (DX), Z24
@@ -3482,15 +4110,20 @@ nb1_r3_loop:
 	ADDQ         $0x00000040, DX
 	DECQ         CX
 	JNE          nb1_r3_loop
-	MOVQ         DI, SI
-	VMOVDQU32    Z0, K1, (SI)
-	ADDQ         R10, SI
-	VMOVDQU32    Z4, K1, (SI)
-	ADDQ         R10, SI
-	VMOVDQU32    Z8, K1, (SI)
-	ADDQ         R10, SI
-	MOVQ         SI, DI
-	JMP          done
+
+nb1_r3_sum:
+	VPADDD    Z1, Z0, Z0
+	VPADDD    Z5, Z4, Z4
+	VPADDD    Z9, Z8, Z8
+	MOVQ      DI, SI
+	VMOVDQU32 Z0, K1, (SI)
+	ADDQ      R10, SI
+	VMOVDQU32 Z4, K1, (SI)
+	ADDQ      R10, SI
+	VMOVDQU32 Z8, K1, (SI)
+	ADDQ      R10, SI
+	MOVQ      SI, DI
+	JMP       done
 
 nb1_r2:
 	MOVQ   R12, AX
@@ -3498,6 +4131,33 @@ nb1_r2:
 	MOVQ   ku+8(FP), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z4, Z4, Z4
+	VPXORD Z1, Z1, Z1
+	VPXORD Z5, Z5, Z5
+
+	// 2 accumulator sets: unit u goes to set u mod 2, the last ku mod 2 units to set 0.
+	CMPQ CX, $0x02
+	JLT  nb1_r2_tail
+
+nb1_r2_loopS:
+	VMOVDQU32    (DX), Z24
+	VPBROADCASTD (AX), Z28
+	VPDPBUSD     Z24, Z28, Z0
+	VPBROADCASTD (AX)(R8*1), Z28
+	VPDPBUSD     Z24, Z28, Z4
+	VMOVDQU32    64(DX), Z24
+	VPBROADCASTD 4(AX), Z28
+	VPDPBUSD     Z24, Z28, Z1
+	VPBROADCASTD 4(AX)(R8*1), Z28
+	VPDPBUSD     Z24, Z28, Z5
+	ADDQ         $0x08, AX
+	ADDQ         $0x00000080, DX
+	SUBQ         $0x02, CX
+	CMPQ         CX, $0x02
+	JGE          nb1_r2_loopS
+
+nb1_r2_tail:
+	TESTQ CX, CX
+	JEQ   nb1_r2_sum
 
 nb1_r2_loop:
 	VMOVDQU32    (DX), Z24
@@ -3509,13 +4169,17 @@ nb1_r2_loop:
 	ADDQ         $0x00000040, DX
 	DECQ         CX
 	JNE          nb1_r2_loop
-	MOVQ         DI, SI
-	VMOVDQU32    Z0, K1, (SI)
-	ADDQ         R10, SI
-	VMOVDQU32    Z4, K1, (SI)
-	ADDQ         R10, SI
-	MOVQ         SI, DI
-	JMP          done
+
+nb1_r2_sum:
+	VPADDD    Z1, Z0, Z0
+	VPADDD    Z5, Z4, Z4
+	MOVQ      DI, SI
+	VMOVDQU32 Z0, K1, (SI)
+	ADDQ      R10, SI
+	VMOVDQU32 Z4, K1, (SI)
+	ADDQ      R10, SI
+	MOVQ      SI, DI
+	JMP       done
 
 nb1_r1:
 	MOVQ   R12, AX
@@ -3523,30 +4187,48 @@ nb1_r1:
 	MOVQ   ku+8(FP), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z4, Z4, Z4
-	CMPQ   CX, $0x02
-	JLT    nb1_r1_tail
+	VPXORD Z8, Z8, Z8
+	VPXORD Z12, Z12, Z12
 
-nb1_r1_loop2:
+	// 4 accumulator sets: unit u goes to set u mod 4, the last ku mod 4 units to set 0.
+	CMPQ CX, $0x04
+	JLT  nb1_r1_tail
+
+nb1_r1_loopS:
 	VMOVDQU32    (DX), Z24
 	VPBROADCASTD (AX), Z28
 	VPDPBUSD     Z24, Z28, Z0
 	VMOVDQU32    64(DX), Z24
 	VPBROADCASTD 4(AX), Z28
 	VPDPBUSD     Z24, Z28, Z4
-	ADDQ         $0x08, AX
-	ADDQ         $0x00000080, DX
-	SUBQ         $0x02, CX
-	CMPQ         CX, $0x02
-	JGE          nb1_r1_loop2
+	VMOVDQU32    128(DX), Z24
+	VPBROADCASTD 8(AX), Z28
+	VPDPBUSD     Z24, Z28, Z8
+	VMOVDQU32    192(DX), Z24
+	VPBROADCASTD 12(AX), Z28
+	VPDPBUSD     Z24, Z28, Z12
+	ADDQ         $0x10, AX
+	ADDQ         $0x00000100, DX
+	SUBQ         $0x04, CX
+	CMPQ         CX, $0x04
+	JGE          nb1_r1_loopS
 
 nb1_r1_tail:
-	TESTQ        CX, CX
-	JEQ          nb1_r1_sum
+	TESTQ CX, CX
+	JEQ   nb1_r1_sum
+
+nb1_r1_loop:
 	VMOVDQU32    (DX), Z24
 	VPBROADCASTD (AX), Z28
 	VPDPBUSD     Z24, Z28, Z0
+	ADDQ         $0x04, AX
+	ADDQ         $0x00000040, DX
+	DECQ         CX
+	JNE          nb1_r1_loop
 
 nb1_r1_sum:
+	VPADDD    Z8, Z0, Z0
+	VPADDD    Z12, Z4, Z4
 	VPADDD    Z4, Z0, Z0
 	MOVQ      DI, SI
 	VMOVDQU32 Z0, K1, (SI)

@@ -126,15 +126,19 @@ func genInt8Panel(t int8Kern) {
 	switch {
 	case v.bytes == 64:
 		plan = append(plan,
-			"  Z0..Z23 accumulators: row i, block b in Z(4i+b); one row uses a second set",
-			"  Z(4+b) for odd depth groups (8 dependency chains), added at the end",
+			"  Z0..Z23 accumulators: row i, block b in Z(4i+b); short strips add sets for",
+			"  more dependency chains (int8Sets): one row set s in Z(4s+b), unit u in set",
+			"  u mod 4 (nb ≤ 2) or 2; 2..6 rows of one block or 2..3 of two: set 1 in Z(4i+nb+b);",
+			"  the sets are summed at the end",
 			"  Z24..Z27: the group's weights, block b in Z(24+b); Z28: 4 bytes of A broadcast",
 			"  K1 = the low last bits: the last block's columns",
 			"Per group and strip: nb loads, mr VPBROADCASTD, mr·nb VPDPBUSD (EVEX).")
 	case t.vex:
 		plan = append(plan,
-			"  Y0..Y11 accumulators: row i, block b in Y(3i+b); one row uses a second set",
-			"  Y(3+b) for odd depth groups, added at the end",
+			"  Y0..Y11 accumulators: row i, block b in Y(3i+b); short strips add sets for",
+			"  more dependency chains (int8Sets): one row set s in Y(3s+b), unit u in set",
+			"  u mod 4 (nb ≤ 2) or 2; 2..4 rows of one block: set 1 in Y(3i+1); the sets are",
+			"  summed at the end",
 			"  Y12..Y14: the group's weights, block b in Y(12+b); Y15: 4 bytes of A broadcast",
 			"  Y12 = the last block's store mask at the end (R13 = its address)",
 			"Per group and strip: nb loads, mr VPBROADCASTD, mr·nb VPDPBUSD (VEX, written as",
@@ -251,19 +255,45 @@ func vpdpbusd(vex bool, w, bc, acc VecPhysical) {
 	}
 }
 
+// int8Sets is the number of accumulator sets of a strip of r rows × nb
+// blocks: the VNNI kernels give one row 4 sets when nb ≤ 2 (else 2), and
+// more rows 2 sets when fewer than 8 chains would remain and row i's slots
+// past nb hold them, so that VPDPBUSD's latency (5 cycles, 2 per cycle on
+// zmm) is covered; the AVX2 kernel gives one row 2 sets, alternate pairs.
+func int8Sets(t int8Kern, r, nb int) int {
+	switch {
+	case !t.vnni():
+		if r == 1 {
+			return 2
+		}
+		return 1
+	case r == 1 && nb <= 2:
+		return 4
+	case r == 1:
+		return 2
+	case r*nb < 8 && 2*nb <= t.nbMax:
+		return 2
+	}
+	return 1
+}
+
 // int8Body writes one strip of r rows × nb blocks: the loop over depth
 // units and the stores; C's pointer ends r rows on.
 func int8Body(t int8Kern, r, nb int) {
 	v := t.v
-	sets := 1
-	if r == 1 {
-		sets = 2
-	}
+	sets := int8Sets(t, r, nb)
+	// acc is set s's register for row i, block b: set 0 in row i's slots
+	// (v.regs[i·nbMax+b]); with one row, set s in row s's slots; with more
+	// rows, set 1 in row i's unused slots past nb.
 	acc := func(s, i, b int) VecPhysical {
-		if s == 1 {
-			return v.regs[t.nbMax+b]
+		switch {
+		case s == 0:
+			return v.regs[i*t.nbMax+b]
+		case r == 1:
+			return v.regs[s*t.nbMax+b]
+		default:
+			return v.regs[i*t.nbMax+nb+b]
 		}
-		return v.regs[i*t.nbMax+b]
 	}
 	wReg := func(b int) VecPhysical { return v.regs[12+b] }
 	bc := v.regs[15]
@@ -316,7 +346,7 @@ func int8Body(t int8Kern, r, nb int) {
 					VPMADDWD(Mem{Base: i8W, Disp: wOff + (q*nb+b)*32}, pr, prod)
 					ss := s
 					if sets == 2 {
-						ss = q & 1
+						ss = q & 1 // the AVX2 kernel's one row: pairs alternate sets
 					}
 					VPADDD(prod, acc(ss, i, b), acc(ss, i, b))
 				}
@@ -330,31 +360,37 @@ func int8Body(t int8Kern, r, nb int) {
 		}
 		ADDQ(U32(units*step), i8W)
 	}
-	if sets == 2 && t.vnni() {
-		CMPQ(i8Cnt, Imm(2))
+	if sets > 1 && t.vnni() {
+		Commentf("%d accumulator sets: unit u goes to set u mod %d, the last ku mod %d units to set 0.", sets, sets, sets)
+		CMPQ(i8Cnt, Imm(uint64(sets)))
 		JLT(LabelRef(l("tail")))
-		Label(l("loop2"))
-		unitBody(0, 0, 0)
-		unitBody(1, t.unitDepth(), step)
-		advance(2)
-		SUBQ(Imm(2), i8Cnt)
-		CMPQ(i8Cnt, Imm(2))
-		JGE(LabelRef(l("loop2")))
+		Label(l("loopS"))
+		for s := 0; s < sets; s++ {
+			unitBody(s, s*t.unitDepth(), s*step)
+		}
+		advance(sets)
+		SUBQ(Imm(uint64(sets)), i8Cnt)
+		CMPQ(i8Cnt, Imm(uint64(sets)))
+		JGE(LabelRef(l("loopS")))
 		Label(l("tail"))
 		TESTQ(i8Cnt, i8Cnt)
 		JEQ(LabelRef(l("sum")))
-		unitBody(0, 0, 0)
-		Label(l("sum"))
-	} else {
-		Label(l("loop"))
-		unitBody(0, 0, 0)
-		advance(1)
-		DECQ(i8Cnt)
-		JNE(LabelRef(l("loop")))
 	}
-	if sets == 2 {
-		for b := 0; b < nb; b++ {
-			VPADDD(acc(1, 0, b), acc(0, 0, b), acc(0, 0, b))
+	Label(l("loop"))
+	unitBody(0, 0, 0)
+	advance(1)
+	DECQ(i8Cnt)
+	JNE(LabelRef(l("loop")))
+	if sets > 1 {
+		Label(l("sum"))
+		for s := sets / 2; s >= 1; s /= 2 {
+			for u := 0; u < s; u++ {
+				for i := 0; i < r; i++ {
+					for b := 0; b < nb; b++ {
+						VPADDD(acc(u+s, i, b), acc(u, i, b), acc(u, i, b))
+					}
+				}
+			}
 		}
 	}
 	var mask VecPhysical
