@@ -106,7 +106,9 @@ func TestInt8KernelsMatchReference(t *testing.T) {
 		}
 		// The network's shapes, and depths long enough for every
 		// accumulation path.
-		for _, s := range [][3]int{{1, 300, 784}, {13, 100, 300}, {33, 10, 100}, {2, 17, 1031}, {64, 300, 784}} {
+		// Empty products: k = 0 zeroes C's m×n, m = 0 or n = 0 writes nothing.
+		for _, s := range [][3]int{{1, 300, 784}, {13, 100, 300}, {33, 10, 100}, {2, 17, 1031}, {64, 300, 784},
+			{3, 5, 0}, {0, 5, 7}, {4, 0, 9}} {
 			int8Case(t, rng, kern, s[0], s[1], s[2])
 		}
 	})
