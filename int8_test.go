@@ -106,7 +106,9 @@ func TestInt8KernelsMatchReference(t *testing.T) {
 		}
 		// The network's shapes, and depths long enough for every
 		// accumulation path.
-		for _, s := range [][3]int{{1, 300, 784}, {13, 100, 300}, {33, 10, 100}, {2, 17, 1031}, {64, 300, 784}} {
+		// Empty products: k = 0 zeroes C's m×n, m = 0 or n = 0 writes nothing.
+		for _, s := range [][3]int{{1, 300, 784}, {13, 100, 300}, {33, 10, 100}, {2, 17, 1031}, {64, 300, 784},
+			{3, 5, 0}, {0, 5, 7}, {4, 0, 9}} {
 			int8Case(t, rng, kern, s[0], s[1], s[2])
 		}
 	})
@@ -125,4 +127,60 @@ func TestInt8KernelsListed(t *testing.T) {
 		t.Fatalf("Int8Kernel() = %q not in %v", Int8Kernel(), names)
 	}
 	t.Log(fmt.Sprint("int8 kernels: ", names, ", active ", Int8Kernel()))
+}
+
+// TestInt8KernelsNoAlloc checks that gemm allocates nothing, also when the
+// last rows of A are too short for a kernel's whole depth units and are
+// copied (k = 100 and 301, A exactly m·k bytes), as quantized inference's
+// PredictInto promises.
+func TestInt8KernelsNoAlloc(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under -race")
+	}
+	forEachInt8Kernel(t, func(t *testing.T, kern *int8Kernel) {
+		for _, s := range [][3]int{{1, 10, 100}, {3, 100, 301}, {7, 300, 784}} {
+			m, n, k := s[0], s[1], s[2]
+			a := make([]uint8, m*k)
+			packed := kern.pack(make([]int8, k*n), k, n)
+			c := make([]int32, m*n)
+			if allocs := testing.AllocsPerRun(10, func() { kern.gemm(m, n, k, a, k, packed, c, n) }); allocs != 0 {
+				t.Errorf("%s m=%d n=%d k=%d: %v allocations per gemm, want 0", kern.name, m, n, k, allocs)
+			}
+		}
+	})
+}
+
+// TestInt8KernelsExtremes runs every kernel where saturation or overflow
+// would show: A all 255 against columns of −128 and of 127, at the deepest
+// allowed product (maxInt8Depth, sums within 128 of −2³¹) and at widths
+// that give every row count of a strip a full 64-column panel.
+func TestInt8KernelsExtremes(t *testing.T) {
+	forEachInt8Kernel(t, func(t *testing.T, kern *int8Kernel) {
+		for _, s := range [][3]int{{1, 17, maxInt8Depth}, {2, 64, 1031}, {3, 70, 515}, {5, 130, 64}, {7, 33, 999}} {
+			m, n, k := s[0], s[1], s[2]
+			a := make([]uint8, m*k)
+			for i := range a {
+				a[i] = 255
+			}
+			w := make([]int8, k*n)
+			for p := 0; p < k; p++ {
+				for j := 0; j < n; j++ {
+					w[p*n+j] = -128
+					if j%3 == 1 {
+						w[p*n+j] = 127
+					}
+				}
+			}
+			c := make([]int32, m*n)
+			kern.gemm(m, n, k, a, k, kern.pack(w, k, n), c, n)
+			for i := 0; i < m; i++ {
+				for j := 0; j < n; j++ {
+					want := int64(255) * int64(w[j]) * int64(k)
+					if int64(c[i*n+j]) != want {
+						t.Fatalf("%s m=%d n=%d k=%d: C[%d][%d] = %d, want %d", kern.name, m, n, k, i, j, c[i*n+j], want)
+					}
+				}
+			}
+		}
+	})
 }

@@ -3,8 +3,9 @@
 //
 //	go run . -kernels gemm -out ../gemm_amd64.s -stubs ../gemm_stubs_amd64.go -pkg ann
 //	go run . -kernels vecops -out ../vecops_amd64.s -stubs ../vecops_stubs_amd64.go -pkg ann
+//	go run . -kernels int8 -out ../int8_amd64.s -stubs ../int8_stubs_amd64.go -pkg ann
 //
-// The go:generate lines in gemm_amd64.go and vecops_amd64.go run exactly
+// The go:generate lines in gemm_amd64.go, vecops_amd64.go and int8_amd64.go run exactly
 // these commands, and .ci/run checks that the committed files are what they
 // produce. The kernels use physical registers throughout: they are
 // hand-scheduled micro-kernels whose register plan is part of their design,
@@ -19,7 +20,7 @@ import (
 	. "github.com/mmcloughlin/avo/build"
 )
 
-var kernels = flag.String("kernels", "", "kernel family to generate: gemm or vecops")
+var kernels = flag.String("kernels", "", "kernel family to generate: gemm, vecops or int8")
 
 // constraint is the build constraint of every generated file (avo's +build
 // syntax, written out as //go:build gc && !purego && !noasm); the
@@ -36,8 +37,10 @@ func main() {
 		genNarrow()
 	case "vecops":
 		genVecops()
+	case "int8":
+		genInt8()
 	default:
-		fmt.Fprintf(os.Stderr, "_gen: -kernels must be gemm or vecops, not %q\n", *kernels)
+		fmt.Fprintf(os.Stderr, "_gen: -kernels must be gemm, vecops or int8, not %q\n", *kernels)
 		os.Exit(2)
 	}
 	Generate()
