@@ -3,9 +3,13 @@ package ann
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"testing"
 )
 
@@ -173,4 +177,451 @@ func TestQuantizedSaveLoadRoundTrip(t *testing.T) {
 			t.Fatalf("LoadQuantized on a float file: %v", err)
 		}
 	}
+}
+
+// TestQuantizedKernelsMatchReference: through every int8 kernel, the
+// quantized network's outputs are bit-identical to the same arithmetic with
+// the integer products summed in int64 by a plain loop (gemmRef), in both
+// modes; and the first layer's dequantized values match a float64
+// evaluation of Σ(x_q − zp)·w_q·s_x·s_w + b to float32 rounding.
+func TestQuantizedKernelsMatchReference(t *testing.T) {
+	net, calib := qTrained(t)
+	xt, _ := qData(700, 4) // more rows than a chunk
+	for _, opt := range []QuantizeOption{StaticQuantization(), DynamicQuantization()} {
+		q, err := net.Quantize(calib, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := NewMatrix(xt.Rows, q.Outputs())
+		if err := q.infer(want, xt, nil); err != nil {
+			t.Fatal(err)
+		}
+		forEachInt8Kernel(t, func(t *testing.T, k *int8Kernel) {
+			got, err := q.Predict(xt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if q.packed.Load().kern != k {
+				t.Fatalf("predicted with %s's packing, %s active", q.packed.Load().kern.name, k.name)
+			}
+			for i := range got.Data {
+				if math.Float32bits(got.Data[i]) != math.Float32bits(want.Data[i]) {
+					t.Fatalf("%s %s: output %d = %v, reference %v", q.Mode(), k.name, i, got.Data[i], want.Data[i])
+				}
+			}
+		})
+
+		// The first layer alone, against float64.
+		l0 := q.layers[0]
+		l0.act = Identity
+		q1 := &QuantizedNetwork{inputs: q.inputs, dynamic: q.dynamic, inOff: q.inOff, inMul: q.inMul, inAdd: q.inAdd, layers: []qLayer{l0}}
+		q1.finish()
+		z, err := q1.Predict(xt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := q1.getScratch()
+		for i := 0; i < xt.Rows; i++ {
+			v := make([]float32, q.inputs)
+			applyInput(v, xt.Row(i), q.inOff, q.inMul, q.inAdd)
+			q1.quantizeInto(s, 0, &q1.layers[0], v)
+			sx, zp := float64(s.sx[0]), float64(s.zp[0])
+			for j := 0; j < l0.out; j++ {
+				var acc float64
+				for p := 0; p < l0.in; p++ {
+					acc += (float64(s.xq[p]) - zp) * float64(l0.w[p*l0.out+j])
+				}
+				ref := acc*sx*float64(l0.wScale[j]) + float64(l0.bias[j])
+				got := float64(z.At(i, j))
+				if tol := 1e-6 * (math.Abs(acc*sx*float64(l0.wScale[j])) + math.Abs(float64(l0.bias[j]))); math.Abs(got-ref) > tol {
+					t.Fatalf("%s: row %d unit %d: %v, float64 reference %v", q.Mode(), i, j, got, ref)
+				}
+			}
+		}
+	}
+}
+
+// TestQuantizeErrorBound: the first layer's quantized pre-activations stay
+// within the bound the scales give. With x' the dequantized input
+// (|x − x'| ≤ s_x/2, no clamping since calibration saw the rows) and w' the
+// dequantized weight (|w − w'| ≤ s_w/2),
+//
+//	|Σ x·w − Σ x'·w'| ≤ s_w/2·Σ|x| + s_x/2·Σ|w'|
+//
+// plus float32 rounding.
+func TestQuantizeErrorBound(t *testing.T) {
+	net, calib := qTrained(t)
+	f, err := net.fold()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, opt := range []QuantizeOption{StaticQuantization(), DynamicQuantization()} {
+		q, err := net.Quantize(calib, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l0 := q.layers[0]
+		l0.act = Identity
+		q1 := &QuantizedNetwork{inputs: q.inputs, dynamic: q.dynamic, inOff: q.inOff, inMul: q.inMul, inAdd: q.inAdd, layers: []qLayer{l0}}
+		q1.finish()
+		z, err := q1.Predict(calib)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := q1.getScratch()
+		d := f.layers[0]
+		worst := 0.0
+		for i := 0; i < calib.Rows; i++ {
+			v := make([]float32, q.inputs)
+			applyInput(v, calib.Row(i), f.inOff, f.inMul, f.inAdd)
+			q1.quantizeInto(s, 0, &q1.layers[0], v)
+			sx := float64(s.sx[0])
+			for j := 0; j < d.out; j++ {
+				exact, sumX, sumW := float64(d.b[j]), 0.0, 0.0
+				sw := float64(l0.wScale[j])
+				for p := 0; p < d.in; p++ {
+					exact += float64(v[p]) * float64(d.w[p*d.out+j])
+					sumX += math.Abs(float64(v[p]))
+					sumW += math.Abs(float64(l0.w[p*d.out+j])) * sw
+				}
+				bound := sw/2*sumX + sx/2*sumW + 1e-5*(math.Abs(exact)+1)
+				e := math.Abs(float64(z.At(i, j)) - exact)
+				worst = max(worst, e/bound)
+				if e > bound {
+					t.Fatalf("%s: row %d unit %d: quantized %v, float %v, error %g beyond the bound %g", q.Mode(), i, j, z.At(i, j), exact, e, bound)
+				}
+			}
+		}
+		t.Logf("%s: largest error / bound = %.3f", q.Mode(), worst)
+	}
+}
+
+// TestQuantizeFoldsBatchNorm: the folded float network (batch norm folded
+// into the dense layer before it when that layer is linear, into the one
+// after otherwise, or into the input stage before the first dense layer;
+// dropout removed; scaler in the input stage) computes what Predict does,
+// within 1e-5, with random batch-norm statistics.
+func TestQuantizeFoldsBatchNorm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	net, err := New(8).BatchNorm().Dense(16, ReLU).BatchNorm().Dropout(0.2).BatchNorm().
+		Dense(12, Identity).BatchNorm().Dense(10, Tanh).Dropout(0.3).BatchNorm().Dense(3, Softmax).Seed(4).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := qData(400, 7)
+	sc, _ := FitStandardScaler(x)
+	if err := net.SetScaler(sc); err != nil {
+		t.Fatal(err)
+	}
+	bn := 0
+	for _, l := range net.layers {
+		if l.kind != layerBatchNorm {
+			continue
+		}
+		bn++
+		for j := range l.gamma {
+			l.gamma[j] = float32(0.7 + 0.6*rng.Float64())
+			l.beta[j] = float32(0.5 * rng.NormFloat64())
+			l.movingMean[j] = float32(0.5 * rng.NormFloat64())
+			l.movingVar[j] = float32(0.5 + rng.Float64())
+		}
+	}
+	f, err := net.fold()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.layers) != 4 || f.inMul == nil {
+		t.Fatalf("folded into %d dense layers (input stage %v), want 4 with an input stage", len(f.layers), f.inMul != nil)
+	}
+	want, err := net.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got Matrix
+	f.forward(x, func(l int, m Matrix) {
+		if l == len(f.layers) {
+			got = m // one chunk: 400 rows
+		}
+	})
+	if got.Rows != x.Rows {
+		t.Fatalf("folded forward gave %d rows", got.Rows)
+	}
+	worst := 0.0
+	for i := 0; i < x.Rows; i++ {
+		for j := 0; j < 3; j++ {
+			worst = max(worst, math.Abs(float64(got.At(i, j)-want.At(i, j))))
+		}
+	}
+	t.Logf("%d batch norms folded; max |Δ| = %.3g", bn, worst)
+	if worst > 1e-5 {
+		t.Fatalf("folded network differs from Predict by %g", worst)
+	}
+	// And the quantized network stays near it (an untrained network's
+	// probabilities are close to one another, so classes are not compared).
+	q, err := net.Quantize(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := q.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, diff := agreement(want, p); diff > 0.05 {
+		t.Fatalf("quantized probabilities differ by up to %v", diff)
+	} else {
+		t.Logf("quantized: max |Δp| = %.3g", diff)
+	}
+}
+
+func TestQuantizeErrors(t *testing.T) {
+	net, calib := qTrained(t)
+	nan := calib
+	nan.Data = append([]float32(nil), calib.Data...)
+	nan.Data[5] = float32(math.NaN())
+	narrow, _ := NewMatrix(4, 7)
+	cases := []struct {
+		name string
+		err  func() error
+		want error
+	}{
+		{"static without calibration", func() error { _, err := net.Quantize(Matrix{}); return err }, ErrValue},
+		{"NaN calibration", func() error { _, err := net.Quantize(nan); return err }, ErrValue},
+		{"calibration width", func() error { _, err := net.Quantize(narrow); return err }, ErrShape},
+		{"invalid calibration", func() error { _, err := net.Quantize(Matrix{Rows: 2, Cols: 8}); return err }, ErrShape},
+	}
+	q, err := net.Quantize(Matrix{}, DynamicQuantization())
+	if err != nil {
+		t.Fatalf("dynamic without calibration: %v", err)
+	}
+	dst, _ := NewMatrix(3, 3)
+	x3, _ := NewMatrix(3, 8)
+	xnan, _ := NewMatrix(3, 8)
+	xnan.Data[4] = float32(math.Inf(1))
+	cases = append(cases, []struct {
+		name string
+		err  func() error
+		want error
+	}{
+		{"input width", func() error { _, err := q.Predict(narrow); return err }, ErrShape},
+		{"Inf input", func() error { _, err := q.Predict(xnan); return err }, ErrValue},
+		{"NaN input class", func() error { _, err := q.PredictClass(xnan); return err }, ErrValue},
+		{"dst rows", func() error { return q.PredictInto(dst, calib) }, ErrShape},
+		{"dst cols", func() error { d, _ := NewMatrix(3, 2); return q.PredictInto(d, x3) }, ErrShape},
+		{"huge input", func() error {
+			big, _ := NewMatrix(1, 8)
+			for j := range big.Data {
+				big.Data[j] = 3e38
+				if j%2 == 1 {
+					big.Data[j] = -3e38
+				}
+			}
+			_, err := q.Predict(big)
+			return err
+		}, ErrValue},
+	}...)
+	deep, err := New(maxInt8Depth + 1).Dense(1, Sigmoid).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases = append(cases, struct {
+		name string
+		err  func() error
+		want error
+	}{"depth beyond maxInt8Depth", func() error { _, err := deep.Quantize(Matrix{}, DynamicQuantization()); return err }, ErrConfig})
+	for _, c := range cases {
+		err := c.err()
+		if !errors.Is(err, c.want) {
+			t.Errorf("%s: error %v, want %v", c.name, err, c.want)
+		}
+	}
+	if err := q.PredictInto(dst, x3); err != nil {
+		t.Fatalf("a good call after errors: %v", err)
+	}
+}
+
+func TestQuantizedPredictIntoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	net, calib := qTrained(t)
+	for _, opt := range []QuantizeOption{StaticQuantization(), DynamicQuantization()} {
+		q, err := net.Quantize(calib, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rows := range []int{1, 300} {
+			x, _ := calib.RowView(0, rows)
+			dst, _ := NewMatrix(rows, q.Outputs())
+			if err := q.PredictInto(dst, x); err != nil {
+				t.Fatal(err)
+			}
+			if n := testing.AllocsPerRun(20, func() { _ = q.PredictInto(dst, x) }); n != 0 {
+				t.Errorf("%s, %d rows: %v allocations per PredictInto", q.Mode(), rows, n)
+			}
+		}
+	}
+}
+
+// TestQuantizedConcurrent: goroutines sharing one quantized network get
+// the serial results (run it under -race too).
+func TestQuantizedConcurrent(t *testing.T) {
+	net, calib := qTrained(t)
+	for _, opt := range []QuantizeOption{StaticQuantization(), DynamicQuantization()} {
+		q, err := net.Quantize(calib, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := q.Predict(calib)
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for g := 0; g < 8; g++ {
+			wg.Add(1)
+			go func(g int) {
+				defer wg.Done()
+				r0 := (g * 97) % (calib.Rows - 50)
+				x, _ := calib.RowView(r0, r0+1+g*7)
+				dst, _ := NewMatrix(x.Rows, q.Outputs())
+				for it := 0; it < 20; it++ {
+					if err := q.PredictInto(dst, x); err != nil {
+						errs <- err
+						return
+					}
+					for i := 0; i < x.Rows; i++ {
+						for j := 0; j < dst.Cols; j++ {
+							if dst.At(i, j) != want.At(r0+i, j) {
+								errs <- fmt.Errorf("goroutine %d: row %d differs", g, r0+i)
+								return
+							}
+						}
+					}
+				}
+			}(g)
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+	}
+}
+
+// quantizedFile returns a small quantized model file (static, with an
+// input stage) for the hostile-file tests.
+func quantizedFile(t testing.TB) []byte {
+	net, _, _ := smallTrained(t)
+	x, _ := qData(50, 9)
+	x6, _ := x.View(0, 50, 0, 6)
+	q, err := net.Quantize(x6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := q.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// resum replaces a file's checksum so that hostile contents get past it.
+func resum(b []byte) []byte {
+	out := append([]byte(nil), b[:len(b)-32]...)
+	return append(out, sha256Sum(out)...)
+}
+
+// withHeader rebuilds a quantized file around a different header JSON.
+func withHeader(b []byte, edit func(h map[string]any)) []byte {
+	hl := binary.LittleEndian.Uint32(b[12:])
+	var h map[string]any
+	if err := json.Unmarshal(b[16:16+hl], &h); err != nil {
+		panic(err)
+	}
+	edit(h)
+	js, _ := json.Marshal(h)
+	out := append([]byte(nil), b[:12]...)
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(js)))
+	out = append(out, js...)
+	out = append(out, b[16+hl:len(b)-32]...)
+	return append(out, sha256Sum(out)...)
+}
+
+func TestLoadQuantizedHostile(t *testing.T) {
+	good := quantizedFile(t)
+	if _, err := LoadQuantizedBytes(good); err != nil {
+		t.Fatal(err)
+	}
+	bad := map[string][]byte{
+		"empty":   nil,
+		"magic":   []byte(quantMagic),
+		"float":   append([]byte(modelMagic), make([]byte, 60)...),
+		"version": resum(append(append([]byte(quantMagic), 2, 0, 0, 0), good[12:]...)),
+		"flipped": func() []byte { b := append([]byte(nil), good...); b[len(b)/2] ^= 1; return b }(),
+		"extra":   resum(append(append([]byte(nil), good[:len(good)-32]...), 0, 0, 0, 0, 0, 0, 0, 0)),
+		"huge units": withHeader(good, func(h map[string]any) {
+			h["layers"].([]any)[0].(map[string]any)["units"] = 1 << 40
+		}),
+		"huge inputs": withHeader(good, func(h map[string]any) { h["inputs"] = 1 << 50 }),
+		"mode":        withHeader(good, func(h map[string]any) { h["mode"] = "fast" }),
+		"zero point": withHeader(good, func(h map[string]any) {
+			h["layers"].([]any)[0].(map[string]any)["in_zero"] = 300
+		}),
+		"scale": withHeader(good, func(h map[string]any) {
+			h["layers"].([]any)[1].(map[string]any)["in_scale"] = -1
+		}),
+		"activation": withHeader(good, func(h map[string]any) {
+			h["layers"].([]any)[0].(map[string]any)["activation"] = "softmax"
+		}),
+		"no layers":    withHeader(good, func(h map[string]any) { h["layers"] = []any{} }),
+		"unknown":      withHeader(good, func(h map[string]any) { h["extra"] = 1 }),
+		"classes":      withHeader(good, func(h map[string]any) { h["meta"].(map[string]any)["classes"] = []string{"a"} }),
+		"header len":   resum(append(append(append([]byte(nil), good[:12]...), 0xff, 0xff, 0xff, 0x7f), good[16:]...)),
+		"weight scale": resum(func() []byte { b := append([]byte(nil), good...); binary.LittleEndian.PutUint32(b[16+binary.LittleEndian.Uint32(good[12:])+72:], 0x7fc00000); return b }()),
+	}
+	for i := 0; i < len(good); i += 1 + i/7 {
+		bad[fmt.Sprintf("truncated at %d", i)] = good[:i]
+	}
+	for name, b := range bad {
+		var err error
+		alloc := allocatedBy(func() { _, err = LoadQuantizedBytes(b) })
+		if !errors.Is(err, ErrFormat) {
+			t.Errorf("%s: error %v, want ErrFormat", name, err)
+		}
+		if alloc > 1<<20 {
+			t.Errorf("%s: allocated %d bytes", name, alloc)
+		}
+		if _, err := LoadQuantized(bytes.NewReader(b)); !errors.Is(err, ErrFormat) {
+			t.Errorf("%s: LoadQuantized error %v, want ErrFormat", name, err)
+		}
+	}
+	// A stream that never ends is refused at its first bytes.
+	c := &countingReader{b: 'A'}
+	if _, err := LoadQuantized(c); !errors.Is(err, ErrFormat) || c.n > 1<<16 {
+		t.Fatalf("endless stream: %v after %d bytes", err, c.n)
+	}
+}
+
+func FuzzLoadQuantized(f *testing.F) {
+	good := quantizedFile(f)
+	f.Add(good)
+	f.Add([]byte(quantMagic))
+	f.Add(good[:len(good)/2])
+	f.Fuzz(func(t *testing.T, data []byte) {
+		q, err := LoadQuantizedBytes(data)
+		if err != nil {
+			if !errors.Is(err, ErrFormat) {
+				t.Fatalf("error %v does not wrap ErrFormat", err)
+			}
+			return
+		}
+		x, _ := NewMatrix(2, q.Inputs())
+		if _, err := q.Predict(x); err != nil && !errors.Is(err, ErrValue) {
+			t.Fatalf("a loaded model fails to predict: %v", err)
+		}
+		var out bytes.Buffer
+		if err := q.Save(&out); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadQuantizedBytes(out.Bytes()); err != nil {
+			t.Fatalf("a re-saved model does not load: %v", err)
+		}
+	})
 }
