@@ -419,7 +419,7 @@ func TestQuantizeErrors(t *testing.T) {
 			return err
 		}, ErrValue},
 	}...)
-	deep, err := New(maxInt8Depth + 1).Dense(1, Sigmoid).Build()
+	deep, err := New(maxInt8Depth+1).Dense(1, Sigmoid).Build()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -570,11 +570,15 @@ func TestLoadQuantizedHostile(t *testing.T) {
 		"activation": withHeader(good, func(h map[string]any) {
 			h["layers"].([]any)[0].(map[string]any)["activation"] = "softmax"
 		}),
-		"no layers":    withHeader(good, func(h map[string]any) { h["layers"] = []any{} }),
-		"unknown":      withHeader(good, func(h map[string]any) { h["extra"] = 1 }),
-		"classes":      withHeader(good, func(h map[string]any) { h["meta"].(map[string]any)["classes"] = []string{"a"} }),
-		"header len":   resum(append(append(append([]byte(nil), good[:12]...), 0xff, 0xff, 0xff, 0x7f), good[16:]...)),
-		"weight scale": resum(func() []byte { b := append([]byte(nil), good...); binary.LittleEndian.PutUint32(b[16+binary.LittleEndian.Uint32(good[12:])+72:], 0x7fc00000); return b }()),
+		"no layers":  withHeader(good, func(h map[string]any) { h["layers"] = []any{} }),
+		"unknown":    withHeader(good, func(h map[string]any) { h["extra"] = 1 }),
+		"classes":    withHeader(good, func(h map[string]any) { h["meta"].(map[string]any)["classes"] = []string{"a"} }),
+		"header len": resum(append(append(append([]byte(nil), good[:12]...), 0xff, 0xff, 0xff, 0x7f), good[16:]...)),
+		"weight scale": resum(func() []byte {
+			b := append([]byte(nil), good...)
+			binary.LittleEndian.PutUint32(b[16+binary.LittleEndian.Uint32(good[12:])+72:], 0x7fc00000)
+			return b
+		}()),
 	}
 	for i := 0; i < len(good); i += 1 + i/7 {
 		bad[fmt.Sprintf("truncated at %d", i)] = good[:i]
