@@ -61,11 +61,19 @@ import (
 // overflow) cannot and is refused with ErrConfig.
 
 // defaultDynamic says whether Quantize uses dynamic quantization when no
-// mode is given. Static is the default: on MNIST ([784 → 300 → 100 → 10],
-// ReLU, trained by TestQuantizeMNIST) both modes agree with the float
-// network on more than 99.5 % of the test images and lose under 0.3 points
-// of accuracy, and static skips the per-row range scan before every layer,
-// which is the larger part of the non-GEMM work at batch 1.
+// mode is given. Static is the default, for speed at equal accuracy. On
+// MNIST (ann mnist's [784 → 300 → 100 → 10] ReLU network, 1,500 steps of
+// Adam; TestQuantizeMNIST) both modes lose nothing measurable: float
+// 0.9747, static 0.9747, dynamic 0.9750, classes agreeing on 99.98 % and
+// 99.97 % of the test images. Dynamic pays a range scan and a scale per row
+// before every layer: with the Go reference kernel it measured 10 % slower
+// at batch 1 and 18 % at batch 1000 (one thread), a share that grows as
+// the integer kernels get faster. Dynamic is the better choice when inputs
+// may leave the calibration range (static saturates them) or no
+// representative data is at hand; on the heavy-tailed synthetic set of
+// TestQuantizeAgreesWithFloat it agreed with the float network on 99.9 %
+// of rows against static's 99.75 %. Static's ONNX export is also the
+// faithful one (see ExportONNX).
 const defaultDynamic = false
 
 // quantizeConfig collects the QuantizeOptions.
@@ -339,11 +347,17 @@ func quantizeRow(out []uint8, v []float32, inv float32, zero int32) {
 	}
 }
 
-// rowRange returns the minimum and maximum of v.
+// rowRange returns the minimum and maximum of v and 0 (NaN is skipped;
+// plain comparisons, as the min and max built-ins' NaN and signed-zero
+// rules cost about 5 ns an element).
 func rowRange(v []float32) (lo, hi float32) {
 	for _, x := range v {
-		lo = min(lo, x)
-		hi = max(hi, x)
+		if x < lo {
+			lo = x
+		}
+		if x > hi {
+			hi = x
+		}
 	}
 	return lo, hi
 }

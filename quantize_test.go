@@ -629,3 +629,46 @@ func FuzzLoadQuantized(f *testing.F) {
 		}
 	})
 }
+
+// TestQuantizeStaticVsDynamic: dynamic quantization ignores the
+// calibration data (bit-identical outputs with none), and on inputs
+// spread three times wider than the calibration rows — which static
+// quantization saturates — it stays closer to the float network.
+func TestQuantizeStaticVsDynamic(t *testing.T) {
+	net, calib := qTrained(t)
+	d1, err := net.Quantize(calib, DynamicQuantization())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d0, err := net.Quantize(Matrix{}, DynamicQuantization())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := net.Quantize(calib, StaticQuantization())
+	if err != nil {
+		t.Fatal(err)
+	}
+	xt, _ := qData(1000, 8)
+	sc := net.Scaler()
+	for i := 0; i < xt.Rows; i++ {
+		r := xt.Row(i)
+		for j := range r {
+			r[j] = (r[j]-sc.Offset[j])*3 + sc.Offset[j]
+		}
+	}
+	p1, _ := d1.Predict(xt)
+	p0, _ := d0.Predict(xt)
+	for i := range p1.Data {
+		if math.Float32bits(p1.Data[i]) != math.Float32bits(p0.Data[i]) {
+			t.Fatalf("dynamic output %d depends on the calibration data: %v vs %v", i, p1.Data[i], p0.Data[i])
+		}
+	}
+	want, _ := net.Predict(xt)
+	ps, _ := st.Predict(xt)
+	agreeS, diffS := agreement(want, ps)
+	agreeD, diffD := agreement(want, p1)
+	t.Logf("3× wider inputs: static agreement %.4f max |Δp| %.3f; dynamic %.4f, %.3f", agreeS, diffS, agreeD, diffD)
+	if agreeD < agreeS || diffD > diffS {
+		t.Errorf("dynamic (%.4f, %.3f) is not closer to the float network than static (%.4f, %.3f) outside the calibration range", agreeD, diffD, agreeS, diffS)
+	}
+}
