@@ -286,12 +286,25 @@ func onnxDecodeTensor(b []byte) (string, onnxTensorT, error) {
 	for _, d := range t.dims {
 		want *= d
 	}
-	if len(raw) != 4*want {
+	// The quantized export also stores int8 and uint8 tensors (one byte an
+	// element); their values are widened into data.
+	size := 4
+	if t.dataType == onnxInt8 || t.dataType == onnxUint8 {
+		size = 1
+	}
+	if len(raw) != size*want {
 		return "", t, fmt.Errorf("tensor %q: %d raw bytes for dims %v", name, len(raw), t.dims)
 	}
 	t.data = make([]float32, want)
 	for i := range t.data {
-		t.data[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+		switch t.dataType {
+		case onnxInt8:
+			t.data[i] = float32(int8(raw[i]))
+		case onnxUint8:
+			t.data[i] = float32(raw[i])
+		default:
+			t.data[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+		}
 	}
 	return name, t, nil
 }

@@ -118,3 +118,70 @@ func onnxRunCompareQuantized(t *testing.T, net *Network, calib, x Matrix, labels
 		}
 	}
 }
+
+// TestQuantizedExportONNXStructure decodes both quantized exports of the
+// CSV model: the node sequence of each mode, int8 weights equal to the
+// quantized network's, per-unit scales on axis 1, the static input scales
+// and zero points, and the float export's interface.
+func TestQuantizedExportONNXStructure(t *testing.T) {
+	net, xt := onnxCSVModel(t)
+	for _, opt := range []QuantizeOption{StaticQuantization(), DynamicQuantization()} {
+		q, err := net.Quantize(xt, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := q.ExportONNX(&buf); err != nil {
+			t.Fatal(err)
+		}
+		m, err := onnxDecode(buf.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.irVersion != 7 || m.opsets[""] != 13 || m.doc != q.String() {
+			t.Errorf("%s: ir_version %d, opsets %v, doc %q", q.Mode(), m.irVersion, m.opsets, m.doc)
+		}
+		g := m.graph
+		if len(g.inputs) != 1 || g.inputs[0].name != "input" || len(g.output) != 2 ||
+			g.output[0].name != "probabilities" || g.output[1].name != "logits" {
+			t.Fatalf("%s: inputs %v outputs %v", q.Mode(), g.inputs, g.output)
+		}
+		var ops []string
+		for _, n := range g.nodes {
+			ops = append(ops, n.op)
+		}
+		wantHead := []string{"Sub", "Mul", "Add", "QuantizeLinear", "DequantizeLinear", "DequantizeLinear", "MatMul", "Add", "Relu"}
+		if q.dynamic {
+			wantHead = []string{"Sub", "Mul", "Add", "DynamicQuantizeLinear", "MatMulInteger", "Cast", "Mul", "Mul", "Add", "Relu"}
+		}
+		if !slices.Equal(ops[:len(wantHead)], wantHead) || ops[len(ops)-1] != "Softmax" {
+			t.Errorf("%s: ops %v", q.Mode(), ops)
+		}
+		for i, l := range q.layers {
+			p := "layer" + strconv.Itoa(i+1)
+			k, ok := g.inits[p+"/kernel_q"]
+			if !ok || k.dataType != onnxInt8 || !slices.Equal(k.dims, []int{l.in, l.out}) {
+				t.Fatalf("%s: %s/kernel_q: %v %v", q.Mode(), p, k.dataType, k.dims)
+			}
+			for j, v := range l.w {
+				if k.data[j] != float32(v) {
+					t.Fatalf("%s: %s weight %d = %v, want %d", q.Mode(), p, j, k.data[j], v)
+				}
+			}
+			if s := g.inits[p+"/kernel_scale"]; !slices.Equal(s.data, l.wScale) {
+				t.Fatalf("%s: %s weight scales differ", q.Mode(), p)
+			}
+			if !q.dynamic {
+				s, z := g.inits[p+"/x_scale"], g.inits[p+"/x_zero"]
+				if len(s.dims) != 0 || s.data[0] != l.inScale || z.dataType != onnxUint8 || z.data[0] != float32(l.inZero) {
+					t.Fatalf("%s: input scale %v zero %v, want %v %v", p, s.data, z.data, l.inScale, l.inZero)
+				}
+			}
+		}
+		for _, n := range g.nodes {
+			if n.name == "layer1/kernel/DequantizeLinear" && n.attrs["axis"].i != 1 {
+				t.Errorf("weight DequantizeLinear axis %d, want 1", n.attrs["axis"].i)
+			}
+		}
+	}
+}
