@@ -90,9 +90,10 @@ type (
 		attrs    map[string]onnxAttrT
 	}
 	onnxAttrT struct {
-		typ int64
-		f   float32
-		i   int64
+		typ  int64
+		f    float32
+		i    int64
+		ints []int64
 	}
 	onnxTensorT struct {
 		dims     []int
@@ -246,6 +247,8 @@ func onnxDecodeNode(b []byte) (onnxNodeT, error) {
 					a.f = math.Float32frombits(uint32(s.v))
 				case s.num == 3 && s.wire == 0:
 					a.i = int64(s.v)
+				case s.num == 8 && s.wire == 0: // ints (the quantized export's axes)
+					a.ints = append(a.ints, int64(s.v))
 				case s.num == 20 && s.wire == 0:
 					a.typ = int64(s.v)
 				default:
@@ -302,6 +305,8 @@ func onnxDecodeTensor(b []byte) (string, onnxTensorT, error) {
 			t.data[i] = float32(int8(raw[i]))
 		case onnxUint8:
 			t.data[i] = float32(raw[i])
+		case onnxInt32:
+			t.data[i] = float32(int32(binary.LittleEndian.Uint32(raw[4*i:])))
 		default:
 			t.data[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
 		}

@@ -15,7 +15,7 @@ import (
 // layer's activation are applied as the float network applies them. The
 // arithmetic of one dense layer of n inputs, for a row x and unit j:
 //
-//	x_q[p]  = clamp(roundEven(x[p]/s_x) + zp, 0, 255)        (uint8)
+//	x_q[p]  = clamp(roundEven(x[p]·(1/s_x)) + zp, 0, 255)    (uint8)
 //	acc[j]  = Σ_p x_q[p]·w_q[p][j] − zp·colsum[j]            (int32, exact)
 //	        = Σ_p (x_q[p] − zp)·w_q[p][j]
 //	z[j]    = float32(acc[j])·(s_x·s_w[j]) + b[j]             (float32)
@@ -313,19 +313,20 @@ func (f *foldedNet) forward(x Matrix, observe func(l int, m Matrix)) {
 }
 
 // quantParams returns the uint8 quantization of the range [lo, hi]
-// widened to contain 0: scale (hi−lo)/255 and zero point roundEven(−lo/s).
-// ok is false when the scale is not a finite positive float32.
-func quantParams(lo, hi float64) (scale float32, zero int32, ok bool) {
+// widened to contain 0: scale (hi−lo)/255 (1 when that is 0) and zero
+// point clamp(roundEven(−lo/scale), 0, 255), all in float32 arithmetic, as
+// the dynamic ONNX export computes them. ok is false when the scale is not
+// a finite float32.
+func quantParams(lo, hi float32) (scale float32, zero int32, ok bool) {
 	lo, hi = min(lo, 0), max(hi, 0)
-	s := (hi - lo) / 255
-	if s == 0 {
+	scale = (hi - lo) / 255
+	if scale == 0 {
 		return 1, 0, true
 	}
-	scale = float32(s)
 	if !(scale > 0) || math.IsInf(float64(scale), 0) {
 		return 0, 0, false
 	}
-	z := math.RoundToEven(-lo / float64(scale))
+	z := math.RoundToEven(float64(-lo / scale))
 	return scale, int32(min(max(z, 0), 255)), true
 }
 
@@ -420,7 +421,7 @@ func (n *Network) Quantize(calibration Matrix, opts ...QuantizeOption) (*Quantiz
 			return nil, fmt.Errorf("%w: the network's output on the calibration data is not finite", ErrValue)
 		}
 		for l := range q.layers {
-			s, z, ok := quantParams(lo[l], hi[l])
+			s, z, ok := quantParams(float32(lo[l]), float32(hi[l]))
 			if !ok {
 				return nil, fmt.Errorf("%w: layer %d's input range [%g, %g] on the calibration data cannot be quantized", ErrValue, l+1, lo[l], hi[l])
 			}
@@ -559,7 +560,7 @@ func (q *QuantizedNetwork) quantizeInto(s *qScratch, i int, l *qLayer, v []float
 		return true
 	}
 	lo, hi := rowRange(v)
-	scale, zero, ok := quantParams(float64(lo), float64(hi))
+	scale, zero, ok := quantParams(lo, hi)
 	if !ok || !finite32(lo) || !finite32(hi) {
 		return false
 	}
