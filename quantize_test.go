@@ -672,3 +672,48 @@ func TestQuantizeStaticVsDynamic(t *testing.T) {
 		t.Errorf("dynamic (%.4f, %.3f) is not closer to the float network than static (%.4f, %.3f) outside the calibration range", agreeD, diffD, agreeS, diffS)
 	}
 }
+
+// TestQuantizedPredictClassSigmoid: a single sigmoid output is classified
+// at 0.5 as the float network does.
+func TestQuantizedPredictClassSigmoid(t *testing.T) {
+	x, y3 := qData(1000, 12)
+	y, _ := NewMatrix(x.Rows, 1)
+	for i := 0; i < x.Rows; i++ {
+		y.Set(i, 0, y3.At(i, 0))
+	}
+	net, err := New(8).Dense(16, ReLU).Dense(1, Sigmoid).Optimizer(Adam(0.01)).Seed(2).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, _ := FitStandardScaler(x)
+	if err := net.SetScaler(sc); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := net.Fit(context.Background(), x, y, Epochs(5), BatchSize(32)); err != nil {
+		t.Fatal(err)
+	}
+	q, err := net.Quantize(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc, _ := net.PredictClass(x)
+	qc, err := q.PredictClass(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := q.Predict(x)
+	same, ones := 0, 0
+	for i := range fc {
+		if qc[i] != 0 && qc[i] != 1 || (qc[i] == 1) != (p.At(i, 0) > 0.5) {
+			t.Fatalf("row %d: class %d for probability %v", i, qc[i], p.At(i, 0))
+		}
+		if qc[i] == fc[i] {
+			same++
+		}
+		ones += qc[i]
+	}
+	t.Logf("agreement %d/%d, %d rows of class 1", same, len(fc), ones)
+	if same < len(fc)*99/100 || ones == 0 || ones == len(fc) {
+		t.Fatalf("classes agree on %d of %d rows (%d ones)", same, len(fc), ones)
+	}
+}
