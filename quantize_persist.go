@@ -115,8 +115,11 @@ func IsQuantizedModel(b []byte) bool {
 }
 
 // LoadQuantized reads a quantized network written by QuantizedNetwork.Save.
-// A float model file is refused with ErrFormat naming Load; the input is
-// bounded by 4 GiB and memory grows only with the bytes actually read.
+// A float model file is refused with ErrFormat naming Load. Like Load, it
+// reads the 16-byte prefix and the header first and refuses what is wrong
+// there before reading further; the header's layer sizes then say exactly
+// how many bytes follow (at most 4 GiB in all), memory grows only with the
+// bytes actually read, and data after the checksum is an ErrFormat error.
 func LoadQuantized(r io.Reader) (*QuantizedNetwork, error) {
 	var buf bytes.Buffer
 	var pre [16]byte
@@ -130,12 +133,36 @@ func LoadQuantized(r io.Reader) (*QuantizedNetwork, error) {
 		return nil, err
 	}
 	buf.Write(pre[:])
-	n, err := io.Copy(&buf, io.LimitReader(r, maxModelBytes-16+1))
-	if err != nil {
+	hl := binary.LittleEndian.Uint32(pre[12:])
+	if int64(hl) > maxModelBytes-16-32 {
+		return nil, fmt.Errorf("%w: header length %d: model larger than %d bytes", ErrFormat, hl, int64(maxModelBytes))
+	}
+	// The header is decoded as it streams in (garbage is refused at its
+	// first bad byte); its layer sizes then say exactly how many bytes
+	// follow, so an endless or oversized stream is never read to its end.
+	hr := io.LimitReader(r, int64(hl))
+	var h quantHeader
+	dec := json.NewDecoder(io.TeeReader(hr, &buf))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&h); err != nil {
+		return nil, fmt.Errorf("%w: model header: %v", ErrFormat, err)
+	}
+	if _, err := io.Copy(&buf, hr); err != nil {
 		return nil, fmt.Errorf("%w: reading model: %w", ErrConfig, err)
 	}
-	if n > maxModelBytes-16 {
-		return nil, fmt.Errorf("%w: model larger than %d bytes", ErrFormat, int64(maxModelBytes))
+	if buf.Len() != 16+int(hl) {
+		return nil, fmt.Errorf("%w: model header truncated (%d of %d bytes)", ErrFormat, buf.Len()-16, hl)
+	}
+	size, err := quantPayloadSize(&h, maxModelBytes-16-int64(hl)-32)
+	if err != nil {
+		return nil, err
+	}
+	if err := copyExactly(&buf, r, size+32, "weights and checksum"); err != nil {
+		return nil, err
+	}
+	var one [1]byte
+	if n, _ := io.ReadFull(r, one[:]); n != 0 {
+		return nil, fmt.Errorf("%w: data after the model's checksum", ErrFormat)
 	}
 	return LoadQuantizedBytes(buf.Bytes())
 }
@@ -238,6 +265,31 @@ func LoadQuantizedBytes(data []byte) (*QuantizedNetwork, error) {
 	}
 	q.finish()
 	return q, nil
+}
+
+// quantPayloadSize returns the payload bytes h describes, refusing sizes
+// beyond limit (checked before each addition, so nothing overflows).
+func quantPayloadSize(h *quantHeader, limit int64) (int64, error) {
+	if h.Inputs < 1 || int64(h.Inputs) > limit {
+		return 0, fmt.Errorf("%w: %d inputs", ErrFormat, h.Inputs)
+	}
+	var need int64
+	if h.InputStage {
+		need = 12 * int64(h.Inputs)
+	}
+	in := int64(h.Inputs)
+	for i, l := range h.Layers {
+		u := int64(l.Units)
+		if u < 1 || u > limit || in > limit/u {
+			return 0, fmt.Errorf("%w: layer %d of %d×%d weights: model larger than %d bytes", ErrFormat, i+1, in, l.Units, int64(maxModelBytes))
+		}
+		need += in*u + 8*u
+		if need > limit {
+			return 0, fmt.Errorf("%w: model larger than %d bytes", ErrFormat, int64(maxModelBytes))
+		}
+		in = u
+	}
+	return need, nil
 }
 
 // quantFromHeader checks h against a payload of n bytes and returns the

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -596,10 +597,16 @@ func TestLoadQuantizedHostile(t *testing.T) {
 			t.Errorf("%s: LoadQuantized error %v, want ErrFormat", name, err)
 		}
 	}
-	// A stream that never ends is refused at its first bytes.
+	// A stream that never ends is refused at its first bytes, and one
+	// that goes on after a good model is read only as far as the header
+	// says.
 	c := &countingReader{b: 'A'}
 	if _, err := LoadQuantized(c); !errors.Is(err, ErrFormat) || c.n > 1<<16 {
 		t.Fatalf("endless stream: %v after %d bytes", err, c.n)
+	}
+	c = &countingReader{b: 0}
+	if _, err := LoadQuantized(io.MultiReader(bytes.NewReader(good), c)); !errors.Is(err, ErrFormat) || c.n > 1<<16 {
+		t.Fatalf("a model followed by an endless stream: %v after %d more bytes", err, c.n)
 	}
 }
 
