@@ -527,15 +527,34 @@ func (q *QuantizedNetwork) putScratch(s *qScratch) {
 }
 
 // Inputs returns the number of input features.
-func (q *QuantizedNetwork) Inputs() int { return q.inputs }
+func (q *QuantizedNetwork) Inputs() int {
+	if q == nil {
+		return 0
+	}
+	return q.inputs
+}
 
-// Outputs returns the width of the output layer.
-func (q *QuantizedNetwork) Outputs() int { return q.layers[len(q.layers)-1].out }
+// Outputs returns the width of the output layer (0 for a QuantizedNetwork
+// not made by Quantize or a loader).
+func (q *QuantizedNetwork) Outputs() int {
+	if q == nil || len(q.layers) == 0 {
+		return 0
+	}
+	return q.layers[len(q.layers)-1].out
+}
+
+// usable returns an ErrConfig error for a nil or zero QuantizedNetwork.
+func (q *QuantizedNetwork) usable() error {
+	if q == nil || len(q.layers) == 0 {
+		return fmt.Errorf("%w: an empty QuantizedNetwork (make one with Network.Quantize or LoadQuantized)", ErrConfig)
+	}
+	return nil
+}
 
 // Mode returns "static" or "dynamic": where the activation ranges come
 // from (see Quantize).
 func (q *QuantizedNetwork) Mode() string {
-	if q.dynamic {
+	if q != nil && q.dynamic {
 		return "dynamic"
 	}
 	return "static"
@@ -544,6 +563,9 @@ func (q *QuantizedNetwork) Mode() string {
 // Meta returns a copy of the float network's Meta (class and feature
 // names), kept with the quantized network.
 func (q *QuantizedNetwork) Meta() Meta {
+	if q == nil {
+		return Meta{}
+	}
 	return Meta{FeatureNames: append([]string(nil), q.meta.FeatureNames...), LabelName: q.meta.LabelName,
 		Classes: append([]string(nil), q.meta.Classes...)}
 }
@@ -637,6 +659,9 @@ func dequantizeRow(z []float32, acc []int32, sx float32, zp int32, l *qLayer) {
 
 // checkInput validates x as Predict's input.
 func (q *QuantizedNetwork) checkInput(x Matrix) error {
+	if err := q.usable(); err != nil {
+		return err
+	}
 	if err := x.Check(); err != nil {
 		return fmt.Errorf("features: %w", err)
 	}
@@ -675,6 +700,9 @@ func (q *QuantizedNetwork) infer(dst, x Matrix, pk *qPacking) error {
 // ±Inf are refused with ErrValue, as is a row whose outputs are not
 // finite.
 func (q *QuantizedNetwork) PredictInto(dst, x Matrix) error {
+	if err := q.usable(); err != nil {
+		return err
+	}
 	if err := dst.Check(); err != nil {
 		return fmt.Errorf("destination: %w", err)
 	}

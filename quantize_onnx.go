@@ -28,6 +28,9 @@ func (g *onnxGraph) rawTensor(name string, dims []int, dtype int, raw []byte) {
 // String summarises the quantized network, e.g.
 // "int8 static: 784 → dense 300 relu → dense 10 softmax".
 func (q *QuantizedNetwork) String() string {
+	if q.usable() != nil {
+		return "int8: empty"
+	}
 	s := fmt.Sprintf("int8 %s: %d", q.Mode(), q.inputs)
 	for _, l := range q.layers {
 		s += fmt.Sprintf(" → dense %d %v", l.out, l.act)
@@ -73,6 +76,9 @@ func (q *QuantizedNetwork) String() string {
 // both by 0.02 and requires 99 % of the classes to agree.
 // Write errors are wrapped with "ann: writing ONNX model".
 func (q *QuantizedNetwork) ExportONNX(w io.Writer) error {
+	if err := q.usable(); err != nil {
+		return err
+	}
 	g := &onnxGraph{consts: map[string]bool{}}
 	cur := "input"
 	if q.inMul != nil {

@@ -60,6 +60,9 @@ type quantHeader struct {
 // (see quantize_persist.go); LoadQuantized reads it back, predicting
 // bit-identically. Write errors wrap ErrConfig.
 func (q *QuantizedNetwork) Save(w io.Writer) error {
+	if err := q.usable(); err != nil {
+		return err
+	}
 	h := quantHeader{Inputs: q.inputs, Mode: q.Mode(), InputStage: q.inMul != nil, Meta: q.meta}
 	for _, l := range q.layers {
 		lh := quantLayerHeader{Units: l.out, Activation: l.act.String(), Alpha: l.alpha}

@@ -438,6 +438,20 @@ func TestQuantizeErrors(t *testing.T) {
 	if err := q.PredictInto(dst, x3); err != nil {
 		t.Fatalf("a good call after errors: %v", err)
 	}
+	// A zero or nil QuantizedNetwork errors instead of panicking.
+	for _, z := range []*QuantizedNetwork{nil, {}} {
+		var buf bytes.Buffer
+		_, e1 := z.Predict(x3)
+		_, e2 := z.PredictClass(x3)
+		for i, err := range []error{e1, e2, z.PredictInto(dst, x3), z.Save(&buf), z.ExportONNX(&buf), z.SaveFile(t.TempDir() + "/q")} {
+			if !errors.Is(err, ErrConfig) {
+				t.Errorf("empty network, call %d: %v, want ErrConfig", i, err)
+			}
+		}
+		if z.Inputs() != 0 || z.Outputs() != 0 || z.String() == "" || z.Mode() == "" || z.Meta().Classes != nil {
+			t.Errorf("empty network: %d inputs, %d outputs", z.Inputs(), z.Outputs())
+		}
+	}
 }
 
 func TestQuantizedPredictIntoAllocs(t *testing.T) {
