@@ -330,21 +330,26 @@ func quantParams(lo, hi float32) (scale float32, zero int32, ok bool) {
 	return scale, int32(min(max(z, 0), 255)), true
 }
 
-// quantizeRow sets out[p] = clamp(roundEven(v[p]·inv) + zero, 0, 255).
-// NaN becomes 0.
+// quantizeRow sets out[p] = clamp(roundEven(v[p]·inv) + zero, 0, 255)
+// (NaN becomes 0), with v[p]·inv rounded to float32 first. It clamps
+// v[p]·inv to [−zero, 255 − zero] before rounding, which gives the same
+// result because the bounds are integers, and then rounds to even by
+// adding and subtracting 1.5·2²³ in float32 (exact for |t| ≤ 2²²); about
+// twice as fast as math.RoundToEven through float64.
 func quantizeRow(out []uint8, v []float32, inv float32, zero int32) {
+	const magic = 0x1.8p23
 	out = out[:len(v)]
-	zf := float64(zero)
+	lo, hi := float32(-zero), float32(255-zero)
 	for p, x := range v {
-		t := math.RoundToEven(float64(x*inv)) + zf
-		switch {
-		case t >= 255:
-			out[p] = 255
-		case t > 0:
-			out[p] = uint8(t)
-		default:
-			out[p] = 0
+		t := x * inv
+		if !(t >= lo) {
+			t = lo
 		}
+		if t > hi {
+			t = hi
+		}
+		r := (t + magic) - magic
+		out[p] = uint8(int32(r) + zero)
 	}
 }
 

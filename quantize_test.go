@@ -738,3 +738,34 @@ func TestQuantizedPredictClassSigmoid(t *testing.T) {
 		t.Fatalf("classes agree on %d of %d rows (%d ones)", same, len(fc), ones)
 	}
 }
+
+// TestQuantizeRowRounding: quantizeRow against the formula in float64 —
+// round half to even of the float32 product, plus the zero point, clamped
+// — on random values, exact ties, the clamping edges, ±Inf and NaN.
+func TestQuantizeRowRounding(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, zero := range []int32{0, 1, 77, 128, 254, 255} {
+		for _, scale := range []float32{1, 0.0039215689, 0.37, 1e-30, 3e30} {
+			inv := 1 / scale
+			var v []float32
+			for k := -300; k <= 300; k++ {
+				v = append(v, (float32(k)+0.5)*scale, float32(k)*scale, (float32(k)+0.49999997)*scale)
+			}
+			for i := 0; i < 2000; i++ {
+				v = append(v, float32(rng.NormFloat64()*300)*scale)
+			}
+			v = append(v, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 0, float32(math.Copysign(0, -1)))
+			out := make([]uint8, len(v))
+			quantizeRow(out, v, inv, zero)
+			for p, x := range v {
+				want := 0.0
+				if t := float64(x * inv); !math.IsNaN(t) {
+					want = min(max(math.RoundToEven(t)+float64(zero), 0), 255)
+				}
+				if float64(out[p]) != want {
+					t.Fatalf("zero %d scale %v: %v·%v → %d, want %v", zero, scale, x, inv, out[p], want)
+				}
+			}
+		}
+	}
+}
