@@ -69,11 +69,12 @@ func (q *QuantizedNetwork) String() string {
 // the CSV model with every activation) the dynamic export agrees to
 // float32 rounding: max |Δprobability| 1.8e-7 on MNIST, 1.3e-4 on the CSV
 // model. The static export differs a little more, because onnxruntime
-// fuses the QDQ pattern into its own integer kernels, which requantize in
-// their own order and divide by the scale where ann multiplies by its
-// reciprocal, so an activation near a rounding tie can land one step away:
-// max 0.005 (MNIST) and 0.007 (CSV), every class agreeing. The test bounds
-// both by 0.02 and requires 99 % of the classes to agree.
+// rewrites the QDQ pattern into its own integer kernels, which requantize
+// with their own arithmetic (not the division in QuantizeLinear: making
+// ann divide instead of multiplying by the reciprocal changed nothing), so
+// an activation near a rounding boundary can land one step away: max 0.005
+// (MNIST) and 0.007 (CSV), every class agreeing. The test bounds both by
+// 0.02 and requires 99 % of the classes to agree.
 // Write errors are wrapped with "ann: writing ONNX model".
 func (q *QuantizedNetwork) ExportONNX(w io.Writer) error {
 	if err := q.usable(); err != nil {
