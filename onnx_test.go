@@ -90,9 +90,10 @@ type (
 		attrs    map[string]onnxAttrT
 	}
 	onnxAttrT struct {
-		typ int64
-		f   float32
-		i   int64
+		typ  int64
+		f    float32
+		i    int64
+		ints []int64
 	}
 	onnxTensorT struct {
 		dims     []int
@@ -246,6 +247,8 @@ func onnxDecodeNode(b []byte) (onnxNodeT, error) {
 					a.f = math.Float32frombits(uint32(s.v))
 				case s.num == 3 && s.wire == 0:
 					a.i = int64(s.v)
+				case s.num == 8 && s.wire == 0: // ints (the quantized export's axes)
+					a.ints = append(a.ints, int64(s.v))
 				case s.num == 20 && s.wire == 0:
 					a.typ = int64(s.v)
 				default:
@@ -286,12 +289,27 @@ func onnxDecodeTensor(b []byte) (string, onnxTensorT, error) {
 	for _, d := range t.dims {
 		want *= d
 	}
-	if len(raw) != 4*want {
+	// The quantized export also stores int8 and uint8 tensors (one byte an
+	// element); their values are widened into data.
+	size := 4
+	if t.dataType == onnxInt8 || t.dataType == onnxUint8 {
+		size = 1
+	}
+	if len(raw) != size*want {
 		return "", t, fmt.Errorf("tensor %q: %d raw bytes for dims %v", name, len(raw), t.dims)
 	}
 	t.data = make([]float32, want)
 	for i := range t.data {
-		t.data[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+		switch t.dataType {
+		case onnxInt8:
+			t.data[i] = float32(int8(raw[i]))
+		case onnxUint8:
+			t.data[i] = float32(raw[i])
+		case onnxInt32:
+			t.data[i] = float32(int32(binary.LittleEndian.Uint32(raw[4*i:])))
+		default:
+			t.data[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+		}
 	}
 	return name, t, nil
 }
@@ -902,11 +920,14 @@ func TestONNXRuntime(t *testing.T) {
 		}
 		x, _ := test.X.RowView(0, 1000)
 		onnxRunCompare(t, net, x, test.Labels[:1000])
+		calib, _ := train.X.RowView(0, 1000)
+		onnxRunCompareQuantized(t, net, calib, x, test.Labels[:1000])
 	})
 
 	t.Run("csv", func(t *testing.T) {
 		net, x := onnxCSVModel(t)
 		onnxRunCompare(t, net, x, nil)
+		onnxRunCompareQuantized(t, net, x, x, nil)
 	})
 }
 
