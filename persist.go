@@ -334,6 +334,9 @@ func Load(r io.Reader) (*Network, error) {
 // checkModelPrefix checks the 16-byte prefix of a model file — magic,
 // version, header length — and returns the header length.
 func checkModelPrefix(pre []byte) (uint32, error) {
+	if IsQuantizedModel(pre) {
+		return 0, fmt.Errorf("%w: this is a quantized model file; load it with LoadQuantized (or LoadQuantizedFile, LoadQuantizedBytes), not Load", ErrFormat)
+	}
 	if len(pre) < 16 || string(pre[:8]) != modelMagic {
 		return 0, fmt.Errorf("%w: not an ann model file", ErrFormat)
 	}
@@ -378,6 +381,10 @@ func LoadFile(path string) (*Network, error) {
 // with go:embed. It does not keep data.
 func LoadBytes(data []byte) (*Network, error) {
 	if len(data) < 16+32 {
+		if IsQuantizedModel(data) {
+			_, err := checkModelPrefix(data)
+			return nil, err
+		}
 		return nil, fmt.Errorf("%w: not an ann model file (%d bytes)", ErrFormat, len(data))
 	}
 	if _, err := checkModelPrefix(data[:16]); err != nil {
