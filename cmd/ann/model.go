@@ -48,9 +48,14 @@ func (m *model) Meta() ann.Meta {
 }
 
 // classifier reports whether the model's outputs are class probabilities.
+// A QuantizedNetwork does not say what its output layer or loss is; the
+// float models the commands write (ann train -task classify, ann mnist) name
+// one class per output, and the regressors none, so a quantized model with
+// a class name per output (two or more) is a classifier.
 func (m *model) classifier() bool {
 	if m.q != nil {
-		return m.q.LossFunc() == ann.SoftmaxCrossEntropy
+		c := m.q.Meta().Classes
+		return len(c) >= 2 && len(c) == m.q.Outputs()
 	}
 	return isClassifier(m.net)
 }
