@@ -122,7 +122,7 @@ func runQuantize(ctx context.Context, e *env, args []string) error {
 		return writeJSON(e.stdout, res)
 	}
 	fmt.Fprintf(e.stdout, "wrote %s: %s int8 quantization of %s, %d calibration rows, int8 kernel %s\n",
-		*out, q.Mode(), net, x.Rows, ann.Int8Kernel())
+		*out, q.Mode(), shape(net), x.Rows, ann.Int8Kernel())
 	if a, ok := res["calibration_agreement"].(float64); ok {
 		fmt.Fprintf(e.stdout, "same class as the float model on %.2f%% of the calibration rows\n", 100*a)
 	}

@@ -166,6 +166,38 @@ func TestQuantizeCSVModel(t *testing.T) {
 	}
 }
 
+// TestQuantizeRegressor: a regressor quantizes; eval reports rmse and r2
+// (no accuracy) and predict one "prediction" column.
+func TestQuantizeRegressor(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "lin.csv")
+	writeLinear(t, data, 300)
+	model := filepath.Join(dir, "r.ann")
+	mustRun(t, "train", "-train", data, "-task", "regress", "-label", "y", "-epochs", "60", "-scale", "minmax", "-save", model, "-quiet")
+	qmodel := filepath.Join(dir, "r.q.ann")
+	o, _ := mustRun(t, "quantize", "-model", model, "-calib", data, "-out", qmodel, "-json")
+	if js := decodeOne(t, o); js["calibration_agreement"] != nil {
+		t.Errorf("a regressor reports class agreement: %v", js)
+	}
+	fe := decodeOne(t, mustRunOut(t, "eval", "-model", model, "-data", data, "-json"))
+	qe := decodeOne(t, mustRunOut(t, "eval", "-model", qmodel, "-data", data, "-json"))
+	wantKeys(t, qe, "rmse", "r2", "average_loss", "loss", "examples")
+	if _, ok := qe["accuracy"]; ok {
+		t.Errorf("a quantized regressor reports accuracy: %v", qe)
+	}
+	// MSE on one output: average_loss is rmse², as for the float model.
+	if r, al := num(t, qe, "rmse"), num(t, qe, "average_loss"); math.Abs(r*r-al) > 1e-5*al {
+		t.Errorf("rmse² %v ≠ average_loss %v", r*r, al)
+	}
+	if fr, qr := num(t, fe, "r2"), num(t, qe, "r2"); qr < fr-0.02 {
+		t.Errorf("quantized r2 %v, float %v", qr, fr)
+	}
+	po, _ := mustRun(t, "predict", "-model", qmodel, "-data", data)
+	if !strings.HasPrefix(po, "prediction\n") || strings.Count(po, "\n") != 301 {
+		t.Errorf("predict output starts %q with %d lines", po[:min(len(po), 30)], strings.Count(po, "\n"))
+	}
+}
+
 // TestQuantizeExport: "ann export" writes a quantized model as ONNX, with
 // quantized operators, atomically.
 func TestQuantizeExport(t *testing.T) {
