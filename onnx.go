@@ -274,13 +274,21 @@ func (n *Network) ExportONNX(w io.Writer) error {
 		}
 	}
 
+	return g.write(w, n.cfg.Inputs, n.Outputs(), n.String(), n.meta)
+}
+
+// write encodes the graph as a ModelProto — one float32 input "input"
+// [batch, inputs], outputs "probabilities" and "logits" [batch, outputs],
+// doc as the doc_string and meta's names as metadata_props — and writes it
+// to w.
+func (g *onnxGraph) write(w io.Writer, inputs, outputs int, doc string, meta Meta) error {
 	// GraphProto: node 1, name 2, initializer 5, doc_string 10, input 11,
 	// output 12. Field order is free in protobuf; nodes must be sorted
 	// topologically, which the layer order gives.
 	tail := pbuf(nil).stringField(2, "ann").
-		bytesField(11, valueInfo("input", n.cfg.Inputs)).
-		bytesField(12, valueInfo("probabilities", n.Outputs())).
-		bytesField(12, valueInfo("logits", n.Outputs()))
+		bytesField(11, valueInfo("input", inputs)).
+		bytesField(12, valueInfo("probabilities", outputs)).
+		bytesField(12, valueInfo("logits", outputs))
 	size := len(tail)
 	var heads [][]byte // the tag and length of each node and initializer
 	for _, group := range []struct {
@@ -302,18 +310,18 @@ func (n *Network) ExportONNX(w io.Writer) error {
 	// domain is ai.onnx), metadata_props 14 (key 1, value 2).
 	model := pbuf(nil).int64Field(1, onnxIRVersion).
 		stringField(2, "ann").
-		stringField(6, n.String()).
+		stringField(6, doc).
 		bytesField(8, pbuf(nil).stringField(1, "").int64Field(2, onnxOpset))
-	meta := []struct {
+	props := []struct {
 		key string
 		val any
 		set bool
 	}{
-		{"ann.classes", n.meta.Classes, n.meta.Classes != nil},
-		{"ann.feature_names", n.meta.FeatureNames, n.meta.FeatureNames != nil},
-		{"ann.label_name", n.meta.LabelName, n.meta.LabelName != ""},
+		{"ann.classes", meta.Classes, meta.Classes != nil},
+		{"ann.feature_names", meta.FeatureNames, meta.FeatureNames != nil},
+		{"ann.label_name", meta.LabelName, meta.LabelName != ""},
 	}
-	for _, m := range meta {
+	for _, m := range props {
 		if !m.set {
 			continue
 		}

@@ -902,11 +902,14 @@ func TestONNXRuntime(t *testing.T) {
 		}
 		x, _ := test.X.RowView(0, 1000)
 		onnxRunCompare(t, net, x, test.Labels[:1000])
+		calib, _ := train.X.RowView(0, 1000)
+		onnxRunCompareQuantized(t, net, calib, x, test.Labels[:1000])
 	})
 
 	t.Run("csv", func(t *testing.T) {
 		net, x := onnxCSVModel(t)
 		onnxRunCompare(t, net, x, nil)
+		onnxRunCompareQuantized(t, net, x, x, nil)
 	})
 }
 
