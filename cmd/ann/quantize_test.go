@@ -203,22 +203,39 @@ func TestQuantizeRegressor(t *testing.T) {
 func TestQuantizeExport(t *testing.T) {
 	dir := t.TempDir()
 	model := trainBlobs(t, dir)
-	qmodel := filepath.Join(dir, "m.q.ann")
-	mustRun(t, "quantize", "-model", model, "-calib", blobs, "-out", qmodel, "-quiet")
-	// export: an ONNX ModelProto with quantized operators.
-	onnx := filepath.Join(dir, "m.q.onnx")
-	mustRun(t, "export", "-model", qmodel, "-onnx", onnx)
-	b, err := os.ReadFile(onnx)
-	if err != nil {
-		t.Fatal(err)
+	// Each mode has its ONNX form: QuantizeLinear/DequantizeLinear around
+	// the float ops (static), DynamicQuantizeLinear and MatMulInteger
+	// (dynamic). A ModelProto starts with field 1 (ir_version, varint).
+	for _, c := range []struct {
+		mode string
+		ops  []string
+	}{
+		{"static", []string{"QuantizeLinear", "DequantizeLinear", "Softmax"}},
+		{"dynamic", []string{"DynamicQuantizeLinear", "MatMulInteger", "Softmax"}},
+	} {
+		qmodel := filepath.Join(dir, c.mode+".q.ann")
+		mustRun(t, "quantize", "-model", model, "-calib", blobs, "-mode", c.mode, "-out", qmodel, "-quiet")
+		onnx := filepath.Join(dir, c.mode+".q.onnx")
+		_, e := mustRun(t, "export", "-model", qmodel, "-onnx", onnx)
+		if !strings.Contains(e, "int8 quantized network ("+c.mode) {
+			t.Errorf("export of the %s model says %q", c.mode, e)
+		}
+		b, err := os.ReadFile(onnx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) < 100 || b[0] != 0x08 {
+			t.Errorf("%s does not look like an ONNX model (%d bytes)", onnx, len(b))
+		}
+		for _, op := range c.ops {
+			if !bytes.Contains(b, []byte(op)) {
+				t.Errorf("the %s model's ONNX graph has no %s", c.mode, op)
+			}
+		}
 	}
-	if len(b) < 100 || b[0] != 0x08 || !(bytes.Contains(b, []byte("QuantizeLinear")) || bytes.Contains(b, []byte("MatMulInteger"))) {
-		t.Errorf("%s does not look like a quantized ONNX model (%d bytes)", onnx, len(b))
-	}
-
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 3 { // m.ann, m.q.ann, m.q.onnx
-		t.Errorf("%d files in the directory after export, want 3 (no temporary files left)", len(entries))
+	if len(entries) != 5 { // m.ann and two quantized models with their ONNX files
+		t.Errorf("%d files in the directory after export, want 5 (no temporary files left)", len(entries))
 	}
 }
 
