@@ -17,7 +17,7 @@ import (
 	"github.com/annlib/ann"
 )
 
-const benchUsage = `Usage: ann bench [-json] [-quiet] [-time D] [-threads N]
+const benchUsage = `Usage: ann bench [-json] [-quiet] [-time D] [-threads N] [-model FILE]
 
 Measures, in a few seconds, what this machine does with ann: the GEMM
 kernel in use, the single-core FMA peak of its instruction set (the best
@@ -26,9 +26,13 @@ of 5 runs of a register-only loop of independent FMAs: the reference for
 faster than the peak, the machine is too noisy to judge and no % is given), the
 single-thread GFLOP/s of a 480×512×512 product, the GFLOP/s of the products
 one training step of 784-300-100-10 at batch 128 runs, and training and
-inference samples/s of that network on random data.
+inference samples/s of that network on random data, float32 and quantized
+to int8 (static, calibrated on the same data) with the int8 kernel in use.
+With -model, also the inference samples/s of a saved model, float or int8
+quantized, at batch 1 and batch 1000 on random inputs.
 
 Flags:
+  -model FILE         also measure this model (float or quantized)
   -time D             time spent on each measurement (default 300ms)
   -threads N          worker threads (default: all CPUs)
   -json               print the results as one JSON object on stdout
@@ -37,8 +41,9 @@ Flags:
 
 const versionUsage = `Usage: ann version [-json]
 
-Prints the module version, the Go version and platform, the GEMM kernel in
-use and the ones this CPU can run, and the CPU's vector features.
+Prints the module version, the Go version and platform, the GEMM kernel and
+the int8 kernel in use and the ones this CPU can run, and the CPU's vector
+features.
 `
 
 // gemmShape is one Sgemm call of the benchmark.
@@ -71,6 +76,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	per := fs.Duration("time", 300*time.Millisecond, "time per measurement")
 	nthreads := fs.Int("threads", 0, "worker threads")
 	quiet := fs.Bool("quiet", false, "no progress")
+	modelPath := fs.String("model", "", "saved model to measure")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -84,9 +90,16 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		runtime.GOMAXPROCS(*nthreads)
 	}
 	prog := newProgress(e.stderr, *quiet)
+	var user *model
+	if *modelPath != "" {
+		var err error
+		if user, err = loadAnyModel(*modelPath, e.stderr); err != nil {
+			return err
+		}
+	}
 	all := threads()
 	res := map[string]any{"kernel": ann.Kernel(), "kernels": ann.Kernels(), "threads": all,
-		"goos": runtime.GOOS, "goarch": runtime.GOARCH}
+		"goos": runtime.GOOS, "goarch": runtime.GOARCH, "int8_kernel": ann.Int8Kernel(), "int8_kernels": ann.Int8Kernels()}
 
 	// The reference: small enough that its packed panels stay in L1/L2
 	// and it runs on one thread, so it measures the kernel, not memory.
@@ -144,19 +157,91 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	res["gemm"] = shapes
 	res["too_noisy_to_judge"] = noisy
 
-	trainRate, inferRate, err := mlpRates(ctx, *per)
+	trainRate, inferRate, qRate, err := mlpRates(ctx, *per)
 	if err != nil {
 		return err
 	}
 	res["train_samples_per_second"] = trainRate
 	res["inference_samples_per_second"] = inferRate
+	res["quantized_inference_samples_per_second"] = qRate
 	prog.printf("784-300-100-10, batch 128, Adam: %.0f training samples/s, %.0f inference samples/s", trainRate, inferRate)
+	prog.printf("784-300-100-10 quantized to int8 (static), int8 kernel %s: %.0f inference samples/s", ann.Int8Kernel(), qRate)
+	var userRes map[string]any
+	if user != nil {
+		if userRes, err = modelRates(ctx, user, *per); err != nil {
+			return err
+		}
+		userRes["path"] = *modelPath
+		res["model"] = userRes
+		prog.printf("%s: %s; %.0f samples/s at batch 1, %.0f samples/s at batch %d", *modelPath, user,
+			userRes["batch1_samples_per_second"], userRes["batch_samples_per_second"], userRes["batch"])
+	}
 	if *asJSON {
 		return writeJSON(e.stdout, res)
 	}
 	fmt.Fprintf(e.stdout, "kernel %s, %d threads: peak %.1f GFLOP/s per thread, training %.0f samples/s, inference %.0f samples/s\n",
 		ann.Kernel(), all, peak, trainRate, inferRate)
+	fmt.Fprintf(e.stdout, "int8 kernel %s: quantized inference %.0f samples/s (%.2f× float32)\n",
+		ann.Int8Kernel(), qRate, qRate/inferRate)
+	if userRes != nil {
+		fmt.Fprintf(e.stdout, "%s (%s): %.0f samples/s at batch 1, %.0f samples/s at batch %d\n", *modelPath, user,
+			userRes["batch1_samples_per_second"], userRes["batch_samples_per_second"], userRes["batch"])
+	}
 	return nil
+}
+
+// modelBatch is the large batch "ann bench -model" measures.
+const modelBatch = 1000
+
+// modelRates measures a saved model's inference samples/s on random
+// inputs in [0, 1), for about d each at batch 1 and at batch modelBatch.
+func modelRates(ctx context.Context, m *model, d time.Duration) (map[string]any, error) {
+	r := rand.New(rand.NewPCG(5, 6))
+	x, err := ann.NewMatrix(modelBatch, m.Inputs())
+	if err != nil {
+		return nil, err
+	}
+	for i := range x.Data {
+		x.Data[i] = r.Float32()
+	}
+	one, err := x.RowView(0, 1)
+	if err != nil {
+		return nil, err
+	}
+	res := map[string]any{"quantized": m.quantized(), "batch": modelBatch, "inputs": m.Inputs(), "outputs": m.Outputs()}
+	if m.quantized() {
+		res["quantize_mode"] = m.q.Mode()
+	}
+	for _, c := range []struct {
+		key string
+		x   ann.Matrix
+	}{{"batch1_samples_per_second", one}, {"batch_samples_per_second", x}} {
+		rate, err := inferenceRate(ctx, m.Predict, c.x, d)
+		if err != nil {
+			return nil, err
+		}
+		res[c.key] = rate
+	}
+	return res, nil
+}
+
+// inferenceRate runs predict on x repeatedly for about d and returns rows
+// per second.
+func inferenceRate(ctx context.Context, predict func(ann.Matrix) (ann.Matrix, error), x ann.Matrix, d time.Duration) (float64, error) {
+	if _, err := predict(x); err != nil { // warm up
+		return 0, err
+	}
+	n, start := 0, time.Now()
+	for time.Since(start) < d {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		if _, err := predict(x); err != nil {
+			return 0, err
+		}
+		n += x.Rows
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
 }
 
 // peakRuns is how many runs the peak probe takes the best of.
@@ -213,18 +298,19 @@ func gemmRate(s gemmShape, d time.Duration) float64 {
 }
 
 // mlpRates measures training and inference throughput of 784-300-100-10
-// on random data for about d each.
-func mlpRates(ctx context.Context, d time.Duration) (train, infer float64, err error) {
+// on random data for about d each, and the inference throughput of the
+// trained network quantized to int8 (static, calibrated on that data).
+func mlpRates(ctx context.Context, d time.Duration) (train, infer, quantized float64, err error) {
 	const rows = 2048
 	net, err := ann.New(784).Dense(300, ann.ReLU).Dense(100, ann.ReLU).Dense(10, ann.Softmax).
 		Optimizer(ann.Adam(0.001)).Seed(1).Build()
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	r := rand.New(rand.NewPCG(3, 4))
 	x, err := ann.NewMatrix(rows, 784)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	for i := range x.Data {
 		x.Data[i] = r.Float32()
@@ -235,33 +321,36 @@ func mlpRates(ctx context.Context, d time.Duration) (train, infer float64, err e
 	}
 	y, err := ann.OneHot(labels, 10)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	const chunk = 4 // steps per Train call
 	if _, err := net.Train(ctx, x, y, 1, ann.BatchSize(128)); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	steps, start := 0, time.Now()
 	for time.Since(start) < d {
 		if _, err := net.Train(ctx, x, y, chunk, ann.BatchSize(128)); err != nil {
-			return 0, 0, err
+			return 0, 0, 0, err
 		}
 		steps += chunk
 	}
 	train = float64(steps*128) / time.Since(start).Seconds()
 
-	n, start := 0, time.Now()
-	for time.Since(start) < d {
-		if err := ctx.Err(); err != nil {
-			return 0, 0, err
-		}
-		if _, err := net.Predict(x); err != nil {
-			return 0, 0, err
-		}
-		n += rows
+	if infer, err = inferenceRate(ctx, net.Predict, x, d); err != nil {
+		return 0, 0, 0, err
 	}
-	infer = float64(n) / time.Since(start).Seconds()
-	return train, infer, nil
+	calib, err := spacedRows(x, 1000)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	q, err := net.Quantize(calib, ann.StaticQuantization())
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("quantizing the benchmark network: %w", err)
+	}
+	if quantized, err = inferenceRate(ctx, q.Predict, x, d); err != nil {
+		return 0, 0, 0, err
+	}
+	return train, infer, quantized, nil
 }
 
 func runVersion(ctx context.Context, e *env, args []string) error {
@@ -286,12 +375,13 @@ func runVersion(ctx context.Context, e *env, args []string) error {
 	if *asJSON {
 		return writeJSON(e.stdout, map[string]any{"module": path, "version": version, "go": runtime.Version(),
 			"goos": runtime.GOOS, "goarch": runtime.GOARCH, "kernel": ann.Kernel(), "kernels": ann.Kernels(),
-			"cpu": model, "cpu_features": feats, "cpus": runtime.NumCPU()})
+			"int8_kernel": ann.Int8Kernel(), "int8_kernels": ann.Int8Kernels(), "cpu": model, "cpu_features": feats, "cpus": runtime.NumCPU()})
 	}
 	w := e.stdout
 	fmt.Fprintf(w, "%s %s\n", path, version)
 	fmt.Fprintf(w, "go        %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(w, "kernel    %s (this CPU and build can run: %s)\n", ann.Kernel(), strings.Join(ann.Kernels(), ", "))
+	fmt.Fprintf(w, "int8      %s (this CPU and build can run: %s)\n", ann.Int8Kernel(), strings.Join(ann.Int8Kernels(), ", "))
 	if model != "" {
 		fmt.Fprintf(w, "cpu       %s, %d logical CPUs\n", model, runtime.NumCPU())
 	} else {
@@ -315,7 +405,7 @@ func cpuInfo() (model string, features []string) {
 		return "", nil
 	}
 	defer f.Close()
-	interesting := []string{"sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_bf16",
+	interesting := []string{"sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_bf16", "avx512_vnni", "avx_vnni",
 		"asimd", "asimdhp", "asimddp", "sve", "sve2", "neon", "vfpv4"}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)

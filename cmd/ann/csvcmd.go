@@ -58,12 +58,13 @@ Flags:
 
 const evalUsage = `Usage: ann eval -model FILE|DIR -data FILE.csv [-label COL] [-json]
 
-Evaluates a saved model (a file, or the latest checkpoint of a model
-directory) on a labelled CSV file. Columns are found by the names the model
+Evaluates a saved model (a file, float or int8 quantized by "ann quantize",
+or the latest checkpoint of a model directory) on a labelled CSV file. Columns are found by the names the model
 was trained with, so their order may differ and extra columns are ignored.
 
 Flags:
-  -model PATH         model file or model directory (required)
+  -model PATH         model file (float or quantized) or model directory
+                      (required)
   -data FILE.csv      labelled data (required)
   -label COL          label column name (default: the one the model was
                       trained with, else the last column)
@@ -74,10 +75,12 @@ const predictUsage = `Usage: ann predict -model FILE|DIR -data FILE.csv [-out FI
 
 Writes one CSV row per input row: for a classifier "class,p_<class1>,..."
 (the predicted class and each class's probability), for a regressor
-"prediction". A label column in the input is ignored.
+"prediction". A label column in the input is ignored. The model may be a
+float model or an int8 quantized one written by "ann quantize".
 
 Flags:
-  -model PATH         model file or model directory (required)
+  -model PATH         model file (float or quantized) or model directory
+                      (required)
   -data FILE.csv      input rows (required)
   -out FILE.csv       output file (default: stdout)
 `
@@ -286,36 +289,41 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	if *model == "" || *dataPath == "" {
 		return usagef("-model and -data are required")
 	}
-	net, err := loadModel(*model, e.stderr)
+	m, err := loadAnyModel(*model, e.stderr)
 	if err != nil {
 		return err
 	}
-	d, err := readForModel(net, *dataPath, *label, true)
+	d, err := readForModel(m, *dataPath, *label, true)
 	if err != nil {
 		return err
 	}
 	var y ann.Matrix
-	if isClassifier(net) {
-		if y, err = ann.OneHot(d.Labels, net.Outputs()); err != nil {
+	if m.classifier() {
+		if y, err = ann.OneHot(d.Labels, m.Outputs()); err != nil {
 			return err
 		}
 	} else {
-		if d.Y.Cols != net.Outputs() {
-			return fmt.Errorf("%s: the model predicts %d values per row, the data has %d", *dataPath, net.Outputs(), d.Y.Cols)
+		if d.Y.Cols != m.Outputs() {
+			return fmt.Errorf("%s: the model predicts %d values per row, the data has %d", *dataPath, m.Outputs(), d.Y.Cols)
 		}
 		y = d.Y
 	}
-	res, err := metrics(net, d, y)
+	var res map[string]any
+	if m.quantized() {
+		res, err = quantizedMetrics(m, d, y)
+	} else {
+		res, err = metrics(m.net, d, y)
+	}
 	if err != nil {
 		return err
 	}
 	var cm *ann.ConfusionMatrix
-	if isClassifier(net) {
-		pred, err := net.PredictClass(d.X)
+	if m.classifier() {
+		pred, err := m.PredictClass(d.X)
 		if err != nil {
 			return err
 		}
-		if cm, err = ann.NewConfusionMatrix(pred, d.Labels, net.Outputs()); err != nil {
+		if cm, err = ann.NewConfusionMatrix(pred, d.Labels, m.Outputs()); err != nil {
 			return err
 		}
 		res["macro_f1"] = cm.MacroF1()
@@ -323,9 +331,12 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	if *asJSON {
 		return writeJSON(e.stdout, res)
 	}
+	if m.quantized() {
+		fmt.Fprintf(e.stdout, "int8 quantized model (%s), int8 kernel %s\n", m.q.Mode(), ann.Int8Kernel())
+	}
 	printMetrics(e.stdout, res)
 	if cm != nil {
-		fmt.Fprintf(e.stdout, "\n%s", cm.Report(classNames(net)))
+		fmt.Fprintf(e.stdout, "\n%s", cm.Report(classNames(m)))
 	}
 	return nil
 }
@@ -344,7 +355,7 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	if err := checkOutputs(output{flag: "out", path: *outPath}); err != nil {
 		return err
 	}
-	net, err := loadModel(*model, e.stderr)
+	net, err := loadAnyModel(*model, e.stderr)
 	if err != nil {
 		return err
 	}
@@ -360,7 +371,7 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 		cw := csv.NewWriter(w)
 		var header []string
 		classes := classNames(net)
-		if isClassifier(net) {
+		if net.classifier() {
 			header = append(header, "class")
 			for _, c := range classes {
 				header = append(header, "p_"+c)
@@ -377,7 +388,7 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 		for i := range p.Rows {
 			row = row[:0]
 			r := p.Row(i)
-			if isClassifier(net) {
+			if net.classifier() {
 				best := 0
 				for j, v := range r {
 					if v > r[best] {
@@ -402,7 +413,7 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 
 // classNames returns the model's class names, or "0", "1", … when it has
 // none.
-func classNames(net *ann.Network) []string {
+func classNames(net *model) []string {
 	if c := net.Meta().Classes; len(c) == net.Outputs() {
 		return c
 	}
@@ -437,7 +448,7 @@ func loadModel(path string, stderr io.Writer) (*ann.Network, error) {
 // readForModel reads the CSV at path for net: the model's feature columns
 // by name when it knows them (else every column but the label), and with
 // needLabel the label column (labelName, else the model's, else the last).
-func readForModel(net *ann.Network, path, labelName string, needLabel bool) (*ann.Dataset, error) {
+func readForModel(net *model, path, labelName string, needLabel bool) (*ann.Dataset, error) {
 	header, err := readHeader(path)
 	if err != nil {
 		return nil, err
@@ -467,7 +478,7 @@ func readForModel(net *ann.Network, path, labelName string, needLabel bool) (*an
 	opts := []ann.CSVOption{ann.CSVFeatures(features)}
 	if needLabel {
 		opts = append(opts, ann.CSVLabel(labelName))
-		if isClassifier(net) {
+		if net.classifier() {
 			opts = append(opts, ann.CSVClasses(classNames(net)))
 		} else {
 			opts = append(opts, ann.CSVRegression())

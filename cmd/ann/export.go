@@ -14,10 +14,12 @@ Writes a saved model (a model file, or a model directory's latest
 checkpoint) as an ONNX graph (opset 13, dynamic batch dimension): the input
 scaler as Sub/Mul, dense layers as Gemm, activations as ONNX ops, batch
 norm as BatchNormalization, dropout removed. Outputs "probabilities" and
-"logits". The file is written atomically.
+"logits". An int8 model written by "ann quantize" is exported in its
+quantized form (int8 weights with their scales, see the library's
+QuantizedNetwork.ExportONNX). The file is written atomically.
 
 Flags:
-  -model FILE|DIR   the model to export (required)
+  -model FILE|DIR   the model to export, float or quantized (required)
   -onnx FILE        the ONNX file to write (required)
 `
 
@@ -34,12 +36,17 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	if err := checkOutputs(output{flag: "onnx", path: *out}); err != nil {
 		return err
 	}
-	net, err := loadModel(*model, e.stderr)
+	net, err := loadAnyModel(*model, e.stderr)
 	if err != nil {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := net.ExportONNX(&buf); err != nil {
+	if net.quantized() {
+		err = net.q.ExportONNX(&buf)
+	} else {
+		err = net.net.ExportONNX(&buf)
+	}
+	if err != nil {
 		return err
 	}
 	if err := writeFile(*out, func(w io.Writer) error {

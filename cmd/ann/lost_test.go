@@ -111,6 +111,9 @@ func TestOutputPathsCheckedFirst(t *testing.T) {
 		{"playground", "-epochs", "100000", "-plot", filepath.Join(missing, "c.png")},
 		{"predict", "-model", model, "-data", data, "-out", filepath.Join(missing, "p.csv")},
 		{"export", "-model", model, "-onnx", filepath.Join(missing, "m.onnx")},
+		{"quantize", "-model", model, "-calib", data, "-out", filepath.Join(missing, "m.q.ann")},
+		// The MNIST directory is missing too: the -out error must come first.
+		{"quantize", "-model", model, "-calib", "mnist", "-data", missing, "-out", filepath.Join(aFile, "m.q.ann")},
 	} {
 		code, _, stderr := cli(t, args...)
 		if code != exitUsage || !strings.Contains(stderr, missing) && !strings.Contains(stderr, aFile) {

@@ -6,8 +6,8 @@
 //
 //	ann <command> [flags]
 //
-// The commands are mnist, train, eval, predict, playground, export, bench
-// and version; "ann help <command>" lists a command's flags. Progress goes to
+// The commands are mnist, train, eval, predict, quantize, playground,
+// export, bench and version; "ann help <command>" lists a command's flags. Progress goes to
 // stderr; with -json, stdout carries exactly one JSON object. The exit
 // status is 0 on success, 2 for a usage mistake, 1 for any other failure
 // and 130 when training was interrupted (Ctrl-C).
@@ -70,6 +70,7 @@ func commands() []command {
 		{name: "train", synopsis: "train a classifier or regressor on a CSV file", run: runTrain, usage: trainUsage},
 		{name: "eval", synopsis: "evaluate a saved model on a labelled CSV file", run: runEval, usage: evalUsage},
 		{name: "predict", synopsis: "predict every row of a CSV file with a saved model", run: runPredict, usage: predictUsage},
+		{name: "quantize", synopsis: "quantize a saved float model to int8 (static or dynamic activations)", run: runQuantize, usage: quantizeUsage},
 		{name: "playground", synopsis: "the TensorFlow Playground toy: train on 2-D data, draw the decision boundary", run: runPlayground, usage: playgroundUsage},
 		{name: "export", synopsis: "write a saved model as an ONNX graph", run: runExport, usage: exportUsage},
 		{name: "bench", synopsis: "GEMM GFLOP/s and training/inference throughput on this machine", run: runBench, usage: benchUsage},

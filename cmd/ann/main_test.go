@@ -576,11 +576,15 @@ func TestPlayground(t *testing.T) {
 func TestBenchAndVersion(t *testing.T) {
 	o, _ := mustRun(t, "bench", "-json", "-time", "2ms")
 	m := decodeOne(t, o)
-	wantKeys(t, m, "kernel", "peak_gflops_1thread", "gemm", "train_samples_per_second", "inference_samples_per_second")
+	wantKeys(t, m, "kernel", "peak_gflops_1thread", "gemm", "train_samples_per_second", "inference_samples_per_second",
+		"int8_kernel", "quantized_inference_samples_per_second")
+	if m["int8_kernel"] != ann.Int8Kernel() {
+		t.Errorf("int8_kernel %v, library says %q", m["int8_kernel"], ann.Int8Kernel())
+	}
 	if m["kernel"] != ann.Kernel() {
 		t.Errorf("kernel %v, library says %q", m["kernel"], ann.Kernel())
 	}
-	for _, k := range []string{"peak_gflops_1thread", "train_samples_per_second", "inference_samples_per_second"} {
+	for _, k := range []string{"peak_gflops_1thread", "train_samples_per_second", "inference_samples_per_second", "quantized_inference_samples_per_second"} {
 		if v := num(t, m, k); !(v > 0) {
 			t.Errorf("%s = %v", k, v)
 		}
@@ -590,11 +594,11 @@ func TestBenchAndVersion(t *testing.T) {
 	}
 
 	o, _ = mustRun(t, "version")
-	if !strings.Contains(o, "kernel    "+ann.Kernel()) || !strings.Contains(o, "go ") {
+	if !strings.Contains(o, "kernel    "+ann.Kernel()) || !strings.Contains(o, "int8      "+ann.Int8Kernel()) || !strings.Contains(o, "go ") {
 		t.Errorf("version:\n%s", o)
 	}
 	v := decodeOne(t, mustRunOut(t, "version", "-json"))
-	wantKeys(t, v, "module", "version", "go", "kernel", "kernels", "goarch")
+	wantKeys(t, v, "module", "version", "go", "kernel", "kernels", "int8_kernel", "int8_kernels", "goarch")
 }
 
 func mustRunOut(t *testing.T, args ...string) string {

@@ -29,6 +29,12 @@ training part), DNNClassifier with AdaGrad 0.05, batch 50, no shuffling,
 0.01, dropout 0.3) for 1000 more steps in the same model directory; and
 prints both evaluations beside the tutorial's figures.
 
+With -quantize the trained network is also quantized to int8 (as "ann
+quantize" does, calibrated on -calib-rows training images evenly spaced
+through the set) and the quantized network's test accuracy is reported
+beside the float one's, with the fraction of test images on which the two
+predict the same class.
+
 Flags:
   -data DIR           MNIST directory (the four IDX files, .gz or not)
   -hidden LIST        hidden layer widths (default 300,100)
@@ -48,6 +54,10 @@ Flags:
   -seed N             random seed (default 1)
   -threads N          worker threads (default: all CPUs)
   -tutorial           run the tutorial's protocol (fixes the model flags)
+  -quantize           also quantize the trained network to int8 and report
+                      its test accuracy and agreement with the float one
+  -quantize-mode M    static or dynamic, with -quantize (default static)
+  -calib-rows N       calibration images for -quantize (default 1000)
   -plot FILE.png      loss and accuracy curves per epoch
   -json               print the final metrics as one JSON object on stdout
   -quiet              no progress on stderr
@@ -59,16 +69,31 @@ func runMNIST(ctx context.Context, e *env, args []string) error {
 	m.register(fs, modelDefaults{hidden: "300,100", activation: "relu", optimizer: "adam", lr: 0.001, batch: 128, epochs: 10, schedule: "cosine"})
 	data := fs.String("data", "", "MNIST directory")
 	tutorial := fs.Bool("tutorial", false, "run the tutorial's protocol")
+	quantize := fs.Bool("quantize", false, "also quantize to int8 and report both accuracies")
+	qmode := fs.String("quantize-mode", "static", "static or dynamic")
+	calibRows := fs.Int("calib-rows", 1000, "calibration images for -quantize")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	set := setFlags(fs)
 	if *tutorial {
-		for _, f := range []string{"hidden", "activation", "optimizer", "lr", "batch", "epochs", "dropout", "l1", "l2"} {
+		for _, f := range []string{"hidden", "activation", "optimizer", "lr", "batch", "epochs", "dropout", "l1", "l2", "quantize"} {
 			if set[f] {
 				return usagef("-%s cannot be combined with -tutorial, which fixes the model", f)
 			}
 		}
+	}
+	for _, f := range []string{"quantize-mode", "calib-rows"} {
+		if set[f] && !*quantize {
+			return usagef("-%s applies to -quantize only", f)
+		}
+	}
+	qopt, err := quantizeMode(*qmode, "quantize-mode")
+	if err != nil {
+		return err
+	}
+	if *calibRows < 1 {
+		return usagef("-calib-rows %d: must be ≥ 1", *calibRows)
 	}
 	if err := m.check(set); err != nil {
 		return err
@@ -124,12 +149,64 @@ func runMNIST(ctx context.Context, e *env, args []string) error {
 	res := map[string]any{"accuracy": ev.Accuracy, "average_loss": ev.AverageLoss, "loss": ev.Loss,
 		"global_step": net.Step(), "train_seconds": out.seconds, "samples_per_second": out.samplesPerSecond(),
 		"epochs": len(out.history)}
+	if *quantize {
+		if err := quantizeMNIST(net, train.X, test, *calibRows, qopt, res, prog); err != nil {
+			return err
+		}
+	}
 	if m.json {
 		return writeJSON(e.stdout, res)
 	}
 	fmt.Fprintf(e.stdout, "test accuracy %.4f  average_loss %.4f  loss %.1f  global_step %d\n",
 		ev.Accuracy, ev.AverageLoss, ev.Loss, net.Step())
 	fmt.Fprintf(e.stdout, "trained %d epochs in %.1fs, %.0f samples/s\n", len(out.history), out.seconds, out.samplesPerSecond())
+	if *quantize {
+		fmt.Fprintf(e.stdout, "int8 (%s, %d calibration images, int8 kernel %s): test accuracy %.4f (float %.4f, %+.2f points), same class on %.2f%% of test images\n",
+			res["quantize_mode"], res["calibration_rows"], res["int8_kernel"], res["quantized_accuracy"], ev.Accuracy,
+			100*(res["quantized_accuracy"].(float64)-ev.Accuracy), 100*res["agreement"].(float64))
+	}
+	return nil
+}
+
+// quantizeMNIST quantizes the trained net, calibrated on calibRows images
+// of the training set evenly spaced through it, and adds to res the
+// quantized network's test accuracy ("quantized_accuracy"), the fraction of
+// test images on which it and the float network predict the same class
+// ("agreement"), the mode, the int8 kernel and the calibration size.
+func quantizeMNIST(net *ann.Network, train ann.Matrix, test *ann.Dataset, calibRows int, opt ann.QuantizeOption,
+	res map[string]any, prog *progress) error {
+	calib, err := spacedRows(train, calibRows)
+	if err != nil {
+		return err
+	}
+	q, err := net.Quantize(calib, opt)
+	if err != nil {
+		return fmt.Errorf("quantizing: %w", err)
+	}
+	fc, err := net.PredictClass(test.X)
+	if err != nil {
+		return err
+	}
+	qc, err := q.PredictClass(test.X)
+	if err != nil {
+		return err
+	}
+	correct, same := 0, 0
+	for i, c := range qc {
+		if c == test.Labels[i] {
+			correct++
+		}
+		if c == fc[i] {
+			same++
+		}
+	}
+	n := float64(len(qc))
+	res["quantized_accuracy"] = float64(correct) / n
+	res["agreement"] = float64(same) / n
+	res["quantize_mode"] = q.Mode()
+	res["int8_kernel"] = ann.Int8Kernel()
+	res["calibration_rows"] = calib.Rows
+	prog.printf("quantized to int8 (%s) on %d calibration images, int8 kernel %s", q.Mode(), calib.Rows, ann.Int8Kernel())
 	return nil
 }
 
