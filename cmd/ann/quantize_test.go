@@ -204,14 +204,15 @@ func TestQuantizeExport(t *testing.T) {
 	dir := t.TempDir()
 	model := trainBlobs(t, dir)
 	// Each mode has its ONNX form: QuantizeLinear/DequantizeLinear around
-	// the float ops (static), DynamicQuantizeLinear and MatMulInteger
-	// (dynamic). A ModelProto starts with field 1 (ir_version, varint).
+	// the float ops (static); ann's per-row quantization written out in
+	// ONNX ops and MatMulInteger (dynamic). A ModelProto starts with field
+	// 1 (ir_version, varint).
 	for _, c := range []struct {
 		mode string
 		ops  []string
 	}{
 		{"static", []string{"QuantizeLinear", "DequantizeLinear", "Softmax"}},
-		{"dynamic", []string{"DynamicQuantizeLinear", "MatMulInteger", "Softmax"}},
+		{"dynamic", []string{"ReduceMin", "ReduceMax", "MatMulInteger", "Softmax"}},
 	} {
 		qmodel := filepath.Join(dir, c.mode+".q.ann")
 		mustRun(t, "quantize", "-model", model, "-calib", blobs, "-mode", c.mode, "-out", qmodel, "-quiet")
