@@ -139,3 +139,36 @@ func BenchmarkPredict(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPredictQuantized is BenchmarkPredict for the same network
+// quantized to int8 (static from 1000 calibration rows, and dynamic), on the
+// int8 kernel in use; compare with BenchmarkPredict in the same run.
+func BenchmarkPredictQuantized(b *testing.B) {
+	for _, mode := range []string{"static", "dynamic"} {
+		for _, batch := range []int{1, 1000} {
+			benchRun(b, fmt.Sprintf("784-300-100-10/%s/batch%d", mode, batch), func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(1, 1))
+				calib := randMatrix(rng, 1000, 784)
+				opt := StaticQuantization()
+				if mode == "dynamic" {
+					opt = DynamicQuantization()
+				}
+				q, err := mlp784(b).Quantize(calib, opt)
+				if err != nil {
+					b.Fatal(err)
+				}
+				x := randMatrix(rng, batch, 784)
+				dst, _ := NewMatrix(batch, 10)
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := q.PredictInto(dst, x); err != nil {
+						b.Fatal(err)
+					}
+				}
+				sec := b.Elapsed().Seconds()
+				b.ReportMetric(float64(batch)*float64(b.N)/sec, "samples/s")
+				b.ReportMetric(sec/float64(b.N)/float64(batch)*1e6, "µs/sample")
+			})
+		}
+	}
+}

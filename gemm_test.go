@@ -571,7 +571,7 @@ func TestSgemmBiasAct(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	sizes := [][3]int{{1, 1, 1}, {1, 10, 784}, {3, 17, 5}, {7, 33, 9}, {8, 32, 64}, {9, 31, 70},
 		{10, 300, 784}, {10, 10, 100}, {13, 100, 300}, {64, 65, 66}, {128, 100, 300}, {200, 300, 784},
-		{200, 10, 30}, // the masked narrow kernel in several epilogue chunks
+		{200, 10, 30},                // the masked narrow kernel in several epilogue chunks
 		{1, 300, 784}, {1, 1000, 70}} // vector-matrix products split by columns at GOMAXPROCS 2
 	acts := []Activation{Identity, ReLU, LeakyReLU, PiecewiseLinear, Sigmoid, Tanh}
 	forEachKernel(t, func(t *testing.T, kern *gemmKernel) {

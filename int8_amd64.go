@@ -167,7 +167,9 @@ func archInt8Kernels() []*int8Kernel {
 		}
 	}
 	if cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512VNNI) {
-		ks = append(ks, int8AVX512VNNIDesc.kernel("avx512vnni"))
+		k := int8AVX512VNNIDesc.kernel("avx512vnni")
+		k.quantize, k.dequantize = quantizeRowAVX512, dequantizeRowAVX512
+		ks = append(ks, k)
 	}
 	return ks
 }

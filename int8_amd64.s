@@ -4238,3 +4238,181 @@ nb1_r1_sum:
 done:
 	VZEROUPPER
 	RET
+
+// func quantizeRowAVX512(out []uint8, v []float32, inv float32, zero int32)
+// Requires: AVX, AVX512F
+TEXT ·quantizeRowAVX512(SB), NOSPLIT, $0-56
+	// Register plan (AVX512F):
+	//   Z0..Z3: four 16-float vectors of v in flight
+	//   Z4 = inv, Z5 = −zero, Z6 = 255−zero (float32), Z7 = zero (int32)
+	//   SI = v, DI = out, BX = 64-float blocks left, AX = floats after them, K1 = tail lanes
+	MOVQ         v_base+24(FP), SI
+	MOVQ         out_base+0(FP), DI
+	MOVQ         v_len+32(FP), BX
+	VBROADCASTSS inv+48(FP), Z4
+	MOVL         zero+52(FP), AX
+	VPBROADCASTD AX, Z7
+	NEGL         AX
+	VCVTSI2SSL   AX, X5, X5
+	VBROADCASTSS X5, Z5
+	ADDL         $0x000000ff, AX
+	VCVTSI2SSL   AX, X6, X6
+	VBROADCASTSS X6, Z6
+	MOVQ         BX, AX
+	ANDQ         $0x3f, AX
+	SHRQ         $0x06, BX
+	JEQ          rest
+
+loop64:
+	VMULPS    (SI), Z4, Z0
+	VMULPS    64(SI), Z4, Z1
+	VMULPS    128(SI), Z4, Z2
+	VMULPS    192(SI), Z4, Z3
+	VMAXPS    Z5, Z0, Z0
+	VMINPS    Z6, Z0, Z0
+	VCVTPS2DQ Z0, Z0
+	VPADDD    Z7, Z0, Z0
+	VPMOVDB   Z0, (DI)
+	VMAXPS    Z5, Z1, Z1
+	VMINPS    Z6, Z1, Z1
+	VCVTPS2DQ Z1, Z1
+	VPADDD    Z7, Z1, Z1
+	VPMOVDB   Z1, 16(DI)
+	VMAXPS    Z5, Z2, Z2
+	VMINPS    Z6, Z2, Z2
+	VCVTPS2DQ Z2, Z2
+	VPADDD    Z7, Z2, Z2
+	VPMOVDB   Z2, 32(DI)
+	VMAXPS    Z5, Z3, Z3
+	VMINPS    Z6, Z3, Z3
+	VCVTPS2DQ Z3, Z3
+	VPADDD    Z7, Z3, Z3
+	VPMOVDB   Z3, 48(DI)
+	ADDQ      $0x00000100, SI
+	ADDQ      $0x40, DI
+	DECQ      BX
+	JNE       loop64
+
+rest:
+	// Whole 16-float vectors, then the masked tail.
+	CMPQ      AX, $0x10
+	JB        tail
+	VMULPS    (SI), Z4, Z0
+	VMAXPS    Z5, Z0, Z0
+	VMINPS    Z6, Z0, Z0
+	VCVTPS2DQ Z0, Z0
+	VPADDD    Z7, Z0, Z0
+	VPMOVDB   Z0, (DI)
+	ADDQ      $0x40, SI
+	ADDQ      $0x10, DI
+	SUBQ      $0x10, AX
+	JMP       rest
+
+tail:
+	TESTQ     AX, AX
+	JEQ       done
+	MOVQ      AX, CX
+	MOVL      $0x00000001, AX
+	SHLL      CL, AX
+	DECL      AX
+	KMOVW     AX, K1
+	VMOVUPS.Z (SI), K1, Z0
+	VMULPS    Z0, Z4, Z0
+	VMAXPS    Z5, Z0, Z0
+	VMINPS    Z6, Z0, Z0
+	VCVTPS2DQ Z0, Z0
+	VPADDD    Z7, Z0, Z0
+	VPMOVDB   Z0, K1, (DI)
+
+done:
+	VZEROUPPER
+	RET
+
+// func dequantizeRowAVX512(z []float32, acc []int32, ws []float32, bias []float32, cs []int32, sx float32, zp int32)
+// Requires: AVX, AVX512F
+TEXT ·dequantizeRowAVX512(SB), NOSPLIT, $0-128
+	// Register plan (AVX512F):
+	//   Z0, Z1: acc − zp·cs, then z; Z2, Z3: sx·ws
+	//   Z4 = sx, Z5 = zp (int32)
+	//   DI = z, SI = acc, DX = ws, R8 = bias, R9 = cs; BX = 32-element blocks left,
+	//   AX = elements after them, K1 = tail lanes
+	MOVQ         z_base+0(FP), DI
+	MOVQ         z_len+8(FP), BX
+	MOVQ         acc_base+24(FP), SI
+	MOVQ         ws_base+48(FP), DX
+	MOVQ         bias_base+72(FP), R8
+	MOVQ         cs_base+96(FP), R9
+	VBROADCASTSS sx+120(FP), Z4
+	MOVL         zp+124(FP), CX
+	VPBROADCASTD CX, Z5
+	MOVQ         BX, AX
+	ANDQ         $0x1f, AX
+	SHRQ         $0x05, BX
+	JEQ          rest
+
+loop32:
+	VPMULLD   (R9), Z5, Z0
+	VMOVDQU32 (SI), Z2
+	VPSUBD    Z0, Z2, Z0
+	VCVTDQ2PS Z0, Z0
+	VMULPS    (DX), Z4, Z2
+	VMULPS    Z2, Z0, Z0
+	VADDPS    (R8), Z0, Z0
+	VMOVUPS   Z0, (DI)
+	VPMULLD   64(R9), Z5, Z1
+	VMOVDQU32 64(SI), Z3
+	VPSUBD    Z1, Z3, Z1
+	VCVTDQ2PS Z1, Z1
+	VMULPS    64(DX), Z4, Z3
+	VMULPS    Z3, Z1, Z1
+	VADDPS    64(R8), Z1, Z1
+	VMOVUPS   Z1, 64(DI)
+	ADDQ      $0x80, DI
+	ADDQ      $0x80, SI
+	ADDQ      $0x80, DX
+	ADDQ      $0x80, R8
+	ADDQ      $0x80, R9
+	DECQ      BX
+	JNE       loop32
+
+rest:
+	CMPQ      AX, $0x10
+	JB        tail
+	VPMULLD   (R9), Z5, Z0
+	VMOVDQU32 (SI), Z2
+	VPSUBD    Z0, Z2, Z0
+	VCVTDQ2PS Z0, Z0
+	VMULPS    (DX), Z4, Z2
+	VMULPS    Z2, Z0, Z0
+	VADDPS    (R8), Z0, Z0
+	VMOVUPS   Z0, (DI)
+	ADDQ      $0x40, DI
+	ADDQ      $0x40, SI
+	ADDQ      $0x40, DX
+	ADDQ      $0x40, R8
+	ADDQ      $0x40, R9
+	SUBQ      $0x10, AX
+
+tail:
+	TESTQ       AX, AX
+	JEQ         done
+	MOVQ        AX, CX
+	MOVL        $0x00000001, AX
+	SHLL        CL, AX
+	DECL        AX
+	KMOVW       AX, K1
+	VMOVDQU32.Z (R9), K1, Z0
+	VPMULLD     Z0, Z5, Z0
+	VMOVDQU32.Z (SI), K1, Z2
+	VPSUBD      Z0, Z2, Z0
+	VCVTDQ2PS   Z0, Z0
+	VMOVUPS.Z   (DX), K1, Z2
+	VMULPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	VMOVUPS.Z   (R8), K1, Z2
+	VADDPS      Z2, Z0, Z0
+	VMOVUPS     Z0, K1, (DI)
+
+done:
+	VZEROUPPER
+	RET

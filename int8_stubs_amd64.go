@@ -36,3 +36,22 @@ func int8PanelAVXVNNI(m int, ku int, nb int, last int, a []uint8, lda int, w []b
 //
 //go:noescape
 func int8PanelAVX512VNNI(m int, ku int, nb int, last int, a []uint8, lda int, w []byte, c []int32, ldc int)
+
+// quantizeRowAVX512 sets out[p] = clamp(roundEven(v[p]·inv) + zero, 0, 255) for
+// p < len(v), bit for bit as quantizeRow: the float32 product, clamped to
+// [−zero, 255−zero] with NaN taken to −zero (VMAXPS returns its second
+// source for NaN), rounded to even by VCVTPS2DQ (MXCSR's default
+// rounding; Go never changes it), plus zero, narrowed by VPMOVDB. The
+// caller guarantees len(out) ≥ len(v) and AVX512F.
+//
+//go:noescape
+func quantizeRowAVX512(out []uint8, v []float32, inv float32, zero int32)
+
+// dequantizeRowAVX512 sets z[j] = float32(acc[j] − zp·cs[j])·(sx·ws[j]) + bias[j]
+// for j < len(z), bit for bit as dequantizeRow: int32 arithmetic (wrapping,
+// as Go's), then each product and the sum rounded to float32 on its own
+// (no FMA). The caller guarantees acc, ws, bias and cs hold len(z)
+// elements and AVX512F.
+//
+//go:noescape
+func dequantizeRowAVX512(z []float32, acc []int32, ws []float32, bias []float32, cs []int32, sx float32, zp int32)

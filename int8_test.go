@@ -2,6 +2,7 @@ package ann
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -178,6 +179,66 @@ func TestInt8KernelsExtremes(t *testing.T) {
 					want := int64(255) * int64(w[j]) * int64(k)
 					if int64(c[i*n+j]) != want {
 						t.Fatalf("%s m=%d n=%d k=%d: C[%d][%d] = %d, want %d", kern.name, m, n, k, i, j, c[i*n+j], want)
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestInt8RowKernels checks every int8 kernel's quantize and dequantize row
+// kernels against the Go loops bit for bit: lengths 0..70 at odd offsets,
+// with NaN, ±Inf, ±0, ties at .5 after scaling, values far outside the
+// range, and bytes around the row that must stay untouched.
+func TestInt8RowKernels(t *testing.T) {
+	specials := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0,
+		float32(math.Copysign(0, -1)), 0.5, 1.5, 2.5, -0.5, -2.5, 1e30, -1e30, 254.5, 255.5, 1e-40}
+	forEachInt8Kernel(t, func(t *testing.T, kern *int8Kernel) {
+		if kern.quantize == nil && kern.dequantize == nil {
+			t.Skip("no row kernels: the Go loops run")
+		}
+		rng := rand.New(rand.NewPCG(5, 6))
+		for n := 0; n <= 70; n++ {
+			for _, zero := range []int32{0, 1, 128, 255} {
+				off := rng.IntN(5)
+				v := make([]float32, off+n)[off:]
+				for i := range v {
+					if rng.IntN(4) == 0 {
+						v[i] = specials[rng.IntN(len(specials))]
+					} else {
+						v[i] = float32(rng.NormFloat64() * 100)
+					}
+				}
+				inv := []float32{1, 0.37, 3.3, 1 / 0.0123}[rng.IntN(4)]
+				if kern.quantize != nil {
+					got, want := make([]uint8, n+2), make([]uint8, n+2)
+					got[n], got[n+1], want[n], want[n+1] = 0xa5, 0x5a, 0xa5, 0x5a
+					kern.quantize(got[:n], v, inv, zero)
+					quantizeRow(want[:n], v, inv, zero)
+					for i := range got {
+						if got[i] != want[i] {
+							t.Fatalf("quantize n=%d zero=%d inv=%g: out[%d] = %d, want %d (v = %g)", n, zero, inv, i, got[i], want[i], v[min(i, max(n-1, 0))])
+						}
+					}
+				}
+				if kern.dequantize != nil {
+					l := &qLayer{out: n, wScale: make([]float32, n), bias: make([]float32, n), colSum: make([]int32, n)}
+					acc := make([]int32, n)
+					for j := 0; j < n; j++ {
+						l.wScale[j] = float32(rng.Float64() * 0.01)
+						l.bias[j] = float32(rng.NormFloat64())
+						l.colSum[j] = int32(rng.IntN(1<<16) - 1<<15)
+						acc[j] = int32(rng.Uint32())
+					}
+					sx := float32(rng.Float64() * 0.1)
+					got, want := make([]float32, n+1), make([]float32, n+1)
+					got[n], want[n] = 42, 42
+					kern.dequantize(got[:n], acc, l.wScale, l.bias, l.colSum, sx, zero)
+					dequantizeRow(want[:n], acc, sx, zero, l)
+					for i := range got {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("dequantize n=%d zero=%d: z[%d] = %g, want %g", n, zero, i, got[i], want[i])
+						}
 					}
 				}
 			}

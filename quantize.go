@@ -580,22 +580,28 @@ func (q *QuantizedNetwork) Meta() Meta {
 
 // quantizeInto quantizes row i of a chunk (v, already through the input
 // stage or an activation) into xq for layer l, recording the row's scale
-// and zero point. It reports false when a dynamic range cannot be
-// quantized (values near the float32 limit).
-func (q *QuantizedNetwork) quantizeInto(s *qScratch, i int, l *qLayer, v []float32) bool {
+// and zero point, with kern's row kernel when it has one (nil: the Go
+// loop). It reports false when a dynamic range cannot be quantized (values
+// near the float32 limit).
+func (q *QuantizedNetwork) quantizeInto(s *qScratch, i int, l *qLayer, v []float32, kern *int8Kernel) bool {
 	out := s.xq[i*l.in : (i+1)*l.in]
+	inv, zero := l.inInv, l.inZero
 	if !q.dynamic {
 		s.sx[i], s.zp[i] = l.inScale, l.inZero
-		quantizeRow(out, v, l.inInv, l.inZero)
-		return true
+	} else {
+		lo, hi := rowRange(v)
+		scale, z, ok := quantParams(lo, hi)
+		if !ok || !finite32(lo) || !finite32(hi) {
+			return false
+		}
+		s.sx[i], s.zp[i] = scale, z
+		inv, zero = 1/scale, z
 	}
-	lo, hi := rowRange(v)
-	scale, zero, ok := quantParams(lo, hi)
-	if !ok || !finite32(lo) || !finite32(hi) {
-		return false
+	if kern != nil && kern.quantize != nil {
+		kern.quantize(out, v, inv, zero)
+	} else {
+		quantizeRow(out, v, inv, zero)
 	}
-	s.sx[i], s.zp[i] = scale, zero
-	quantizeRow(out, v, 1/scale, zero)
 	return true
 }
 
@@ -618,11 +624,20 @@ func gemmRef(m, n, k int, a []uint8, w []int8, c []int32) {
 func (q *QuantizedNetwork) run(s *qScratch, pk *qPacking, x, dst Matrix) int {
 	m := x.Rows
 	bad := -1
+	var kern *int8Kernel
+	if pk != nil {
+		kern = pk.kern
+	}
 	l0 := &q.layers[0]
 	for i := 0; i < m; i++ {
-		v := s.f[i*q.inputs : (i+1)*q.inputs]
-		applyInput(v, x.Data[i*x.Stride:i*x.Stride+x.Cols], q.inOff, q.inMul, q.inAdd)
-		if !q.quantizeInto(s, i, l0, v) && bad < 0 {
+		v := x.Data[i*x.Stride : i*x.Stride+x.Cols]
+		if q.inMul != nil {
+			// The input stage in float32; without one the row is quantized
+			// where it is.
+			v = s.f[i*q.inputs : (i+1)*q.inputs]
+			applyInput(v, x.Data[i*x.Stride:i*x.Stride+x.Cols], q.inOff, q.inMul, q.inAdd)
+		}
+		if !q.quantizeInto(s, i, l0, v, kern) && bad < 0 {
 			bad = i
 		}
 	}
@@ -637,17 +652,40 @@ func (q *QuantizedNetwork) run(s *qScratch, pk *qPacking, x, dst Matrix) int {
 		}
 		for i := 0; i < m; i++ {
 			z := s.f[i*l.out : (i+1)*l.out]
-			dequantizeRow(z, acc[i*l.out:(i+1)*l.out], s.sx[i], s.zp[i], l)
-			if li == last {
+			a := acc[i*l.out : (i+1)*l.out]
+			if kern != nil && kern.dequantize != nil {
+				kern.dequantize(z, a, l.wScale, l.bias, l.colSum, s.sx[i], s.zp[i])
+			} else {
+				dequantizeRow(z, a, s.sx[i], s.zp[i], l)
+			}
+		}
+		if li == last {
+			// Every activation maps finite values to finite values, so
+			// the outputs are finite when the chunk's z is: one scan of
+			// it, and a row by row search only when that fails.
+			finite := allFinite(s.f[:m*l.out])
+			for i := 0; i < m; i++ {
+				z := s.f[i*l.out : (i+1)*l.out]
 				d := dst.Data[i*dst.Stride : i*dst.Stride+l.out]
 				l.act.forwardRow(z, d, l.alpha)
-				if bad < 0 && (!allFinite(z) || !allFinite(d)) {
+				if !finite && bad < 0 && (!allFinite(z) || !allFinite(d)) {
 					bad = i
 				}
-				continue
 			}
-			l.act.forwardRow(z, z, l.alpha)
-			if !q.quantizeInto(s, i, &q.layers[li+1], z) && bad < 0 {
+			break
+		}
+		// The hidden activation over the chunk at once: the float kernel
+		// set's tile epilogue where it has one (bit-identical to forwardRow).
+		z := s.f[:m*l.out]
+		if kern != nil && l.act != Softmax {
+			finishTile(activeKernel, &epilogue{on: true, act: l.act, alpha: l.alpha, out: z, ldo: l.out}, z, l.out, 0, 0, m, l.out)
+		} else {
+			for i := 0; i < m; i++ {
+				l.act.forwardRow(z[i*l.out:(i+1)*l.out], z[i*l.out:(i+1)*l.out], l.alpha)
+			}
+		}
+		for i := 0; i < m; i++ {
+			if !q.quantizeInto(s, i, &q.layers[li+1], z[i*l.out:(i+1)*l.out], kern) && bad < 0 {
 				bad = i
 			}
 		}

@@ -83,6 +83,7 @@ func genInt8() {
 	genInt8Panel(int8AVX2)
 	genInt8Panel(int8AVXVNNI)
 	genInt8Panel(int8AVX512)
+	genQuant()
 }
 
 // vnni reports whether the kernel uses VPDPBUSD (4 depth steps per unit)
