@@ -31,7 +31,7 @@ type int8Kernel struct {
 	pack func(w []int8, k, n int) []byte
 	gemm func(m, n, k int, a []uint8, lda int, packed []byte, c []int32, ldc int)
 
-	quantize   func(out []uint8, v []float32, inv float32, zero int32)
+	quantize   func(out []uint8, v []float32, inv float32, zero int32) bool
 	dequantize func(z []float32, acc []int32, ws, bias []float32, cs []int32, sx float32, zp int32)
 }
 

@@ -4239,17 +4239,23 @@ done:
 	VZEROUPPER
 	RET
 
-// func quantizeRowAVX512(out []uint8, v []float32, inv float32, zero int32)
+DATA quantExp<>+0(SB)/4, $0x7f800000
+GLOBL quantExp<>(SB), RODATA|NOPTR, $4
+
+// func quantizeRowAVX512(out []uint8, v []float32, inv float32, zero int32) bool
 // Requires: AVX, AVX512F
-TEXT ·quantizeRowAVX512(SB), NOSPLIT, $0-56
+TEXT ·quantizeRowAVX512(SB), NOSPLIT, $0-57
 	// Register plan (AVX512F):
-	//   Z0..Z3: four 16-float vectors of v in flight
-	//   Z4 = inv, Z5 = −zero, Z6 = 255−zero (float32), Z7 = zero (int32)
-	//   SI = v, DI = out, BX = 64-float blocks left, AX = floats after them, K1 = tail lanes
+	//   Z0..Z3: four 16-float vectors of v in flight; Z9..Z12: their exponent bits
+	//   Z4 = inv, Z5 = −zero, Z6 = 255−zero (float32), Z7 = zero (int32), Z8 = exponent mask
+	//   SI = v, DI = out, BX = 64-float blocks left, AX = floats after them
+	//   K1 = tail lanes, K2 = lanes of one vector not finite, K3 = any lane so far
 	MOVQ         v_base+24(FP), SI
 	MOVQ         out_base+0(FP), DI
 	MOVQ         v_len+32(FP), BX
 	VBROADCASTSS inv+48(FP), Z4
+	VBROADCASTSS quantExp<>+0(SB), Z8
+	KXORW        K3, K3, K3
 	MOVL         zero+52(FP), AX
 	VPBROADCASTD AX, Z7
 	NEGL         AX
@@ -4264,25 +4270,41 @@ TEXT ·quantizeRowAVX512(SB), NOSPLIT, $0-56
 	JEQ          rest
 
 loop64:
-	VMULPS    (SI), Z4, Z0
-	VMULPS    64(SI), Z4, Z1
-	VMULPS    128(SI), Z4, Z2
-	VMULPS    192(SI), Z4, Z3
+	VMOVUPS   (SI), Z0
+	VMOVUPS   64(SI), Z1
+	VMOVUPS   128(SI), Z2
+	VMOVUPS   192(SI), Z3
+	VPANDD    Z8, Z0, Z9
+	VPCMPEQD  Z8, Z9, K2
+	KORW      K2, K3, K3
+	VMULPS    Z4, Z0, Z0
 	VMAXPS    Z5, Z0, Z0
 	VMINPS    Z6, Z0, Z0
 	VCVTPS2DQ Z0, Z0
 	VPADDD    Z7, Z0, Z0
 	VPMOVDB   Z0, (DI)
+	VPANDD    Z8, Z1, Z10
+	VPCMPEQD  Z8, Z10, K2
+	KORW      K2, K3, K3
+	VMULPS    Z4, Z1, Z1
 	VMAXPS    Z5, Z1, Z1
 	VMINPS    Z6, Z1, Z1
 	VCVTPS2DQ Z1, Z1
 	VPADDD    Z7, Z1, Z1
 	VPMOVDB   Z1, 16(DI)
+	VPANDD    Z8, Z2, Z11
+	VPCMPEQD  Z8, Z11, K2
+	KORW      K2, K3, K3
+	VMULPS    Z4, Z2, Z2
 	VMAXPS    Z5, Z2, Z2
 	VMINPS    Z6, Z2, Z2
 	VCVTPS2DQ Z2, Z2
 	VPADDD    Z7, Z2, Z2
 	VPMOVDB   Z2, 32(DI)
+	VPANDD    Z8, Z3, Z12
+	VPCMPEQD  Z8, Z12, K2
+	KORW      K2, K3, K3
+	VMULPS    Z4, Z3, Z3
 	VMAXPS    Z5, Z3, Z3
 	VMINPS    Z6, Z3, Z3
 	VCVTPS2DQ Z3, Z3
@@ -4294,10 +4316,14 @@ loop64:
 	JNE       loop64
 
 rest:
-	// Whole 16-float vectors, then the masked tail.
+	// Whole 16-float vectors, then the masked tail (its other lanes load as 0).
 	CMPQ      AX, $0x10
 	JB        tail
-	VMULPS    (SI), Z4, Z0
+	VMOVUPS   (SI), Z0
+	VPANDD    Z8, Z0, Z9
+	VPCMPEQD  Z8, Z9, K2
+	KORW      K2, K3, K3
+	VMULPS    Z4, Z0, Z0
 	VMAXPS    Z5, Z0, Z0
 	VMINPS    Z6, Z0, Z0
 	VCVTPS2DQ Z0, Z0
@@ -4317,7 +4343,10 @@ tail:
 	DECL      AX
 	KMOVW     AX, K1
 	VMOVUPS.Z (SI), K1, Z0
-	VMULPS    Z0, Z4, Z0
+	VPANDD    Z8, Z0, Z9
+	VPCMPEQD  Z8, Z9, K2
+	KORW      K2, K3, K3
+	VMULPS    Z4, Z0, Z0
 	VMAXPS    Z5, Z0, Z0
 	VMINPS    Z6, Z0, Z0
 	VCVTPS2DQ Z0, Z0
@@ -4325,6 +4354,8 @@ tail:
 	VPMOVDB   Z0, K1, (DI)
 
 done:
+	KORTESTW K3, K3
+	SETEQ    ret+56(FP)
 	VZEROUPPER
 	RET
 

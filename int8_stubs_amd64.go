@@ -38,14 +38,16 @@ func int8PanelAVXVNNI(m int, ku int, nb int, last int, a []uint8, lda int, w []b
 func int8PanelAVX512VNNI(m int, ku int, nb int, last int, a []uint8, lda int, w []byte, c []int32, ldc int)
 
 // quantizeRowAVX512 sets out[p] = clamp(roundEven(v[p]·inv) + zero, 0, 255) for
-// p < len(v), bit for bit as quantizeRow: the float32 product, clamped to
-// [−zero, 255−zero] with NaN taken to −zero (VMAXPS returns its second
-// source for NaN), rounded to even by VCVTPS2DQ (MXCSR's default
-// rounding; Go never changes it), plus zero, narrowed by VPMOVDB. The
-// caller guarantees len(out) ≥ len(v) and AVX512F.
+// p < len(v) and reports whether every v[p] is finite, bit for bit as
+// quantizeRow: the float32 product, clamped to [−zero, 255−zero] with NaN
+// taken to −zero (VMAXPS returns its second source for NaN), rounded to
+// even by VCVTPS2DQ (MXCSR's default rounding; Go never changes it), plus
+// zero, narrowed by VPMOVDB; a lane whose exponent bits are all ones
+// (NaN, ±Inf) sets K3. The caller guarantees len(out) ≥ len(v) and
+// AVX512F.
 //
 //go:noescape
-func quantizeRowAVX512(out []uint8, v []float32, inv float32, zero int32)
+func quantizeRowAVX512(out []uint8, v []float32, inv float32, zero int32) bool
 
 // dequantizeRowAVX512 sets z[j] = float32(acc[j] − zp·cs[j])·(sx·ws[j]) + bias[j]
 // for j < len(z), bit for bit as dequantizeRow: int32 arithmetic (wrapping,

@@ -194,8 +194,8 @@ func TestInt8RowKernels(t *testing.T) {
 	specials := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0,
 		float32(math.Copysign(0, -1)), 0.5, 1.5, 2.5, -0.5, -2.5, 1e30, -1e30, 254.5, 255.5, 1e-40}
 	forEachInt8Kernel(t, func(t *testing.T, kern *int8Kernel) {
-		if kern.quantize == nil && kern.dequantize == nil {
-			t.Skip("no row kernels: the Go loops run")
+		if kern.quantize == nil && kern.dequantize == nil && kern != &genericInt8 {
+			t.Skip("no row kernels: the Go loops run (tested as generic)")
 		}
 		rng := rand.New(rand.NewPCG(5, 6))
 		for n := 0; n <= 70; n++ {
@@ -210,11 +210,24 @@ func TestInt8RowKernels(t *testing.T) {
 					}
 				}
 				inv := []float32{1, 0.37, 3.3, 1 / 0.0123}[rng.IntN(4)]
-				if kern.quantize != nil {
+				if quantize := kern.quantize; quantize != nil || kern == &genericInt8 {
+					if quantize == nil {
+						quantize = quantizeRow
+					}
 					got, want := make([]uint8, n+2), make([]uint8, n+2)
 					got[n], got[n+1], want[n], want[n+1] = 0xa5, 0x5a, 0xa5, 0x5a
-					kern.quantize(got[:n], v, inv, zero)
-					quantizeRow(want[:n], v, inv, zero)
+					gotOK := quantize(got[:n], v, inv, zero)
+					wantOK := quantizeRow(want[:n], v, inv, zero)
+					finite := true
+					for _, x := range v {
+						finite = finite && !math.IsNaN(float64(x)) && !math.IsInf(float64(x), 0)
+					}
+					if wantOK != finite {
+						t.Fatalf("quantizeRow n=%d reports finite %v for %v", n, wantOK, v)
+					}
+					if gotOK != wantOK {
+						t.Fatalf("quantize n=%d: reports finite %v, the Go loop %v (v = %v)", n, gotOK, wantOK, v)
+					}
 					for i := range got {
 						if got[i] != want[i] {
 							t.Fatalf("quantize n=%d zero=%d inv=%g: out[%d] = %d, want %d (v = %g)", n, zero, inv, i, got[i], want[i], v[min(i, max(n-1, 0))])

@@ -334,16 +334,21 @@ func quantParams(lo, hi float32) (scale float32, zero int32, ok bool) {
 }
 
 // quantizeRow sets out[p] = clamp(roundEven(v[p]·inv) + zero, 0, 255)
-// (NaN becomes 0), with v[p]·inv rounded to float32 first. It clamps
-// v[p]·inv to [−zero, 255 − zero] before rounding, which gives the same
-// result because the bounds are integers, and then rounds to even by
-// adding and subtracting 1.5·2²³ in float32 (exact for |t| ≤ 2²²); about
-// twice as fast as math.RoundToEven through float64.
-func quantizeRow(out []uint8, v []float32, inv float32, zero int32) {
+// (NaN becomes 0), with v[p]·inv rounded to float32 first, and reports
+// whether every v[p] is finite: the input check rides on the one pass over
+// the row, which at batch 1000 comes from memory. It clamps v[p]·inv to
+// [−zero, 255 − zero] before rounding, which gives the same result because
+// the bounds are integers, and then rounds to even by adding and
+// subtracting 1.5·2²³ in float32 (exact for |t| ≤ 2²²); about twice as fast
+// as math.RoundToEven through float64.
+func quantizeRow(out []uint8, v []float32, inv float32, zero int32) bool {
 	const magic = 0x1.8p23
 	out = out[:len(v)]
 	lo, hi := float32(-zero), float32(255-zero)
+	bad := uint32(0)
 	for p, x := range v {
+		// 1 exactly when the exponent is all ones (NaN, ±Inf).
+		bad |= (math.Float32bits(x)&0x7f800000 + 0x00800000) >> 31
 		t := x * inv
 		if !(t >= lo) {
 			t = lo
@@ -354,6 +359,7 @@ func quantizeRow(out []uint8, v []float32, inv float32, zero int32) {
 		r := (t + magic) - magic
 		out[p] = uint8(int32(r) + zero)
 	}
+	return bad == 0
 }
 
 // rowRange returns the minimum and maximum of v and 0 (NaN is skipped;
@@ -581,8 +587,8 @@ func (q *QuantizedNetwork) Meta() Meta {
 // quantizeInto quantizes row i of a chunk (v, already through the input
 // stage or an activation) into xq for layer l, recording the row's scale
 // and zero point, with kern's row kernel when it has one (nil: the Go
-// loop). It reports false when a dynamic range cannot be quantized (values
-// near the float32 limit).
+// loop). It reports false when v holds NaN or ±Inf, or a dynamic range
+// cannot be quantized (values near the float32 limit).
 func (q *QuantizedNetwork) quantizeInto(s *qScratch, i int, l *qLayer, v []float32, kern *int8Kernel) bool {
 	out := s.xq[i*l.in : (i+1)*l.in]
 	inv, zero := l.inInv, l.inZero
@@ -598,11 +604,9 @@ func (q *QuantizedNetwork) quantizeInto(s *qScratch, i int, l *qLayer, v []float
 		inv, zero = 1/scale, z
 	}
 	if kern != nil && kern.quantize != nil {
-		kern.quantize(out, v, inv, zero)
-	} else {
-		quantizeRow(out, v, inv, zero)
+		return kern.quantize(out, v, inv, zero)
 	}
-	return true
+	return quantizeRow(out, v, inv, zero)
 }
 
 // gemmRef is the exact product in int64 (for tests: pk == nil in run).
@@ -619,11 +623,13 @@ func gemmRef(m, n, k int, a []uint8, w []int8, c []int32) {
 }
 
 // run computes the outputs of the rows of x (at most q.chunk) into dst. It
-// returns the index of the first row whose values left the float32 range,
-// or −1. pk nil uses gemmRef instead of a kernel.
-func (q *QuantizedNetwork) run(s *qScratch, pk *qPacking, x, dst Matrix) int {
+// returns the index of the first row whose values left the float32 range
+// and of the first row of x holding NaN or ±Inf, each −1 if none (with a
+// bad input row the outputs are not to be used). pk nil uses gemmRef
+// instead of a kernel.
+func (q *QuantizedNetwork) run(s *qScratch, pk *qPacking, x, dst Matrix) (bad, badInput int) {
 	m := x.Rows
-	bad := -1
+	bad, badInput = -1, -1
 	var kern *int8Kernel
 	if pk != nil {
 		kern = pk.kern
@@ -637,8 +643,13 @@ func (q *QuantizedNetwork) run(s *qScratch, pk *qPacking, x, dst Matrix) int {
 			v = s.f[i*q.inputs : (i+1)*q.inputs]
 			applyInput(v, x.Data[i*x.Stride:i*x.Stride+x.Cols], q.inOff, q.inMul, q.inAdd)
 		}
-		if !q.quantizeInto(s, i, l0, v, kern) && bad < 0 {
-			bad = i
+		if !q.quantizeInto(s, i, l0, v, kern) && badInput < 0 && bad < 0 {
+			// Quantizing the row is the input's finiteness check.
+			if allFinite(x.Data[i*x.Stride : i*x.Stride+x.Cols]) {
+				bad = i
+			} else {
+				badInput = i
+			}
 		}
 	}
 	last := len(q.layers) - 1
@@ -690,7 +701,7 @@ func (q *QuantizedNetwork) run(s *qScratch, pk *qPacking, x, dst Matrix) int {
 			}
 		}
 	}
-	return bad
+	return bad, badInput
 }
 
 // dequantizeRow sets z[j] = float32(acc[j] − zp·colsum[j])·(sx·s_w[j]) + b[j].
@@ -714,9 +725,7 @@ func (q *QuantizedNetwork) checkInput(x Matrix) error {
 	if x.Cols != q.inputs {
 		return fmt.Errorf("%w: features have %d columns, the network takes %d", ErrShape, x.Cols, q.inputs)
 	}
-	if x.HasNaN() {
-		return fmt.Errorf("%w: features contain NaN or Inf", ErrValue)
-	}
+	// NaN and ±Inf are found while the rows are quantized (see run).
 	return nil
 }
 
@@ -732,8 +741,12 @@ func (q *QuantizedNetwork) infer(dst, x Matrix, pk *qPacking) error {
 		r1 := min(r0+q.chunk, x.Rows)
 		xc, _ := x.RowView(r0, r1)
 		dc, _ := dst.RowView(r0, r1)
-		if i := q.run(s, pk, xc, dc); i >= 0 {
-			return fmt.Errorf("%w: row %d (from 0): the quantized network's values are not finite (features far outside the range it was trained on)", ErrValue, r0+i)
+		bad, badInput := q.run(s, pk, xc, dc)
+		if badInput >= 0 {
+			return fmt.Errorf("%w: features contain NaN or Inf (row %d from 0)", ErrValue, r0+badInput)
+		}
+		if bad >= 0 {
+			return fmt.Errorf("%w: row %d (from 0): the quantized network's values are not finite (features far outside the range it was trained on)", ErrValue, r0+bad)
 		}
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -767,5 +768,39 @@ func TestQuantizeRowRounding(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestQuantizedRefusesNonFiniteInput: the input check rides on the
+// quantization of the first layer's rows, so it must find NaN and ±Inf at
+// every position of a row (vector blocks, the masked tail), in every
+// row of a chunk, in both modes and on every int8 kernel, and name the
+// input rather than the network.
+func TestQuantizedRefusesNonFiniteInput(t *testing.T) {
+	net, calib := qTrained(t)
+	for _, mode := range []QuantizeOption{StaticQuantization(), DynamicQuantization()} {
+		q, err := net.Quantize(calib, mode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		forEachInt8Kernel(t, func(t *testing.T, _ *int8Kernel) {
+			x, _ := NewMatrix(5, q.Inputs())
+			dst, _ := NewMatrix(5, q.Outputs())
+			if err := q.PredictInto(dst, x); err != nil {
+				t.Fatalf("%s: finite input refused: %v", q.Mode(), err)
+			}
+			for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))} {
+				for row := 0; row < x.Rows; row += 2 {
+					for col := 0; col < x.Cols; col++ {
+						x.Data[row*x.Stride+col] = bad
+						err := q.PredictInto(dst, x)
+						x.Data[row*x.Stride+col] = 0
+						if !errors.Is(err, ErrValue) || !strings.Contains(err.Error(), "NaN or Inf") {
+							t.Fatalf("%s: %g at row %d col %d: err = %v, want ErrValue naming the features", q.Mode(), bad, row, col, err)
+						}
+					}
+				}
+			}
+		})
 	}
 }

@@ -15,7 +15,12 @@ import (
 // quantRows are the AVX-512 row kernels' four-vector unroll.
 var quantRows = []VecPhysical{Z0, Z1, Z2, Z3}
 
+// quantExp is the float32 exponent mask, in read-only memory.
+var quantExp Mem
+
 func genQuant() {
+	quantExp = GLOBL("quantExp", RODATA|NOPTR)
+	DATA(0, U32(0x7f800000))
 	genQuantizeRow()
 	genDequantizeRow()
 }
@@ -31,22 +36,27 @@ func quantTail() {
 }
 
 func genQuantizeRow() {
-	TEXT("quantizeRowAVX512", NOSPLIT, "func(out []uint8, v []float32, inv float32, zero int32)")
+	TEXT("quantizeRowAVX512", NOSPLIT, "func(out []uint8, v []float32, inv float32, zero int32) bool")
 	Pragma("noescape")
 	Doc("quantizeRowAVX512 sets out[p] = clamp(roundEven(v[p]·inv) + zero, 0, 255) for",
-		"p < len(v), bit for bit as quantizeRow: the float32 product, clamped to",
-		"[−zero, 255−zero] with NaN taken to −zero (VMAXPS returns its second",
-		"source for NaN), rounded to even by VCVTPS2DQ (MXCSR's default",
-		"rounding; Go never changes it), plus zero, narrowed by VPMOVDB. The",
-		"caller guarantees len(out) ≥ len(v) and AVX512F.")
+		"p < len(v) and reports whether every v[p] is finite, bit for bit as",
+		"quantizeRow: the float32 product, clamped to [−zero, 255−zero] with NaN",
+		"taken to −zero (VMAXPS returns its second source for NaN), rounded to",
+		"even by VCVTPS2DQ (MXCSR's default rounding; Go never changes it), plus",
+		"zero, narrowed by VPMOVDB; a lane whose exponent bits are all ones",
+		"(NaN, ±Inf) sets K3. The caller guarantees len(out) ≥ len(v) and",
+		"AVX512F.")
 	Comment("Register plan (AVX512F):",
-		"  Z0..Z3: four 16-float vectors of v in flight",
-		"  Z4 = inv, Z5 = −zero, Z6 = 255−zero (float32), Z7 = zero (int32)",
-		"  SI = v, DI = out, BX = 64-float blocks left, AX = floats after them, K1 = tail lanes")
+		"  Z0..Z3: four 16-float vectors of v in flight; Z9..Z12: their exponent bits",
+		"  Z4 = inv, Z5 = −zero, Z6 = 255−zero (float32), Z7 = zero (int32), Z8 = exponent mask",
+		"  SI = v, DI = out, BX = 64-float blocks left, AX = floats after them",
+		"  K1 = tail lanes, K2 = lanes of one vector not finite, K3 = any lane so far")
 	MOVQ(param("v_base"), RSI)
 	MOVQ(param("out_base"), RDI)
 	MOVQ(param("v_len"), RBX)
 	VBROADCASTSS(param("inv"), Z4)
+	VBROADCASTSS(quantExp, Z8)
+	KXORW(K3, K3, K3)
 	MOVL(param("zero"), EAX)
 	VPBROADCASTD(EAX, Z7)
 	NEGL(EAX)
@@ -60,17 +70,26 @@ func genQuantizeRow() {
 	SHRQ(U8(6), RBX)
 	JEQ(LabelRef("rest"))
 
+	// check notes in K3 whether r holds a NaN or ±Inf (t: scratch).
+	check := func(r, t VecPhysical) {
+		VPANDD(Z8, r, t)
+		VPCMPEQD(Z8, t, K2)
+		KORW(K2, K3, K3)
+	}
 	quant := func(r VecPhysical) {
+		VMULPS(Z4, r, r)
 		VMAXPS(Z5, r, r) // (t > lo) ? t : lo
 		VMINPS(Z6, r, r) // (t < hi) ? t : hi
 		VCVTPS2DQ(r, r)
 		VPADDD(Z7, r, r)
 	}
+	tmp := []VecPhysical{Z9, Z10, Z11, Z12}
 	Label("loop64")
 	for i, r := range quantRows {
-		VMULPS(Mem{Base: RSI, Disp: 64 * i}, Z4, r)
+		VMOVUPS(Mem{Base: RSI, Disp: 64 * i}, r)
 	}
 	for i, r := range quantRows {
+		check(r, tmp[i])
 		quant(r)
 		VPMOVDB(r, Mem{Base: RDI, Disp: 16 * i})
 	}
@@ -80,10 +99,11 @@ func genQuantizeRow() {
 	JNE(LabelRef("loop64"))
 
 	Label("rest")
-	Comment("Whole 16-float vectors, then the masked tail.")
+	Comment("Whole 16-float vectors, then the masked tail (its other lanes load as 0).")
 	CMPQ(RAX, U8(16))
 	JB(LabelRef("tail"))
-	VMULPS(Mem{Base: RSI}, Z4, Z0)
+	VMOVUPS(Mem{Base: RSI}, Z0)
+	check(Z0, Z9)
 	quant(Z0)
 	VPMOVDB(Z0, Mem{Base: RDI})
 	ADDQ(U8(64), RSI)
@@ -96,10 +116,16 @@ func genQuantizeRow() {
 	JEQ(LabelRef("done"))
 	quantTail()
 	VMOVUPS_Z(Mem{Base: RSI}, K1, Z0)
-	VMULPS(Z0, Z4, Z0)
+	check(Z0, Z9)
 	quant(Z0)
 	VPMOVDB(Z0, K1, Mem{Base: RDI})
 	Label("done")
+	ret, err := ReturnIndex(0).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	KORTESTW(K3, K3)
+	SETEQ(ret.Addr)
 	VZEROUPPER()
 	RET()
 }
