@@ -4447,3 +4447,77 @@ tail:
 done:
 	VZEROUPPER
 	RET
+
+// func rowRangeAVX512(v []float32) (lo float32, hi float32)
+// Requires: AVX, AVX512F
+TEXT ·rowRangeAVX512(SB), NOSPLIT, $0-32
+	// Register plan (AVX512F):
+	//   Z0, Z1: the lanes' minima, Z2, Z3: their maxima (two of each for throughput)
+	//   Z4, Z5: loaded vectors; SI = v, BX = 32-float blocks left, AX = floats after them, K1 = tail lanes
+	MOVQ   v_base+0(FP), SI
+	MOVQ   v_len+8(FP), BX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	MOVQ   BX, AX
+	ANDQ   $0x1f, AX
+	SHRQ   $0x05, BX
+	JEQ    rest
+
+loop32:
+	VMOVUPS (SI), Z4
+	VMOVUPS 64(SI), Z5
+	VMINPS  Z0, Z4, Z0
+	VMINPS  Z1, Z5, Z1
+	VMAXPS  Z2, Z4, Z2
+	VMAXPS  Z3, Z5, Z3
+	ADDQ    $0x80, SI
+	DECQ    BX
+	JNE     loop32
+
+rest:
+	CMPQ    AX, $0x10
+	JB      tail
+	VMOVUPS (SI), Z4
+	VMINPS  Z0, Z4, Z0
+	VMAXPS  Z2, Z4, Z2
+	ADDQ    $0x40, SI
+	SUBQ    $0x10, AX
+
+tail:
+	TESTQ     AX, AX
+	JEQ       reduce
+	MOVQ      AX, CX
+	MOVL      $0x00000001, AX
+	SHLL      CL, AX
+	DECL      AX
+	KMOVW     AX, K1
+	VMOVUPS.Z (SI), K1, Z4
+	VMINPS    Z0, Z4, Z0
+	VMAXPS    Z2, Z4, Z2
+
+reduce:
+	// Fold the lanes: 2 → 1 vector, then halves down to lane 0.
+	VMINPS        Z0, Z1, Z0
+	VMAXPS        Z2, Z3, Z2
+	VEXTRACTF64X4 $0x01, Z0, Y4
+	VMINPS        Y0, Y4, Y0
+	VEXTRACTF64X4 $0x01, Z2, Y5
+	VMAXPS        Y2, Y5, Y2
+	VEXTRACTF128  $0x01, Y0, X4
+	VMINPS        X0, X4, X0
+	VEXTRACTF128  $0x01, Y2, X5
+	VMAXPS        X2, X5, X2
+	VMOVHLPS      X0, X0, X4
+	VMINPS        X0, X4, X0
+	VMOVHLPS      X2, X2, X5
+	VMAXPS        X2, X5, X2
+	VPSHUFD       $0x01, X0, X4
+	VMINSS        X0, X4, X0
+	VPSHUFD       $0x01, X2, X5
+	VMAXSS        X2, X5, X2
+	VMOVSS        X0, lo+24(FP)
+	VMOVSS        X2, hi+28(FP)
+	VZEROUPPER
+	RET

@@ -57,3 +57,13 @@ func quantizeRowAVX512(out []uint8, v []float32, inv float32, zero int32) bool
 //
 //go:noescape
 func dequantizeRowAVX512(z []float32, acc []int32, ws []float32, bias []float32, cs []int32, sx float32, zp int32)
+
+// rowRangeAVX512 returns the minimum and maximum of v and +0, NaN skipped,
+// bit for bit as rowRange: VMINPS/VMAXPS with the new value as first
+// source keep the second (the running bound) for NaN and for ±0 ties,
+// as the Go comparisons do; each lane's bound starts at +0 and never
+// holds −0, so combining the lanes in any order gives the same bits.
+// The caller guarantees AVX512F.
+//
+//go:noescape
+func rowRangeAVX512(v []float32) (lo float32, hi float32)

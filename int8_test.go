@@ -234,6 +234,13 @@ func TestInt8RowKernels(t *testing.T) {
 						}
 					}
 				}
+				if kern.rowRange != nil {
+					glo, ghi := kern.rowRange(v)
+					wlo, whi := rowRange(v)
+					if math.Float32bits(glo) != math.Float32bits(wlo) || math.Float32bits(ghi) != math.Float32bits(whi) {
+						t.Fatalf("rowRange n=%d: (%g, %g), want (%g, %g) (v = %v)", n, glo, ghi, wlo, whi, v)
+					}
+				}
 				if kern.dequantize != nil {
 					l := &qLayer{out: n, wScale: make([]float32, n), bias: make([]float32, n), colSum: make([]int32, n)}
 					acc := make([]int32, n)

@@ -595,7 +595,12 @@ func (q *QuantizedNetwork) quantizeInto(s *qScratch, i int, l *qLayer, v []float
 	if !q.dynamic {
 		s.sx[i], s.zp[i] = l.inScale, l.inZero
 	} else {
-		lo, hi := rowRange(v)
+		var lo, hi float32
+		if kern != nil && kern.rowRange != nil {
+			lo, hi = kern.rowRange(v)
+		} else {
+			lo, hi = rowRange(v)
+		}
 		scale, z, ok := quantParams(lo, hi)
 		if !ok || !finite32(lo) || !finite32(hi) {
 			return false

@@ -23,6 +23,87 @@ func genQuant() {
 	DATA(0, U32(0x7f800000))
 	genQuantizeRow()
 	genDequantizeRow()
+	genRowRange()
+}
+
+func genRowRange() {
+	TEXT("rowRangeAVX512", NOSPLIT, "func(v []float32) (lo, hi float32)")
+	Pragma("noescape")
+	Doc("rowRangeAVX512 returns the minimum and maximum of v and +0, NaN skipped,",
+		"bit for bit as rowRange: VMINPS/VMAXPS with the new value as first",
+		"source keep the second (the running bound) for NaN and for ±0 ties,",
+		"as the Go comparisons do; each lane's bound starts at +0 and never",
+		"holds −0, so combining the lanes in any order gives the same bits.",
+		"The caller guarantees AVX512F.")
+	Comment("Register plan (AVX512F):",
+		"  Z0, Z1: the lanes' minima, Z2, Z3: their maxima (two of each for throughput)",
+		"  Z4, Z5: loaded vectors; SI = v, BX = 32-float blocks left, AX = floats after them, K1 = tail lanes")
+	MOVQ(param("v_base"), RSI)
+	MOVQ(param("v_len"), RBX)
+	for _, z := range []VecPhysical{Z0, Z1, Z2, Z3} {
+		VPXORD(z, z, z)
+	}
+	MOVQ(RBX, RAX)
+	ANDQ(U8(31), RAX)
+	SHRQ(U8(5), RBX)
+	JEQ(LabelRef("rest"))
+	Label("loop32")
+	VMOVUPS(Mem{Base: RSI}, Z4)
+	VMOVUPS(Mem{Base: RSI, Disp: 64}, Z5)
+	VMINPS(Z0, Z4, Z0) // (x < lo) ? x : lo
+	VMINPS(Z1, Z5, Z1)
+	VMAXPS(Z2, Z4, Z2) // (x > hi) ? x : hi
+	VMAXPS(Z3, Z5, Z3)
+	ADDQ(U8(128), RSI)
+	DECQ(RBX)
+	JNE(LabelRef("loop32"))
+	Label("rest")
+	CMPQ(RAX, U8(16))
+	JB(LabelRef("tail"))
+	VMOVUPS(Mem{Base: RSI}, Z4)
+	VMINPS(Z0, Z4, Z0)
+	VMAXPS(Z2, Z4, Z2)
+	ADDQ(U8(64), RSI)
+	SUBQ(U8(16), RAX)
+	Label("tail")
+	TESTQ(RAX, RAX)
+	JEQ(LabelRef("reduce"))
+	quantTail()
+	VMOVUPS_Z(Mem{Base: RSI}, K1, Z4)
+	VMINPS(Z0, Z4, Z0)
+	VMAXPS(Z2, Z4, Z2)
+	Label("reduce")
+	Comment("Fold the lanes: 2 → 1 vector, then halves down to lane 0.")
+	VMINPS(Z0, Z1, Z0)
+	VMAXPS(Z2, Z3, Z2)
+	VEXTRACTF64X4(U8(1), Z0, Y4)
+	VMINPS(Y0, Y4, Y0)
+	VEXTRACTF64X4(U8(1), Z2, Y5)
+	VMAXPS(Y2, Y5, Y2)
+	VEXTRACTF128(U8(1), Y0, X4)
+	VMINPS(X0, X4, X0)
+	VEXTRACTF128(U8(1), Y2, X5)
+	VMAXPS(X2, X5, X2)
+	VMOVHLPS(X0, X0, X4)
+	VMINPS(X0, X4, X0)
+	VMOVHLPS(X2, X2, X5)
+	VMAXPS(X2, X5, X2)
+	VPSHUFD(U8(1), X0, X4)
+	VMINSS(X0, X4, X0)
+	VPSHUFD(U8(1), X2, X5)
+	VMAXSS(X2, X5, X2)
+	lo, err := ReturnIndex(0).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	hi, err := ReturnIndex(1).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	VMOVSS(X0, lo.Addr)
+	VMOVSS(X2, hi.Addr)
+	VZEROUPPER()
+	RET()
 }
 
 // quantTail sets K1 to the lanes of the last n mod 16 elements (AX = n
