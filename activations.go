@@ -287,12 +287,7 @@ func softmaxRow(x, y []float32) {
 		return
 	}
 	y = y[:len(x)]
-	m := x[0]
-	for _, v := range x[1:] {
-		if v > m {
-			m = v
-		}
-	}
+	m := rowMax(x)
 	// float64(v) − float64(m) is exact, so each exponent is the true
 	// difference; the sum in float64 keeps the normalisation error at one
 	// rounding however long the row.
@@ -540,4 +535,16 @@ func softplusGradRow(x, dy, dx []float32) {
 		}
 		dx[j] = float32(float64(dy[j]) * s)
 	}
+}
+
+// rowMax returns the largest element of a non-empty row (the first when all
+// compare false: NaN stays only when it comes first).
+func rowMax(x []float32) float32 {
+	m := x[0]
+	for _, v := range x[1:] {
+		if v > m {
+			m = v
+		}
+	}
+	return m
 }

@@ -23,9 +23,10 @@ import "os"
 // exactly, overwriting c. The caller keeps k ≤ maxInt8Depth so that no sum
 // can overflow int32. a, packed and c need no alignment.
 //
-// quantize, dequantize and rowRange, when set, are vector versions of the
-// row loops around the products, quantizeRow, dequantizeRow and rowRange
-// (quantize.go), with their result bits; nil means the Go loops.
+// quantize, dequantize, rowRange and softmax, when set, are vector versions
+// of the row loops around the products, quantizeRow, dequantizeRow,
+// rowRange (quantize.go) and softmaxRow32 (quantize_softmax.go), with
+// their result bits; nil means the Go loops.
 type int8Kernel struct {
 	name string
 	pack func(w []int8, k, n int) []byte
@@ -34,6 +35,7 @@ type int8Kernel struct {
 	quantize   func(out []uint8, v []float32, inv float32, zero int32) bool
 	dequantize func(z []float32, acc []int32, ws, bias []float32, cs []int32, sx float32, zp int32)
 	rowRange   func(v []float32) (lo, hi float32)
+	softmax    func(x, y []float32)
 }
 
 // maxInt8Depth bounds the depth of an int8 product: 255·128·k must stay

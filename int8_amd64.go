@@ -169,6 +169,7 @@ func archInt8Kernels() []*int8Kernel {
 	if cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512VNNI) {
 		k := int8AVX512VNNIDesc.kernel("avx512vnni")
 		k.quantize, k.dequantize, k.rowRange = quantizeRowAVX512, dequantizeRowAVX512, rowRangeAVX512
+		k.softmax = softmaxRowAVX512
 		ks = append(ks, k)
 	}
 	return ks

@@ -4502,22 +4502,244 @@ reduce:
 	VMINPS        Z0, Z1, Z0
 	VMAXPS        Z2, Z3, Z2
 	VEXTRACTF64X4 $0x01, Z0, Y4
-	VMINPS        Y0, Y4, Y0
-	VEXTRACTF64X4 $0x01, Z2, Y5
-	VMAXPS        Y2, Y5, Y2
+	VMINPS        Y4, Y0, Y0
 	VEXTRACTF128  $0x01, Y0, X4
-	VMINPS        X0, X4, X0
-	VEXTRACTF128  $0x01, Y2, X5
-	VMAXPS        X2, X5, X2
+	VMINPS        X4, X0, X0
 	VMOVHLPS      X0, X0, X4
-	VMINPS        X0, X4, X0
-	VMOVHLPS      X2, X2, X5
-	VMAXPS        X2, X5, X2
+	VMINPS        X4, X0, X0
 	VPSHUFD       $0x01, X0, X4
-	VMINSS        X0, X4, X0
+	VMINSS        X4, X0, X0
+	VEXTRACTF64X4 $0x01, Z2, Y5
+	VMAXPS        Y5, Y2, Y2
+	VEXTRACTF128  $0x01, Y2, X5
+	VMAXPS        X5, X2, X2
+	VMOVHLPS      X2, X2, X5
+	VMAXPS        X5, X2, X2
 	VPSHUFD       $0x01, X2, X5
-	VMAXSS        X2, X5, X2
+	VMAXSS        X5, X2, X2
 	VMOVSS        X0, lo+24(FP)
 	VMOVSS        X2, hi+28(FP)
+	VZEROUPPER
+	RET
+
+DATA smOne<>+0(SB)/4, $0x3f800000
+GLOBL smOne<>(SB), RODATA|NOPTR, $4
+
+DATA smLog2e<>+0(SB)/4, $0x3fb8aa3b
+GLOBL smLog2e<>(SB), RODATA|NOPTR, $4
+
+DATA smC1<>+0(SB)/4, $0x3f318000
+GLOBL smC1<>(SB), RODATA|NOPTR, $4
+
+DATA smC2<>+0(SB)/4, $0xb95e8083
+GLOBL smC2<>(SB), RODATA|NOPTR, $4
+
+DATA smMin<>+0(SB)/4, $0xc2aeac4f
+GLOBL smMin<>(SB), RODATA|NOPTR, $4
+
+DATA smP0<>+0(SB)/4, $0x39506967
+GLOBL smP0<>(SB), RODATA|NOPTR, $4
+
+DATA smP1<>+0(SB)/4, $0x3ab743ce
+GLOBL smP1<>(SB), RODATA|NOPTR, $4
+
+DATA smP2<>+0(SB)/4, $0x3c088908
+GLOBL smP2<>(SB), RODATA|NOPTR, $4
+
+DATA smP3<>+0(SB)/4, $0x3d2aa9c1
+GLOBL smP3<>(SB), RODATA|NOPTR, $4
+
+DATA smP4<>+0(SB)/4, $0x3e2aaaaa
+GLOBL smP4<>(SB), RODATA|NOPTR, $4
+
+DATA smP5<>+0(SB)/4, $0x3f000000
+GLOBL smP5<>(SB), RODATA|NOPTR, $4
+
+DATA smBias<>+0(SB)/4, $0x0000007f
+GLOBL smBias<>(SB), RODATA|NOPTR, $4
+
+// func softmaxRowAVX512(x []float32, y []float32)
+// Requires: AVX, AVX512F
+TEXT ·softmaxRowAVX512(SB), NOSPLIT, $0-48
+	// Register plan (AVX512F):
+	//   Z0 = the maximum (then broadcast), Z1 = x − max then r, Z2 = n (float32),
+	//   Z3 = n (int32) then 2ⁿ, Z4 scratch, Z5 = the polynomial then e, Z6 = the lanes' sums
+	//   Z7 = 1, Z8 = log2 e, Z9, Z10 = ln 2 in two parts, Z11 = exp32's lower limit,
+	//   Z12..Z17 = the polynomial's coefficients, Z18 = 127 (int32)
+	//   SI = x, DI = y, CX = 16-float chunks, AX = floats after them, DX = chunk counter
+	//   K1 = the lanes of the chunk (all, or the tail's), K2 = those with e > 0
+	MOVQ         x_base+0(FP), SI
+	MOVQ         y_base+24(FP), DI
+	MOVQ         x_len+8(FP), CX
+	VBROADCASTSS smOne<>+0(SB), Z7
+	VBROADCASTSS smLog2e<>+0(SB), Z8
+	VBROADCASTSS smC1<>+0(SB), Z9
+	VBROADCASTSS smC2<>+0(SB), Z10
+	VBROADCASTSS smMin<>+0(SB), Z11
+	VBROADCASTSS smP0<>+0(SB), Z12
+	VBROADCASTSS smP1<>+0(SB), Z13
+	VBROADCASTSS smP2<>+0(SB), Z14
+	VBROADCASTSS smP3<>+0(SB), Z15
+	VBROADCASTSS smP4<>+0(SB), Z16
+	VBROADCASTSS smP5<>+0(SB), Z17
+	VBROADCASTSS smBias<>+0(SB), Z18
+	MOVQ         CX, AX
+	ANDQ         $0x0f, AX
+	SHRQ         $0x04, CX
+	VBROADCASTSS (SI), Z0
+
+	// Pass 1: the maximum. Ties of ±0 may resolve either way: x − max is
+	// the same for both, and exp32(±0) = 1.
+	MOVQ  SI, R8
+	MOVQ  CX, DX
+	TESTQ DX, DX
+	JEQ   maxtail
+
+maxloop:
+	VMAXPS (R8), Z0, Z0
+	ADDQ   $0x40, R8
+	DECQ   DX
+	JNE    maxloop
+
+maxtail:
+	TESTQ  AX, AX
+	JEQ    maxreduce
+	MOVQ   CX, R9
+	MOVQ   AX, CX
+	MOVL   $0x00000001, DX
+	SHLL   CL, DX
+	DECL   DX
+	KMOVW  DX, K1
+	MOVQ   R9, CX
+	VMAXPS (R8), Z0, K1, Z0
+
+maxreduce:
+	VEXTRACTF64X4 $0x01, Z0, Y4
+	VMAXPS        Y4, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X4
+	VMAXPS        X4, X0, X0
+	VMOVHLPS      X0, X0, X4
+	VMAXPS        X4, X0, X0
+	VPSHUFD       $0x01, X0, X4
+	VMAXSS        X4, X0, X0
+	VBROADCASTSS  X0, Z0
+
+	// Pass 2: e = exp32(x − max) into y and the lanes' sums.
+	VPXORD Z6, Z6, Z6
+	MOVQ   SI, R8
+	MOVQ   DI, R9
+	MOVQ   CX, DX
+	KXNORW K1, K1, K1
+	TESTQ  DX, DX
+	JEQ    exptail
+
+exploop:
+	VMOVUPS   (R8), Z1
+	VSUBPS    Z0, Z1, Z1
+	VCMPPS    $0x1d, Z11, Z1, K1, K2
+	VMULPS    Z8, Z1, Z2
+	VCVTPS2DQ Z2, Z3
+	VCVTDQ2PS Z3, Z2
+	VMULPS    Z9, Z2, Z4
+	VSUBPS    Z4, Z1, Z1
+	VMULPS    Z10, Z2, Z4
+	VSUBPS    Z4, Z1, Z1
+	VMULPS    Z12, Z1, Z5
+	VADDPS    Z13, Z5, Z5
+	VMULPS    Z1, Z5, Z5
+	VADDPS    Z14, Z5, Z5
+	VMULPS    Z1, Z5, Z5
+	VADDPS    Z15, Z5, Z5
+	VMULPS    Z1, Z5, Z5
+	VADDPS    Z16, Z5, Z5
+	VMULPS    Z1, Z5, Z5
+	VADDPS    Z17, Z5, Z5
+	VMULPS    Z1, Z1, Z4
+	VMULPS    Z4, Z5, Z5
+	VADDPS    Z1, Z5, Z5
+	VADDPS    Z7, Z5, Z5
+	VPADDD    Z18, Z3, Z3
+	VPSLLD    $0x17, Z3, Z3
+	VMULPS.Z  Z3, Z5, K2, Z5
+	VADDPS    Z5, Z6, Z6
+	VMOVUPS   Z5, (R9)
+	ADDQ      $0x40, R8
+	ADDQ      $0x40, R9
+	DECQ      DX
+	JNE       exploop
+
+exptail:
+	TESTQ     AX, AX
+	JEQ       sum
+	MOVQ      AX, CX
+	MOVL      $0x00000001, DX
+	SHLL      CL, DX
+	DECL      DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (R8), K1, Z1
+	VSUBPS    Z0, Z1, Z1
+	VCMPPS    $0x1d, Z11, Z1, K1, K2
+	VMULPS    Z8, Z1, Z2
+	VCVTPS2DQ Z2, Z3
+	VCVTDQ2PS Z3, Z2
+	VMULPS    Z9, Z2, Z4
+	VSUBPS    Z4, Z1, Z1
+	VMULPS    Z10, Z2, Z4
+	VSUBPS    Z4, Z1, Z1
+	VMULPS    Z12, Z1, Z5
+	VADDPS    Z13, Z5, Z5
+	VMULPS    Z1, Z5, Z5
+	VADDPS    Z14, Z5, Z5
+	VMULPS    Z1, Z5, Z5
+	VADDPS    Z15, Z5, Z5
+	VMULPS    Z1, Z5, Z5
+	VADDPS    Z16, Z5, Z5
+	VMULPS    Z1, Z5, Z5
+	VADDPS    Z17, Z5, Z5
+	VMULPS    Z1, Z1, Z4
+	VMULPS    Z4, Z5, Z5
+	VADDPS    Z1, Z5, Z5
+	VADDPS    Z7, Z5, Z5
+	VPADDD    Z18, Z3, Z3
+	VPSLLD    $0x17, Z3, Z3
+	VMULPS.Z  Z3, Z5, K2, Z5
+	VADDPS    Z5, Z6, Z6
+	VMOVUPS   Z5, K1, (R9)
+
+sum:
+	// Fold the sums as softmaxRow32 does: lanes i and i+8, i+4, i+2, i+1.
+	VEXTRACTF64X4 $0x01, Z6, Y4
+	VADDPS        Y4, Y6, Y6
+	VEXTRACTF128  $0x01, Y6, X4
+	VADDPS        X4, X6, X6
+	VMOVHLPS      X6, X6, X4
+	VADDPS        X4, X6, X6
+	VPSHUFD       $0x01, X6, X4
+	VADDSS        X4, X6, X6
+	VBROADCASTSS  X6, Z6
+
+	// Pass 3: y /= sum.
+	MOVQ x_len+8(FP), CX
+	MOVQ CX, AX
+	ANDQ $0x0f, AX
+	SHRQ $0x04, CX
+	JEQ  divtail
+
+divloop:
+	VMOVUPS (DI), Z1
+	VDIVPS  Z6, Z1, Z1
+	VMOVUPS Z1, (DI)
+	ADDQ    $0x40, DI
+	DECQ    CX
+	JNE     divloop
+
+divtail:
+	TESTQ     AX, AX
+	JEQ       done
+	VMOVUPS.Z (DI), K1, Z1
+	VDIVPS    Z6, Z1, Z1
+	VMOVUPS   Z1, K1, (DI)
+
+done:
 	VZEROUPPER
 	RET

@@ -67,3 +67,12 @@ func dequantizeRowAVX512(z []float32, acc []int32, ws []float32, bias []float32,
 //
 //go:noescape
 func rowRangeAVX512(v []float32) (lo float32, hi float32)
+
+// softmaxRowAVX512 sets y = softmax(x) for a finite row x, len(x) ≥ 1,
+// bit for bit as softmaxRow32: the maximum, e = exp32(x − max) in 16
+// lanes (each step of exp32 one float32 operation, in its order), the
+// lanes' sums folded in halves, and y = e/sum. The caller guarantees
+// len(y) ≥ len(x) and AVX512F.
+//
+//go:noescape
+func softmaxRowAVX512(x []float32, y []float32)

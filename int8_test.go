@@ -241,6 +241,30 @@ func TestInt8RowKernels(t *testing.T) {
 						t.Fatalf("rowRange n=%d: (%g, %g), want (%g, %g) (v = %v)", n, glo, ghi, wlo, whi, v)
 					}
 				}
+				if kern.softmax != nil && n > 0 {
+					x := make([]float32, n)
+					for i := range x {
+						switch rng.IntN(6) {
+						case 0:
+							x[i] = 0
+						case 1:
+							x[i] = float32(math.Copysign(0, -1))
+						case 2:
+							x[i] = float32(rng.NormFloat64() * 60) // some far below the maximum
+						default:
+							x[i] = float32(rng.NormFloat64() * 4)
+						}
+					}
+					got, want := make([]float32, n+1), make([]float32, n+1)
+					got[n], want[n] = 7, 7
+					kern.softmax(x, got[:n])
+					softmaxRow32(x, want[:n])
+					for i := range got {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("softmax n=%d: y[%d] = %g, want %g (x = %v)", n, i, got[i], want[i], x)
+						}
+					}
+				}
 				if kern.dequantize != nil {
 					l := &qLayer{out: n, wScale: make([]float32, n), bias: make([]float32, n), colSum: make([]int32, n)}
 					acc := make([]int32, n)

@@ -685,7 +685,14 @@ func (q *QuantizedNetwork) run(s *qScratch, pk *qPacking, x, dst Matrix) (bad, b
 			for i := 0; i < m; i++ {
 				z := s.f[i*l.out : (i+1)*l.out]
 				d := dst.Data[i*dst.Stride : i*dst.Stride+l.out]
-				l.act.forwardRow(z, d, l.alpha)
+				switch {
+				case l.act != Softmax || !finite:
+					l.act.forwardRow(z, d, l.alpha)
+				case kern != nil && kern.softmax != nil:
+					kern.softmax(z, d)
+				default:
+					softmaxRow32(z, d)
+				}
 				if !finite && bad < 0 && (!allFinite(z) || !allFinite(d)) {
 					bad = i
 				}

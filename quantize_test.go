@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -803,4 +804,53 @@ func TestQuantizedRefusesNonFiniteInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSoftmaxRow32 checks the quantized network's float32 softmax against
+// the float64 definition: exp32 within 2 ulps of eˣ over its range (and 0
+// below it), and whole rows within 4 ulps of the float network's softmax
+// plus what rounding x − max to float32 costs (the float network subtracts
+// in float64).
+func TestSoftmaxRow32(t *testing.T) {
+	ulps := func(a, b float32) int64 {
+		d := int64(math.Float32bits(a)) - int64(math.Float32bits(b))
+		if d < 0 {
+			d = -d
+		}
+		return d
+	}
+	worst := int64(0)
+	for x := float32(0); x >= exp32Min; x = math.Nextafter32(x, -100) - 1e-3 {
+		want := float32(math.Exp(float64(x)))
+		if d := ulps(exp32(x), want); d > 2 {
+			t.Fatalf("exp32(%g) = %g, want %g (%d ulps)", x, exp32(x), want, d)
+		} else if d > worst {
+			worst = d
+		}
+	}
+	for _, x := range []float32{-88, -1000, float32(math.Inf(-1)), float32(math.NaN())} {
+		if v := exp32(x); v != 0 {
+			t.Errorf("exp32(%g) = %g, want 0", x, v)
+		}
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	for n := 1; n <= 40; n++ {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * 10)
+		}
+		got, want := make([]float32, n), make([]float32, n)
+		softmaxRow32(x, got)
+		softmaxRow(x, want)
+		m := slices.Max(x)
+		for i := range got {
+			// 4 ulps, plus the rounding of x − max in float32 (half an
+			// ulp of it, which eˣ turns into a relative error).
+			tol := float64(want[i]) * (4*0x1p-23 + float64(m-x[i])*0x1p-24)
+			if d := math.Abs(float64(got[i] - want[i])); d > tol && d > 1e-38 {
+				t.Fatalf("n=%d: softmaxRow32 y[%d] = %g, float64 softmax %g (%d ulps)", n, i, got[i], want[i], ulps(got[i], want[i]))
+			}
+		}
+	}
+	t.Logf("exp32: at most %d ulps from math.Exp", worst)
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"math"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -24,6 +26,7 @@ func genQuant() {
 	genQuantizeRow()
 	genDequantizeRow()
 	genRowRange()
+	genSoftmaxRow()
 }
 
 func genRowRange() {
@@ -76,22 +79,8 @@ func genRowRange() {
 	Comment("Fold the lanes: 2 → 1 vector, then halves down to lane 0.")
 	VMINPS(Z0, Z1, Z0)
 	VMAXPS(Z2, Z3, Z2)
-	VEXTRACTF64X4(U8(1), Z0, Y4)
-	VMINPS(Y0, Y4, Y0)
-	VEXTRACTF64X4(U8(1), Z2, Y5)
-	VMAXPS(Y2, Y5, Y2)
-	VEXTRACTF128(U8(1), Y0, X4)
-	VMINPS(X0, X4, X0)
-	VEXTRACTF128(U8(1), Y2, X5)
-	VMAXPS(X2, X5, X2)
-	VMOVHLPS(X0, X0, X4)
-	VMINPS(X0, X4, X0)
-	VMOVHLPS(X2, X2, X5)
-	VMAXPS(X2, X5, X2)
-	VPSHUFD(U8(1), X0, X4)
-	VMINSS(X0, X4, X0)
-	VPSHUFD(U8(1), X2, X5)
-	VMAXSS(X2, X5, X2)
+	foldLanes(VMINPS, VMINSS, Z0, Z4)
+	foldLanes(VMAXPS, VMAXSS, Z2, Z5)
 	lo, err := ReturnIndex(0).Resolve()
 	if err != nil {
 		panic(err)
@@ -104,6 +93,20 @@ func genRowRange() {
 	VMOVSS(X2, hi.Addr)
 	VZEROUPPER()
 	RET()
+}
+
+// foldLanes folds the 16 lanes of z into lane 0 with op (the packed form)
+// and opss (the scalar one): lane i with lane i+8, then i+4, i+2 and i+1,
+// t scratch. Each step is op(t, z, z), z's lane the first source.
+func foldLanes(op, opss func(...Op), z, t VecPhysical) {
+	VEXTRACTF64X4(U8(1), z, t.AsY())
+	op(t.AsY(), z.AsY(), z.AsY())
+	VEXTRACTF128(U8(1), z.AsY(), t.AsX())
+	op(t.AsX(), z.AsX(), z.AsX())
+	VMOVHLPS(z.AsX(), z.AsX(), t.AsX())
+	op(t.AsX(), z.AsX(), z.AsX())
+	VPSHUFD(U8(1), z.AsX(), t.AsX())
+	opss(t.AsX(), z.AsX(), z.AsX())
 }
 
 // quantTail sets K1 to the lanes of the last n mod 16 elements (AX = n
@@ -281,6 +284,176 @@ func genDequantizeRow() {
 	VMOVUPS_Z(Mem{Base: R8}, K1, Z2)
 	VADDPS(Z2, Z0, Z0)
 	VMOVUPS(Z0, K1, Mem{Base: RDI})
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// The constants of exp32 (quantize_softmax.go), as float32.
+const (
+	exp32Log2e = 1.44269504088896341
+	exp32C1    = 0.693359375
+	exp32C2    = -2.12194440e-4
+	exp32Min   = -87.33654
+	exp32P0    = 1.9875691500e-4
+	exp32P1    = 1.3981999507e-3
+	exp32P2    = 8.3334519073e-3
+	exp32P3    = 4.1665795894e-2
+	exp32P4    = 1.6666665459e-1
+	exp32P5    = 5.0000001201e-1
+)
+
+func f32const(name string, v float64) Mem {
+	return constant(name, math.Float32bits(float32(v)))
+}
+
+func genSoftmaxRow() {
+	type kc struct {
+		reg VecPhysical
+		mem Mem
+	}
+	consts := []kc{
+		{Z7, f32const("smOne", 1)},
+		{Z8, f32const("smLog2e", exp32Log2e)},
+		{Z9, f32const("smC1", exp32C1)},
+		{Z10, f32const("smC2", exp32C2)},
+		{Z11, f32const("smMin", exp32Min)},
+		{Z12, f32const("smP0", exp32P0)},
+		{Z13, f32const("smP1", exp32P1)},
+		{Z14, f32const("smP2", exp32P2)},
+		{Z15, f32const("smP3", exp32P3)},
+		{Z16, f32const("smP4", exp32P4)},
+		{Z17, f32const("smP5", exp32P5)},
+		{Z18, constant("smBias", 127)},
+	}
+	TEXT("softmaxRowAVX512", NOSPLIT, "func(x, y []float32)")
+	Pragma("noescape")
+	Doc("softmaxRowAVX512 sets y = softmax(x) for a finite row x, len(x) ≥ 1,",
+		"bit for bit as softmaxRow32: the maximum, e = exp32(x − max) in 16",
+		"lanes (each step of exp32 one float32 operation, in its order), the",
+		"lanes' sums folded in halves, and y = e/sum. The caller guarantees",
+		"len(y) ≥ len(x) and AVX512F.")
+	Comment("Register plan (AVX512F):",
+		"  Z0 = the maximum (then broadcast), Z1 = x − max then r, Z2 = n (float32),",
+		"  Z3 = n (int32) then 2ⁿ, Z4 scratch, Z5 = the polynomial then e, Z6 = the lanes' sums",
+		"  Z7 = 1, Z8 = log2 e, Z9, Z10 = ln 2 in two parts, Z11 = exp32's lower limit,",
+		"  Z12..Z17 = the polynomial's coefficients, Z18 = 127 (int32)",
+		"  SI = x, DI = y, CX = 16-float chunks, AX = floats after them, DX = chunk counter",
+		"  K1 = the lanes of the chunk (all, or the tail's), K2 = those with e > 0")
+	MOVQ(param("x_base"), RSI)
+	MOVQ(param("y_base"), RDI)
+	MOVQ(param("x_len"), RCX)
+	for _, c := range consts {
+		VBROADCASTSS(c.mem, c.reg)
+	}
+	MOVQ(RCX, RAX)
+	ANDQ(U8(15), RAX)
+	SHRQ(U8(4), RCX)
+	VBROADCASTSS(Mem{Base: RSI}, Z0)
+
+	Comment("Pass 1: the maximum. Ties of ±0 may resolve either way: x − max is",
+		"the same for both, and exp32(±0) = 1.")
+	MOVQ(RSI, R8)
+	MOVQ(RCX, RDX)
+	TESTQ(RDX, RDX)
+	JEQ(LabelRef("maxtail"))
+	Label("maxloop")
+	VMAXPS(Mem{Base: R8}, Z0, Z0)
+	ADDQ(U8(64), R8)
+	DECQ(RDX)
+	JNE(LabelRef("maxloop"))
+	Label("maxtail")
+	TESTQ(RAX, RAX)
+	JEQ(LabelRef("maxreduce"))
+	MOVQ(RCX, R9)
+	MOVQ(RAX, RCX)
+	MOVL(U32(1), EDX)
+	SHLL(CL, EDX)
+	DECL(EDX)
+	KMOVW(EDX, K1)
+	MOVQ(R9, RCX)
+	VMAXPS(Mem{Base: R8}, Z0, K1, Z0)
+	Label("maxreduce")
+	foldLanes(VMAXPS, VMAXSS, Z0, Z4)
+	VBROADCASTSS(X0, Z0)
+
+	Comment("Pass 2: e = exp32(x − max) into y and the lanes' sums.")
+	VPXORD(Z6, Z6, Z6)
+	MOVQ(RSI, R8)
+	MOVQ(RDI, R9)
+	MOVQ(RCX, RDX)
+	KXNORW(K1, K1, K1)
+	exp := func() {
+		VSUBPS(Z0, Z1, Z1)
+		VCMPPS(U8(0x1d), Z11, Z1, K1, K2) // x − max ≥ lower limit (GE_OQ: NaN false)
+		VMULPS(Z8, Z1, Z2)
+		VCVTPS2DQ(Z2, Z3)
+		VCVTDQ2PS(Z3, Z2)
+		VMULPS(Z9, Z2, Z4)
+		VSUBPS(Z4, Z1, Z1)
+		VMULPS(Z10, Z2, Z4)
+		VSUBPS(Z4, Z1, Z1)
+		VMULPS(Z12, Z1, Z5)
+		for _, c := range []VecPhysical{Z13, Z14, Z15, Z16} {
+			VADDPS(c, Z5, Z5)
+			VMULPS(Z1, Z5, Z5)
+		}
+		VADDPS(Z17, Z5, Z5)
+		VMULPS(Z1, Z1, Z4)
+		VMULPS(Z4, Z5, Z5)
+		VADDPS(Z1, Z5, Z5)
+		VADDPS(Z7, Z5, Z5)
+		VPADDD(Z18, Z3, Z3)
+		VPSLLD(U8(23), Z3, Z3)
+		VMULPS_Z(Z3, Z5, K2, Z5)
+		VADDPS(Z5, Z6, Z6)
+	}
+	TESTQ(RDX, RDX)
+	JEQ(LabelRef("exptail"))
+	Label("exploop")
+	VMOVUPS(Mem{Base: R8}, Z1)
+	exp()
+	VMOVUPS(Z5, Mem{Base: R9})
+	ADDQ(U8(64), R8)
+	ADDQ(U8(64), R9)
+	DECQ(RDX)
+	JNE(LabelRef("exploop"))
+	Label("exptail")
+	TESTQ(RAX, RAX)
+	JEQ(LabelRef("sum"))
+	MOVQ(RAX, RCX)
+	MOVL(U32(1), EDX)
+	SHLL(CL, EDX)
+	DECL(EDX)
+	KMOVW(EDX, K1)
+	VMOVUPS_Z(Mem{Base: R8}, K1, Z1)
+	exp()
+	VMOVUPS(Z5, K1, Mem{Base: R9})
+
+	Label("sum")
+	Comment("Fold the sums as softmaxRow32 does: lanes i and i+8, i+4, i+2, i+1.")
+	foldLanes(VADDPS, VADDSS, Z6, Z4)
+	VBROADCASTSS(X6, Z6)
+
+	Comment("Pass 3: y /= sum.")
+	MOVQ(param("x_len"), RCX)
+	MOVQ(RCX, RAX)
+	ANDQ(U8(15), RAX)
+	SHRQ(U8(4), RCX)
+	JEQ(LabelRef("divtail"))
+	Label("divloop")
+	VMOVUPS(Mem{Base: RDI}, Z1)
+	VDIVPS(Z6, Z1, Z1)
+	VMOVUPS(Z1, Mem{Base: RDI})
+	ADDQ(U8(64), RDI)
+	DECQ(RCX)
+	JNE(LabelRef("divloop"))
+	Label("divtail")
+	TESTQ(RAX, RAX)
+	JEQ(LabelRef("done"))
+	VMOVUPS_Z(Mem{Base: RDI}, K1, Z1)
+	VDIVPS(Z6, Z1, Z1)
+	VMOVUPS(Z1, K1, Mem{Base: RDI})
 	Label("done")
 	VZEROUPPER()
 	RET()
