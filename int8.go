@@ -29,6 +29,7 @@ import "os"
 // their result bits; nil means the Go loops.
 type int8Kernel struct {
 	name string
+	set  string // the float kernel set whose registers it uses (see chooseInt8)
 	pack func(w []int8, k, n int) []byte
 	gemm func(m, n, k int, a []uint8, lda int, packed []byte, c []int32, ldc int)
 
@@ -45,8 +46,8 @@ const maxInt8Depth = (1<<31 - 1) / (255 * 128)
 // The int8 dispatch table. int8Kernels lists every int8 kernel this CPU and
 // build can run, generic first, best last; activeInt8 is the one quantized
 // networks use. archInt8Kernels (beside archKernels) is the only code that
-// asks the CPU. ANN_KERNEL=generic selects the generic int8 kernel too, and
-// ANN_KERNEL may also name an int8 kernel directly (as Int8Kernels lists
+// asks the CPU. ANN_KERNEL chooses with the float kernels (see
+// chooseInt8), or names an int8 kernel directly (as Int8Kernels lists
 // them), for tests.
 var (
 	int8Kernels = []*int8Kernel{&genericInt8}
@@ -55,18 +56,36 @@ var (
 
 func init() {
 	int8Kernels = append(int8Kernels, archInt8Kernels()...)
-	activeInt8 = int8Kernels[len(int8Kernels)-1]
-	switch name := os.Getenv("ANN_KERNEL"); name {
-	case "":
-	case "generic":
-		activeInt8 = &genericInt8
-	default:
-		for _, k := range int8Kernels {
-			if k.name == name {
-				activeInt8 = k
-			}
+	activeInt8 = chooseInt8(os.Getenv("ANN_KERNEL"))
+}
+
+// int8Width is the widest vector register each int8 kernel uses, by the
+// name of the float kernel set of that width; a kernel set not listed
+// here counts as the widest.
+var int8Width = map[string]int{"generic": 0, "avx2": 256, "neon": 128}
+
+// chooseInt8 returns the int8 kernel for the ANN_KERNEL value name: the
+// best kernel for "" or an unknown name; the named int8 kernel; or, for a
+// float kernel set, the best int8 kernel that uses no wider registers than
+// that set (ANN_KERNEL=avx2, the switch for CPUs that slow down under zmm
+// load, keeps the int8 kernels off zmm too; generic selects generic).
+func chooseInt8(name string) *int8Kernel {
+	for _, k := range int8Kernels {
+		if k.name == name {
+			return k
 		}
 	}
+	limit, isSet := int8Width[name]
+	best := int8Kernels[len(int8Kernels)-1]
+	if !isSet {
+		return best
+	}
+	for _, k := range int8Kernels {
+		if w, ok := int8Width[k.set]; (ok && w <= limit) || k == &genericInt8 {
+			best = k
+		}
+	}
+	return best
 }
 
 // Int8Kernel returns the name of the int8 kernel quantized networks use:
@@ -101,6 +120,7 @@ func useInt8Kernel(name string) (undo func(), ok bool) {
 // packed layout is w itself.
 var genericInt8 = int8Kernel{
 	name: "generic",
+	set:  "generic",
 	pack: func(w []int8, k, n int) []byte {
 		out := make([]byte, k*n)
 		for i, v := range w[:k*n] {

@@ -141,8 +141,8 @@ func (d *int8Desc) panels(m, n, ku int, a []uint8, lda int, packed []byte, c []i
 	}
 }
 
-func (d *int8Desc) kernel(name string) *int8Kernel {
-	return &int8Kernel{name: name, pack: d.pack, gemm: d.gemm}
+func (d *int8Desc) kernel(name, set string) *int8Kernel {
+	return &int8Kernel{name: name, set: set, pack: d.pack, gemm: d.gemm}
 }
 
 // The three kernels' descriptions; the tile shapes are in the comments of
@@ -161,13 +161,13 @@ var (
 func archInt8Kernels() []*int8Kernel {
 	var ks []*int8Kernel
 	if cpuid.CPU.Supports(cpuid.AVX2) {
-		ks = append(ks, int8AVX2Desc.kernel("avx2-int8"))
+		ks = append(ks, int8AVX2Desc.kernel("avx2-int8", "avx2"))
 		if cpuid.CPU.Supports(cpuid.AVXVNNI) {
-			ks = append(ks, int8AVXVNNIDesc.kernel("avxvnni"))
+			ks = append(ks, int8AVXVNNIDesc.kernel("avxvnni", "avx2"))
 		}
 	}
 	if cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512VNNI) {
-		k := int8AVX512VNNIDesc.kernel("avx512vnni")
+		k := int8AVX512VNNIDesc.kernel("avx512vnni", "avx512")
 		k.quantize, k.dequantize, k.rowRange = quantizeRowAVX512, dequantizeRowAVX512, rowRangeAVX512
 		k.softmax = softmaxRowAVX512
 		ks = append(ks, k)

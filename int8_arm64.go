@@ -40,11 +40,11 @@ func int8SDOT1x16(kg int, a *uint8, tail *uint8, w *uint8, panels int, c *int32)
 const int8NR = 16
 
 var (
-	neonInt8 = int8Kernel{name: "neon-int8", pack: packInt8NEON,
+	neonInt8 = int8Kernel{name: "neon-int8", set: "neon", pack: packInt8NEON,
 		gemm: func(m, n, k int, a []uint8, lda int, packed []byte, c []int32, ldc int) {
 			gemmInt8Arm64(false, m, n, k, a, lda, packed, c, ldc)
 		}}
-	sdotInt8 = int8Kernel{name: "sdot", pack: packInt8SDOT,
+	sdotInt8 = int8Kernel{name: "sdot", set: "neon", pack: packInt8SDOT,
 		gemm: func(m, n, k int, a []uint8, lda int, packed []byte, c []int32, ldc int) {
 			gemmInt8Arm64(true, m, n, k, a, lda, packed, c, ldc)
 		}}

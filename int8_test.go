@@ -289,3 +289,37 @@ func TestInt8RowKernels(t *testing.T) {
 		}
 	})
 }
+
+// TestChooseInt8 checks how ANN_KERNEL picks the int8 kernel: the best by
+// default and for unknown names, an int8 kernel by its name, generic for
+// generic, and for a float kernel set the best int8 kernel no wider than
+// it (never a zmm kernel under ANN_KERNEL=avx2).
+func TestChooseInt8(t *testing.T) {
+	best := int8Kernels[len(int8Kernels)-1]
+	for _, name := range []string{"", "no-such-kernel"} {
+		if k := chooseInt8(name); k != best {
+			t.Errorf("chooseInt8(%q) = %s, want the best, %s", name, k.name, best.name)
+		}
+	}
+	for _, k := range int8Kernels {
+		if got := chooseInt8(k.name); got != k {
+			t.Errorf("chooseInt8(%q) = %s", k.name, got.name)
+		}
+	}
+	if k := chooseInt8("generic"); k != &genericInt8 {
+		t.Errorf("chooseInt8(generic) = %s", k.name)
+	}
+	width := func(set string) int {
+		if w, ok := int8Width[set]; ok {
+			return w
+		}
+		return 1 << 30
+	}
+	for _, set := range Kernels() {
+		k := chooseInt8(set)
+		if width(k.set) > width(set) {
+			t.Errorf("chooseInt8(%q) = %s, which uses %s registers", set, k.name, k.set)
+		}
+		t.Logf("ANN_KERNEL=%s → int8 kernel %s", set, k.name)
+	}
+}
