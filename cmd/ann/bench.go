@@ -28,11 +28,12 @@ single-thread GFLOP/s of a 480×512×512 product, the GFLOP/s of the products
 one training step of 784-300-100-10 at batch 128 runs, and training and
 inference samples/s of that network on random data, float32 and quantized
 to int8 (static, calibrated on the same data) with the int8 kernel in use.
-With -model, also the inference samples/s of a saved model, float or int8
-quantized, at batch 1 and batch 1000 on random inputs.
+With -model, only the inference samples/s of that saved model, float or
+int8 quantized, at batch 1 and batch 1000 on random inputs (and the
+kernels it runs on).
 
 Flags:
-  -model FILE         also measure this model (float or quantized)
+  -model FILE         measure this model instead (float or quantized)
   -time D             time spent on each measurement (default 300ms)
   -threads N          worker threads (default: all CPUs)
   -json               print the results as one JSON object on stdout
@@ -100,6 +101,9 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	all := threads()
 	res := map[string]any{"kernel": ann.Kernel(), "kernels": ann.Kernels(), "threads": all,
 		"goos": runtime.GOOS, "goarch": runtime.GOARCH, "int8_kernel": ann.Int8Kernel(), "int8_kernels": ann.Int8Kernels()}
+	if user != nil {
+		return benchModel(ctx, e, res, user, *modelPath, *per, *asJSON, prog)
+	}
 
 	// The reference: small enough that its packed panels stay in L1/L2
 	// and it runs on one thread, so it measures the kernel, not memory.
@@ -166,16 +170,6 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	res["quantized_inference_samples_per_second"] = qRate
 	prog.printf("784-300-100-10, batch 128, Adam: %.0f training samples/s, %.0f inference samples/s", trainRate, inferRate)
 	prog.printf("784-300-100-10 quantized to int8 (static), int8 kernel %s: %.0f inference samples/s", ann.Int8Kernel(), qRate)
-	var userRes map[string]any
-	if user != nil {
-		if userRes, err = modelRates(ctx, user, *per); err != nil {
-			return err
-		}
-		userRes["path"] = *modelPath
-		res["model"] = userRes
-		prog.printf("%s: %s; %.0f samples/s at batch 1, %.0f samples/s at batch %d", *modelPath, user,
-			userRes["batch1_samples_per_second"], userRes["batch_samples_per_second"], userRes["batch"])
-	}
 	if *asJSON {
 		return writeJSON(e.stdout, res)
 	}
@@ -183,10 +177,26 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		ann.Kernel(), all, peak, trainRate, inferRate)
 	fmt.Fprintf(e.stdout, "int8 kernel %s: quantized inference %.0f samples/s (%.2f× float32)\n",
 		ann.Int8Kernel(), qRate, qRate/inferRate)
-	if userRes != nil {
-		fmt.Fprintf(e.stdout, "%s (%s): %.0f samples/s at batch 1, %.0f samples/s at batch %d\n", *modelPath, user,
-			userRes["batch1_samples_per_second"], userRes["batch_samples_per_second"], userRes["batch"])
+	return nil
+}
+
+// benchModel is "ann bench -model": the saved model's inference samples/s
+// alone, with the kernels it runs on (res), without the machine's suite.
+func benchModel(ctx context.Context, e *env, res map[string]any, user *model, path string, per time.Duration, asJSON bool, prog *progress) error {
+	userRes, err := modelRates(ctx, user, per)
+	if err != nil {
+		return err
 	}
+	userRes["path"] = path
+	res["model"] = userRes
+	prog.printf("%s: %s; %.0f samples/s at batch 1, %.0f samples/s at batch %d", path, user,
+		userRes["batch1_samples_per_second"], userRes["batch_samples_per_second"], userRes["batch"])
+	if asJSON {
+		return writeJSON(e.stdout, res)
+	}
+	fmt.Fprintf(e.stdout, "%s (%s), kernel %s, int8 kernel %s, %d threads: %.0f samples/s at batch 1, %.0f samples/s at batch %d\n",
+		path, user, ann.Kernel(), ann.Int8Kernel(), res["threads"],
+		userRes["batch1_samples_per_second"], userRes["batch_samples_per_second"], userRes["batch"])
 	return nil
 }
 

@@ -82,7 +82,7 @@ func TestPercentOfPeak(t *testing.T) {
 			t.Errorf("percentOfPeak(%v, %v, %v) = %v, %v (%q); want ok %v, %q", c.rate, c.peak, c.noisy, pct, ok, percentText(pct, ok), c.ok, c.text)
 		}
 	}
-	o, e := mustRun(t, "bench", "-json", "-time", "2ms")
+	o, e := benchOutput(t)
 	m := decodeOne(t, o)
 	wantKeys(t, m, "peak_runs_gflops", "peak_spread", "too_noisy_to_judge")
 	if runs, ok := m["peak_runs_gflops"].([]any); ann.Kernel() != "generic" && (!ok || len(runs) != peakRuns) {

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -573,8 +574,24 @@ func TestPlayground(t *testing.T) {
 	}
 }
 
+// benchRun is one "ann bench -json -time 2ms", shared by the tests that
+// read it: under qemu one run takes most of a minute.
+var benchRun struct {
+	once sync.Once
+	o, e string
+}
+
+func benchOutput(t *testing.T) (stdout, stderr string) {
+	t.Helper()
+	benchRun.once.Do(func() { benchRun.o, benchRun.e = mustRun(t, "bench", "-json", "-time", "2ms") })
+	if benchRun.o == "" {
+		t.Fatal("ann bench failed (see the first test that ran it)")
+	}
+	return benchRun.o, benchRun.e
+}
+
 func TestBenchAndVersion(t *testing.T) {
-	o, _ := mustRun(t, "bench", "-json", "-time", "2ms")
+	o, _ := benchOutput(t)
 	m := decodeOne(t, o)
 	wantKeys(t, m, "kernel", "peak_gflops_1thread", "gemm", "train_samples_per_second", "inference_samples_per_second",
 		"int8_kernel", "quantized_inference_samples_per_second")
