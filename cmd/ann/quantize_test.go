@@ -367,6 +367,11 @@ func TestMNISTQuantize(t *testing.T) {
 	if !strings.Contains(e, "quantized to int8 (static)") {
 		t.Errorf("stderr does not report the quantization:\n%s", e)
 	}
+	if testing.Short() {
+		// The dynamic mode's flag path is TestQuantizeCSVModel's too; a
+		// second MNIST run costs minutes under qemu.
+		return
+	}
 	o, _ = mustRun(t, "mnist", "-data", data, "-steps", "10", "-quantize", "-quantize-mode", "dynamic", "-quiet")
 	if !strings.Contains(o, "int8 (dynamic") || !strings.Contains(o, "same class on") {
 		t.Errorf("text output:\n%s", o)
