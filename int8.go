@@ -26,7 +26,9 @@ import "os"
 // quantize, dequantize, rowRange and softmax, when set, are vector versions
 // of the row loops around the products, quantizeRow, dequantizeRow,
 // rowRange (quantize.go) and softmaxRow32 (quantize_softmax.go), with
-// their result bits; nil means the Go loops.
+// their result bits; nil means the Go loops. requantize, when set, is
+// dequantizeRow, ReLU or the identity, and quantizeRow in one pass (a
+// hidden layer under static quantization), with the same bits.
 type int8Kernel struct {
 	name string
 	set  string // the float kernel set whose registers it uses (see chooseInt8)
@@ -37,6 +39,7 @@ type int8Kernel struct {
 	dequantize func(z []float32, acc []int32, ws, bias []float32, cs []int32, sx float32, zp int32)
 	rowRange   func(v []float32) (lo, hi float32)
 	softmax    func(x, y []float32)
+	requantize func(out []uint8, acc []int32, ws, bias []float32, cs []int32, sx float32, zp int32, relu bool, inv float32, zero int32) bool
 }
 
 // maxInt8Depth bounds the depth of an int8 product: 255·128·k must stay

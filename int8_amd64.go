@@ -169,7 +169,7 @@ func archInt8Kernels() []*int8Kernel {
 	if cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512VNNI) {
 		k := int8AVX512VNNIDesc.kernel("avx512vnni", "avx512")
 		k.quantize, k.dequantize, k.rowRange = quantizeRowAVX512, dequantizeRowAVX512, rowRangeAVX512
-		k.softmax = softmaxRowAVX512
+		k.softmax, k.requantize = softmaxRowAVX512, requantizeRowAVX512
 		ks = append(ks, k)
 	}
 	return ks

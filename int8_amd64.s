@@ -4743,3 +4743,119 @@ divtail:
 done:
 	VZEROUPPER
 	RET
+
+DATA reqAbs<>+0(SB)/4, $0x7fffffff
+GLOBL reqAbs<>(SB), RODATA|NOPTR, $4
+
+// func requantizeRowAVX512(out []uint8, acc []int32, ws []float32, bias []float32, cs []int32, sx float32, zp int32, relu bool, inv float32, zero int32) bool
+// Requires: AVX, AVX512F
+TEXT ·requantizeRowAVX512(SB), NOSPLIT, $0-145
+	// Register plan (AVX512F):
+	//   Z0: acc − zp·cs, then z, then the byte; Z1, Z2 scratch
+	//   Z4 = sx, Z5 = zp (int32), Z6 = inv, Z7 = −zero, Z8 = 255−zero (float32),
+	//   Z9 = zero (int32), Z10 = exponent mask, Z11 = 0, Z12 = abs mask
+	//   DI = out, SI = acc, DX = ws, R8 = bias, R9 = cs, BX = 16-element chunks, AX = elements after
+	//   R10 = relu; K1 = the chunk's lanes, K2 = lanes not finite, K3 = any so far
+	MOVQ         out_base+0(FP), DI
+	MOVQ         acc_base+24(FP), SI
+	MOVQ         acc_len+32(FP), BX
+	MOVQ         ws_base+48(FP), DX
+	MOVQ         bias_base+72(FP), R8
+	MOVQ         cs_base+96(FP), R9
+	MOVBQZX      relu+128(FP), R10
+	VBROADCASTSS sx+120(FP), Z4
+	MOVL         zp+124(FP), CX
+	VPBROADCASTD CX, Z5
+	VBROADCASTSS inv+132(FP), Z6
+	MOVL         zero+136(FP), AX
+	VPBROADCASTD AX, Z9
+	NEGL         AX
+	VCVTSI2SSL   AX, X7, X7
+	VBROADCASTSS X7, Z7
+	ADDL         $0x000000ff, AX
+	VCVTSI2SSL   AX, X8, X8
+	VBROADCASTSS X8, Z8
+	VBROADCASTSS quantExp<>+0(SB), Z10
+	VPXORD       Z11, Z11, Z11
+	VBROADCASTSS reqAbs<>+0(SB), Z12
+	KXORW        K3, K3, K3
+	KXNORW       K1, K1, K1
+	MOVQ         BX, AX
+	ANDQ         $0x0f, AX
+	SHRQ         $0x04, BX
+	TESTQ        BX, BX
+	JEQ          tail
+
+loop:
+	VMOVDQU32.Z (R9), K1, Z1
+	VPMULLD     Z1, Z5, Z1
+	VMOVDQU32.Z (SI), K1, Z0
+	VPSUBD      Z1, Z0, Z0
+	VCVTDQ2PS   Z0, Z0
+	VMOVUPS.Z   (DX), K1, Z1
+	VMULPS      Z1, Z4, Z1
+	VMULPS      Z1, Z0, Z0
+	VMOVUPS.Z   (R8), K1, Z1
+	VADDPS      Z1, Z0, Z0
+	TESTQ       R10, R10
+	JEQ         linear_0
+	VMAXPS      Z0, Z11, Z0
+	VPANDD      Z12, Z0, Z0
+
+linear_0:
+	VPANDD    Z10, Z0, Z2
+	VPCMPEQD  Z10, Z2, K1, K2
+	KORW      K2, K3, K3
+	VMULPS    Z6, Z0, Z0
+	VMAXPS    Z7, Z0, Z0
+	VMINPS    Z8, Z0, Z0
+	VCVTPS2DQ Z0, Z0
+	VPADDD    Z9, Z0, Z0
+	VPMOVDB   Z0, K1, (DI)
+	ADDQ      $0x10, DI
+	ADDQ      $0x40, SI
+	ADDQ      $0x40, DX
+	ADDQ      $0x40, R8
+	ADDQ      $0x40, R9
+	DECQ      BX
+	JNE       loop
+
+tail:
+	TESTQ       AX, AX
+	JEQ         done
+	MOVQ        AX, CX
+	MOVL        $0x00000001, AX
+	SHLL        CL, AX
+	DECL        AX
+	KMOVW       AX, K1
+	VMOVDQU32.Z (R9), K1, Z1
+	VPMULLD     Z1, Z5, Z1
+	VMOVDQU32.Z (SI), K1, Z0
+	VPSUBD      Z1, Z0, Z0
+	VCVTDQ2PS   Z0, Z0
+	VMOVUPS.Z   (DX), K1, Z1
+	VMULPS      Z1, Z4, Z1
+	VMULPS      Z1, Z0, Z0
+	VMOVUPS.Z   (R8), K1, Z1
+	VADDPS      Z1, Z0, Z0
+	TESTQ       R10, R10
+	JEQ         linear_1
+	VMAXPS      Z0, Z11, Z0
+	VPANDD      Z12, Z0, Z0
+
+linear_1:
+	VPANDD    Z10, Z0, Z2
+	VPCMPEQD  Z10, Z2, K1, K2
+	KORW      K2, K3, K3
+	VMULPS    Z6, Z0, Z0
+	VMAXPS    Z7, Z0, Z0
+	VMINPS    Z8, Z0, Z0
+	VCVTPS2DQ Z0, Z0
+	VPADDD    Z9, Z0, Z0
+	VPMOVDB   Z0, K1, (DI)
+
+done:
+	KORTESTW K3, K3
+	SETEQ    ret+144(FP)
+	VZEROUPPER
+	RET

@@ -76,3 +76,14 @@ func rowRangeAVX512(v []float32) (lo float32, hi float32)
 //
 //go:noescape
 func softmaxRowAVX512(x []float32, y []float32)
+
+// requantizeRowAVX512 sets out[j] to quantizeRow's byte for f(z[j]), z[j] =
+// float32(acc[j] − zp·cs[j])·(sx·ws[j]) + bias[j] as dequantizeRow computes it
+// and f = ReLU (relu) or the identity as reluRow computes it, for
+// j < len(acc), with inv and zero the next layer's; it reports whether
+// every f(z[j]) is finite. The result bits are those of dequantizeRow,
+// forwardRow and quantizeRow in turn. The caller guarantees that out, ws,
+// bias and cs hold len(acc) elements and AVX512F.
+//
+//go:noescape
+func requantizeRowAVX512(out []uint8, acc []int32, ws []float32, bias []float32, cs []int32, sx float32, zp int32, relu bool, inv float32, zero int32) bool

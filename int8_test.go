@@ -1,6 +1,7 @@
 package ann
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -262,6 +263,34 @@ func TestInt8RowKernels(t *testing.T) {
 					for i := range got {
 						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 							t.Fatalf("softmax n=%d: y[%d] = %g, want %g (x = %v)", n, i, got[i], want[i], x)
+						}
+					}
+				}
+				if kern.requantize != nil {
+					l := &qLayer{out: n, wScale: make([]float32, n), bias: make([]float32, n), colSum: make([]int32, n)}
+					acc := make([]int32, n)
+					for j := 0; j < n; j++ {
+						l.wScale[j] = float32(rng.Float64() * 0.01)
+						l.bias[j] = float32(rng.NormFloat64())
+						if rng.IntN(8) == 0 {
+							l.bias[j] = specials[rng.IntN(len(specials))]
+						}
+						l.colSum[j] = int32(rng.IntN(1<<16) - 1<<15)
+						acc[j] = int32(rng.Uint32())
+					}
+					sx := float32(rng.Float64() * 0.1)
+					for _, act := range []Activation{ReLU, Identity} {
+						z := make([]float32, n)
+						dequantizeRow(z, acc, sx, zero, l)
+						act.forwardRow(z, z, 0)
+						want := make([]uint8, n+1)
+						want[n] = 0x3c
+						wantOK := quantizeRow(want[:n], z, inv, 255-zero)
+						got := make([]uint8, n+1)
+						got[n] = 0x3c
+						gotOK := kern.requantize(got[:n], acc, l.wScale, l.bias, l.colSum, sx, zero, act == ReLU, inv, 255-zero)
+						if gotOK != wantOK || !bytes.Equal(got, want) {
+							t.Fatalf("requantize %v n=%d: %v %v, want %v %v", act, n, got, gotOK, want, wantOK)
 						}
 					}
 				}

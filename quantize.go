@@ -668,6 +668,21 @@ func (q *QuantizedNetwork) run(s *qScratch, pk *qPacking, x, dst Matrix) (bad, b
 		} else {
 			gemmRef(m, l.out, l.in, s.xq, l.w, acc)
 		}
+		if li < last && kern != nil && kern.requantize != nil && !q.dynamic && (l.act == ReLU || l.act == Identity) {
+			// Static quantization of a ReLU or linear hidden layer: the
+			// sums go straight to the next layer's bytes.
+			next := &q.layers[li+1]
+			for i := 0; i < m; i++ {
+				a := acc[i*l.out : (i+1)*l.out]
+				ok := kern.requantize(s.xq[i*next.in:(i+1)*next.in], a, l.wScale, l.bias, l.colSum,
+					s.sx[i], s.zp[i], l.act == ReLU, next.inInv, next.inZero)
+				s.sx[i], s.zp[i] = next.inScale, next.inZero
+				if !ok && bad < 0 {
+					bad = i
+				}
+			}
+			continue
+		}
 		for i := 0; i < m; i++ {
 			z := s.f[i*l.out : (i+1)*l.out]
 			a := acc[i*l.out : (i+1)*l.out]

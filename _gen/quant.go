@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"math"
 
 	. "github.com/mmcloughlin/avo/build"
@@ -27,6 +28,8 @@ func genQuant() {
 	genDequantizeRow()
 	genRowRange()
 	genSoftmaxRow()
+	reqAbs = constant("reqAbs", 0x7fffffff)
+	genRequantizeRow()
 }
 
 func genRowRange() {
@@ -458,3 +461,112 @@ func genSoftmaxRow() {
 	VZEROUPPER()
 	RET()
 }
+
+// genRequantizeRow writes requantizeRowAVX512: a hidden layer's row from
+// int32 sums straight to the next layer's uint8 input (static
+// quantization), never storing the float32 activations.
+func genRequantizeRow() {
+	TEXT("requantizeRowAVX512", NOSPLIT, "func(out []uint8, acc []int32, ws, bias []float32, cs []int32, sx float32, zp int32, relu bool, inv float32, zero int32) bool")
+	Pragma("noescape")
+	Doc("requantizeRowAVX512 sets out[j] to quantizeRow's byte for f(z[j]), z[j] =",
+		"float32(acc[j] − zp·cs[j])·(sx·ws[j]) + bias[j] as dequantizeRow computes it",
+		"and f = ReLU (relu) or the identity as reluRow computes it, for",
+		"j < len(acc), with inv and zero the next layer's; it reports whether",
+		"every f(z[j]) is finite. The result bits are those of dequantizeRow,",
+		"forwardRow and quantizeRow in turn. The caller guarantees that out, ws,",
+		"bias and cs hold len(acc) elements and AVX512F.")
+	Comment("Register plan (AVX512F):",
+		"  Z0: acc − zp·cs, then z, then the byte; Z1, Z2 scratch",
+		"  Z4 = sx, Z5 = zp (int32), Z6 = inv, Z7 = −zero, Z8 = 255−zero (float32),",
+		"  Z9 = zero (int32), Z10 = exponent mask, Z11 = 0, Z12 = abs mask",
+		"  DI = out, SI = acc, DX = ws, R8 = bias, R9 = cs, BX = 16-element chunks, AX = elements after",
+		"  R10 = relu; K1 = the chunk's lanes, K2 = lanes not finite, K3 = any so far")
+	MOVQ(param("out_base"), RDI)
+	MOVQ(param("acc_base"), RSI)
+	MOVQ(param("acc_len"), RBX)
+	MOVQ(param("ws_base"), RDX)
+	MOVQ(param("bias_base"), R8)
+	MOVQ(param("cs_base"), R9)
+	MOVBQZX(param("relu"), R10)
+	VBROADCASTSS(param("sx"), Z4)
+	MOVL(param("zp"), ECX)
+	VPBROADCASTD(ECX, Z5)
+	VBROADCASTSS(param("inv"), Z6)
+	MOVL(param("zero"), EAX)
+	VPBROADCASTD(EAX, Z9)
+	NEGL(EAX)
+	VCVTSI2SSL(EAX, X7, X7)
+	VBROADCASTSS(X7, Z7)
+	ADDL(U32(255), EAX)
+	VCVTSI2SSL(EAX, X8, X8)
+	VBROADCASTSS(X8, Z8)
+	VBROADCASTSS(quantExp, Z10)
+	VPXORD(Z11, Z11, Z11)
+	VBROADCASTSS(reqAbs, Z12)
+	KXORW(K3, K3, K3)
+	KXNORW(K1, K1, K1)
+	MOVQ(RBX, RAX)
+	ANDQ(U8(15), RAX)
+	SHRQ(U8(4), RBX)
+
+	// one computes the chunk's lanes in K1 (all 16, or the tail's; the
+	// loads zero the others, which are not stored).
+	one := func() {
+		VMOVDQU32_Z(Mem{Base: R9}, K1, Z1)
+		VPMULLD(Z1, Z5, Z1)
+		VMOVDQU32_Z(Mem{Base: RSI}, K1, Z0)
+		VPSUBD(Z1, Z0, Z0)
+		VCVTDQ2PS(Z0, Z0)
+		VMOVUPS_Z(Mem{Base: RDX}, K1, Z1)
+		VMULPS(Z1, Z4, Z1)
+		VMULPS(Z1, Z0, Z0)
+		VMOVUPS_Z(Mem{Base: R8}, K1, Z1)
+		VADDPS(Z1, Z0, Z0)
+		TESTQ(R10, R10)
+		JEQ(LabelRef("linear_" + fmt.Sprint(len(reqLabels))))
+		VMAXPS(Z0, Z11, Z0) // (0 > z) ? 0 : z: z when NaN or ±0
+		VPANDD(Z12, Z0, Z0) // −0 → +0, NaN's sign cleared, as reluRow
+		Label("linear_" + fmt.Sprint(len(reqLabels)))
+		reqLabels = append(reqLabels, 0)
+		VPANDD(Z10, Z0, Z2)
+		VPCMPEQD(Z10, Z2, K1, K2)
+		KORW(K2, K3, K3)
+		VMULPS(Z6, Z0, Z0)
+		VMAXPS(Z7, Z0, Z0) // (t > lo) ? t : lo
+		VMINPS(Z8, Z0, Z0) // (t < hi) ? t : hi
+		VCVTPS2DQ(Z0, Z0)
+		VPADDD(Z9, Z0, Z0)
+		VPMOVDB(Z0, K1, Mem{Base: RDI})
+	}
+	TESTQ(RBX, RBX)
+	JEQ(LabelRef("tail"))
+	Label("loop")
+	one()
+	ADDQ(U8(16), RDI)
+	for _, r := range []GPPhysical{RSI, RDX, R8, R9} {
+		ADDQ(U8(64), r)
+	}
+	DECQ(RBX)
+	JNE(LabelRef("loop"))
+	Label("tail")
+	TESTQ(RAX, RAX)
+	JEQ(LabelRef("done"))
+	quantTail()
+	one()
+	Label("done")
+	ret, err := ReturnIndex(0).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	KORTESTW(K3, K3)
+	SETEQ(ret.Addr)
+	VZEROUPPER()
+	RET()
+}
+
+// reqLabels numbers the labels requantizeRowAVX512's chunk body writes
+// (it is written out twice).
+var reqLabels []int
+
+// reqAbs is the float32 abs mask of requantizeRowAVX512's ReLU.
+var reqAbs Mem
