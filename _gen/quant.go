@@ -98,6 +98,30 @@ func genRowRange() {
 	RET()
 }
 
+// quantBounds broadcasts the argument zero (int32) into zero, and −zero and
+// 255 − zero as float32 into lo and hi: quantizeRow's clamp bounds.
+func quantBounds(zero, lo, hi VecPhysical) {
+	MOVL(param("zero"), EAX)
+	VPBROADCASTD(EAX, zero)
+	NEGL(EAX)
+	VCVTSI2SSL(EAX, lo.AsX(), lo.AsX())
+	VBROADCASTSS(lo.AsX(), lo)
+	ADDL(U32(255), EAX)
+	VCVTSI2SSL(EAX, hi.AsX(), hi.AsX())
+	VBROADCASTSS(hi.AsX(), hi)
+}
+
+// quantStep turns the floats in r into quantizeRow's int32 bytes: r·inv
+// clamped to [lo, hi] (NaN to lo: VMAXPS returns its second source),
+// rounded to even, plus zero.
+func quantStep(r, inv, lo, hi, zero VecPhysical) {
+	VMULPS(inv, r, r)
+	VMAXPS(lo, r, r) // (t > lo) ? t : lo
+	VMINPS(hi, r, r) // (t < hi) ? t : hi
+	VCVTPS2DQ(r, r)
+	VPADDD(zero, r, r)
+}
+
 // foldLanes folds the 16 lanes of z into lane 0 with op (the packed form)
 // and opss (the scalar one): lane i with lane i+8, then i+4, i+2 and i+1,
 // t scratch. Each step is op(t, z, z), z's lane the first source.
@@ -144,14 +168,7 @@ func genQuantizeRow() {
 	VBROADCASTSS(param("inv"), Z4)
 	VBROADCASTSS(quantExp, Z8)
 	KXORW(K3, K3, K3)
-	MOVL(param("zero"), EAX)
-	VPBROADCASTD(EAX, Z7)
-	NEGL(EAX)
-	VCVTSI2SSL(EAX, X5, X5)
-	VBROADCASTSS(X5, Z5)
-	ADDL(U32(255), EAX)
-	VCVTSI2SSL(EAX, X6, X6)
-	VBROADCASTSS(X6, Z6)
+	quantBounds(Z7, Z5, Z6)
 	MOVQ(RBX, RAX)
 	ANDQ(U8(63), RAX)
 	SHRQ(U8(6), RBX)
@@ -163,13 +180,7 @@ func genQuantizeRow() {
 		VPCMPEQD(Z8, t, K2)
 		KORW(K2, K3, K3)
 	}
-	quant := func(r VecPhysical) {
-		VMULPS(Z4, r, r)
-		VMAXPS(Z5, r, r) // (t > lo) ? t : lo
-		VMINPS(Z6, r, r) // (t < hi) ? t : hi
-		VCVTPS2DQ(r, r)
-		VPADDD(Z7, r, r)
-	}
+	quant := func(r VecPhysical) { quantStep(r, Z4, Z5, Z6, Z7) }
 	tmp := []VecPhysical{Z9, Z10, Z11, Z12}
 	Label("loop64")
 	for i, r := range quantRows {
@@ -492,14 +503,7 @@ func genRequantizeRow() {
 	MOVL(param("zp"), ECX)
 	VPBROADCASTD(ECX, Z5)
 	VBROADCASTSS(param("inv"), Z6)
-	MOVL(param("zero"), EAX)
-	VPBROADCASTD(EAX, Z9)
-	NEGL(EAX)
-	VCVTSI2SSL(EAX, X7, X7)
-	VBROADCASTSS(X7, Z7)
-	ADDL(U32(255), EAX)
-	VCVTSI2SSL(EAX, X8, X8)
-	VBROADCASTSS(X8, Z8)
+	quantBounds(Z9, Z7, Z8)
 	VBROADCASTSS(quantExp, Z10)
 	VPXORD(Z11, Z11, Z11)
 	VBROADCASTSS(reqAbs, Z12)
@@ -531,11 +535,7 @@ func genRequantizeRow() {
 		VPANDD(Z10, Z0, Z2)
 		VPCMPEQD(Z10, Z2, K1, K2)
 		KORW(K2, K3, K3)
-		VMULPS(Z6, Z0, Z0)
-		VMAXPS(Z7, Z0, Z0) // (t > lo) ? t : lo
-		VMINPS(Z8, Z0, Z0) // (t < hi) ? t : hi
-		VCVTPS2DQ(Z0, Z0)
-		VPADDD(Z9, Z0, Z0)
+		quantStep(Z0, Z6, Z7, Z8, Z9)
 		VPMOVDB(Z0, K1, Mem{Base: RDI})
 	}
 	TESTQ(RBX, RBX)
