@@ -100,7 +100,7 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 			g := jobPool.Get().(*gemmJob)
 			g.kern, g.gemv, g.m, g.n, g.k = kern, true, 1, n, k
 			g.alpha, g.a, g.b, g.ldb, g.beta, g.c, g.ldc, g.epi = alpha, a, b, ldb, beta, c, ldc, e
-			g.runGemv(nw)
+			g.spread(nw)
 			g.gemv, g.a, g.b, g.c, g.epi = false, nil, nil, nil, epilogue{}
 			jobPool.Put(g)
 			return

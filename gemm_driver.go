@@ -28,7 +28,7 @@ type gemmJob struct {
 	// rather than a product.
 	fn func(part, parts int)
 	// gemv makes it a vector-matrix product split by columns (see
-	// runGemv).
+	// gemvPart).
 	gemv bool
 
 	kc, mc, nc int  // blocking balanced for this product's sizes
@@ -104,42 +104,22 @@ func (g *gemmJob) run(nw int) {
 	mr, nr := kern.mr, kern.nr
 	g.masked = kern.masked != nil && g.n <= kern.maskedCols && !g.transC
 	if g.masked {
-		g.nw = 1
-		if nw > 1 {
-			claimWorkers(g, nw-1)
-			g.nw = 1 + len(g.helpers)
-		}
-		if g.nw > 1 {
-			g.left.Store(int32(g.nw - 1))
-			g.publish()
-		}
-		g.runPart(0, &g.ws)
-		if g.nw > 1 {
-			g.join()
-		}
+		g.spread(nw)
 		return
 	}
 	g.kc = balanced(g.k, kern.kc, 4)
 	g.mc = balanced(g.m, kern.mc, mr)
 	g.nc = balanced(g.n, kern.nc, nr)
 	g.directB = !g.transB && (ceilDiv(g.m, mr) <= directBMaxStrips || g.n < nr && g.k >= directBNarrowK)
-	g.nw = 1
-	if nw > 1 {
-		claimWorkers(g, nw-1)
-		g.nw = 1 + len(g.helpers)
-	}
+	g.claim(nw)
 	if g.nw > 1 {
 		g.prepare()
-		g.left.Store(int32(g.nw - 1))
-		g.publish()
 	}
+	g.start()
 	if g.nw == 1 && !g.directB {
 		g.bpack = growAligned(g.bpack, min(g.nc, roundUp(g.n, nr))*min(g.kc, g.k))
 	}
-	g.runPart(0, &g.ws)
-	if g.nw > 1 {
-		g.join()
-	}
+	g.finish()
 }
 
 // prepare sizes the state the parts may share: a pack of all of op(B), each

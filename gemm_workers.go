@@ -40,26 +40,46 @@ func gemvWorkers(n, k int) int {
 	return max(min(runtime.GOMAXPROCS(0), n/gemvSplit), 1)
 }
 
-// gemvSplit is the column granule of a split vector-matrix product: a
-// cache line of C and of each row of B, so no two parts write one line.
+// gemvSplit is the column granule of a split vector-matrix product (a
+// job with gemv set, run by spread): a cache line of C and of each row of
+// B, so no two parts write one line. Each column is one dot product summed
+// in the same order however the columns are split, so the result does not
+// depend on the number of parts.
 const gemvSplit = 16
 
-// runGemv runs the vector-matrix product g describes in up to nw parts of
-// whole gemvSplit-column groups. Each column is one dot product summed in
-// the same order however the columns are split, so the result does not
-// depend on nw.
-func (g *gemmJob) runGemv(nw int) {
+// claim sets g.nw to 1 plus the idle workers it claims, up to nw−1 of
+// them (see claimWorkers).
+func (g *gemmJob) claim(nw int) {
 	g.nw = 1
-	claimWorkers(g, nw-1)
-	g.nw = 1 + len(g.helpers)
+	if nw > 1 {
+		claimWorkers(g, nw-1)
+		g.nw = 1 + len(g.helpers)
+	}
+}
+
+// start hands each claimed helper its part; whatever the parts share must
+// be ready.
+func (g *gemmJob) start() {
 	if g.nw > 1 {
 		g.left.Store(int32(g.nw - 1))
 		g.publish()
 	}
-	g.gemvPart(0)
+}
+
+// finish runs part 0 on the calling goroutine and waits for the helpers.
+func (g *gemmJob) finish() {
+	g.runPart(0, &g.ws)
 	if g.nw > 1 {
 		g.join()
 	}
+}
+
+// spread runs g's parts (see runPart) on up to nw goroutines, part 0 on
+// the caller's: for jobs whose parts share no state to prepare.
+func (g *gemmJob) spread(nw int) {
+	g.claim(nw)
+	g.start()
+	g.finish()
 }
 
 // gemvPart computes part p of g.nw of a split vector-matrix product.
@@ -248,17 +268,8 @@ func runParts(nw int, f func(part, parts int)) {
 		return
 	}
 	g := jobPool.Get().(*gemmJob)
-	g.fn, g.nw = f, 1
-	claimWorkers(g, nw-1)
-	g.nw = 1 + len(g.helpers)
-	if g.nw > 1 {
-		g.left.Store(int32(g.nw - 1))
-		g.publish()
-	}
-	f(0, g.nw)
-	if g.nw > 1 {
-		g.join()
-	}
+	g.fn = f
+	g.spread(nw)
 	g.fn = nil
 	jobPool.Put(g)
 }
