@@ -23,12 +23,13 @@ import "os"
 // exactly, overwriting c. The caller keeps k ≤ maxInt8Depth so that no sum
 // can overflow int32. a, packed and c need no alignment.
 //
-// quantize, dequantize, rowRange and softmax, when set, are vector versions
-// of the row loops around the products, quantizeRow, dequantizeRow,
-// rowRange (quantize.go) and softmaxRow32 (quantize_softmax.go), with
-// their result bits; nil means the Go loops. requantize, when set, is
-// dequantizeRow, ReLU or the identity, and quantizeRow in one pass (a
-// hidden layer under static quantization), with the same bits.
+// quantize, dequantize, rowRange and softmax are the row operations around
+// the products: vector kernels with the result bits of the Go loops
+// quantizeRow, dequantizeRow, rowRange (quantize.go) and softmaxRow32
+// (quantize_softmax.go), or those loops themselves (see withGoRows).
+// requantize, when set, is dequantizeRow, ReLU or the identity, and
+// quantizeRow in one pass (a hidden layer under static quantization), with
+// the same bits.
 type int8Kernel struct {
 	name string
 	set  string // the float kernel set whose registers it uses (see chooseInt8)
@@ -59,7 +60,28 @@ var (
 
 func init() {
 	int8Kernels = append(int8Kernels, archInt8Kernels()...)
+	for _, k := range int8Kernels {
+		k.withGoRows()
+	}
 	activeInt8 = chooseInt8(os.Getenv("ANN_KERNEL"))
+}
+
+// withGoRows gives k the Go loops for the row operations it has no vector
+// kernel for, so callers never ask which it has (requantize stays
+// optional: without it the caller runs the three steps it fuses).
+func (k *int8Kernel) withGoRows() {
+	if k.quantize == nil {
+		k.quantize = quantizeRow
+	}
+	if k.dequantize == nil {
+		k.dequantize = dequantizeRow
+	}
+	if k.rowRange == nil {
+		k.rowRange = rowRange
+	}
+	if k.softmax == nil {
+		k.softmax = softmaxRow32
+	}
 }
 
 // int8Width is the widest vector register each int8 kernel uses, by the

@@ -195,9 +195,6 @@ func TestInt8RowKernels(t *testing.T) {
 	specials := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0,
 		float32(math.Copysign(0, -1)), 0.5, 1.5, 2.5, -0.5, -2.5, 1e30, -1e30, 254.5, 255.5, 1e-40}
 	forEachInt8Kernel(t, func(t *testing.T, kern *int8Kernel) {
-		if kern.quantize == nil && kern.dequantize == nil && kern != &genericInt8 {
-			t.Skip("no row kernels: the Go loops run (tested as generic)")
-		}
 		rng := rand.New(rand.NewPCG(5, 6))
 		for n := 0; n <= 70; n++ {
 			for _, zero := range []int32{0, 1, 128, 255} {
@@ -211,13 +208,10 @@ func TestInt8RowKernels(t *testing.T) {
 					}
 				}
 				inv := []float32{1, 0.37, 3.3, 1 / 0.0123}[rng.IntN(4)]
-				if quantize := kern.quantize; quantize != nil || kern == &genericInt8 {
-					if quantize == nil {
-						quantize = quantizeRow
-					}
+				{
 					got, want := make([]uint8, n+2), make([]uint8, n+2)
 					got[n], got[n+1], want[n], want[n+1] = 0xa5, 0x5a, 0xa5, 0x5a
-					gotOK := quantize(got[:n], v, inv, zero)
+					gotOK := kern.quantize(got[:n], v, inv, zero)
 					wantOK := quantizeRow(want[:n], v, inv, zero)
 					finite := true
 					for _, x := range v {
@@ -235,14 +229,14 @@ func TestInt8RowKernels(t *testing.T) {
 						}
 					}
 				}
-				if kern.rowRange != nil {
+				{
 					glo, ghi := kern.rowRange(v)
 					wlo, whi := rowRange(v)
 					if math.Float32bits(glo) != math.Float32bits(wlo) || math.Float32bits(ghi) != math.Float32bits(whi) {
 						t.Fatalf("rowRange n=%d: (%g, %g), want (%g, %g) (v = %v)", n, glo, ghi, wlo, whi, v)
 					}
 				}
-				if kern.softmax != nil && n > 0 {
+				if n > 0 {
 					x := make([]float32, n)
 					for i := range x {
 						switch rng.IntN(6) {
@@ -281,7 +275,7 @@ func TestInt8RowKernels(t *testing.T) {
 					sx := float32(rng.Float64() * 0.1)
 					for _, act := range []Activation{ReLU, Identity} {
 						z := make([]float32, n)
-						dequantizeRow(z, acc, sx, zero, l)
+						dequantizeRow(z, acc, l.wScale, l.bias, l.colSum, sx, zero)
 						act.forwardRow(z, z, 0)
 						want := make([]uint8, n+1)
 						want[n] = 0x3c
@@ -294,7 +288,7 @@ func TestInt8RowKernels(t *testing.T) {
 						}
 					}
 				}
-				if kern.dequantize != nil {
+				{
 					l := &qLayer{out: n, wScale: make([]float32, n), bias: make([]float32, n), colSum: make([]int32, n)}
 					acc := make([]int32, n)
 					for j := 0; j < n; j++ {
@@ -307,7 +301,7 @@ func TestInt8RowKernels(t *testing.T) {
 					got, want := make([]float32, n+1), make([]float32, n+1)
 					got[n], want[n] = 42, 42
 					kern.dequantize(got[:n], acc, l.wScale, l.bias, l.colSum, sx, zero)
-					dequantizeRow(want[:n], acc, sx, zero, l)
+					dequantizeRow(want[:n], acc, l.wScale, l.bias, l.colSum, sx, zero)
 					for i := range got {
 						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 							t.Fatalf("dequantize n=%d zero=%d: z[%d] = %g, want %g", n, zero, i, got[i], want[i])

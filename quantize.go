@@ -597,12 +597,7 @@ func (q *QuantizedNetwork) quantizeInto(s *qScratch, i int, l *qLayer, v []float
 	if !q.dynamic {
 		s.sx[i], s.zp[i] = l.inScale, l.inZero
 	} else {
-		var lo, hi float32
-		if kern != nil && kern.rowRange != nil {
-			lo, hi = kern.rowRange(v)
-		} else {
-			lo, hi = rowRange(v)
-		}
+		lo, hi := kern.rowRange(v)
 		scale, z, ok := quantParams(lo, hi)
 		if !ok || !finite32(lo) || !finite32(hi) {
 			return false
@@ -610,10 +605,7 @@ func (q *QuantizedNetwork) quantizeInto(s *qScratch, i int, l *qLayer, v []float
 		s.sx[i], s.zp[i] = scale, z
 		inv, zero = 1/scale, z
 	}
-	if kern != nil && kern.quantize != nil {
-		return kern.quantize(out, v, inv, zero)
-	}
-	return quantizeRow(out, v, inv, zero)
+	return kern.quantize(out, v, inv, zero)
 }
 
 // gemmRef is the exact product in int64 (for tests: pk == nil in run).
@@ -633,11 +625,11 @@ func gemmRef(m, n, k int, a []uint8, w []int8, c []int32) {
 // returns the index of the first row whose values left the float32 range
 // and of the first row of x holding NaN or ±Inf, each −1 if none (with a
 // bad input row the outputs are not to be used). pk nil uses gemmRef
-// instead of a kernel.
+// instead of a kernel, and the Go row operations (genericInt8's).
 func (q *QuantizedNetwork) run(s *qScratch, pk *qPacking, x, dst Matrix) (bad, badInput int) {
 	m := x.Rows
 	bad, badInput = -1, -1
-	var kern *int8Kernel
+	kern := &genericInt8 // the row operations of the reference path
 	if pk != nil {
 		kern = pk.kern
 	}
@@ -668,7 +660,7 @@ func (q *QuantizedNetwork) run(s *qScratch, pk *qPacking, x, dst Matrix) (bad, b
 		} else {
 			gemmRef(m, l.out, l.in, s.xq, l.w, acc)
 		}
-		if li < last && kern != nil && kern.requantize != nil && !q.dynamic && (l.act == ReLU || l.act == Identity) {
+		if li < last && kern.requantize != nil && !q.dynamic && (l.act == ReLU || l.act == Identity) {
 			// Static quantization of a ReLU or linear hidden layer: the
 			// sums go straight to the next layer's bytes.
 			next := &q.layers[li+1]
@@ -686,11 +678,7 @@ func (q *QuantizedNetwork) run(s *qScratch, pk *qPacking, x, dst Matrix) (bad, b
 		for i := 0; i < m; i++ {
 			z := s.f[i*l.out : (i+1)*l.out]
 			a := acc[i*l.out : (i+1)*l.out]
-			if kern != nil && kern.dequantize != nil {
-				kern.dequantize(z, a, l.wScale, l.bias, l.colSum, s.sx[i], s.zp[i])
-			} else {
-				dequantizeRow(z, a, s.sx[i], s.zp[i], l)
-			}
+			kern.dequantize(z, a, l.wScale, l.bias, l.colSum, s.sx[i], s.zp[i])
 		}
 		if li == last {
 			// Every activation maps finite values to finite values, so
@@ -700,13 +688,10 @@ func (q *QuantizedNetwork) run(s *qScratch, pk *qPacking, x, dst Matrix) (bad, b
 			for i := 0; i < m; i++ {
 				z := s.f[i*l.out : (i+1)*l.out]
 				d := dst.Data[i*dst.Stride : i*dst.Stride+l.out]
-				switch {
-				case l.act != Softmax || !finite:
-					l.act.forwardRow(z, d, l.alpha)
-				case kern != nil && kern.softmax != nil:
+				if l.act == Softmax && finite {
 					kern.softmax(z, d)
-				default:
-					softmaxRow32(z, d)
+				} else {
+					l.act.forwardRow(z, d, l.alpha)
 				}
 				if !finite && bad < 0 && (!allFinite(z) || !allFinite(d)) {
 					bad = i
@@ -717,7 +702,7 @@ func (q *QuantizedNetwork) run(s *qScratch, pk *qPacking, x, dst Matrix) (bad, b
 		// The hidden activation over the chunk at once: the float kernel
 		// set's tile epilogue where it has one (bit-identical to forwardRow).
 		z := s.f[:m*l.out]
-		if kern != nil && l.act != Softmax {
+		if l.act != Softmax {
 			finishTile(activeKernel, &epilogue{on: true, act: l.act, alpha: l.alpha, out: z, ldo: l.out}, z, l.out, 0, 0, m, l.out)
 		} else {
 			for i := 0; i < m; i++ {
@@ -733,10 +718,12 @@ func (q *QuantizedNetwork) run(s *qScratch, pk *qPacking, x, dst Matrix) (bad, b
 	return bad, badInput
 }
 
-// dequantizeRow sets z[j] = float32(acc[j] − zp·colsum[j])·(sx·s_w[j]) + b[j].
-func dequantizeRow(z []float32, acc []int32, sx float32, zp int32, l *qLayer) {
-	z = z[:l.out]
-	acc, ws, b, cs := acc[:l.out], l.wScale[:l.out], l.bias[:l.out], l.colSum[:l.out]
+// dequantizeRow sets z[j] = float32(acc[j] − zp·cs[j])·(sx·ws[j]) + b[j]:
+// a layer's row from its int32 sums, its weight scales ws, bias b and
+// column sums cs, and the row's input scale sx and zero point zp.
+func dequantizeRow(z []float32, acc []int32, ws, b []float32, cs []int32, sx float32, zp int32) {
+	n := len(z)
+	acc, ws, b, cs = acc[:n], ws[:n], b[:n], cs[:n]
 	for j := range z {
 		d := acc[j] - zp*cs[j]
 		z[j] = float32(float32(d)*(sx*ws[j])) + b[j]

@@ -227,7 +227,7 @@ func TestQuantizedKernelsMatchReference(t *testing.T) {
 		for i := 0; i < xt.Rows; i++ {
 			v := make([]float32, q.inputs)
 			applyInput(v, xt.Row(i), q.inOff, q.inMul, q.inAdd)
-			q1.quantizeInto(s, 0, &q1.layers[0], v, nil)
+			q1.quantizeInto(s, 0, &q1.layers[0], v, &genericInt8)
 			sx, zp := float64(s.sx[0]), float64(s.zp[0])
 			for j := 0; j < l0.out; j++ {
 				var acc float64
@@ -277,7 +277,7 @@ func TestQuantizeErrorBound(t *testing.T) {
 		for i := 0; i < calib.Rows; i++ {
 			v := make([]float32, q.inputs)
 			applyInput(v, calib.Row(i), f.inOff, f.inMul, f.inAdd)
-			q1.quantizeInto(s, 0, &q1.layers[0], v, nil)
+			q1.quantizeInto(s, 0, &q1.layers[0], v, &genericInt8)
 			sx := float64(s.sx[0])
 			for j := 0; j < d.out; j++ {
 				exact, sumX, sumW := float64(d.b[j]), 0.0, 0.0
