@@ -4432,10 +4432,10 @@ tail:
 	SHLL        CL, AX
 	DECL        AX
 	KMOVW       AX, K1
-	VMOVDQU32.Z (R9), K1, Z0
-	VPMULLD     Z0, Z5, Z0
-	VMOVDQU32.Z (SI), K1, Z2
-	VPSUBD      Z0, Z2, Z0
+	VMOVDQU32.Z (R9), K1, Z2
+	VPMULLD     Z2, Z5, Z2
+	VMOVDQU32.Z (SI), K1, Z0
+	VPSUBD      Z2, Z0, Z0
 	VCVTDQ2PS   Z0, Z0
 	VMOVUPS.Z   (DX), K1, Z2
 	VMULPS      Z2, Z4, Z2
@@ -4757,15 +4757,15 @@ TEXT ·requantizeRowAVX512(SB), NOSPLIT, $0-145
 	//   DI = out, SI = acc, DX = ws, R8 = bias, R9 = cs, BX = 16-element chunks, AX = elements after
 	//   R10 = relu; K1 = the chunk's lanes, K2 = lanes not finite, K3 = any so far
 	MOVQ         out_base+0(FP), DI
-	MOVQ         acc_base+24(FP), SI
 	MOVQ         acc_len+32(FP), BX
+	MOVQ         acc_base+24(FP), SI
 	MOVQ         ws_base+48(FP), DX
 	MOVQ         bias_base+72(FP), R8
 	MOVQ         cs_base+96(FP), R9
-	MOVBQZX      relu+128(FP), R10
 	VBROADCASTSS sx+120(FP), Z4
 	MOVL         zp+124(FP), CX
 	VPBROADCASTD CX, Z5
+	MOVBQZX      relu+128(FP), R10
 	VBROADCASTSS inv+132(FP), Z6
 	MOVL         zero+136(FP), AX
 	VPBROADCASTD AX, Z9

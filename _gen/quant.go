@@ -98,6 +98,35 @@ func genRowRange() {
 	RET()
 }
 
+// dequantSetup loads the arguments the dequantizing kernels share: SI =
+// acc, DX = ws, R8 = bias, R9 = cs, Z4 = sx, Z5 = zp (int32).
+func dequantSetup() {
+	MOVQ(param("acc_base"), RSI)
+	MOVQ(param("ws_base"), RDX)
+	MOVQ(param("bias_base"), R8)
+	MOVQ(param("cs_base"), R9)
+	VBROADCASTSS(param("sx"), Z4)
+	MOVL(param("zp"), ECX)
+	VPBROADCASTD(ECX, Z5)
+}
+
+// dequantMasked sets x to dequantizeRow's values for the lanes in K1 of
+// the chunk at SI (acc), DX (ws), R8 (bias) and R9 (cs), the other lanes
+// loaded as 0; t is scratch. Every load is masked, so nothing past the row
+// is read.
+func dequantMasked(x, t VecPhysical) {
+	VMOVDQU32_Z(Mem{Base: R9}, K1, t)
+	VPMULLD(t, Z5, t)
+	VMOVDQU32_Z(Mem{Base: RSI}, K1, x)
+	VPSUBD(t, x, x)
+	VCVTDQ2PS(x, x)
+	VMOVUPS_Z(Mem{Base: RDX}, K1, t)
+	VMULPS(t, Z4, t)
+	VMULPS(t, x, x)
+	VMOVUPS_Z(Mem{Base: R8}, K1, t)
+	VADDPS(t, x, x)
+}
+
 // quantBounds broadcasts the argument zero (int32) into zero, and −zero and
 // 255 − zero as float32 into lo and hi: quantizeRow's clamp bounds.
 func quantBounds(zero, lo, hi VecPhysical) {
@@ -243,13 +272,7 @@ func genDequantizeRow() {
 		"  AX = elements after them, K1 = tail lanes")
 	MOVQ(param("z_base"), RDI)
 	MOVQ(param("z_len"), RBX)
-	MOVQ(param("acc_base"), RSI)
-	MOVQ(param("ws_base"), RDX)
-	MOVQ(param("bias_base"), R8)
-	MOVQ(param("cs_base"), R9)
-	VBROADCASTSS(param("sx"), Z4)
-	MOVL(param("zp"), ECX)
-	VPBROADCASTD(ECX, Z5)
+	dequantSetup()
 	MOVQ(RBX, RAX)
 	ANDQ(U8(31), RAX)
 	SHRQ(U8(5), RBX)
@@ -287,16 +310,7 @@ func genDequantizeRow() {
 	TESTQ(RAX, RAX)
 	JEQ(LabelRef("done"))
 	quantTail()
-	VMOVDQU32_Z(Mem{Base: R9}, K1, Z0)
-	VPMULLD(Z0, Z5, Z0)
-	VMOVDQU32_Z(Mem{Base: RSI}, K1, Z2)
-	VPSUBD(Z0, Z2, Z0)
-	VCVTDQ2PS(Z0, Z0)
-	VMOVUPS_Z(Mem{Base: RDX}, K1, Z2)
-	VMULPS(Z2, Z4, Z2)
-	VMULPS(Z2, Z0, Z0)
-	VMOVUPS_Z(Mem{Base: R8}, K1, Z2)
-	VADDPS(Z2, Z0, Z0)
+	dequantMasked(Z0, Z2)
 	VMOVUPS(Z0, K1, Mem{Base: RDI})
 	Label("done")
 	VZEROUPPER()
@@ -493,15 +507,9 @@ func genRequantizeRow() {
 		"  DI = out, SI = acc, DX = ws, R8 = bias, R9 = cs, BX = 16-element chunks, AX = elements after",
 		"  R10 = relu; K1 = the chunk's lanes, K2 = lanes not finite, K3 = any so far")
 	MOVQ(param("out_base"), RDI)
-	MOVQ(param("acc_base"), RSI)
 	MOVQ(param("acc_len"), RBX)
-	MOVQ(param("ws_base"), RDX)
-	MOVQ(param("bias_base"), R8)
-	MOVQ(param("cs_base"), R9)
+	dequantSetup()
 	MOVBQZX(param("relu"), R10)
-	VBROADCASTSS(param("sx"), Z4)
-	MOVL(param("zp"), ECX)
-	VPBROADCASTD(ECX, Z5)
 	VBROADCASTSS(param("inv"), Z6)
 	quantBounds(Z9, Z7, Z8)
 	VBROADCASTSS(quantExp, Z10)
@@ -516,16 +524,7 @@ func genRequantizeRow() {
 	// one computes the chunk's lanes in K1 (all 16, or the tail's; the
 	// loads zero the others, which are not stored).
 	one := func() {
-		VMOVDQU32_Z(Mem{Base: R9}, K1, Z1)
-		VPMULLD(Z1, Z5, Z1)
-		VMOVDQU32_Z(Mem{Base: RSI}, K1, Z0)
-		VPSUBD(Z1, Z0, Z0)
-		VCVTDQ2PS(Z0, Z0)
-		VMOVUPS_Z(Mem{Base: RDX}, K1, Z1)
-		VMULPS(Z1, Z4, Z1)
-		VMULPS(Z1, Z0, Z0)
-		VMOVUPS_Z(Mem{Base: R8}, K1, Z1)
-		VADDPS(Z1, Z0, Z0)
+		dequantMasked(Z0, Z1)
 		TESTQ(R10, R10)
 		JEQ(LabelRef("linear_" + fmt.Sprint(len(reqLabels))))
 		VMAXPS(Z0, Z11, Z0) // (0 > z) ? 0 : z: z when NaN or ±0
