@@ -141,25 +141,31 @@ func (n *Network) PredictClassInto(dst []int, x Matrix) error {
 	if len(dst) != x.Rows {
 		return fmt.Errorf("%w: %d class slots for %d rows", ErrShape, len(dst), x.Rows)
 	}
-	last := n.layers[len(n.layers)-1]
+	act := n.layers[len(n.layers)-1].act
+	return n.infer(x, func(r0 int, out *layerSpace) {
+		classify(dst[r0:r0+out.y.Rows], out.y, act)
+	})
+}
+
+// classify writes the predicted class of each row of the outputs y of an
+// output layer with activation act into dst: the arg-max, or for a single
+// output 1 when it is above its midpoint (0.5 for sigmoid, else 0).
+func classify(dst []int, y Matrix, act Activation) {
 	mid := float32(0)
-	if last.act == Sigmoid {
+	if act == Sigmoid {
 		mid = 0.5
 	}
-	return n.infer(x, func(r0 int, out *layerSpace) {
-		y := out.y
-		for i := 0; i < y.Rows; i++ {
-			row := y.Data[i*y.Stride : i*y.Stride+y.Cols]
-			if len(row) == 1 {
-				dst[r0+i] = 0
-				if row[0] > mid {
-					dst[r0+i] = 1
-				}
-				continue
+	for i := range dst {
+		row := y.Data[i*y.Stride : i*y.Stride+y.Cols]
+		if len(row) == 1 {
+			dst[i] = 0
+			if row[0] > mid {
+				dst[i] = 1
 			}
-			dst[r0+i] = argmax(row)
+			continue
 		}
-	})
+		dst[i] = argmax(row)
+	}
 }
 
 // PredictClass returns the predicted class of each row of x; see

@@ -811,20 +811,7 @@ func (q *QuantizedNetwork) PredictClass(x Matrix) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	mid := float32(0)
-	if q.layers[len(q.layers)-1].act == Sigmoid {
-		mid = 0.5
-	}
 	out := make([]int, y.Rows)
-	for i := range out {
-		row := y.Data[i*y.Stride : i*y.Stride+y.Cols]
-		if len(row) == 1 {
-			if row[0] > mid {
-				out[i] = 1
-			}
-			continue
-		}
-		out[i] = argmax(row)
-	}
+	classify(out, y, q.layers[len(q.layers)-1].act)
 	return out, nil
 }
