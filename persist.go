@@ -378,6 +378,27 @@ func LoadFile(path string) (*Network, error) {
 	return n, nil
 }
 
+// decodeFileBytes checks the SHA-256 trailer of a whole model file, float or
+// quantized (its 16-byte prefix already checked: the magic, the version and
+// at bytes 12–15 the JSON header's length), decodes the header into h,
+// refusing unknown fields, and returns the payload that follows it.
+func decodeFileBytes(data []byte, h any) ([]byte, error) {
+	body, tail := data[:len(data)-32], data[len(data)-32:]
+	if sum := sha256.Sum256(body); !bytes.Equal(sum[:], tail) {
+		return nil, fmt.Errorf("%w: checksum mismatch (the file is truncated or corrupted)", ErrFormat)
+	}
+	hl := binary.LittleEndian.Uint32(data[12:])
+	if uint64(hl) > uint64(len(body)-16) {
+		return nil, fmt.Errorf("%w: header length %d beyond the file", ErrFormat, hl)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body[16 : 16+hl]))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(h); err != nil {
+		return nil, fmt.Errorf("%w: model header: %v", ErrFormat, err)
+	}
+	return body[16+hl:], nil
+}
+
 // LoadBytes reads a network from a model file's bytes, for models embedded
 // with go:embed. It does not keep data.
 func LoadBytes(data []byte) (*Network, error) {
@@ -391,21 +412,11 @@ func LoadBytes(data []byte) (*Network, error) {
 	if _, err := checkModelPrefix(data[:16]); err != nil {
 		return nil, err
 	}
-	body, tail := data[:len(data)-32], data[len(data)-32:]
-	if sum := sha256.Sum256(body); !bytes.Equal(sum[:], tail) {
-		return nil, fmt.Errorf("%w: checksum mismatch (the file is truncated or corrupted)", ErrFormat)
-	}
-	hl := binary.LittleEndian.Uint32(data[12:])
-	if uint64(hl) > uint64(len(body)-16) {
-		return nil, fmt.Errorf("%w: header length %d beyond the file", ErrFormat, hl)
-	}
 	var h modelHeader
-	dec := json.NewDecoder(bytes.NewReader(body[16 : 16+hl]))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&h); err != nil {
-		return nil, fmt.Errorf("%w: model header: %v", ErrFormat, err)
+	payload, err := decodeFileBytes(data, &h)
+	if err != nil {
+		return nil, err
 	}
-	payload := body[16+hl:]
 	// The tensor table must account for the payload exactly before any
 	// allocation sized by the header happens.
 	total := 0

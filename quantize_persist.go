@@ -210,21 +210,11 @@ func LoadQuantizedBytes(data []byte) (*QuantizedNetwork, error) {
 	if err := checkQuantPrefix(data[:16]); err != nil {
 		return nil, err
 	}
-	body, tail := data[:len(data)-32], data[len(data)-32:]
-	if sum := sha256.Sum256(body); !bytes.Equal(sum[:], tail) {
-		return nil, fmt.Errorf("%w: checksum mismatch (the file is truncated or corrupted)", ErrFormat)
-	}
-	hl := binary.LittleEndian.Uint32(data[12:])
-	if uint64(hl) > uint64(len(body)-16) {
-		return nil, fmt.Errorf("%w: header length %d beyond the file", ErrFormat, hl)
-	}
 	var h quantHeader
-	dec := json.NewDecoder(bytes.NewReader(body[16 : 16+hl]))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&h); err != nil {
-		return nil, fmt.Errorf("%w: model header: %v", ErrFormat, err)
+	payload, err := decodeFileBytes(data, &h)
+	if err != nil {
+		return nil, err
 	}
-	payload := body[16+hl:]
 	q, err := quantFromHeader(&h, len(payload))
 	if err != nil {
 		return nil, err
