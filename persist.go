@@ -280,6 +280,37 @@ func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
 	return nil
 }
 
+// readStreamHeader reads the hl-byte JSON header that follows a model
+// file's 16-byte prefix, float or quantized, from r into h (unknown fields
+// refused), appending its bytes to buf. It decodes as the bytes stream in,
+// so a header of garbage is refused at its first bad byte, not after hl
+// bytes of it.
+func readStreamHeader(r io.Reader, buf *bytes.Buffer, hl uint32, h any) error {
+	start := buf.Len()
+	hr := io.LimitReader(r, int64(hl))
+	dec := json.NewDecoder(io.TeeReader(hr, buf))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(h); err != nil {
+		return fmt.Errorf("%w: model header: %v", ErrFormat, err)
+	}
+	if _, err := io.Copy(buf, hr); err != nil {
+		return fmt.Errorf("%w: reading model: %w", ErrConfig, err)
+	}
+	if got := buf.Len() - start; got != int(hl) {
+		return fmt.Errorf("%w: model header truncated (%d of %d bytes)", ErrFormat, got, hl)
+	}
+	return nil
+}
+
+// checkStreamEnd refuses data after a model's checksum.
+func checkStreamEnd(r io.Reader) error {
+	var one [1]byte
+	if n, _ := io.ReadFull(r, one[:]); n != 0 {
+		return fmt.Errorf("%w: data after the model's checksum", ErrFormat)
+	}
+	return nil
+}
+
 // Load reads a network written by Save or SaveWeights. It reads the
 // fixed 16-byte prefix first and refuses anything whose magic, version or
 // header length is wrong before reading further; then the header, whose
@@ -300,20 +331,9 @@ func Load(r io.Reader) (*Network, error) {
 	}
 	var buf bytes.Buffer
 	buf.Write(pre[:])
-	// The header is decoded as it streams in, so a header of garbage is
-	// refused at its first bad byte, not after hl bytes of it.
-	hr := io.LimitReader(r, int64(hl))
 	var h modelHeader
-	dec := json.NewDecoder(io.TeeReader(hr, &buf))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&h); err != nil {
-		return nil, fmt.Errorf("%w: model header: %v", ErrFormat, err)
-	}
-	if _, err := io.Copy(&buf, hr); err != nil {
-		return nil, fmt.Errorf("%w: reading model: %w", ErrConfig, err)
-	}
-	if buf.Len() != 16+int(hl) {
-		return nil, fmt.Errorf("%w: model header truncated (%d of %d bytes)", ErrFormat, buf.Len()-16, hl)
+	if err := readStreamHeader(r, &buf, hl, &h); err != nil {
+		return nil, err
 	}
 	rest := int64(32) // the checksum
 	for _, t := range h.Tensors {
@@ -325,9 +345,8 @@ func Load(r io.Reader) (*Network, error) {
 	if err := copyExactly(&buf, r, rest, "tensors and checksum"); err != nil {
 		return nil, err
 	}
-	var one [1]byte
-	if n, _ := io.ReadFull(r, one[:]); n != 0 {
-		return nil, fmt.Errorf("%w: data after the model's checksum", ErrFormat)
+	if err := checkStreamEnd(r); err != nil {
+		return nil, err
 	}
 	return LoadBytes(buf.Bytes())
 }

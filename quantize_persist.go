@@ -140,21 +140,11 @@ func LoadQuantized(r io.Reader) (*QuantizedNetwork, error) {
 	if int64(hl) > maxModelBytes-16-32 {
 		return nil, fmt.Errorf("%w: header length %d: model larger than %d bytes", ErrFormat, hl, int64(maxModelBytes))
 	}
-	// The header is decoded as it streams in (garbage is refused at its
-	// first bad byte); its layer sizes then say exactly how many bytes
-	// follow, so an endless or oversized stream is never read to its end.
-	hr := io.LimitReader(r, int64(hl))
+	// The header's layer sizes say exactly how many bytes follow, so an
+	// endless or oversized stream is never read to its end.
 	var h quantHeader
-	dec := json.NewDecoder(io.TeeReader(hr, &buf))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&h); err != nil {
-		return nil, fmt.Errorf("%w: model header: %v", ErrFormat, err)
-	}
-	if _, err := io.Copy(&buf, hr); err != nil {
-		return nil, fmt.Errorf("%w: reading model: %w", ErrConfig, err)
-	}
-	if buf.Len() != 16+int(hl) {
-		return nil, fmt.Errorf("%w: model header truncated (%d of %d bytes)", ErrFormat, buf.Len()-16, hl)
+	if err := readStreamHeader(r, &buf, hl, &h); err != nil {
+		return nil, err
 	}
 	size, err := quantPayloadSize(&h, maxModelBytes-16-int64(hl)-32)
 	if err != nil {
@@ -163,9 +153,8 @@ func LoadQuantized(r io.Reader) (*QuantizedNetwork, error) {
 	if err := copyExactly(&buf, r, size+32, "weights and checksum"); err != nil {
 		return nil, err
 	}
-	var one [1]byte
-	if n, _ := io.ReadFull(r, one[:]); n != 0 {
-		return nil, fmt.Errorf("%w: data after the model's checksum", ErrFormat)
+	if err := checkStreamEnd(r); err != nil {
+		return nil, err
 	}
 	return LoadQuantizedBytes(buf.Bytes())
 }
