@@ -248,17 +248,26 @@ func metrics(net *ann.Network, d *ann.Dataset, y ann.Matrix) (map[string]any, er
 	if err != nil {
 		return nil, err
 	}
+	if err := addRegressionMetrics(res, p, y); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// addRegressionMetrics adds a regressor's rmse and r2 of the predictions p
+// against the targets y to res.
+func addRegressionMetrics(res map[string]any, p, y ann.Matrix) error {
 	pc, yc := p.Clone(), y.Clone()
 	rmse, err := ann.RMSE(pc.Data, yc.Data)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	r2, err := ann.R2(pc.Data, yc.Data)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	res["rmse"], res["r2"] = rmse, r2
-	return res, nil
+	return nil
 }
 
 func printMetrics(w io.Writer, res map[string]any) {

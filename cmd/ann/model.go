@@ -180,16 +180,9 @@ func quantizedMetrics(m *model, d *ann.Dataset, y ann.Matrix) (map[string]any, e
 			}
 			sum += s / float64(len(pr))
 		}
-		pc, yc := p.Clone(), y.Clone()
-		rmse, err := ann.RMSE(pc.Data, yc.Data)
-		if err != nil {
+		if err := addRegressionMetrics(res, p, y); err != nil {
 			return nil, err
 		}
-		r2, err := ann.R2(pc.Data, yc.Data)
-		if err != nil {
-			return nil, err
-		}
-		res["rmse"], res["r2"] = rmse, r2
 	}
 	res["loss"] = sum
 	res["average_loss"] = sum / float64(p.Rows)
