@@ -166,13 +166,17 @@ func foldLanes(op, opss func(...Op), z, t VecPhysical) {
 }
 
 // quantTail sets K1 to the lanes of the last n mod 16 elements (AX = n
-// mod 16 on entry; clobbers CX).
-func quantTail() {
+// mod 16 on entry; clobbers CX and AX).
+func quantTail() { tailMask(EAX) }
+
+// tailMask sets K1 to the low AX bits (AX = the elements of a partial
+// 16-lane chunk), with t as scratch; it clobbers CX and t.
+func tailMask(t GPPhysical) {
 	MOVQ(RAX, RCX)
-	MOVL(U32(1), EAX)
-	SHLL(CL, EAX)
-	DECL(EAX)
-	KMOVW(EAX, K1)
+	MOVL(U32(1), t)
+	SHLL(CL, t)
+	DECL(t)
+	KMOVW(t, K1)
 }
 
 func genQuantizeRow() {
@@ -394,11 +398,7 @@ func genSoftmaxRow() {
 	TESTQ(RAX, RAX)
 	JEQ(LabelRef("maxreduce"))
 	MOVQ(RCX, R9)
-	MOVQ(RAX, RCX)
-	MOVL(U32(1), EDX)
-	SHLL(CL, EDX)
-	DECL(EDX)
-	KMOVW(EDX, K1)
+	tailMask(EDX)
 	MOVQ(R9, RCX)
 	VMAXPS(Mem{Base: R8}, Z0, K1, Z0)
 	Label("maxreduce")
@@ -449,11 +449,7 @@ func genSoftmaxRow() {
 	Label("exptail")
 	TESTQ(RAX, RAX)
 	JEQ(LabelRef("sum"))
-	MOVQ(RAX, RCX)
-	MOVL(U32(1), EDX)
-	SHLL(CL, EDX)
-	DECL(EDX)
-	KMOVW(EDX, K1)
+	tailMask(EDX)
 	VMOVUPS_Z(Mem{Base: R8}, K1, Z1)
 	exp()
 	VMOVUPS(Z5, K1, Mem{Base: R9})
