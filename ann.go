@@ -365,12 +365,16 @@ type netConfig struct {
 
 // param is one trainable tensor with its gradient and optimizer state.
 type param struct {
-	w, g     []float32
-	state    optimizerState
-	kernel   bool // a dense kernel: penalised and weight-decayed
-	maxNorm  float32
-	layer    *layer
-	rowsCols [2]int
+	w, g    []float32
+	state   optimizerState
+	kernel  bool // a dense kernel: penalised and weight-decayed
+	maxNorm float32
+	layer   *layer
+	// The tensor is rows×cols, row i at w[i*stride:]; w, g and the optimizer
+	// slots also hold the padding after each row and after the last one
+	// (see kernelStride), which stays 0. off is w's offset in
+	// Network.weights.
+	rows, cols, stride, off int
 }
 
 // Network is a trained or trainable feed-forward network. Predict,
@@ -509,10 +513,10 @@ func newNetwork(cfg netConfig, specs []layerSpec) (*Network, error) {
 				l.movingVar[i] = 1
 			}
 		}
-		if l.kind == layerDense && l.in > maxElements/l.out {
+		if l.kind == layerDense && l.in > maxElements/kernelStride(l.out)-1 {
 			return nil, fmt.Errorf("%w: dense layer of %d×%d weights is too large", ErrConfig, l.in, l.out)
 		}
-		if c := l.paramCount(); c > 0 {
+		if c := l.storedCount(); c > 0 {
 			if total > maxElements-c {
 				return nil, fmt.Errorf("%w: network too large", ErrConfig)
 			}
@@ -521,28 +525,38 @@ func newNetwork(cfg netConfig, specs []layerSpec) (*Network, error) {
 		n.layers = append(n.layers, l)
 		in = l.out
 	}
-	n.weights = make([]float32, total)
-	n.grads = make([]float32, total)
+	n.weights = alignedFloats(total)
+	n.grads = alignedFloats(total)
 	off := 0
-	take := func(c int) ([]float32, []float32) {
-		w, g := n.weights[off:off+c:off+c], n.grads[off:off+c:off+c]
+	// add appends a rows×cols parameter stored stride floats per row, taking
+	// a multiple of 16 floats so that the next one starts on a 64-byte
+	// boundary too.
+	add := func(l *layer, rows, cols, stride int, kernel bool) param {
+		c := padFloats((rows-1)*stride + cols)
+		p := param{w: n.weights[off : off+c : off+c], g: n.grads[off : off+c : off+c], layer: l,
+			kernel: kernel, rows: rows, cols: cols, stride: stride, off: off}
+		if kernel {
+			p.maxNorm = l.maxNorm
+		}
+		n.params = append(n.params, p)
 		off += c
-		return w, g
+		return p
 	}
 	for _, l := range n.layers {
 		switch l.kind {
 		case layerDense:
-			w, g := take(l.in * l.out)
-			l.w = Matrix{Rows: l.in, Cols: l.out, Stride: l.out, Data: w}
-			l.dw = Matrix{Rows: l.in, Cols: l.out, Stride: l.out, Data: g}
-			n.params = append(n.params, param{w: w, g: g, kernel: true, maxNorm: l.maxNorm, layer: l, rowsCols: [2]int{l.in, l.out}})
-			l.b, l.db = take(l.out)
-			n.params = append(n.params, param{w: l.b, g: l.db, layer: l, rowsCols: [2]int{1, l.out}})
+			s := kernelStride(l.out)
+			p := add(l, l.in, l.out, s, true)
+			used := (l.in-1)*s + l.out
+			l.w = Matrix{Rows: l.in, Cols: l.out, Stride: s, Data: p.w[:used:used]}
+			l.dw = Matrix{Rows: l.in, Cols: l.out, Stride: s, Data: p.g[:used:used]}
+			p = add(l, 1, l.out, l.out, false)
+			l.b, l.db = p.w[:l.out:l.out], p.g[:l.out:l.out]
 		case layerBatchNorm:
-			l.gamma, l.dgamma = take(l.out)
-			n.params = append(n.params, param{w: l.gamma, g: l.dgamma, layer: l, rowsCols: [2]int{1, l.out}})
-			l.beta, l.dbeta = take(l.out)
-			n.params = append(n.params, param{w: l.beta, g: l.dbeta, layer: l, rowsCols: [2]int{1, l.out}})
+			p := add(l, 1, l.out, l.out, false)
+			l.gamma, l.dgamma = p.w[:l.out:l.out], p.g[:l.out:l.out]
+			p = add(l, 1, l.out, l.out, false)
+			l.beta, l.dbeta = p.w[:l.out:l.out], p.g[:l.out:l.out]
 		}
 	}
 	for i := range n.params {
@@ -561,7 +575,9 @@ func (n *Network) initWeights(init Initializer) {
 	for _, l := range n.layers {
 		switch l.kind {
 		case layerDense:
-			init.fill(l.w.Data, l.in, l.out, n.rng)
+			for i := 0; i < l.in; i++ {
+				init.fill(l.w.Row(i), l.in, l.out, n.rng)
+			}
 			for i := range l.b {
 				l.b[i] = init.biasValue()
 			}
@@ -586,7 +602,13 @@ func (n *Network) Step() int64 { return n.step }
 func (n *Network) LossFunc() Loss { return n.cfg.Loss }
 
 // Params returns the number of trainable values.
-func (n *Network) Params() int { return len(n.weights) }
+func (n *Network) Params() int {
+	c := 0
+	for _, p := range n.params {
+		c += p.rows * p.cols
+	}
+	return c
+}
 
 // String summarises the architecture, e.g.
 // "784 → dense 300 relu → dropout 0.3 → dense 10 softmax; softmax_crossentropy; adam(...)".
@@ -616,7 +638,9 @@ type LayerInfo struct {
 	// Activation and Alpha (its parameter) describe a dense layer's output.
 	Activation Activation
 	Alpha      float32
-	// Weights (Inputs×Units) and Bias belong to a dense layer.
+	// Weights (Inputs×Units) and Bias belong to a dense layer. They are
+	// views of the network's own storage; a kernel of 16 units or more has
+	// its rows padded to 64 bytes, so index it through Stride (Row, At).
 	Weights Matrix
 	Bias    []float32
 	// Rate is a dropout layer's drop probability.

@@ -27,20 +27,26 @@ func twinObjective(n *Network, w []float64, x, t Matrix, masks map[int][]float32
 			a[r][j] = float64(x.At(r, j))
 		}
 	}
-	off := 0
+	// param returns parameter i's values in w (row r at [r*stride:]) and
+	// its stride.
+	pi := 0
+	param := func() ([]float64, int) {
+		p := n.params[pi]
+		pi++
+		return w[p.off : p.off+(p.rows-1)*p.stride+p.cols], p.stride
+	}
 	for li, l := range n.layers {
 		next := make([][]float64, rows)
 		switch l.kind {
 		case layerDense:
-			wk := w[off : off+l.in*l.out]
-			b := w[off+l.in*l.out : off+l.in*l.out+l.out]
-			off += l.in*l.out + l.out
+			wk, stride := param()
+			b, _ := param()
 			for r := range a {
 				z := make([]float64, l.out)
 				for o := range z {
 					s := b[o]
 					for i := range a[r] {
-						s += a[r][i] * wk[i*l.out+o]
+						s += a[r][i] * wk[i*stride+o]
 					}
 					z[o] = s
 				}
@@ -55,8 +61,8 @@ func twinObjective(n *Network, w []float64, x, t Matrix, masks map[int][]float32
 				}
 			}
 		case layerBatchNorm:
-			gamma, beta := w[off:off+l.out], w[off+l.out:off+2*l.out]
-			off += 2 * l.out
+			gamma, _ := param()
+			beta, _ := param()
 			for r := range next {
 				next[r] = make([]float64, l.out)
 			}
@@ -103,16 +109,12 @@ func twinObjective(n *Network, w []float64, x, t Matrix, masks map[int][]float32
 	if n.cfg.Reduction == MeanReduction {
 		total /= float64(rows)
 	}
-	off = 0
-	for _, l := range n.layers {
-		switch l.kind {
-		case layerDense:
-			for _, v := range w[off : off+l.in*l.out] {
+	for _, p := range n.params {
+		if p.kernel {
+			// The padding between the rows is 0 and adds nothing.
+			for _, v := range w[p.off : p.off+len(p.w)] {
 				total += n.cfg.L1*math.Abs(v) + 0.5*n.cfg.L2*v*v
 			}
-			off += l.in*l.out + l.out
-		case layerBatchNorm:
-			off += 2 * l.out
 		}
 	}
 	return total

@@ -3,6 +3,7 @@ package ann
 import (
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // Matrix is a dense row-major float32 matrix. Element (i, j) lives at
@@ -254,4 +255,15 @@ func Gemm(transA, transB bool, alpha float32, a, b Matrix, beta float32, c Matri
 	Sgemm(transA, transB, m, n, k, alpha, a.Data, max(a.Stride, a.Cols, 1), b.Data, max(b.Stride, b.Cols, 1),
 		beta, c.Data, max(c.Stride, c.Cols, 1))
 	return nil
+}
+
+// alignedFloats returns n zeroed floats starting on a 64-byte boundary,
+// with capacity n.
+func alignedFloats(n int) []float32 {
+	s := make([]float32, n+15)
+	skip := 0
+	if n > 0 {
+		skip = int(-uintptr(unsafe.Pointer(&s[0])) % 64 / 4)
+	}
+	return s[skip : skip+n : skip+n]
 }

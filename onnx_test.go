@@ -696,7 +696,11 @@ func TestExportONNXStructure(t *testing.T) {
 		p := fmt.Sprintf("layer%d/", i+1)
 		switch l.Kind {
 		case "dense":
-			want[p+"kernel"] = onnxTensorT{dims: []int{l.Inputs, l.Units}, data: l.Weights.Data}
+			var k []float32
+			for r := range l.Inputs {
+				k = append(k, l.Weights.Row(r)...)
+			}
+			want[p+"kernel"] = onnxTensorT{dims: []int{l.Inputs, l.Units}, data: k}
 			want[p+"bias"] = onnxTensorT{dims: []int{l.Units}, data: l.Bias}
 		case "batch_norm":
 			want[p+"gamma"] = onnxTensorT{dims: []int{l.Units}, data: l.Gamma}

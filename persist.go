@@ -83,11 +83,25 @@ type modelHeader struct {
 	Tensors    []tensorHeader `json:"tensors"`
 }
 
-// namedTensor pairs a tensor's name with the network storage it lives in.
+// namedTensor pairs a tensor's name with the network storage it lives in:
+// rows×cols values, row i at data[i*stride:]. The file holds the values
+// only, row after row, never the padding between the rows.
 type namedTensor struct {
-	name string
-	data []float32
+	name               string
+	data               []float32
+	rows, cols, stride int
 }
+
+// vectorTensor names a plain vector.
+func vectorTensor(name string, data []float32) namedTensor {
+	return namedTensor{name: name, data: data, rows: 1, cols: len(data), stride: len(data)}
+}
+
+// size returns the number of values the file holds for t.
+func (t namedTensor) size() int { return t.rows * t.cols }
+
+// row returns row i of t.
+func (t namedTensor) row(i int) []float32 { return t.data[i*t.stride : i*t.stride+t.cols] }
 
 // tensors lists what the file stores, in file order; withState adds the
 // optimizer slots.
@@ -96,19 +110,19 @@ func (n *Network) tensors(withState bool) []namedTensor {
 	for i, l := range n.layers {
 		switch l.kind {
 		case layerDense:
-			ts = append(ts, namedTensor{fmt.Sprintf("layer%d/kernel", i), l.w.Data}, namedTensor{fmt.Sprintf("layer%d/bias", i), l.b})
+			ts = append(ts, namedTensor{fmt.Sprintf("layer%d/kernel", i), l.w.Data, l.in, l.out, l.w.Stride}, vectorTensor(fmt.Sprintf("layer%d/bias", i), l.b))
 		case layerBatchNorm:
-			ts = append(ts, namedTensor{fmt.Sprintf("layer%d/gamma", i), l.gamma}, namedTensor{fmt.Sprintf("layer%d/beta", i), l.beta},
-				namedTensor{fmt.Sprintf("layer%d/moving_mean", i), l.movingMean}, namedTensor{fmt.Sprintf("layer%d/moving_variance", i), l.movingVar})
+			ts = append(ts, vectorTensor(fmt.Sprintf("layer%d/gamma", i), l.gamma), vectorTensor(fmt.Sprintf("layer%d/beta", i), l.beta),
+				vectorTensor(fmt.Sprintf("layer%d/moving_mean", i), l.movingMean), vectorTensor(fmt.Sprintf("layer%d/moving_variance", i), l.movingVar))
 		}
 	}
 	if n.scaler != nil {
-		ts = append(ts, namedTensor{"scaler/offset", n.scaler.Offset}, namedTensor{"scaler/scale", n.scaler.Scale})
+		ts = append(ts, vectorTensor("scaler/offset", n.scaler.Offset), vectorTensor("scaler/scale", n.scaler.Scale))
 	}
 	if withState {
 		for i, p := range n.params {
 			for s, slot := range p.state.slots() {
-				ts = append(ts, namedTensor{fmt.Sprintf("param%d/slot%d", i, s), slot})
+				ts = append(ts, namedTensor{fmt.Sprintf("param%d/slot%d", i, s), slot, p.rows, p.cols, p.stride})
 			}
 		}
 	}
@@ -154,7 +168,7 @@ func (n *Network) header(withState bool) (modelHeader, error) {
 		}
 	}
 	for _, t := range n.tensors(withState) {
-		h.Tensors = append(h.Tensors, tensorHeader{t.name, len(t.data)})
+		h.Tensors = append(h.Tensors, tensorHeader{t.name, t.size()})
 	}
 	return h, nil
 }
@@ -178,8 +192,10 @@ func (n *Network) SaveWeights(w io.Writer) error { return n.save(w, false) }
 // (with the optimizer slots when withState) that holds NaN or ±Inf, or "".
 func (n *Network) nonFinite(withState bool) string {
 	for _, t := range n.tensors(withState) {
-		if !allFinite(t.data) {
-			return t.name
+		for i := 0; i < t.rows; i++ {
+			if !allFinite(t.row(i)) {
+				return t.name
+			}
 		}
 	}
 	return ""
@@ -218,14 +234,17 @@ func (n *Network) save(w io.Writer, withState bool) error {
 	buf := make([]float32, 0, 4096)
 	bytesBuf := make([]byte, 4*4096)
 	for _, t := range n.tensors(withState) {
-		for i := 0; i < len(t.data); i += cap(buf) {
-			chunk := t.data[i:min(i+cap(buf), len(t.data))]
-			b := bytesBuf[:4*len(chunk)]
-			for j, v := range chunk {
-				binary.LittleEndian.PutUint32(b[4*j:], math.Float32bits(v))
-			}
-			if _, err := out.Write(b); err != nil {
-				return fmt.Errorf("%w: writing model: %w", ErrConfig, err)
+		for r := 0; r < t.rows; r++ {
+			row := t.row(r)
+			for i := 0; i < len(row); i += cap(buf) {
+				chunk := row[i:min(i+cap(buf), len(row))]
+				b := bytesBuf[:4*len(chunk)]
+				for j, v := range chunk {
+					binary.LittleEndian.PutUint32(b[4*j:], math.Float32bits(v))
+				}
+				if _, err := out.Write(b); err != nil {
+					return fmt.Errorf("%w: writing model: %w", ErrConfig, err)
+				}
 			}
 		}
 	}
@@ -465,16 +484,19 @@ func LoadBytes(data []byte) (*Network, error) {
 	}
 	off := 0
 	for i, t := range want {
-		if h.Tensors[i].Name != t.name || h.Tensors[i].Len != len(t.data) {
-			return nil, fmt.Errorf("%w: tensor %d is %q[%d], the architecture wants %q[%d]", ErrFormat, i, h.Tensors[i].Name, h.Tensors[i].Len, t.name, len(t.data))
+		if h.Tensors[i].Name != t.name || h.Tensors[i].Len != t.size() {
+			return nil, fmt.Errorf("%w: tensor %d is %q[%d], the architecture wants %q[%d]", ErrFormat, i, h.Tensors[i].Name, h.Tensors[i].Len, t.name, t.size())
 		}
-		for j := range t.data {
-			v := math.Float32frombits(binary.LittleEndian.Uint32(payload[off:]))
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return nil, fmt.Errorf("%w: tensor %q holds a non-finite value", ErrFormat, t.name)
+		for r := 0; r < t.rows; r++ {
+			row := t.row(r)
+			for j := range row {
+				v := math.Float32frombits(binary.LittleEndian.Uint32(payload[off:]))
+				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+					return nil, fmt.Errorf("%w: tensor %q holds a non-finite value", ErrFormat, t.name)
+				}
+				row[j] = v
+				off += 4
 			}
-			t.data[j] = v
-			off += 4
 		}
 	}
 	// The generator and position come with the state (Save), whether or not
