@@ -282,17 +282,20 @@ func leakyRow(x, y []float32, alpha float32) {
 }
 
 // softmaxRow sets y = softmax(x) for one row; y may be x.
-func softmaxRow(x, y []float32) {
+func softmaxRow(x, y []float32) { softmaxRowSum(x, y) }
+
+// softmaxRowSum is softmaxRow that also returns the row's max m and
+// s = Σ exp(x_j − m), the sum it normalised by, so the cross-entropy of the
+// same row needs no exponential of its own (see softmaxXentFrom).
+func softmaxRowSum(x, y []float32) (m64, s float64) {
 	if len(x) == 0 {
-		return
+		return 0, 0
 	}
 	y = y[:len(x)]
-	m := rowMax(x)
 	// float64(v) − float64(m) is exact, so each exponent is the true
 	// difference; the sum in float64 keeps the normalisation error at one
 	// rounding however long the row.
-	m64 := float64(m)
-	var s float64
+	m64 = float64(rowMax(x))
 	for j, v := range x {
 		e := math.Exp(float64(v) - m64)
 		y[j] = float32(e)
@@ -302,6 +305,7 @@ func softmaxRow(x, y []float32) {
 	for j, v := range y {
 		y[j] = float32(float64(v) * inv)
 	}
+	return m64, s
 }
 
 // eluRow computes α·expm1(x) for x < 0 in float64, one rounding.

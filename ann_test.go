@@ -159,6 +159,15 @@ func TestNetworkGradient(t *testing.T) {
 		{"dropout-batchnorm/sce/sum/l2",
 			New(3).Dense(6, Tanh).Dropout(0.4).BatchNorm().Dense(5, Sigmoid).BatchNorm().Dense(3, Softmax).Reduction(SumReduction).L2(0.05),
 			func(rng *rand.Rand, rows int) Matrix { return oneHotRows(rng, rows, 3) }},
+		// Layers of 16 units or more keep their weights in padded rows
+		// (kernelStride): the products read them through the stride, and
+		// the twin indexes them the same way.
+		{"wide-padded/sce/mean/l1l2",
+			New(5).Dense(20, Sigmoid).Dropout(0.3).BatchNorm().Dense(17, Tanh).Dense(33, Sigmoid).Dense(3, Softmax).L1(0.01).L2(0.02),
+			func(rng *rand.Rand, rows int) Matrix { return oneHotRows(rng, rows, 3) }},
+		{"wide-padded/mse/sum",
+			New(3).Dense(18, Tanh).Dense(20, Identity).Loss(MeanSquaredError).Reduction(SumReduction),
+			func(rng *rand.Rand, rows int) Matrix { return randMatrix(rng, rows, 20) }},
 		{"sigmoid-tanh/half-squared/mean/l1",
 			New(2).Dense(4, Sigmoid).Dense(3, Tanh).Dense(1, Tanh).Loss(HalfSquaredError).L1(0.02),
 			func(rng *rand.Rand, rows int) Matrix { return randMatrix(rng, rows, 1) }},

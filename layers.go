@@ -201,7 +201,10 @@ func (l *layer) forward(x, z, y Matrix, ws *layerSpace, training bool, rng *rand
 		}
 		sgemmEpilogue(false, false, rows, l.out, l.in, x.Data, x.Stride, l.w.Data, l.w.Stride, z.Data, z.Stride, e)
 		if l.act == Softmax {
-			l.act.forward(z, y, l.alpha)
+			for i := 0; i < rows; i++ {
+				zr := actRow(z, i)
+				ws.sums[2*i], ws.sums[2*i+1] = softmaxRowSum(zr, actRow(y, i)[:len(zr)])
+			}
 		}
 	case layerDropout:
 		dropoutForward(x, y, ws.mask, l.rate, training, rng)

@@ -168,7 +168,10 @@ func (l Loss) checkOutput(act Activation, units int) error {
 //
 // It returns Σᵢ lossᵢ, accumulated in float64. A NaN anywhere in a row makes
 // that row's loss NaN.
-func (l Loss) eval(z, y, t Matrix, act Activation, alpha float32, ex []float64, dz Matrix, scale float32) float64 {
+//
+// sums, when not nil, holds each row's softmax max and sum (m, s) from the
+// forward pass (see softmaxRowSum), for the softmax cross entropy.
+func (l Loss) eval(z, y, t Matrix, act Activation, alpha float32, ex []float64, dz Matrix, scale float32, sums []float64) float64 {
 	rows, cols := z.Rows, z.Cols
 	if cols == 0 {
 		for i := range min(rows, len(ex)) {
@@ -219,7 +222,11 @@ func (l Loss) eval(z, y, t Matrix, act Activation, alpha float32, ex []float64, 
 			}
 		case SoftmaxCrossEntropy:
 			var ts float64
-			li, ts = softmaxXent(zr, tr)
+			if sums != nil {
+				li, ts = softmaxXentFrom(zr, tr, sums[2*i], sums[2*i+1])
+			} else {
+				li, ts = softmaxXent(zr, tr)
+			}
 			tsum := float32(ts)
 			for j := range dr {
 				dr[j] = k * (yr[j]*tsum - tr[j])
@@ -292,6 +299,14 @@ func softmaxXent(z, t []float32) (loss, tsum float64) {
 	for _, v := range z {
 		s += math.Exp(float64(v) - m)
 	}
+	return softmaxXentFrom(z, t, m, s)
+}
+
+// softmaxXentFrom is softmaxXent given the row's max m and
+// s = Σ exp(z_j − m), summed in the order softmaxXent sums them: the
+// softmax of the forward pass has them (softmaxRowSum), bit for bit.
+func softmaxXentFrom(z, t []float32, m, s float64) (loss, tsum float64) {
+	t = t[:len(z)]
 	// lse − zⱼ = (m − zⱼ) + log s: both terms are ≥ 0, so nothing cancels
 	// even when the logits are ±1e30.
 	logS := math.Log(s)

@@ -216,7 +216,7 @@ func TestLossGradients(t *testing.T) {
 					dz := actPadded(rows, cols, 4, func(int, int) float32 { return 0 })
 					ex := make([]float64, rows+1)
 					ex[rows] = -42
-					total := l.eval(z, y, tm, a, alpha, ex, dz, scale)
+					total := l.eval(z, y, tm, a, alpha, ex, dz, scale, nil)
 					actCheckPad(t, name+" dz", dz)
 					if ex[rows] != -42 {
 						t.Errorf("%s: ex[%d] written", name, rows)
@@ -332,7 +332,7 @@ func TestLossKnownValues(t *testing.T) {
 		c.a.forward(z, y, c.a.defaultAlpha())
 		dz := lossRow(make([]float32, n)...)
 		ex := make([]float64, 1)
-		got := c.l.eval(z, y, lossRow(c.t...), c.a, c.a.defaultAlpha(), ex, dz, 1)
+		got := c.l.eval(z, y, lossRow(c.t...), c.a, c.a.defaultAlpha(), ex, dz, 1, nil)
 		if tol := c.relTol * lossEps64 * math.Abs(c.loss); !(math.Abs(got-c.loss) <= tol) || ex[0] != got {
 			t.Errorf("%v(z=%v, t=%v) = %v (ex %v), want %v", c.l, c.z, c.t, got, ex[0], c.loss)
 		}
@@ -371,7 +371,7 @@ func TestSoftmaxCrossEntropyIsNegLogSoftmax(t *testing.T) {
 		return 0
 	})
 	ex := make([]float64, rows)
-	SoftmaxCrossEntropy.eval(z, y, tm, Softmax, 0, ex, Matrix{}, 1)
+	SoftmaxCrossEntropy.eval(z, y, tm, Softmax, 0, ex, Matrix{}, 1, nil)
 	for i := range rows {
 		want := -math.Log(float64(y.At(i, hot[i])))
 		if !(math.Abs(ex[i]-want) <= 1.5*actEps+16*lossEps64*want) {
@@ -403,14 +403,14 @@ func TestLossViewsAndNoGradient(t *testing.T) {
 				actPadded(rows, cols, 0, at(ts)), actPadded(rows, cols, 0, zero)
 			a.forward(z0, y0, alpha)
 			ex0 := make([]float64, rows)
-			tot0 := l.eval(z0, y0, t0, a, alpha, ex0, dz0, 0.5)
+			tot0 := l.eval(z0, y0, t0, a, alpha, ex0, dz0, 0.5, nil)
 
 			z, y, tm, dz := actPadded(rows, cols, 3, at(zs)), actPadded(rows, cols, 1, zero),
 				actPadded(rows, cols, 6, at(ts)), actPadded(rows, cols, 2, zero)
 			a.forward(z, y, alpha)
 			y1 := y.Clone()
 			ex := make([]float64, rows)
-			tot := l.eval(z, y, tm, a, alpha, ex, dz, 0.5)
+			tot := l.eval(z, y, tm, a, alpha, ex, dz, 0.5, nil)
 			name := l.String() + "∘" + a.String()
 			for _, m := range []struct {
 				name string
@@ -432,7 +432,7 @@ func TestLossViewsAndNoGradient(t *testing.T) {
 			// No gradient, no ex: same total; a zero-row dz with data
 			// must stay untouched.
 			guard := Matrix{Rows: 0, Cols: cols, Stride: cols, Data: []float32{math.Float32frombits(actSentinelBits)}}
-			if got := l.eval(z, y, tm, a, alpha, nil, guard, 0.5); got != tot0 {
+			if got := l.eval(z, y, tm, a, alpha, nil, guard, 0.5, nil); got != tot0 {
 				t.Errorf("%s: without gradient eval returns %v, with %v", name, got, tot0)
 			}
 			if math.Float32bits(guard.Data[0]) != actSentinelBits {
@@ -460,7 +460,7 @@ func TestLossNaN(t *testing.T) {
 		tm := Matrix{Rows: 2, Cols: 2, Stride: 2, Data: []float32{1, 0, 0, 1}}
 		dz := Matrix{Rows: 2, Cols: 2, Stride: 2, Data: make([]float32, 4)}
 		ex := make([]float64, 2)
-		total := l.eval(z, y, tm, a, 0, ex, dz, 1)
+		total := l.eval(z, y, tm, a, 0, ex, dz, 1, nil)
 		if !math.IsNaN(ex[0]) || math.IsNaN(ex[1]) || math.IsInf(ex[1], 0) || !math.IsNaN(total) {
 			t.Errorf("%v: losses %v, total %v; want NaN for row 0 only", l, ex, total)
 		}
@@ -563,11 +563,11 @@ func TestLossCheckOutput(t *testing.T) {
 func TestLossEmpty(t *testing.T) {
 	ex := []float64{7, 7, 7}
 	for _, l := range lossAll() {
-		if got := l.eval(Matrix{}, Matrix{}, Matrix{}, Identity, 0, nil, Matrix{}, 1); got != 0 {
+		if got := l.eval(Matrix{}, Matrix{}, Matrix{}, Identity, 0, nil, Matrix{}, 1, nil); got != 0 {
 			t.Errorf("%v on the zero Matrix = %v", l, got)
 		}
 		e := Matrix{Rows: 2, Cols: 0, Stride: 1}
-		if got := l.eval(e, e, e, Identity, 0, ex, e, 1); got != 0 || ex[0] != 0 || ex[1] != 0 || ex[2] != 7 {
+		if got := l.eval(e, e, e, Identity, 0, ex, e, 1, nil); got != 0 || ex[0] != 0 || ex[1] != 0 || ex[2] != 7 {
 			t.Errorf("%v on 2×0 = %v, ex %v", l, got, ex)
 		}
 	}
@@ -592,7 +592,7 @@ func TestLossAllocs(t *testing.T) {
 			}
 			alpha := a.defaultAlpha()
 			a.forward(z, y, alpha)
-			if n := testing.AllocsPerRun(20, func() { l.eval(z, y, tm, a, alpha, ex, dz, 1.0/rows) }); n != 0 {
+			if n := testing.AllocsPerRun(20, func() { l.eval(z, y, tm, a, alpha, ex, dz, 1.0/rows, nil) }); n != 0 {
 				t.Errorf("%v∘%v eval allocates %v times per call", l, a, n)
 			}
 		}
@@ -624,7 +624,7 @@ func BenchmarkLoss(b *testing.B) {
 		benchRun(b, l.String(), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				l.eval(z, y, tm, a, 0, nil, dz, 1.0/rows)
+				l.eval(z, y, tm, a, 0, nil, dz, 1.0/rows, nil)
 			}
 		})
 	}
@@ -643,4 +643,47 @@ func ExampleParseLoss() {
 	// softmax_crossentropy
 	// mse
 	// ann: invalid configuration: unknown loss "hinge"
+}
+
+// TestSoftmaxXentReusesForwardSums: the softmax cross entropy computed from
+// the max and sum the forward softmax kept (softmaxRowSum) is bit-identical
+// to the one that recomputes them, per example and in the gradient.
+func TestSoftmaxXentReusesForwardSums(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const rows, cols = 9, 7
+	z, _ := NewMatrix(rows, cols)
+	for i := range z.Data {
+		z.Data[i] = float32(rng.NormFloat64() * 8)
+	}
+	copy(z.Row(1), []float32{1e30, -1e30, 0, 1e30, 3, -0, 5})
+	copy(z.Row(2), []float32{-0, 0, -0, 0, -0, 0, 0})
+	copy(z.Row(3), []float32{-80, -90, -100, -120, -87.5, -104, -88})
+	y, _ := NewMatrix(rows, cols)
+	sums := make([]float64, 2*rows)
+	for i := 0; i < rows; i++ {
+		sums[2*i], sums[2*i+1] = softmaxRowSum(z.Row(i), y.Row(i))
+	}
+	tm := oneHotRows(rng, rows, cols)
+	copy(tm.Row(4), []float32{0.25, 0, 0.5, 0, 0, 0.25, 0}) // a soft label
+	var ex [2][]float64
+	var dz [2]Matrix
+	var tot [2]float64
+	for k, s := range [][]float64{nil, sums} {
+		ex[k] = make([]float64, rows)
+		dz[k], _ = NewMatrix(rows, cols)
+		tot[k] = SoftmaxCrossEntropy.eval(z, y, tm, Softmax, 0, ex[k], dz[k], 0.5, s)
+	}
+	if math.Float64bits(tot[0]) != math.Float64bits(tot[1]) {
+		t.Fatalf("loss %v recomputed, %v from the forward sums", tot[0], tot[1])
+	}
+	for i := range ex[0] {
+		if math.Float64bits(ex[0][i]) != math.Float64bits(ex[1][i]) {
+			t.Fatalf("example %d: loss %v recomputed, %v from the forward sums", i, ex[0][i], ex[1][i])
+		}
+	}
+	for i := range dz[0].Data {
+		if math.Float32bits(dz[0].Data[i]) != math.Float32bits(dz[1].Data[i]) {
+			t.Fatalf("gradient %d differs", i)
+		}
+	}
 }

@@ -214,7 +214,7 @@ func (n *Network) evaluate(x, y, dst Matrix) (Evaluation, error) {
 	correct := 0
 	err := n.infer(x, func(r0 int, out *layerSpace) {
 		t, _ := y.RowView(r0, r0+out.y.Rows)
-		sum += n.cfg.Loss.eval(out.z, out.y, t, last.act, last.alpha, nil, Matrix{}, 1)
+		sum += n.cfg.Loss.eval(out.z, out.y, t, last.act, last.alpha, nil, Matrix{}, 1, out.sums)
 		correct += countCorrect(n.cfg.Loss, out.y, t)
 		if dst.Rows > 0 {
 			part, _ := dst.RowView(r0, r0+out.y.Rows)

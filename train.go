@@ -17,6 +17,10 @@ type layerSpace struct {
 
 	mask []float32 // dropout: 0 or 1/(1−rate) per element
 
+	// sums holds a softmax layer's max and sum of exponentials per row
+	// (softmaxRowSum), which the loss reuses.
+	sums []float64
+
 	// batch norm
 	xhat, mean, invStd, scale, shift []float32
 	acc                              []float64
@@ -50,6 +54,9 @@ func (n *Network) newPass(rows int, training bool) *pass {
 		switch l.kind {
 		case layerDense:
 			ls.zbuf = make([]float32, rows*l.out)
+			if l.act == Softmax {
+				ls.sums = make([]float64, 2*rows)
+			}
 		case layerDropout:
 			if training {
 				ls.mask = make([]float32, rows*l.out)
@@ -236,7 +243,7 @@ func (n *Network) gradients(x, t Matrix, sw []float32) (float64, int, error) {
 	if n.cfg.Reduction == MeanReduction {
 		scale = 1 / float32(rows)
 	}
-	sum := n.cfg.Loss.eval(out.z, out.y, t, last.act, last.alpha, p.ex[:rows], dz, scale)
+	sum := n.cfg.Loss.eval(out.z, out.y, t, last.act, last.alpha, p.ex[:rows], dz, scale, out.sums)
 	if sw != nil {
 		sum = 0
 		for i := 0; i < rows; i++ {
