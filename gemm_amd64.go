@@ -38,12 +38,19 @@ var avx2Kernel = gemmKernel{name: "avx2", mr: 6, nr: 16, run: sgemmKernel6x16AVX
 	epiForward: epiForwardAVX2, epiBackward: epiBackwardAVX2, epiWidth: 16,
 	allFinite: allFiniteAVX2Vec}
 
-// sgemmRowsAVX512 is avx512Kernel's rows function: 1 to 7 rows as sums of
-// the 4-, 2- and 1-row kernels, each row computed by exactly one of them.
+// sgemmRowsAVX512 is avx512Kernel's rows function: 1 to 8 rows as sums of
+// the 8-, 4-, 2- and 1-row kernels, each row computed by exactly one of
+// them. Eight rows come with an A read in place (the driver's tiles of mr
+// rows, see compute); the 8- and 4-row kernels do the same arithmetic per
+// element (one FMA chain over k), so an 8-row call gives the bits of two
+// 4-row calls.
 func sgemmRowsAVX512(rows, k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
 	for rows > 0 {
 		r := 1
 		switch {
+		case rows >= 8:
+			r = 8
+			sgemmKernel8x32RowsAVX512(k, a, rs, ss, b, ldb, c, ldc, alpha, beta)
 		case rows >= 4:
 			r = 4
 			sgemmKernel4x32AVX512(k, a, rs, ss, b, ldb, c, ldc, alpha, beta)

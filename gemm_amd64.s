@@ -365,7 +365,7 @@ sum:
 	VBROADCASTSS beta+116(FP), Y15
 	MOVL         beta+116(FP), AX
 
-	// All eight accumulators are scaled (the unused ones are never stored);
+	// All 8 accumulators are scaled (the unused ones are never stored);
 	// beta == 0 (either sign of zero) must not read C.
 	VMULPS      Y14, Y0, Y0
 	VMULPS      Y14, Y1, Y1
@@ -470,7 +470,7 @@ sum:
 	VBROADCASTSS beta+116(FP), Y15
 	MOVL         beta+116(FP), AX
 
-	// All eight accumulators are scaled (the unused ones are never stored);
+	// All 8 accumulators are scaled (the unused ones are never stored);
 	// beta == 0 (either sign of zero) must not read C.
 	VMULPS      Y14, Y0, Y0
 	VMULPS      Y14, Y1, Y1
@@ -603,7 +603,7 @@ sum:
 	VBROADCASTSS beta+116(FP), Y15
 	MOVL         beta+116(FP), AX
 
-	// All eight accumulators are scaled (the unused ones are never stored);
+	// All 8 accumulators are scaled (the unused ones are never stored);
 	// beta == 0 (either sign of zero) must not read C.
 	VMULPS      Y14, Y0, Y0
 	VMULPS      Y14, Y1, Y1
@@ -1141,7 +1141,7 @@ sum:
 	VBROADCASTSS beta+116(FP), Z31
 	MOVL         beta+116(FP), AX
 
-	// All eight accumulators are scaled (the unused ones are never stored);
+	// All 8 accumulators are scaled (the unused ones are never stored);
 	// beta == 0 (either sign of zero) must not read C.
 	VMULPS      Z14, Z0, Z0
 	VMULPS      Z14, Z1, Z1
@@ -1246,7 +1246,7 @@ sum:
 	VBROADCASTSS beta+116(FP), Z31
 	MOVL         beta+116(FP), AX
 
-	// All eight accumulators are scaled (the unused ones are never stored);
+	// All 8 accumulators are scaled (the unused ones are never stored);
 	// beta == 0 (either sign of zero) must not read C.
 	VMULPS      Z14, Z0, Z0
 	VMULPS      Z14, Z1, Z1
@@ -1379,7 +1379,7 @@ sum:
 	VBROADCASTSS beta+116(FP), Z31
 	MOVL         beta+116(FP), AX
 
-	// All eight accumulators are scaled (the unused ones are never stored);
+	// All 8 accumulators are scaled (the unused ones are never stored);
 	// beta == 0 (either sign of zero) must not read C.
 	VMULPS      Z14, Z0, Z0
 	VMULPS      Z14, Z1, Z1
@@ -1426,6 +1426,245 @@ overwrite:
 	ADDQ    DX, DI
 	VMOVUPS Z6, (DI)
 	VMOVUPS Z7, 64(DI)
+	ADDQ    DX, DI
+	VZEROUPPER
+	RET
+
+// func sgemmKernel8x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
+// Requires: AVX, AVX512F
+TEXT ·sgemmKernel8x32RowsAVX512(SB), NOSPLIT, $0-120
+	// C[8×32] = alpha·(A[8×k]·B[k×32]) + beta·C, A's element (i, p) at a[i·rs + p·ss]:
+	// a packed strip (rs = 1, ss = mr), a row-major A in place (rs = lda, ss = 1)
+	// or a transposed A in place (rs = 1, ss = lda); nothing but those r·k elements
+	// is read. B rows ldb floats apart, C rows ldc apart, beta == 0 means C is not read.
+	// Register plan (AVX512F, AVX2 + FMA3, checked by the caller's dispatch):
+	//   Z0..Z15 accumulators: row i in Z(2i) (columns 0..15) and Z(2i+1)
+	//   Z16, Z17: B's row; Z18, Z19: A broadcasts, alternating rows
+	//   Z18 = alpha, Z31 = beta in the epilogue
+	//   SI = A pointer, BX = B pointer, R8 = ldb in bytes, CX = k counter, DI = C row pointer, DX = ldc in bytes,
+	//   R10 = rs in bytes, R11 = ss in bytes, R12 = 3·rs in bytes
+	//   R13 = the A pointer of row 4 (SI + 4·rs)
+	// Eight rows of A read in place: 16 independent FMA chains, as the 8×32 tile
+	// kernel has on a packed strip, where the 4-row kernel has 8.
+	// Loop: 2 steps of k per iteration, then single steps into set 0.
+	MOVQ   k+0(FP), CX
+	MOVQ   a_base+8(FP), SI
+	MOVQ   rs+32(FP), R10
+	MOVQ   ss+40(FP), R11
+	MOVQ   b_base+48(FP), BX
+	MOVQ   ldb+72(FP), R8
+	MOVQ   c_base+80(FP), DI
+	MOVQ   ldc+104(FP), DX
+	SHLQ   $0x02, R10
+	LEAQ   (R10)(R10*2), R12
+	SHLQ   $0x02, R11
+	SHLQ   $0x02, R8
+	SHLQ   $0x02, DX
+	LEAQ   (SI)(R10*4), R13
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	CMPQ   CX, $0x02
+	JLT    tail
+
+loop:
+	VMOVUPS      (BX), Z16
+	VMOVUPS      64(BX), Z17
+	VBROADCASTSS (SI), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS (SI)(R10*1), Z19
+	VFMADD231PS  Z16, Z19, Z2
+	VFMADD231PS  Z17, Z19, Z3
+	VBROADCASTSS (SI)(R10*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS (SI)(R12*1), Z19
+	VFMADD231PS  Z16, Z19, Z6
+	VFMADD231PS  Z17, Z19, Z7
+	VBROADCASTSS (R13), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS (R13)(R10*1), Z19
+	VFMADD231PS  Z16, Z19, Z10
+	VFMADD231PS  Z17, Z19, Z11
+	VBROADCASTSS (R13)(R10*2), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS (R13)(R12*1), Z19
+	VFMADD231PS  Z16, Z19, Z14
+	VFMADD231PS  Z17, Z19, Z15
+	ADDQ         R11, SI
+	ADDQ         R11, R13
+	ADDQ         R8, BX
+	VMOVUPS      (BX), Z16
+	VMOVUPS      64(BX), Z17
+	VBROADCASTSS (SI), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS (SI)(R10*1), Z19
+	VFMADD231PS  Z16, Z19, Z2
+	VFMADD231PS  Z17, Z19, Z3
+	VBROADCASTSS (SI)(R10*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS (SI)(R12*1), Z19
+	VFMADD231PS  Z16, Z19, Z6
+	VFMADD231PS  Z17, Z19, Z7
+	VBROADCASTSS (R13), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS (R13)(R10*1), Z19
+	VFMADD231PS  Z16, Z19, Z10
+	VFMADD231PS  Z17, Z19, Z11
+	VBROADCASTSS (R13)(R10*2), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS (R13)(R12*1), Z19
+	VFMADD231PS  Z16, Z19, Z14
+	VFMADD231PS  Z17, Z19, Z15
+	ADDQ         R11, SI
+	ADDQ         R11, R13
+	ADDQ         R8, BX
+	SUBQ         $0x02, CX
+	CMPQ         CX, $0x02
+	JGE          loop
+
+tail:
+	TESTQ        CX, CX
+	JEQ          sum
+	VMOVUPS      (BX), Z16
+	VMOVUPS      64(BX), Z17
+	VBROADCASTSS (SI), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS (SI)(R10*1), Z19
+	VFMADD231PS  Z16, Z19, Z2
+	VFMADD231PS  Z17, Z19, Z3
+	VBROADCASTSS (SI)(R10*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS (SI)(R12*1), Z19
+	VFMADD231PS  Z16, Z19, Z6
+	VFMADD231PS  Z17, Z19, Z7
+	VBROADCASTSS (R13), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS (R13)(R10*1), Z19
+	VFMADD231PS  Z16, Z19, Z10
+	VFMADD231PS  Z17, Z19, Z11
+	VBROADCASTSS (R13)(R10*2), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS (R13)(R12*1), Z19
+	VFMADD231PS  Z16, Z19, Z14
+	VFMADD231PS  Z17, Z19, Z15
+
+sum:
+	VBROADCASTSS alpha+112(FP), Z18
+	VBROADCASTSS beta+116(FP), Z31
+	MOVL         beta+116(FP), AX
+
+	// All 16 accumulators are scaled (the unused ones are never stored);
+	// beta == 0 (either sign of zero) must not read C.
+	VMULPS      Z18, Z0, Z0
+	VMULPS      Z18, Z1, Z1
+	VMULPS      Z18, Z2, Z2
+	VMULPS      Z18, Z3, Z3
+	VMULPS      Z18, Z4, Z4
+	VMULPS      Z18, Z5, Z5
+	VMULPS      Z18, Z6, Z6
+	VMULPS      Z18, Z7, Z7
+	VMULPS      Z18, Z8, Z8
+	VMULPS      Z18, Z9, Z9
+	VMULPS      Z18, Z10, Z10
+	VMULPS      Z18, Z11, Z11
+	VMULPS      Z18, Z12, Z12
+	VMULPS      Z18, Z13, Z13
+	VMULPS      Z18, Z14, Z14
+	VMULPS      Z18, Z15, Z15
+	SHLL        $0x01, AX
+	JEQ         overwrite
+	VFMADD231PS (DI), Z31, Z0
+	VFMADD231PS 64(DI), Z31, Z1
+	VMOVUPS     Z0, (DI)
+	VMOVUPS     Z1, 64(DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, Z2
+	VFMADD231PS 64(DI), Z31, Z3
+	VMOVUPS     Z2, (DI)
+	VMOVUPS     Z3, 64(DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, Z4
+	VFMADD231PS 64(DI), Z31, Z5
+	VMOVUPS     Z4, (DI)
+	VMOVUPS     Z5, 64(DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, Z6
+	VFMADD231PS 64(DI), Z31, Z7
+	VMOVUPS     Z6, (DI)
+	VMOVUPS     Z7, 64(DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, Z8
+	VFMADD231PS 64(DI), Z31, Z9
+	VMOVUPS     Z8, (DI)
+	VMOVUPS     Z9, 64(DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, Z10
+	VFMADD231PS 64(DI), Z31, Z11
+	VMOVUPS     Z10, (DI)
+	VMOVUPS     Z11, 64(DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, Z12
+	VFMADD231PS 64(DI), Z31, Z13
+	VMOVUPS     Z12, (DI)
+	VMOVUPS     Z13, 64(DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Z31, Z14
+	VFMADD231PS 64(DI), Z31, Z15
+	VMOVUPS     Z14, (DI)
+	VMOVUPS     Z15, 64(DI)
+	ADDQ        DX, DI
+	VZEROUPPER
+	RET
+
+overwrite:
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	ADDQ    DX, DI
+	VMOVUPS Z2, (DI)
+	VMOVUPS Z3, 64(DI)
+	ADDQ    DX, DI
+	VMOVUPS Z4, (DI)
+	VMOVUPS Z5, 64(DI)
+	ADDQ    DX, DI
+	VMOVUPS Z6, (DI)
+	VMOVUPS Z7, 64(DI)
+	ADDQ    DX, DI
+	VMOVUPS Z8, (DI)
+	VMOVUPS Z9, 64(DI)
+	ADDQ    DX, DI
+	VMOVUPS Z10, (DI)
+	VMOVUPS Z11, 64(DI)
+	ADDQ    DX, DI
+	VMOVUPS Z12, (DI)
+	VMOVUPS Z13, 64(DI)
+	ADDQ    DX, DI
+	VMOVUPS Z14, (DI)
+	VMOVUPS Z15, 64(DI)
 	ADDQ    DX, DI
 	VZEROUPPER
 	RET

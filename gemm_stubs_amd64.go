@@ -87,6 +87,15 @@ func sgemmKernel2x32AVX512(k int, a []float32, rs int, ss int, b []float32, ldb 
 //go:noescape
 func sgemmKernel4x32AVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
 
+// sgemmKernel8x32RowsAVX512 computes C[8×32] = alpha·(A[8×k]·B[k×32]) + beta·C,
+// A's element (i, p) at a[i·rs+p·ss]: a packed strip (rs = 1, ss = mr) or A in
+// place. It is a rows kernel of avx512Kernel (see sgemmRowsAVX512); its Go twin
+// is kernel4x4Generic on a zero-padded strip. The caller guarantees k ≥ 1, that
+// a spans 7·rs+(k−1)·ss+1 elements (or more), b (k−1)·ldb+32 and c 7·ldc+32.
+//
+//go:noescape
+func sgemmKernel8x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
+
 // sgemvRowAVX512 computes c[0:n] = alpha·Σ_p a[p]·B[p, 0:n] + beta·c for
 // 0 ≤ n ≤ 384, B's row p at b[p·ldb:]; beta == 0 (either sign) means c is not
 // read. Each c[j] is one FMA chain over p ascending from 0, then scaled by

@@ -55,16 +55,17 @@ var avx512 = isa{
 
 // The general-purpose register plan shared by the GEMM kernels.
 var (
-	aPtr = RSI // A pointer
-	bPtr = RBX // B pointer
-	kCnt = RCX // k counter
-	cPtr = RDI // C row pointer
-	ldc  = RDX // ldc in bytes
-	ldb  = R8  // ldb in bytes
-	ldb3 = R9  // 3·ldb in bytes (register-tile kernels)
-	rsB  = R10 // rs in bytes (rows kernels)
-	ssB  = R11 // ss in bytes (rows kernels)
-	rs3  = R12 // 3·rs in bytes (rows kernels)
+	aPtr  = RSI // A pointer
+	bPtr  = RBX // B pointer
+	kCnt  = RCX // k counter
+	cPtr  = RDI // C row pointer
+	ldc   = RDX // ldc in bytes
+	ldb   = R8  // ldb in bytes
+	ldb3  = R9  // 3·ldb in bytes (register-tile kernels)
+	rsB   = R10 // rs in bytes (rows kernels)
+	ssB   = R11 // ss in bytes (rows kernels)
+	rs3   = R12 // 3·rs in bytes (rows kernels)
+	aPtr4 = R13 // A pointer of row 4 (8-row rows kernel)
 )
 
 // param is the frame address of argument name ("k", "a_base", "w_len",
@@ -95,7 +96,7 @@ func genGemm() {
 	}
 	genTile(tile8x32)
 	genPeak(avx512, 24)
-	for _, r := range []int{1, 2, 4} {
+	for _, r := range []int{1, 2, 4, 8} {
 		genRows(avx512, r, Z31)
 	}
 	genGemv()
@@ -359,29 +360,43 @@ func genPeak(v isa, nacc int) {
 }
 
 // genRows writes sgemmKernel<r>x<2w><ISA>, the kernel for r = 1, 2 or 4
-// rows of the row-strip rest: C[r×2w] = alpha·(A[r×k]·B[k×2w]) + beta·C with
+// rows of the row-strip rest, and on AVX-512 for r = 8 rows of an A read in
+// place (sgemmKernel8x32RowsAVX512, rowsName): C[r×2w] = alpha·(A[r×k]·B[k×2w]) + beta·C with
 // A's element (i, p) at a[i·rs + p·ss]. Eight accumulators (Y0..Y7 or
 // Z0..Z7) give eight FMA chains at every r: fewer rows split k over
 // 4/r accumulator sets, consecutive steps going to consecutive sets,
 // summed pairwise at the end. The 4-row kernel loads B's row once into
 // registers 12 and 13 (it is used four times) and alternates its A
 // broadcasts between 14 and 15; the others take B from memory in the FMA.
+// The 8-row kernel has sixteen accumulators (Z0..Z15), B in Z16/Z17 and its
+// A broadcasts in Z18/Z19, rows 4..7 addressed from a second pointer.
 func genRows(v isa, r int, beta VecPhysical) {
 	w := v.lanes()
-	name := fmt.Sprintf("sgemmKernel%dx%d%s", r, 2*w, v.name)
+	name := rowsName(v, r)
 	TEXT(name, NOSPLIT, "func(k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)")
 	Pragma("noescape")
 	Doc(rowsDoc(v, r)...)
 
-	sets := 4 / r
+	sets := max(4/r, 1)
 	steps := max(sets, 2) // k steps per loop iteration
 	loadB := r >= 4
+	nacc := 2 * max(r, 4) // accumulators zeroed and scaled
 	acc := func(set, row, half int) VecPhysical { return v.regs[2*(set*r+row)+half] }
-	aAddr := [4]Mem{
+	// B's row, the A broadcasts and alpha live above the accumulators.
+	bLo, bHi, aReg := v.regs[12], v.regs[13], [2]VecPhysical{v.regs[14], v.regs[15]}
+	if r == 8 {
+		bLo, bHi, aReg = v.regs[16], v.regs[17], [2]VecPhysical{v.regs[18], v.regs[19]}
+	}
+	aAddr := []Mem{
 		{Base: aPtr},
 		{Base: aPtr, Index: rsB, Scale: 1},
 		{Base: aPtr, Index: rsB, Scale: 2},
 		{Base: aPtr, Index: rs3, Scale: 1},
+	}
+	if r == 8 {
+		// Rows 4..7 from a second pointer, 4·rs further.
+		aAddr = append(aAddr, Mem{Base: aPtr4}, Mem{Base: aPtr4, Index: rsB, Scale: 1},
+			Mem{Base: aPtr4, Index: rsB, Scale: 2}, Mem{Base: aPtr4, Index: rs3, Scale: 1})
 	}
 
 	Commentf("C[%d×%d] = alpha·(A[%d×k]·B[k×%d]) + beta·C, A's element (i, p) at a[i·rs + p·ss]:", r, 2*w, r, 2*w)
@@ -396,13 +411,18 @@ func genRows(v isa, r int, beta VecPhysical) {
 		Commentf("  %s: A broadcast, alpha in the epilogue; %s: beta", v.reg(14), beta.Asm())
 	} else {
 		Commentf("  %s accumulators: row i in %s(2i) (columns 0..%d) and %s(2i+1)",
-			v.span(0, 7), v.regs[0].Asm()[:1], w-1, v.regs[0].Asm()[:1])
-		Commentf("  %s, %s: B's row; %s, %s: A broadcasts, alternating rows", v.reg(12), v.reg(13), v.reg(14), v.reg(15))
-		Commentf("  %s = alpha, %s = beta in the epilogue", v.reg(14), beta.Asm())
+			v.span(0, nacc-1), v.regs[0].Asm()[:1], w-1, v.regs[0].Asm()[:1])
+		Commentf("  %s, %s: B's row; %s, %s: A broadcasts, alternating rows", bLo.Asm(), bHi.Asm(), aReg[0].Asm(), aReg[1].Asm())
+		Commentf("  %s = alpha, %s = beta in the epilogue", aReg[0].Asm(), beta.Asm())
 	}
 	Comment("  "+gemmGPRPlan+",",
-		"  R10 = rs in bytes, R11 = ss in bytes, R12 = 3·rs in bytes",
-		fmt.Sprintf("Loop: %d steps of k per iteration, then single steps into set 0.", steps))
+		"  R10 = rs in bytes, R11 = ss in bytes, R12 = 3·rs in bytes")
+	if r == 8 {
+		Comment("  R13 = the A pointer of row 4 (SI + 4·rs)",
+			"Eight rows of A read in place: 16 independent FMA chains, as the 8×32 tile",
+			"kernel has on a packed strip, where the 4-row kernel has 8.")
+	}
+	Commentf("Loop: %d steps of k per iteration, then single steps into set 0.", steps)
 
 	MOVQ(param("k"), kCnt)
 	MOVQ(param("a_base"), aPtr)
@@ -417,18 +437,21 @@ func genRows(v isa, r int, beta VecPhysical) {
 	SHLQ(U8(2), ssB)
 	SHLQ(U8(2), ldb)
 	SHLQ(U8(2), ldc)
-	for i := 0; i < 8; i++ {
+	if r == 8 {
+		LEAQ(Mem{Base: aPtr, Index: rsB, Scale: 4}, aPtr4)
+	}
+	for i := 0; i < nacc; i++ {
 		v.zero(v.regs[i])
 	}
 
 	// step does one step of k into accumulator set s.
 	step := func(s int) {
 		if loadB {
-			lo, hi := v.regs[12], v.regs[13]
+			lo, hi := bLo, bHi
 			VMOVUPS(Mem{Base: bPtr}, lo)
 			VMOVUPS(Mem{Base: bPtr, Disp: v.bytes}, hi)
 			for i := 0; i < r; i++ {
-				a := v.regs[14+i%2]
+				a := aReg[i%2]
 				VBROADCASTSS(aAddr[i], a)
 				VFMADD231PS(lo, a, acc(s, i, 0))
 				VFMADD231PS(hi, a, acc(s, i, 1))
@@ -436,7 +459,7 @@ func genRows(v isa, r int, beta VecPhysical) {
 			return
 		}
 		for i := 0; i < r; i++ {
-			a := v.regs[14]
+			a := aReg[0]
 			VBROADCASTSS(aAddr[i], a)
 			VFMADD231PS(Mem{Base: bPtr}, a, acc(s, i, 0))
 			VFMADD231PS(Mem{Base: bPtr, Disp: v.bytes}, a, acc(s, i, 1))
@@ -444,6 +467,9 @@ func genRows(v isa, r int, beta VecPhysical) {
 	}
 	nextK := func() {
 		ADDQ(ssB, aPtr)
+		if r == 8 {
+			ADDQ(ssB, aPtr4)
+		}
 		ADDQ(ldb, bPtr)
 	}
 
@@ -480,13 +506,13 @@ func genRows(v isa, r int, beta VecPhysical) {
 			}
 		}
 	}
-	alpha := v.regs[14]
+	alpha := aReg[0]
 	VBROADCASTSS(param("alpha"), alpha)
 	VBROADCASTSS(param("beta"), beta)
 	MOVL(param("beta"), EAX)
-	Comment("All eight accumulators are scaled (the unused ones are never stored);",
-		"beta == 0 (either sign of zero) must not read C.")
-	for i := 0; i < 8; i++ {
+	Commentf("All %d accumulators are scaled (the unused ones are never stored);", nacc)
+	Comment("beta == 0 (either sign of zero) must not read C.")
+	for i := 0; i < nacc; i++ {
 		VMULPS(alpha, v.regs[i], v.regs[i])
 	}
 	SHLL(U8(1), EAX)
@@ -505,10 +531,20 @@ func genRows(v isa, r int, beta VecPhysical) {
 	RET()
 }
 
+// rowsName is the name of the r-row kernel: the 8-row one is
+// sgemmKernel8x32RowsAVX512, as sgemmKernel8x32AVX512 is the tile kernel.
+func rowsName(v isa, r int) string {
+	w := 2 * v.lanes()
+	if r == 8 {
+		return fmt.Sprintf("sgemmKernel%dx%dRows%s", r, w, v.name)
+	}
+	return fmt.Sprintf("sgemmKernel%dx%d%s", r, w, v.name)
+}
+
 // rowsDoc is the Go doc comment of a rows kernel.
 func rowsDoc(v isa, r int) []string {
 	w := 2 * v.lanes()
-	name := fmt.Sprintf("sgemmKernel%dx%d%s", r, w, v.name)
+	name := rowsName(v, r)
 	return []string{
 		fmt.Sprintf("%s computes C[%d×%d] = alpha·(A[%d×k]·B[k×%d]) + beta·C,", name, r, w, r, w),
 		"A's element (i, p) at a[i·rs+p·ss]: a packed strip (rs = 1, ss = mr) or A in",
