@@ -5407,6 +5407,180 @@ v1_overwrite:
 none:
 	RET
 
+// func sgemmDotAVX512(m int, k int, a []float32, lda int, b0 []float32, b1 []float32, b2 []float32, b3 []float32, cols int, c []float32, ldc int, alpha float32, beta float32)
+// Requires: AVX, AVX512F
+TEXT ·sgemmDotAVX512(SB), NOSPLIT, $0-192
+	// Register plan (AVX512F, checked by the caller's dispatch):
+	//   Z0..Z3: row 0's sums for columns 0..3, Z4..Z7: row 1's
+	//   Z8, Z9: A's rows 0 and 1 at p; Z10..Z13: B₀..B₃ at p
+	//   X8..X11 reduce (VHADDPS is VEX-only: registers below 16); Z14 = alpha,
+	//   Z15 = beta; K1 = the k mod 16 tail lanes, K2 = the low cols lanes
+	//   SI, R12 = A's rows 0 and 1; R8, R10, R11, R13 = B₀..B₃; BX = offset in k (bytes);
+	//   CX = 16-float chunks left; AX = lda in bytes; DI = C row; DX = ldc in bytes;
+	//   R9 = rows left; R14 = 1 when the pair's second row is a repeat of the first
+	// Two rows at a time: eight independent FMA chains.
+	MOVQ  m+0(FP), R9
+	TESTQ R9, R9
+	JEQ   done
+	MOVQ  a_base+16(FP), SI
+	MOVQ  lda+40(FP), AX
+	SHLQ  $0x02, AX
+	MOVQ  b0_base+48(FP), R8
+	MOVQ  b1_base+72(FP), R10
+	MOVQ  b2_base+96(FP), R11
+	MOVQ  b3_base+120(FP), R13
+	MOVQ  c_base+152(FP), DI
+	MOVQ  ldc+176(FP), DX
+	SHLQ  $0x02, DX
+
+	// K2 = 2^cols − 1, K1 = 2^(k mod 16) − 1.
+	MOVQ         cols+144(FP), CX
+	MOVL         $0x00000001, BX
+	SHLL         CL, BX
+	DECL         BX
+	KMOVW        BX, K2
+	MOVQ         k+8(FP), CX
+	ANDL         $0x0000000f, CX
+	MOVL         $0x00000001, BX
+	SHLL         CL, BX
+	DECL         BX
+	KMOVW        BX, K1
+	VBROADCASTSS alpha+184(FP), Z14
+	VBROADCASTSS beta+188(FP), Z15
+
+pair:
+	LEAQ (SI)(AX*1), R12
+	XORQ R14, R14
+	CMPQ R9, $0x01
+	JNE  zero
+
+	// One row left: compute it twice, store it once.
+	MOVQ SI, R12
+	MOVQ $0x00000001, R14
+
+zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	XORQ   BX, BX
+	MOVQ   k+8(FP), CX
+	SHRQ   $0x04, CX
+	JEQ    tail
+
+chunk:
+	VMOVUPS     (SI)(BX*1), Z8
+	VMOVUPS     (R12)(BX*1), Z9
+	VMOVUPS     (R8)(BX*1), Z10
+	VFMADD231PS Z10, Z8, Z0
+	VFMADD231PS Z10, Z9, Z4
+	VMOVUPS     (R10)(BX*1), Z11
+	VFMADD231PS Z11, Z8, Z1
+	VFMADD231PS Z11, Z9, Z5
+	VMOVUPS     (R11)(BX*1), Z12
+	VFMADD231PS Z12, Z8, Z2
+	VFMADD231PS Z12, Z9, Z6
+	VMOVUPS     (R13)(BX*1), Z13
+	VFMADD231PS Z13, Z8, Z3
+	VFMADD231PS Z13, Z9, Z7
+	ADDQ        $0x40, BX
+	DECQ        CX
+	JNE         chunk
+
+tail:
+	KORTESTW K1, K1
+	JEQ      reduce
+
+	// The last k mod 16 steps: loads and FMAs masked to their lanes.
+	VMOVUPS.Z   (SI)(BX*1), K1, Z8
+	VMOVUPS.Z   (R12)(BX*1), K1, Z9
+	VMOVUPS.Z   (R8)(BX*1), K1, Z10
+	VFMADD231PS Z10, Z8, K1, Z0
+	VFMADD231PS Z10, Z9, K1, Z4
+	VMOVUPS.Z   (R10)(BX*1), K1, Z11
+	VFMADD231PS Z11, Z8, K1, Z1
+	VFMADD231PS Z11, Z9, K1, Z5
+	VMOVUPS.Z   (R11)(BX*1), K1, Z12
+	VFMADD231PS Z12, Z8, K1, Z2
+	VFMADD231PS Z12, Z9, K1, Z6
+	VMOVUPS.Z   (R13)(BX*1), K1, Z13
+	VFMADD231PS Z13, Z8, K1, Z3
+	VFMADD231PS Z13, Z9, K1, Z7
+
+reduce:
+	// Lanes l + l+8, then + l+4: each sum in the low 4 lanes of X0..X7.
+	VEXTRACTF64X4 $0x01, Z0, Y8
+	VADDPS        Y8, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X8
+	VADDPS        X8, X0, X0
+	VEXTRACTF64X4 $0x01, Z1, Y8
+	VADDPS        Y8, Y1, Y1
+	VEXTRACTF128  $0x01, Y1, X8
+	VADDPS        X8, X1, X1
+	VEXTRACTF64X4 $0x01, Z2, Y8
+	VADDPS        Y8, Y2, Y2
+	VEXTRACTF128  $0x01, Y2, X8
+	VADDPS        X8, X2, X2
+	VEXTRACTF64X4 $0x01, Z3, Y8
+	VADDPS        Y8, Y3, Y3
+	VEXTRACTF128  $0x01, Y3, X8
+	VADDPS        X8, X3, X3
+	VEXTRACTF64X4 $0x01, Z4, Y8
+	VADDPS        Y8, Y4, Y4
+	VEXTRACTF128  $0x01, Y4, X8
+	VADDPS        X8, X4, X4
+	VEXTRACTF64X4 $0x01, Z5, Y8
+	VADDPS        Y8, Y5, Y5
+	VEXTRACTF128  $0x01, Y5, X8
+	VADDPS        X8, X5, X5
+	VEXTRACTF64X4 $0x01, Z6, Y8
+	VADDPS        Y8, Y6, Y6
+	VEXTRACTF128  $0x01, Y6, X8
+	VADDPS        X8, X6, X6
+	VEXTRACTF64X4 $0x01, Z7, Y8
+	VADDPS        Y8, Y7, Y7
+	VEXTRACTF128  $0x01, Y7, X8
+	VADDPS        X8, X7, X7
+
+	// Pairs: X8 = row 0's four sums, X9 = row 1's.
+	VHADDPS X1, X0, X10
+	VHADDPS X3, X2, X11
+	VHADDPS X11, X10, X8
+	VHADDPS X5, X4, X10
+	VHADDPS X7, X6, X11
+	VHADDPS X11, X10, X9
+	VMULPS  Z14, Z8, Z8
+	VMULPS  Z14, Z9, Z9
+
+	// beta == 0 (either sign of zero) must not read C.
+	MOVL        beta+188(FP), BX
+	SHLL        $0x01, BX
+	JEQ         store
+	VMOVUPS.Z   (DI), K2, Z10
+	VFMADD231PS Z15, Z10, Z8
+	TESTQ       R14, R14
+	JNE         store
+	VMOVUPS.Z   (DI)(DX*1), K2, Z11
+	VFMADD231PS Z15, Z11, Z9
+
+store:
+	VMOVUPS Z8, K2, (DI)
+	TESTQ   R14, R14
+	JNE     done
+	VMOVUPS Z9, K2, (DI)(DX*1)
+	LEAQ    (SI)(AX*2), SI
+	LEAQ    (DI)(DX*2), DI
+	SUBQ    $0x02, R9
+	JNE     pair
+
+done:
+	VZEROUPPER
+	RET
+
 DATA epiAbs<>+0(SB)/4, $0x7fffffff
 GLOBL epiAbs<>(SB), RODATA|NOPTR, $4
 

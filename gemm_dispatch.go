@@ -71,7 +71,18 @@ type gemmKernel struct {
 	// when it has at most maskedCols columns (see gemmJob.maskedTiles).
 	masked                 func(m, k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc, cols int, alpha, beta float32)
 	maskedRows, maskedCols int
+
+	// dot, when set, computes a partial last column strip of at most
+	// dotCols columns of a product with A not transposed as dot products
+	// (see gemmJob.dotTiles): C[i, j] = alpha·Σ_p A[i, p]·B_j[p] + beta·C[i, j]
+	// for i < m, j < cols, A's rows lda apart, b0..b3 B's columns as
+	// contiguous vectors of k floats (those past cols repeat one of them),
+	// C's rows ldc apart.
+	dot func(m, k int, a []float32, lda int, b0, b1, b2, b3 []float32, cols int, c []float32, ldc int, alpha, beta float32)
 }
+
+// dotCols is the widest strip gemmKernel.dot computes.
+const dotCols = 4
 
 // The dispatch table. kernels lists every kernel this CPU and build can run,
 // generic first; activeKernel is the one Sgemm uses. Only the init below

@@ -107,6 +107,19 @@ func sgemmKernel8x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, 
 //go:noescape
 func sgemvRowAVX512(k int, a []float32, b []float32, ldb int, c []float32, n int, alpha float32, beta float32)
 
+// sgemmDotAVX512 computes C[i, j] = alpha·Σ_p A[i, p]·Bⱼ[p] + beta·C[i, j] for
+// i < m and j < cols (1 ≤ cols ≤ 4), A's row i at a[i·lda:], B₀..B₃ the columns
+// of B as contiguous vectors of k floats (those past cols may repeat an
+// earlier one: they are computed, never stored), C's rows ldc apart; beta == 0
+// (either sign) means C is not read. Each sum runs in 16 lanes, lane l taking
+// p ≡ l (mod 16) in ascending order with one FMA per term, then the lanes are
+// added in a fixed tree (l + l+8, + l+4, then pairs). Nothing past A's m rows
+// of k, B_j's k or C's cols columns is read or written. The caller guarantees
+// m ≥ 0, k ≥ 1 and that the slices span those elements.
+//
+//go:noescape
+func sgemmDotAVX512(m int, k int, a []float32, lda int, b0 []float32, b1 []float32, b2 []float32, b3 []float32, cols int, c []float32, ldc int, alpha float32, beta float32)
+
 // epiForwardAVX2 finishes the rows×cols tile z (rows ldz apart) of a forward
 // dense-layer product: z += bias[j] in column j when len(bias) > 0 (z is
 // then written back), then out = f(z) (rows ldo apart) for op epiCopy,

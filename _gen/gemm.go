@@ -100,6 +100,7 @@ func genGemm() {
 		genRows(avx512, r, Z31)
 	}
 	genGemv()
+	genDot()
 	genEpi()
 }
 
