@@ -96,3 +96,42 @@ func TestSgemmNarrowAVX512GuardPage(t *testing.T) {
 		}
 	}
 }
+
+// TestSgemmDotAVX512GuardPage runs sgemmDotAVX512 with A, every column of
+// B and C ending at a protected page, for k across the masked tail and
+// every cols: an access past A's last row, a column's k-th float or C's
+// last used column would fault.
+func TestSgemmDotAVX512GuardPage(t *testing.T) {
+	if !cpuid.CPU.Supports(cpuid.AVX512F) {
+		t.Skip("no AVX512F")
+	}
+	for _, k := range []int{1, 15, 16, 17, 40} {
+		for cols := 1; cols <= 4; cols++ {
+			for _, m := range []int{1, 2, 3} {
+				a := guardedFloats(t, (m-1)*k+k)
+				var bc [4][]float32
+				for j := range bc {
+					bc[j] = guardedFloats(t, k)
+					for p := range bc[j] {
+						bc[j][p] = float32(j + 1)
+					}
+				}
+				for i := range a {
+					a[i] = 1
+				}
+				c := guardedFloats(t, (m-1)*cols+cols)
+				for _, beta := range []float32{0, 1} {
+					for i := range c {
+						c[i] = 1
+					}
+					sgemmDotAVX512(m, k, a, k, bc[0], bc[1], bc[2], bc[3], cols, c, cols, 1, beta)
+					for i := range c {
+						if want := float32(k*(i%cols+1)) + beta; c[i] != want {
+							t.Fatalf("k=%d cols=%d m=%d beta=%v: c[%d] = %v, want %v", k, cols, m, beta, i, c[i], want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
