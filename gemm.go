@@ -11,7 +11,11 @@ import (
 //
 // With beta == 0, C is only written, never read, so NaNs already in C do not
 // propagate. With alpha == 0 or k == 0, A and B are not read and C is only
-// scaled by beta.
+// scaled by beta. A vector-matrix product (m == 1) may skip the rows of B
+// that zero elements of A multiply, as reference BLAS's SGEMV skips zero
+// elements of x: the result is the same unless such a row holds Inf or NaN,
+// which then does not reach C (the avx512 kernel set does this: batch-1
+// inference reads only the weights of nonzero inputs).
 //
 // A matrix stored as r rows of c columns with leading dimension ld needs a
 // slice of at least (r−1)·ld + c elements; the last row needs no padding.

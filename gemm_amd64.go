@@ -2,7 +2,12 @@
 
 package ann
 
-import "github.com/klauspost/cpuid/v2"
+import (
+	"math"
+	"sync"
+
+	"github.com/klauspost/cpuid/v2"
+)
 
 // The kernels (sgemmKernel6x16AVX2, sgemmKernel8x32AVX512, their rows
 // kernels and fmaPeakAVX2/fmaPeakAVX512) are generated with avo by the
@@ -107,6 +112,47 @@ func sgemvAVX512(k int, a, b []float32, ldb int, c []float32, n int, alpha, beta
 	}
 }
 
+// gemvSkipMinK is the length from which sgemvSkipZerosAVX512 looks for
+// zeros in the vector.
+const gemvSkipMinK = 32
+
+// gemvScratch holds a vector's nonzero elements and their positions.
+type gemvScratch struct {
+	vals []float32
+	idx  []int32
+}
+
+var gemvScratchPool = sync.Pool{New: func() any { return new(gemvScratch) }}
+
+// sgemvSkipZerosAVX512 is sgemvAVX512 that skips the rows of B a zero
+// element of a would multiply, as reference BLAS's SGEMV skips zero
+// elements of x: batch-1 inference reads only the weights of the nonzero
+// inputs — after a ReLU about half of them, and most pixels of an MNIST
+// digit are 0. Each c[j] is the same FMA chain over the nonzero terms in
+// the same order, so for finite B the result has the bits of sgemvAVX512;
+// an Inf or NaN in a skipped row of B no longer turns c into NaN. The
+// caller has checked AVX512F, BMI2 and POPCNT.
+func sgemvSkipZerosAVX512(k int, a, b []float32, ldb int, c []float32, n int, alpha, beta float32) {
+	if k < gemvSkipMinK || k > math.MaxInt32 {
+		sgemvAVX512(k, a, b, ldb, c, n, alpha, beta)
+		return
+	}
+	s := gemvScratchPool.Get().(*gemvScratch)
+	if cap(s.vals) < k {
+		s.vals, s.idx = make([]float32, k), make([]int32, k)
+	}
+	nnz := sgemvCompactAVX512(k, a, s.vals[:k], s.idx[:k])
+	if nnz == k {
+		sgemvAVX512(k, a, b, ldb, c, n, alpha, beta)
+	} else {
+		for j := 0; j < n; j += gemvPanel {
+			w := min(n-j, gemvPanel)
+			sgemvSparseRowAVX512(nnz, s.vals[:nnz], s.idx[:nnz], b[j:], ldb, c[j:], w, alpha, beta)
+		}
+	}
+	gemvScratchPool.Put(s)
+}
+
 // archKernels returns the asm kernels this CPU can run, best last.
 func archKernels() []*gemmKernel {
 	var ks []*gemmKernel
@@ -122,6 +168,9 @@ func archKernels() []*gemmKernel {
 		// machines it beats AVX2 (see bench_test.go); ANN_KERNEL=avx2 is
 		// the off switch for parts that downclock under zmm load.
 		if cpuid.CPU.Supports(cpuid.AVX512F) {
+			if cpuid.CPU.Supports(cpuid.BMI2, cpuid.POPCNT) {
+				avx512Kernel.gemv = sgemvSkipZerosAVX512
+			}
 			ks = append(ks, &avx512Kernel)
 			packAsm.a8, packAsm.runs32, packAsm.gather32 = packA8AVX512, packRuns32AVX512, packGather32AVX512
 		}

@@ -107,6 +107,17 @@ func sgemmKernel8x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, 
 //go:noescape
 func sgemvRowAVX512(k int, a []float32, b []float32, ldb int, c []float32, n int, alpha float32, beta float32)
 
+// sgemvSparseRowAVX512 is sgemvRowAVX512 over the pairs (vals[q], idx[q]),
+// q < nnz: c[0:n] = alpha·Σ_q vals[q]·B[idx[q], 0:n] + beta·c, each c[j] one
+// FMA chain in the order of the pairs. With the nonzero elements of a vector
+// in order (sgemvCompactAVX512) it gives the bits of sgemvRowAVX512 on the
+// whole vector whenever B is finite, reading only the rows it needs. The
+// caller guarantees nnz ≥ 0, len(vals), len(idx) ≥ nnz, every idx[q] ≥ 0 with
+// B's row idx[q] within b, and len(c) ≥ n ≤ 384.
+//
+//go:noescape
+func sgemvSparseRowAVX512(nnz int, vals []float32, idx []int32, b []float32, ldb int, c []float32, n int, alpha float32, beta float32)
+
 // sgemmDotAVX512 computes C[i, j] = alpha·Σ_p A[i, p]·Bⱼ[p] + beta·C[i, j] for
 // i < m and j < cols (1 ≤ cols ≤ 4), A's row i at a[i·lda:], B₀..B₃ the columns
 // of B as contiguous vectors of k floats (those past cols may repeat an
@@ -163,6 +174,14 @@ func epiForwardAVX512(rows int, cols int, z []float32, ldz int, bias []float32, 
 //
 //go:noescape
 func epiBackwardAVX512(rows int, cols int, z []float32, ldz int, d []float32, ldd int, op int, alpha float32)
+
+// sgemvCompactAVX512 writes the elements of a[0:k] that are not ±0 (NaN
+// included) to vals and their positions to idx, in order, and returns how
+// many. The caller guarantees len(a), len(vals), len(idx) ≥ k; nothing past
+// a[k−1] is read and nothing past the returned count is written.
+//
+//go:noescape
+func sgemvCompactAVX512(k int, a []float32, vals []float32, idx []int32) int
 
 // packA8AVX512 is packA8 for kb a multiple of 8 with a from off: d[8p+i] =
 // a[i·lda+p] for i < 8, p < kb. The caller guarantees kb ≥ 0, kb mod 8 = 0,

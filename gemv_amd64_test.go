@@ -123,3 +123,97 @@ func TestSgemvRowAVX512Degenerate(t *testing.T) {
 		t.Fatalf("k = 0, beta = 0: c = %v, want [0 0 NaN]", c)
 	}
 }
+
+// TestSgemvCompactAVX512 checks the compaction against a Go loop: every
+// element that is not ±0 (NaN included) with its position, in order, for
+// k = 0..70 and densities from none to all, nothing written past the count.
+func TestSgemvCompactAVX512(t *testing.T) {
+	if !cpuid.CPU.Supports(cpuid.AVX512F, cpuid.BMI2, cpuid.POPCNT) {
+		t.Skip("no AVX512F/BMI2/POPCNT")
+	}
+	rng := rand.New(rand.NewSource(41))
+	for k := 0; k <= 70; k++ {
+		for _, zeros := range []float64{0, 0.3, 0.9, 1} {
+			a := make([]float32, k+1)[1:]
+			for i := range a {
+				switch r := rng.Float64(); {
+				case r < zeros/2:
+					a[i] = 0
+				case r < zeros:
+					a[i] = float32(math.Copysign(0, -1))
+				case r < zeros+0.05:
+					a[i] = float32(math.NaN())
+				default:
+					a[i] = float32(rng.NormFloat64())
+				}
+			}
+			vals, idx := make([]float32, k+8), make([]int32, k+8)
+			for i := range vals {
+				vals[i], idx[i] = 7, -7
+			}
+			n := sgemvCompactAVX512(k, a, vals, idx)
+			var wv []float32
+			var wi []int32
+			for i, v := range a {
+				if v != 0 {
+					wv, wi = append(wv, v), append(wi, int32(i))
+				}
+			}
+			if n != len(wv) {
+				t.Fatalf("k=%d zeros=%v: %d kept, want %d", k, zeros, n, len(wv))
+			}
+			for q := 0; q < n; q++ {
+				if math.Float32bits(vals[q]) != math.Float32bits(wv[q]) || idx[q] != wi[q] {
+					t.Fatalf("k=%d: pair %d is (%v, %d), want (%v, %d)", k, q, vals[q], idx[q], wv[q], wi[q])
+				}
+			}
+			for q := n; q < len(vals); q++ {
+				if vals[q] != 7 || idx[q] != -7 {
+					t.Fatalf("k=%d: written past the count at %d", k, q)
+				}
+			}
+		}
+	}
+}
+
+// TestSgemvSkipZerosSameBits: skipping the zero elements of the vector
+// gives the bits of the full product for finite B, at every density, and
+// the kernel set's m == 1 path uses it.
+func TestSgemvSkipZerosSameBits(t *testing.T) {
+	if !cpuid.CPU.Supports(cpuid.AVX512F, cpuid.BMI2, cpuid.POPCNT) {
+		t.Skip("no AVX512F/BMI2/POPCNT")
+	}
+	rng := rand.New(rand.NewSource(42))
+	for _, s := range [][2]int{{32, 1}, {33, 17}, {100, 10}, {300, 100}, {784, 300}, {64, 400}, {40, 385}} {
+		k, n := s[0], s[1]
+		ldb := n + 3
+		b := make([]float32, (k-1)*ldb+n)
+		for i := range b {
+			b[i] = float32(rng.NormFloat64())
+		}
+		for _, zeros := range []float64{0, 0.5, 0.8, 1} {
+			a := make([]float32, k)
+			for i := range a {
+				if rng.Float64() >= zeros {
+					a[i] = float32(rng.NormFloat64())
+				} else if i%2 == 1 {
+					a[i] = float32(math.Copysign(0, -1))
+				}
+			}
+			for _, beta := range []float32{0, 0.5} {
+				want, got := make([]float32, n), make([]float32, n)
+				for j := range want {
+					want[j] = float32(j)
+					got[j] = float32(j)
+				}
+				sgemvAVX512(k, a, b, ldb, want, n, 1.5, beta)
+				sgemvSkipZerosAVX512(k, a, b, ldb, got, n, 1.5, beta)
+				for j := range want {
+					if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+						t.Fatalf("k=%d n=%d zeros=%v beta=%v: c[%d] = %v skipping zeros, %v in full", k, n, zeros, beta, j, got[j], want[j])
+					}
+				}
+			}
+		}
+	}
+}

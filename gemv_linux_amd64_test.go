@@ -135,3 +135,37 @@ func TestSgemmDotAVX512GuardPage(t *testing.T) {
 		}
 	}
 }
+
+// TestSgemvSkipZerosGuardPage runs the compaction and the sparse product
+// with a, the pair lists, B and c each ending at a protected page.
+func TestSgemvSkipZerosGuardPage(t *testing.T) {
+	if !cpuid.CPU.Supports(cpuid.AVX512F, cpuid.BMI2, cpuid.POPCNT) {
+		t.Skip("no AVX512F/BMI2/POPCNT")
+	}
+	for _, k := range []int{1, 15, 16, 17, 33, 50} {
+		for _, n := range []int{1, 16, 17, 300} {
+			a := guardedFloats(t, k)
+			for i := range a {
+				if i%3 != 1 {
+					a[i] = 1
+				}
+			}
+			a[k-1] = 1 // the last row of B is used
+			vals := guardedFloats(t, k)
+			idxF := guardedFloats(t, k)
+			idx := unsafe.Slice((*int32)(unsafe.Pointer(&idxF[0])), k)
+			nnz := sgemvCompactAVX512(k, a, vals, idx)
+			b := guardedFloats(t, (k-1)*n+n)
+			for i := range b {
+				b[i] = 1
+			}
+			c := guardedFloats(t, n)
+			sgemvSparseRowAVX512(nnz, vals[:nnz], idx[:nnz], b, n, c, n, 1, 0)
+			for j := range c {
+				if c[j] != float32(nnz) {
+					t.Fatalf("k=%d n=%d: c[%d] = %v, want %d", k, n, j, c[j], nnz)
+				}
+			}
+		}
+	}
+}

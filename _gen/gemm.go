@@ -102,6 +102,7 @@ func genGemm() {
 	genGemv()
 	genDot()
 	genEpi()
+	genCompact()
 }
 
 // storeRow writes one row of C from lo (the first register width of

@@ -22,7 +22,39 @@ const gemvMaxVecs = 24
 // loop is written out once per nv (1..24), chosen at entry, so no FMA is
 // spent on columns that do not exist.
 func genGemv() {
+	genGemvKernel(false)
+	genGemvKernel(true)
+}
+
+// gemvIdx is the idx pointer of sgemvSparseRowAVX512 and gemvOff the byte
+// offsets of the rows of one unrolled step.
+var (
+	gemvIdx = R11
+	gemvOff = [unroll]GPPhysical{R9, R12, R13, R14}
+)
+
+// genGemvKernel writes sgemvRowAVX512 or, sparse, sgemvSparseRowAVX512:
+// the same loops over a list of (value, row) pairs (sgemvCompactAVX512's
+// output) instead of every row.
+func genGemvKernel(sparse bool) {
 	v := avx512
+	if sparse {
+		TEXT("sgemvSparseRowAVX512", NOSPLIT, "func(nnz int, vals []float32, idx []int32, b []float32, ldb int, c []float32, n int, alpha, beta float32)")
+		Pragma("noescape")
+		Doc("sgemvSparseRowAVX512 is sgemvRowAVX512 over the pairs (vals[q], idx[q]),",
+			"q < nnz: c[0:n] = alpha·Σ_q vals[q]·B[idx[q], 0:n] + beta·c, each c[j] one",
+			"FMA chain in the order of the pairs. With the nonzero elements of a vector",
+			"in order (sgemvCompactAVX512) it gives the bits of sgemvRowAVX512 on the",
+			"whole vector whenever B is finite, reading only the rows it needs. The",
+			"caller guarantees nnz ≥ 0, len(vals), len(idx) ≥ nnz, every idx[q] ≥ 0 with",
+			"B's row idx[q] within b, and len(c) ≥ n ≤ 384.")
+		Comment("Register plan (AVX512F, checked by the caller's dispatch): as",
+			"sgemvRowAVX512's, with SI = the vals pointer, R11 = the idx pointer and",
+			"R9, R12, R13, R14 = the byte offsets of the rows of one unrolled step",
+			"(idx·ldb, sign-extended and multiplied before the step's FMAs).")
+		sparseGemv(v)
+		return
+	}
 	TEXT("sgemvRowAVX512", NOSPLIT, "func(k int, a []float32, b []float32, ldb int, c []float32, n int, alpha, beta float32)")
 	Pragma("noescape")
 	Doc("sgemvRowAVX512 computes c[0:n] = alpha·Σ_p a[p]·B[p, 0:n] + beta·c for",
@@ -39,7 +71,14 @@ func genGemv() {
 		"  SI = a pointer, BX = B pointer, R8 = ldb in bytes, R9 = 3·ldb in bytes,",
 		"  CX = k counter, DI = c pointer, DX = n, R10 = nv",
 		"Loop: per nv, unrolled 4 steps of k, then single steps for k mod 4.")
+	gemvMain(v, false)
+}
 
+// sparseGemv writes the body of sgemvSparseRowAVX512.
+func sparseGemv(v isa) { gemvMain(v, true) }
+
+// gemvMain writes the setup and the per-nv bodies of either kernel.
+func gemvMain(v isa, sparse bool) {
 	nReg, nv := RDX, R10
 	MOVQ(param("n"), nReg)
 	TESTQ(nReg, nReg)
@@ -54,12 +93,20 @@ func genGemv() {
 	SHRL(CL, EAX)
 	KMOVW(EAX, K1)
 
-	MOVQ(param("k"), kCnt)
-	MOVQ(param("a_base"), aPtr)
+	if sparse {
+		MOVQ(param("nnz"), kCnt)
+		MOVQ(param("vals_base"), aPtr)
+		MOVQ(param("idx_base"), gemvIdx)
+	} else {
+		MOVQ(param("k"), kCnt)
+		MOVQ(param("a_base"), aPtr)
+	}
 	MOVQ(param("b_base"), bPtr)
 	MOVQ(param("ldb"), ldb)
 	SHLQ(U8(2), ldb)
-	LEAQ(Mem{Base: ldb, Index: ldb, Scale: 2}, ldb3)
+	if !sparse {
+		LEAQ(Mem{Base: ldb, Index: ldb, Scale: 2}, ldb3)
+	}
 	MOVQ(param("c_base"), cPtr)
 	for j := 0; j < gemvMaxVecs; j++ {
 		v.zero(v.regs[j])
@@ -69,7 +116,7 @@ func genGemv() {
 		JEQ(LabelRef(fmt.Sprintf("v%d", j)))
 	}
 	for j := gemvMaxVecs; j >= 1; j-- {
-		gemvBody(v, j)
+		gemvBody(v, j, sparse)
 	}
 	Label("none")
 	RET()
@@ -77,7 +124,7 @@ func genGemv() {
 
 // gemvBody writes the loop and epilogue of sgemvRowAVX512 for nv
 // accumulators, at label v<nv>.
-func gemvBody(v isa, nv int) {
+func gemvBody(v isa, nv int, sparse bool) {
 	l := func(s string) string { return fmt.Sprintf("v%d_%s", nv, s) }
 	a, alpha, beta := v.regs[31], v.regs[30], v.regs[31]
 	// fma adds x·B's row at mem into the accumulators, the last masked.
@@ -102,12 +149,23 @@ func gemvBody(v isa, nv int) {
 		{Base: bPtr, Index: ldb, Scale: 2},
 		{Base: bPtr, Index: ldb3, Scale: 1},
 	}
+	if sparse {
+		for s := 0; s < unroll; s++ {
+			MOVLQSX(Mem{Base: gemvIdx, Disp: 4 * s}, gemvOff[s])
+			IMULQ(ldb, gemvOff[s])
+			bRows[s] = Mem{Base: bPtr, Index: gemvOff[s], Scale: 1}
+		}
+	}
 	for s := 0; s < unroll; s++ {
 		VBROADCASTSS(Mem{Base: aPtr, Disp: 4 * s}, a)
 		fma(a, bRows[s])
 	}
 	ADDQ(Imm(4*unroll), aPtr)
-	LEAQ(Mem{Base: bPtr, Index: ldb, Scale: 4}, bPtr)
+	if sparse {
+		ADDQ(Imm(4*unroll), gemvIdx)
+	} else {
+		LEAQ(Mem{Base: bPtr, Index: ldb, Scale: 4}, bPtr)
+	}
 	SUBQ(Imm(unroll), kCnt)
 	CMPQ(kCnt, Imm(unroll))
 	JGE(LabelRef(l("loop4")))
@@ -116,9 +174,17 @@ func gemvBody(v isa, nv int) {
 	JEQ(LabelRef(l("epilogue")))
 	Label(l("loop1"))
 	VBROADCASTSS(Mem{Base: aPtr}, a)
-	fma(a, bRows[0])
-	ADDQ(Imm(4), aPtr)
-	ADDQ(ldb, bPtr)
+	if sparse {
+		MOVLQSX(Mem{Base: gemvIdx}, gemvOff[0])
+		IMULQ(ldb, gemvOff[0])
+		fma(a, Mem{Base: bPtr, Index: gemvOff[0], Scale: 1})
+		ADDQ(Imm(4), gemvIdx)
+		ADDQ(Imm(4), aPtr)
+	} else {
+		fma(a, bRows[0])
+		ADDQ(Imm(4), aPtr)
+		ADDQ(ldb, bPtr)
+	}
 	DECQ(kCnt)
 	JNE(LabelRef(l("loop1")))
 
