@@ -698,6 +698,8 @@ TEXT ·sgemmNarrowNEON(SB), NOSPLIT, $0-136
 
 	// Offsets of groups 1..3: min(4t, cols−4) columns; of lanes 1..3 when
 	// cols < 4: min(l, cols−1).
+	ADD  $3, R9, R25
+	LSR  $2, R25 // groups: ceil(cols/4)
 	CMP  $4, R9
 	BLT  nlaneoffs
 	SUB  $4, R9, R23
@@ -767,8 +769,74 @@ nptrs:
 	CMP  $4, R9
 	BLT  nlanes
 	CBZ  R1, nscale
+	CMP  $3, R25
+	BEQ  ngstep3
+	BGT  ngstep4
+	CMP  $2, R25
+	BEQ  ngstep2
 
-ngstep:
+// 1 group: 1 B loads, 4 A broadcasts, 4 FMLAs a step.
+ngstep1:
+	VLD1.P  (R14)(R6), [V16.S4]
+	VLD1R.P (R10)(R4), [V20.S4]
+	VLD1R.P (R11)(R4), [V21.S4]
+	VLD1R.P (R12)(R4), [V22.S4]
+	VLD1R.P (R13)(R4), [V23.S4]
+	VFMLA   V16.S4, V20.S4, V0.S4
+	VFMLA   V16.S4, V21.S4, V4.S4
+	VFMLA   V16.S4, V22.S4, V8.S4
+	VFMLA   V16.S4, V23.S4, V12.S4
+	SUBS    $1, R1
+	BNE     ngstep1
+	B       ngfill
+
+// 2 groups: 2 B loads, 4 A broadcasts, 8 FMLAs a step.
+ngstep2:
+	VLD1.P  (R14)(R6), [V16.S4]
+	VLD1.P  (R15)(R6), [V17.S4]
+	VLD1R.P (R10)(R4), [V20.S4]
+	VLD1R.P (R11)(R4), [V21.S4]
+	VLD1R.P (R12)(R4), [V22.S4]
+	VLD1R.P (R13)(R4), [V23.S4]
+	VFMLA   V16.S4, V20.S4, V0.S4
+	VFMLA   V17.S4, V20.S4, V1.S4
+	VFMLA   V16.S4, V21.S4, V4.S4
+	VFMLA   V17.S4, V21.S4, V5.S4
+	VFMLA   V16.S4, V22.S4, V8.S4
+	VFMLA   V17.S4, V22.S4, V9.S4
+	VFMLA   V16.S4, V23.S4, V12.S4
+	VFMLA   V17.S4, V23.S4, V13.S4
+	SUBS    $1, R1
+	BNE     ngstep2
+	B       ngfill
+
+// 3 groups: 3 B loads, 4 A broadcasts, 12 FMLAs a step.
+ngstep3:
+	VLD1.P  (R14)(R6), [V16.S4]
+	VLD1.P  (R15)(R6), [V17.S4]
+	VLD1.P  (R16)(R6), [V18.S4]
+	VLD1R.P (R10)(R4), [V20.S4]
+	VLD1R.P (R11)(R4), [V21.S4]
+	VLD1R.P (R12)(R4), [V22.S4]
+	VLD1R.P (R13)(R4), [V23.S4]
+	VFMLA   V16.S4, V20.S4, V0.S4
+	VFMLA   V17.S4, V20.S4, V1.S4
+	VFMLA   V18.S4, V20.S4, V2.S4
+	VFMLA   V16.S4, V21.S4, V4.S4
+	VFMLA   V17.S4, V21.S4, V5.S4
+	VFMLA   V18.S4, V21.S4, V6.S4
+	VFMLA   V16.S4, V22.S4, V8.S4
+	VFMLA   V17.S4, V22.S4, V9.S4
+	VFMLA   V18.S4, V22.S4, V10.S4
+	VFMLA   V16.S4, V23.S4, V12.S4
+	VFMLA   V17.S4, V23.S4, V13.S4
+	VFMLA   V18.S4, V23.S4, V14.S4
+	SUBS    $1, R1
+	BNE     ngstep3
+	B       ngfill
+
+// 4 groups: 4 B loads, 4 A broadcasts, 16 FMLAs a step.
+ngstep4:
 	VLD1.P  (R14)(R6), [V16.S4]
 	VLD1.P  (R15)(R6), [V17.S4]
 	VLD1.P  (R16)(R6), [V18.S4]
@@ -794,7 +862,46 @@ ngstep:
 	VFMLA   V18.S4, V23.S4, V14.S4
 	VFMLA   V19.S4, V23.S4, V15.S4
 	SUBS    $1, R1
-	BNE     ngstep
+	BNE     ngstep4
+	B       nscale
+
+// Groups g..3 have group g−1's (clamped) columns: copy its accumulators
+// so the four-group stores below write the same values there.
+ngfill:
+	CMP  $3, R25
+	BEQ  nfill3
+	CMP  $2, R25
+	BEQ  nfill2
+	VMOV    V0.B16, V1.B16
+	VMOV    V0.B16, V2.B16
+	VMOV    V0.B16, V3.B16
+	VMOV    V4.B16, V5.B16
+	VMOV    V4.B16, V6.B16
+	VMOV    V4.B16, V7.B16
+	VMOV    V8.B16, V9.B16
+	VMOV    V8.B16, V10.B16
+	VMOV    V8.B16, V11.B16
+	VMOV    V12.B16, V13.B16
+	VMOV    V12.B16, V14.B16
+	VMOV    V12.B16, V15.B16
+	B       nscale
+
+nfill2:
+	VMOV    V1.B16, V2.B16
+	VMOV    V1.B16, V3.B16
+	VMOV    V5.B16, V6.B16
+	VMOV    V5.B16, V7.B16
+	VMOV    V9.B16, V10.B16
+	VMOV    V9.B16, V11.B16
+	VMOV    V13.B16, V14.B16
+	VMOV    V13.B16, V15.B16
+	B       nscale
+
+nfill3:
+	VMOV    V2.B16, V3.B16
+	VMOV    V6.B16, V7.B16
+	VMOV    V10.B16, V11.B16
+	VMOV    V14.B16, V15.B16
 	B       nscale
 
 nlanes:
