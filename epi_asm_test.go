@@ -20,19 +20,6 @@ var epiSpecials = []uint32{
 	0x3f800000, 0xbf800000, 0x3f7fffff, 0x3f800001, 0x00800000, 0x80800000, // ±1, 1∓ulp, ±min normal
 }
 
-// sameBits reports the first index where a and b differ bit for bit, or -1.
-func sameBits(a, b []float32) int {
-	if len(a) != len(b) {
-		return 0
-	}
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return i
-		}
-	}
-	return -1
-}
-
 // epiGuard fills the whole buffer before a tile is written into it: a NaN
 // no kernel produces, so a stray store shows.
 const epiGuard = 0x7fbadbad

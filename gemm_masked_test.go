@@ -7,6 +7,19 @@ import (
 	"testing"
 )
 
+// sameBits reports the first index where a and b differ bit for bit, or -1.
+func sameBits(a, b []float32) int {
+	if len(a) != len(b) {
+		return 0
+	}
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
 // maskedSet is one masked kernel to test, under the name of the set that
 // carries it.
 type maskedSet struct {
@@ -276,6 +289,66 @@ func TestSgemmMasked(t *testing.T) {
 					runGemmCase(t, rng, gemmCase{transA: idx&1 != 0, transB: idx&2 != 0,
 						m: m, n: n, k: k, alpha: testAlphas[idx%2], beta: testBetas[idx%3],
 						padA: idx % 3, padB: idx % 4, padC: idx % 5, off: idx % 7})
+				}
+			}
+		}
+	})
+}
+
+// TestSgemmEpilogueGrad checks the backward epilogue through the driver on
+// every kernel: sgemmEpilogue with grad set (C = act'(z, y) ⊙ op(A)·op(B))
+// against Sgemm followed by backwardRow on each row, bit for bit, on shapes
+// that take the masked path (n ≤ 16), partial last column strips, and the
+// transposed store (m ≤ swapMaxM with a transposed B), z holding NaNs,
+// signed zeros and the piecewise breakpoints among normal values.
+func TestSgemmEpilogueGrad(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	sizes := [][3]int{{1, 1, 1}, {3, 10, 5}, {9, 16, 70}, {13, 7, 33}, {25, 3, 8}, {8, 12, 20},
+		{10, 37, 100}, {70, 29, 64}, {5, 100, 40}}
+	specials := []float32{float32(math.NaN()), float32(math.Copysign(0, -1)), 0, 0.5, -0.5,
+		float32(math.Inf(1)), float32(math.Inf(-1))}
+	acts := []Activation{Identity, ReLU, LeakyReLU, PiecewiseLinear, Sigmoid}
+	forEachKernel(t, func(t *testing.T, kern *gemmKernel) {
+		for _, sz := range sizes {
+			m, n, k := sz[0], sz[1], sz[2]
+			for _, transB := range []bool{false, true} {
+				lda, ldc, ldz := k+1, n+3, n+2
+				ldb := n + 1
+				if transB {
+					ldb = k + 2
+				}
+				br := k
+				if transB {
+					br = n
+				}
+				a, b := randSlice(rng, (m-1)*lda+k), randSlice(rng, (br-1)*ldb+ldb)
+				z := randSlice(rng, (m-1)*ldz+n)
+				for i := range z {
+					if rng.IntN(4) == 0 {
+						z[i] = specials[rng.IntN(len(specials))]
+					}
+				}
+				for _, act := range acts {
+					want := make([]float32, (m-1)*ldc+n)
+					for i := range want {
+						want[i] = float32(math.NaN()) // the padding between rows stays NaN
+					}
+					Sgemm(false, transB, m, n, k, 1, a, lda, b, ldb, 0, want, ldc)
+					for i := 0; i < m; i++ {
+						zr := z[i*ldz : i*ldz+n]
+						wr := want[i*ldc : i*ldc+n]
+						act.backwardRow(zr, zr, wr, wr, 0.2)
+					}
+					got := make([]float32, len(want))
+					for i := range got {
+						got[i] = float32(math.NaN()) // beta 0: never read
+					}
+					sgemmEpilogue(false, transB, m, n, k, a, lda, b, ldb, got, ldc,
+						epilogue{grad: true, act: act, alpha: 0.2, z: z, ldz: ldz, y: z, ldy: ldz})
+					if i := sameBits(got, want); i >= 0 {
+						t.Fatalf("%s %dx%dx%d transB %v %v: c[%d] = %#08x, want %#08x", kern.name, m, n, k, transB, act,
+							i, math.Float32bits(got[i]), math.Float32bits(want[i]))
+					}
 				}
 			}
 		}
