@@ -655,11 +655,15 @@ bwddone:
 // one FMLA. The arithmetic of an element depends on nothing but its own
 // row and column, so the strips a caller splits the rows into (and so
 // GOMAXPROCS) never change a bit, and a Go loop of float32 FMAs reproduces
-// it exactly (TestMaskedKernelsExact).
+// it exactly (TestMaskedKernels).
 //
 // Tile shape: strips of 4 rows × 16 columns (4 groups) from the top; the
 // last strip's missing rows re-read the last row's A (never B or C beyond
-// the operands) and are not stored.
+// the operands) and are not stored. The k loop runs over the
+// g = ceil(cols/4) groups cols needs (one loop per g: 4g FMLAs, g B loads
+// and 4 A broadcasts a step); groups g..3, whose clamped columns are group
+// g−1's, then copy its accumulators, so one four-group store serves all g.
+// Not tuned on ARM hardware (qemu only).
 //
 // Register plan:
 //   V0..V15   accumulators: row i, group t in V(4i+t) (cols < 4: V(4i))
@@ -671,7 +675,8 @@ bwddone:
 //   R9 = cols, R10..R13 = A at rows 0..3 and step p, R14..R17 = B at the
 //   groups' (lanes') columns and step p, R19..R21 = byte offsets of groups
 //   (lanes) 1..3, R22 = 4·rs, R23 scratch, R24 = beta's bits without the
-//   sign (0: do not read C). Leaf, frame $0; R18, R26..R30 untouched.
+//   sign (0: do not read C), R25 = g. Leaf, frame $0; R18, R26..R30
+//   untouched.
 TEXT ·sgemmNarrowNEON(SB), NOSPLIT, $0-136
 	MOVD m+0(FP), R0
 	MOVD cols+120(FP), R9
