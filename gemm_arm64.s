@@ -55,7 +55,9 @@
 // streams the hardware prefetchers follow. Not tuned on hardware yet.
 //
 // Tail: none. The caller guarantees k ≥ 1; packs are zero-padded to 8 rows
-// and 12 columns, and partial C tiles go through an 8×12 scratch tile.
+// and 12 columns, and partial C tiles go through an 8×12 scratch tile
+// (except partial column strips and products with n ≤ 16, which the driver
+// runs on sgemmNarrowNEON below, straight into C).
 #define KCNT R0
 #define APTR R1
 #define BPTR R2
