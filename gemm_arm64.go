@@ -20,8 +20,53 @@ func sgemmKernel8x12NEON(k int, a, b []float32, ldb int, c []float32, ldc int, a
 //go:noescape
 func fmaPeakNEON(n int)
 
+// epiForwardNEON finishes the rows×cols tile z (rows ldz apart) of a
+// forward dense-layer product: z += bias[j] in column j when len(bias) > 0
+// (z is then written back), then out = f(z) (rows ldo apart) for op
+// epiCopy, epiReLU, epiLeaky (alpha) or epiPiecewise; epiNone writes no
+// out. The result bits equal addRow's and forwardRow's for every input.
+// Nothing outside the tile is read or written. The caller guarantees
+// rows ≥ 1, 1 ≤ cols ≤ 16, that z spans (rows−1)·ldz+cols elements, out
+// (rows−1)·ldo+cols when op is not epiNone, and len(bias) ≥ cols when bias
+// is given.
+//
+//go:noescape
+func epiForwardNEON(rows, cols int, z []float32, ldz int, bias, out []float32, ldo int, op int, alpha float32)
+
+// epiBackwardNEON sets d = f'(z)·d on the rows×cols tile d (rows ldd apart)
+// at the pre-activations z (rows ldz apart) for op epiReLU, epiLeaky
+// (alpha) or epiPiecewise, with the bits of reluGradRow, leakyGradRow and
+// piecewiseGradRow for every input (NaN z gives z); other ops change
+// nothing. Nothing outside the tiles is read or written. The caller
+// guarantees rows ≥ 1, 1 ≤ cols ≤ 16, and that z and d span
+// (rows−1)·ld+cols.
+//
+//go:noescape
+func epiBackwardNEON(rows, cols int, z []float32, ldz int, d []float32, ldd int, op int, alpha float32)
+
+// sgemmNarrowNEON computes C[m×cols] = alpha·(A[m×k]·B[k×cols]) + beta·C for
+// cols ≤ 16, A's element (i, p) at a[i·rs+p·ss], B's rows ldb apart and C's
+// ldc apart, both read in place; beta == 0 (either sign) means C is not
+// read. Each element is the float32 FMA chain over p = 0..k−1 in ascending
+// order from +0, times alpha, plus beta·C in one FMA: the same bits
+// whatever rows the caller groups into one call. Nothing outside A's m·k
+// elements, B's k×cols and C's m×cols is read or written. The caller
+// guarantees m, k ≥ 0 and that the slices span those elements.
+//
+//go:noescape
+func sgemmNarrowNEON(m, k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc, cols int, alpha, beta float32)
+
+// neonKernel finishes its tiles with the NEON epilogue kernels (16 columns
+// a call, so one call per 8×12 tile and per masked chunk of at most 16
+// columns) and computes the products with n ≤ 16 (the MLP's 10 outputs)
+// and the partial last column strips of wider products (cols < 12) on the
+// masked kernel, A and B in place and C written directly, instead of
+// zero-padded 8×12 tiles through a scratch tile. Its strips are 4 rows
+// (sgemmNarrowNEON's register tile). Not measured on ARM hardware yet.
 var neonKernel = gemmKernel{name: "neon", mr: 8, nr: 12, run: sgemmKernel8x12NEON,
-	peak: fmaPeakNEON, peakFlops: 192, vec: &genericVec}
+	peak: fmaPeakNEON, peakFlops: 192, vec: &genericVec,
+	epiForward: epiForwardNEON, epiBackward: epiBackwardNEON, epiWidth: 16,
+	masked: sgemmNarrowNEON, maskedRows: 4, maskedCols: 16}
 
 // archKernels returns the asm kernels this CPU can run, best last.
 func archKernels() []*gemmKernel {

@@ -156,3 +156,20 @@ func TestFMAPeakNEON(t *testing.T) {
 		t.Fatalf("peakFlops = %d, want 24 FMLAs × 4 lanes × 2", neonKernel.peakFlops)
 	}
 }
+
+// TestNEONKernelFields fails when the neon set loses its epilogue or masked
+// kernels: the arch-neutral sweeps (TestEpiForwardKernels,
+// TestMaskedKernels, …) skip a set without them, so they alone would not
+// notice.
+func TestNEONKernelFields(t *testing.T) {
+	k := &neonKernel
+	if k.epiForward == nil || k.epiBackward == nil || k.epiWidth < k.nr {
+		t.Fatalf("neon epilogue kernels missing or narrower than a tile (epiWidth %d, nr %d)", k.epiWidth, k.nr)
+	}
+	if k.masked == nil || k.maskedCols < k.nr-1 || k.maskedRows < 1 {
+		t.Fatalf("neon masked kernel missing or too narrow for the partial strips (maskedCols %d)", k.maskedCols)
+	}
+	if !maskedAscending[k.name] {
+		t.Fatal("neon's masked kernel is not checked bit for bit (maskedAscending)")
+	}
+}

@@ -32,19 +32,6 @@ func guardedDst(n, g int) (all, win []float32) {
 	return all, all[g : g+n]
 }
 
-// sameBits reports the first index where a and b differ bit for bit, or -1.
-func sameBits(a, b []float32) int {
-	if len(a) != len(b) {
-		return 0
-	}
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return i
-		}
-	}
-	return -1
-}
-
 // packKbs are the depths the packer tests sweep: 0..70 and a few large.
 func packKbs() []int {
 	var kbs []int
