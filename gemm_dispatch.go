@@ -72,6 +72,12 @@ type gemmKernel struct {
 	masked                 func(m, k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc, cols int, alpha, beta float32)
 	maskedRows, maskedCols int
 
+	// strip, when set, computes C[m×nr] for m a multiple of mr with A read in
+	// place, the mr-row tiles in one call with exactly rows' arithmetic (see
+	// gemmJob.compute): a short k made the Go call per tile cost as much as
+	// the tile.
+	strip func(m, k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+
 	// dot, when set, computes a partial last column strip of at most
 	// dotCols columns of a product with A not transposed as dot products
 	// (see gemmJob.dotTiles): C[i, j] = alpha·Σ_p A[i, p]·B_j[p] + beta·C[i, j]

@@ -313,6 +313,34 @@ func (g *gemmJob) maskedTiles(ws *workspace, blk *gemmBlock, inPlaceA bool, s, i
 	}
 }
 
+// stripEpiRows is the number of rows kern.strip computes in one call when
+// an epilogue follows: 96 rows of 32 columns (12 KB) are still in L1 when
+// finishTile reads them.
+const stripEpiRows = 96
+
+// stripTiles computes the whole mr-row tiles of rows [ic, ic+mb) of a full
+// column strip at column j with kern.strip, A read in place, and returns
+// how many rows it did; the rest go through the rows kernel as before.
+// Every element gets the arithmetic the rows kernel would give it.
+func (g *gemmJob) stripTiles(blk *gemmBlock, bp []float32, ldb, ic, mb, j int, finish bool) int {
+	mr, nr := g.kern.mr, g.kern.nr
+	full := mb / mr * mr
+	chunk := full
+	if finish {
+		chunk = stripEpiRows
+	}
+	for ir := 0; ir < full; ir += chunk {
+		rows := min(chunk, full-ir)
+		a, rs, ss := g.aRows(nil, blk, true, ic+ir, ir, rows)
+		off := (ic+ir)*g.ldc + j
+		g.kern.strip(rows, blk.kb, a, rs, ss, bp, ldb, g.c[off:off+(rows-1)*g.ldc+nr], g.ldc, g.alpha, blk.beta)
+		if finish {
+			finishTile(g.kern, &g.epi, g.c, g.ldc, ic+ir, j, rows, nr)
+		}
+	}
+	return full
+}
+
 // dotTiles computes rows [ic, ic+mb) of a last column strip of at most
 // dotCols columns at column j with kern.dot: lanes along k instead of
 // along the strip's columns, where the masked kernel would use cols of its
@@ -438,7 +466,11 @@ func (g *gemmJob) compute(ws *workspace, blk *gemmBlock, i0, i1, cs0, cs1 int) {
 				continue
 			}
 			bp, ldb, shift := g.bStrip(ws, blk, s, j, cols)
-			for ir := 0; ir < mb; ir += mr {
+			ir0 := 0
+			if inPlaceA && cols == nr && !g.transC && kern.strip != nil && blk.kIn == kb {
+				ir0 = g.stripTiles(blk, bp, ldb, ic, mb, j, finish)
+			}
+			for ir := ir0; ir < mb; ir += mr {
 				rows := min(mr, mb-ir)
 				switch {
 				case rows < mr && kern.rows != nil || inPlaceA:

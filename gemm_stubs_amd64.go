@@ -183,6 +183,17 @@ func epiBackwardAVX512(rows int, cols int, z []float32, ldz int, d []float32, ld
 //go:noescape
 func sgemvCompactAVX512(k int, a []float32, vals []float32, idx []int32) int
 
+// sgemmStrip8x32AVX512 computes C[m×32] = alpha·(A[m×k]·B[k×32]) + beta·C for m a
+// multiple of 8, A's element (i, p) at a[i·rs+p·ss] (A read in place), B's rows
+// ldb apart, C's ldc apart, beta == 0 (either sign) not reading C: the rows in
+// tiles of 8 from the top, each with exactly the arithmetic of
+// sgemmKernel8x32RowsAVX512 (one FMA chain per element over k ascending, times
+// alpha, plus beta·C in one FMA). The caller guarantees k ≥ 1 and that the
+// slices span (m−1)·rs+(k−1)·ss+1, (k−1)·ldb+32 and (m−1)·ldc+32 elements.
+//
+//go:noescape
+func sgemmStrip8x32AVX512(m int, k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
+
 // packA8AVX512 is packA8 for kb a multiple of 8 with a from off: d[8p+i] =
 // a[i·lda+p] for i < 8, p < kb. The caller guarantees kb ≥ 0, kb mod 8 = 0,
 // len(d) ≥ 8·kb and that a spans 7·lda+kb elements (kb ≥ 8).

@@ -55,3 +55,47 @@ func TestRows8MatchesTwoRows4(t *testing.T) {
 		}
 	}
 }
+
+// TestStripMatchesRows8: the strip kernel gives the bits of one call of the
+// 8-row kernel per tile, for 1 to 5 tiles, k 1..40, row-major and
+// transposed A, beta 0 (C all NaN: not read), −0 and 0.7, and writes no
+// column past 32 or row past m.
+func TestStripMatchesRows8(t *testing.T) {
+	if !cpuid.CPU.Supports(cpuid.AVX512F) {
+		t.Skip("no AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(23, 24))
+	for tiles := 1; tiles <= 5; tiles++ {
+		m := 8 * tiles
+		for k := 1; k <= 40; k++ {
+			for _, trans := range []bool{false, true} {
+				for _, beta := range []float32{0, float32(math.Copysign(0, -1)), 0.7} {
+					rs, ss, size := k+3, 1, m*(k+3)
+					if trans {
+						rs, ss, size = 1, m+5, k*(m+5)
+					}
+					a := randSlice(rng, size+1)[1:]
+					ldb, ldc := 32+k%3, 33+k%5
+					b := randSlice(rng, (k-1)*ldb+32)
+					c0 := randSlice(rng, (m+1)*ldc)
+					if beta == 0 {
+						for i := range c0 {
+							c0[i] = float32(math.NaN())
+						}
+					}
+					want := append([]float32(nil), c0...)
+					got := append([]float32(nil), c0...)
+					for i := 0; i < m; i += 8 {
+						sgemmKernel8x32RowsAVX512(k, a[i*rs:], rs, ss, b, ldb, want[i*ldc:], ldc, 0.9, beta)
+					}
+					sgemmStrip8x32AVX512(m, k, a, rs, ss, b, ldb, got, ldc, 0.9, beta)
+					for i := range got {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("m=%d k=%d trans=%v beta=%v: element %d (row %d col %d) is %v, per-tile calls give %v", m, k, trans, beta, i, i/ldc, i%ldc, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -103,6 +103,7 @@ func genGemm() {
 	genDot()
 	genEpi()
 	genCompact()
+	genStrip()
 }
 
 // storeRow writes one row of C from lo (the first register width of
@@ -389,17 +390,7 @@ func genRows(v isa, r int, beta VecPhysical) {
 	if r == 8 {
 		bLo, bHi, aReg = v.regs[16], v.regs[17], [2]VecPhysical{v.regs[18], v.regs[19]}
 	}
-	aAddr := []Mem{
-		{Base: aPtr},
-		{Base: aPtr, Index: rsB, Scale: 1},
-		{Base: aPtr, Index: rsB, Scale: 2},
-		{Base: aPtr, Index: rs3, Scale: 1},
-	}
-	if r == 8 {
-		// Rows 4..7 from a second pointer, 4·rs further.
-		aAddr = append(aAddr, Mem{Base: aPtr4}, Mem{Base: aPtr4, Index: rsB, Scale: 1},
-			Mem{Base: aPtr4, Index: rsB, Scale: 2}, Mem{Base: aPtr4, Index: rs3, Scale: 1})
-	}
+	aAddr := rowsAAddr(r)
 
 	Commentf("C[%d×%d] = alpha·(A[%d×k]·B[k×%d]) + beta·C, A's element (i, p) at a[i·rs + p·ss]:", r, 2*w, r, 2*w)
 	Comment("a packed strip (rs = 1, ss = mr), a row-major A in place (rs = lda, ss = 1)",
@@ -434,11 +425,7 @@ func genRows(v isa, r int, beta VecPhysical) {
 	MOVQ(param("ldb"), ldb)
 	MOVQ(param("c_base"), cPtr)
 	MOVQ(param("ldc"), ldc)
-	SHLQ(U8(2), rsB)
-	LEAQ(Mem{Base: rsB, Index: rsB, Scale: 2}, rs3)
-	SHLQ(U8(2), ssB)
-	SHLQ(U8(2), ldb)
-	SHLQ(U8(2), ldc)
+	stridesToBytes()
 	if r == 8 {
 		LEAQ(Mem{Base: aPtr, Index: rsB, Scale: 4}, aPtr4)
 	}
@@ -531,6 +518,32 @@ func genRows(v isa, r int, beta VecPhysical) {
 	}
 	VZEROUPPER()
 	RET()
+}
+
+// stridesToBytes turns the rows kernels' rs, ss, ldb and ldc from floats
+// into bytes and sets rs3 = 3·rs.
+func stridesToBytes() {
+	SHLQ(U8(2), rsB)
+	LEAQ(Mem{Base: rsB, Index: rsB, Scale: 2}, rs3)
+	SHLQ(U8(2), ssB)
+	SHLQ(U8(2), ldb)
+	SHLQ(U8(2), ldc)
+}
+
+// rowsAAddr is where row i < r of A is at the current step of k, for the
+// rows kernels: rows 0..3 from aPtr, rows 4..7 from aPtr4 (4·rs further).
+func rowsAAddr(r int) []Mem {
+	a := []Mem{
+		{Base: aPtr},
+		{Base: aPtr, Index: rsB, Scale: 1},
+		{Base: aPtr, Index: rsB, Scale: 2},
+		{Base: aPtr, Index: rs3, Scale: 1},
+	}
+	if r == 8 {
+		a = append(a, Mem{Base: aPtr4}, Mem{Base: aPtr4, Index: rsB, Scale: 1},
+			Mem{Base: aPtr4, Index: rsB, Scale: 2}, Mem{Base: aPtr4, Index: rs3, Scale: 1})
+	}
+	return a
 }
 
 // rowsName is the name of the r-row kernel: the 8-row one is

@@ -85,11 +85,7 @@ func genNarrow() {
 	MOVQ(param("ldb"), ldb)
 	MOVQ(param("c_base"), cPtr)
 	MOVQ(param("ldc"), ldc)
-	SHLQ(U8(2), rsB)
-	LEAQ(Mem{Base: rsB, Index: rsB, Scale: 2}, rs3)
-	SHLQ(U8(2), ssB)
-	SHLQ(U8(2), ldb)
-	SHLQ(U8(2), ldc)
+	stridesToBytes()
 	VBROADCASTSS(param("alpha"), narrowAlph)
 	VBROADCASTSS(param("beta"), narrowBeta)
 
