@@ -341,6 +341,25 @@ func (g *gemmJob) stripTiles(blk *gemmBlock, bp []float32, ldb, ic, mb, j int, f
 	return full
 }
 
+// packedTiles is stripTiles for a packed A, with kern.tiles.
+func (g *gemmJob) packedTiles(ws *workspace, blk *gemmBlock, bp []float32, ldb, ic, mb, j int, finish bool) int {
+	mr, nr, kb := g.kern.mr, g.kern.nr, blk.kb
+	full := mb / mr * mr
+	chunk := full
+	if finish {
+		chunk = stripEpiRows
+	}
+	for ir := 0; ir < full; ir += chunk {
+		rows := min(chunk, full-ir)
+		off := (ic+ir)*g.ldc + j
+		g.kern.tiles(rows, kb, ws.apack[ir*kb:(ir+rows)*kb], bp, ldb, g.c[off:off+(rows-1)*g.ldc+nr], g.ldc, g.alpha, blk.beta)
+		if finish {
+			finishTile(g.kern, &g.epi, g.c, g.ldc, ic+ir, j, rows, nr)
+		}
+	}
+	return full
+}
+
 // dotTiles computes rows [ic, ic+mb) of a last column strip of at most
 // dotCols columns at column j with kern.dot: lanes along k instead of
 // along the strip's columns, where the masked kernel would use cols of its
@@ -467,8 +486,13 @@ func (g *gemmJob) compute(ws *workspace, blk *gemmBlock, i0, i1, cs0, cs1 int) {
 			}
 			bp, ldb, shift := g.bStrip(ws, blk, s, j, cols)
 			ir0 := 0
-			if inPlaceA && cols == nr && !g.transC && kern.strip != nil && blk.kIn == kb {
-				ir0 = g.stripTiles(blk, bp, ldb, ic, mb, j, finish)
+			if cols == nr && !g.transC && blk.kIn == kb {
+				switch {
+				case inPlaceA && kern.strip != nil:
+					ir0 = g.stripTiles(blk, bp, ldb, ic, mb, j, finish)
+				case !inPlaceA && kern.tiles != nil:
+					ir0 = g.packedTiles(ws, blk, bp, ldb, ic, mb, j, finish)
+				}
 			}
 			for ir := ir0; ir < mb; ir += mr {
 				rows := min(mr, mb-ir)

@@ -54,6 +54,13 @@ func sgemmKernel4x16AVX2(k int, a []float32, rs int, ss int, b []float32, ldb in
 //go:noescape
 func sgemmKernel8x32AVX512(k int, a []float32, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
 
+// sgemmTiles8x32AVX512 computes C[m×32] = alpha·(packedA·B) + beta·C for m a multiple of
+// 8: the 8-row tiles from the top, tile i's packed A strip at a[i·8·k:], each
+// with exactly sgemmKernel8x32AVX512's arithmetic and contract.
+//
+//go:noescape
+func sgemmTiles8x32AVX512(m int, k int, a []float32, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
+
 // fmaPeakAVX512 runs n iterations of 24 independent 16-wide FMAs (768 flops each)
 // on registers alone; it measures the attainable peak for benchmarks.
 //

@@ -99,3 +99,43 @@ func TestStripMatchesRows8(t *testing.T) {
 		}
 	}
 }
+
+// TestTilesMatchesTileKernel: the looped tile kernel gives the bits of one
+// call of sgemmKernel8x32AVX512 per tile on consecutive packed strips, for
+// 1 to 5 tiles, k 1..40, B packed (ldb 32) or in place, beta 0 (C all
+// NaN: not read), −0 and 0.7.
+func TestTilesMatchesTileKernel(t *testing.T) {
+	if !cpuid.CPU.Supports(cpuid.AVX512F) {
+		t.Skip("no AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(25, 26))
+	for tiles := 1; tiles <= 5; tiles++ {
+		m := 8 * tiles
+		for k := 1; k <= 40; k++ {
+			for _, ldb := range []int{32, 37} {
+				for _, beta := range []float32{0, float32(math.Copysign(0, -1)), 0.7} {
+					a := randSlice(rng, m*k)
+					b := randSlice(rng, (k-1)*ldb+32)
+					ldc := 33 + k%5
+					c0 := randSlice(rng, (m+1)*ldc)
+					if beta == 0 {
+						for i := range c0 {
+							c0[i] = float32(math.NaN())
+						}
+					}
+					want := append([]float32(nil), c0...)
+					got := append([]float32(nil), c0...)
+					for i := 0; i < m; i += 8 {
+						sgemmKernel8x32AVX512(k, a[i*k:(i+8)*k], b, ldb, want[i*ldc:], ldc, 1.1, beta)
+					}
+					sgemmTiles8x32AVX512(m, k, a, b, ldb, got, ldc, 1.1, beta)
+					for i := range got {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("m=%d k=%d ldb=%d beta=%v: element %d is %v, per-tile calls give %v", m, k, ldb, beta, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -95,6 +95,7 @@ func genGemm() {
 		genRows(avx2, r, Y15)
 	}
 	genTile(tile8x32)
+	genTiles(tile8x32)
 	genPeak(avx512, 24)
 	for _, r := range []int{1, 2, 4, 8} {
 		genRows(avx512, r, Z31)
@@ -190,13 +191,32 @@ var tile8x32 = tile{
 // unroll times, then single steps for k mod unroll, then C = alpha·acc +
 // beta·C. The packs are zero-padded and partial tiles run on a scratch
 // tile, so there is no edge code.
-func genTile(t tile) {
+func genTile(t tile) { genTileKernel(t, false) }
+
+// genTiles writes sgemmTiles<mr>x<2w><ISA>: the tile kernel looped over the
+// m/mr tiles of a column strip whose packed A strips lie one after another
+// (mr·k floats apart) and whose C tiles are mr rows apart, each with exactly
+// the tile kernel's arithmetic. The driver called the tile kernel from Go
+// once per tile; with a short k the call cost as much as the tile.
+func genTiles(t tile) { genTileKernel(t, true) }
+
+// genTileKernel writes the tile kernel, or with loop its looped form.
+func genTileKernel(t tile, loop bool) {
 	v, mr := t.v, t.mr
 	w := v.lanes()
 	name := fmt.Sprintf("sgemmKernel%dx%d%s", mr, 2*w, v.name)
-	TEXT(name, NOSPLIT, "func(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)")
-	Pragma("noescape")
-	Doc(t.doc...)
+	if loop {
+		name = fmt.Sprintf("sgemmTiles%dx%d%s", mr, 2*w, v.name)
+		TEXT(name, NOSPLIT, "func(m, k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)")
+		Pragma("noescape")
+		Doc(fmt.Sprintf("%s computes C[m×%d] = alpha·(packedA·B) + beta·C for m a multiple of", name, 2*w),
+			fmt.Sprintf("%d: the %d-row tiles from the top, tile i's packed A strip at a[i·%d·k:], each", mr, mr, mr),
+			fmt.Sprintf("with exactly sgemmKernel%dx%d%s's arithmetic and contract.", mr, 2*w, v.name))
+	} else {
+		TEXT(name, NOSPLIT, "func(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)")
+		Pragma("noescape")
+		Doc(t.doc...)
+	}
 
 	bRegs := make([]string, len(t.b))
 	for j, b := range t.b {
@@ -227,8 +247,18 @@ func genTile(t tile) {
 	if t.prefetchA > 0 {
 		Commentf("The A strip is prefetched %d iterations (%d bytes) ahead.", t.prefetchA, t.prefetchA*unroll*mr*4)
 	}
+	if loop {
+		Comment("The tile loop: R10 = B, R11 = tiles left; after a tile SI is at the next",
+			"tile's strip and DI at its first row of C.")
+	}
 
-	MOVQ(param("k"), kCnt)
+	if loop {
+		MOVQ(param("m"), R11)
+		SHRQ(U8(3), R11)
+		JEQ(LabelRef("done"))
+	} else {
+		MOVQ(param("k"), kCnt)
+	}
 	MOVQ(param("a_base"), aPtr)
 	MOVQ(param("b_base"), bPtr)
 	MOVQ(param("ldb"), ldb)
@@ -237,6 +267,12 @@ func genTile(t tile) {
 	MOVQ(param("c_base"), cPtr)
 	MOVQ(param("ldc"), ldc)
 	SHLQ(U8(2), ldc)
+	if loop {
+		MOVQ(bPtr, R10)
+		Label("tile")
+		MOVQ(R10, bPtr)
+		MOVQ(param("k"), kCnt)
+	}
 
 	if t.prefetchC {
 		rowBytes := 2 * v.bytes
@@ -322,12 +358,22 @@ func genTile(t tile) {
 	for i := 0; i < mr; i++ {
 		storeRow(v, v.regs[2*i], v.regs[2*i+1], beta, true)
 	}
-	VZEROUPPER()
-	RET()
+	if loop {
+		JMP(LabelRef("next"))
+	} else {
+		VZEROUPPER()
+		RET()
+	}
 
 	Label("overwrite")
 	for i := 0; i < mr; i++ {
 		storeRow(v, v.regs[2*i], v.regs[2*i+1], beta, false)
+	}
+	if loop {
+		Label("next")
+		DECQ(R11)
+		JNE(LabelRef("tile"))
+		Label("done")
 	}
 	VZEROUPPER()
 	RET()
