@@ -318,31 +318,12 @@ func (g *gemmJob) maskedTiles(ws *workspace, blk *gemmBlock, inPlaceA bool, s, i
 // finishTile reads them.
 const stripEpiRows = 96
 
-// stripTiles computes the whole mr-row tiles of rows [ic, ic+mb) of a full
-// column strip at column j with kern.strip, A read in place, and returns
-// how many rows it did; the rest go through the rows kernel as before.
-// Every element gets the arithmetic the rows kernel would give it.
-func (g *gemmJob) stripTiles(blk *gemmBlock, bp []float32, ldb, ic, mb, j int, finish bool) int {
-	mr, nr := g.kern.mr, g.kern.nr
-	full := mb / mr * mr
-	chunk := full
-	if finish {
-		chunk = stripEpiRows
-	}
-	for ir := 0; ir < full; ir += chunk {
-		rows := min(chunk, full-ir)
-		a, rs, ss := g.aRows(nil, blk, true, ic+ir, ir, rows)
-		off := (ic+ir)*g.ldc + j
-		g.kern.strip(rows, blk.kb, a, rs, ss, bp, ldb, g.c[off:off+(rows-1)*g.ldc+nr], g.ldc, g.alpha, blk.beta)
-		if finish {
-			finishTile(g.kern, &g.epi, g.c, g.ldc, ic+ir, j, rows, nr)
-		}
-	}
-	return full
-}
-
-// packedTiles is stripTiles for a packed A, with kern.tiles.
-func (g *gemmJob) packedTiles(ws *workspace, blk *gemmBlock, bp []float32, ldb, ic, mb, j int, finish bool) int {
+// wholeTiles computes the whole mr-row tiles of rows [ic, ic+mb) of a full
+// column strip at column j in as few kernel calls as it can — kern.strip on
+// an A read in place, kern.tiles on the packed A — and returns how many rows
+// it did; the rest go through the rows kernel as before. Every element gets
+// the arithmetic the per-tile kernels would give it.
+func (g *gemmJob) wholeTiles(ws *workspace, blk *gemmBlock, inPlaceA bool, bp []float32, ldb, ic, mb, j int, finish bool) int {
 	mr, nr, kb := g.kern.mr, g.kern.nr, blk.kb
 	full := mb / mr * mr
 	chunk := full
@@ -352,7 +333,13 @@ func (g *gemmJob) packedTiles(ws *workspace, blk *gemmBlock, bp []float32, ldb, 
 	for ir := 0; ir < full; ir += chunk {
 		rows := min(chunk, full-ir)
 		off := (ic+ir)*g.ldc + j
-		g.kern.tiles(rows, kb, ws.apack[ir*kb:(ir+rows)*kb], bp, ldb, g.c[off:off+(rows-1)*g.ldc+nr], g.ldc, g.alpha, blk.beta)
+		c := g.c[off : off+(rows-1)*g.ldc+nr]
+		if inPlaceA {
+			a, rs, ss := g.aRows(nil, blk, true, ic+ir, ir, rows)
+			g.kern.strip(rows, kb, a, rs, ss, bp, ldb, c, g.ldc, g.alpha, blk.beta)
+		} else {
+			g.kern.tiles(rows, kb, ws.apack[ir*kb:(ir+rows)*kb], bp, ldb, c, g.ldc, g.alpha, blk.beta)
+		}
 		if finish {
 			finishTile(g.kern, &g.epi, g.c, g.ldc, ic+ir, j, rows, nr)
 		}
@@ -486,13 +473,8 @@ func (g *gemmJob) compute(ws *workspace, blk *gemmBlock, i0, i1, cs0, cs1 int) {
 			}
 			bp, ldb, shift := g.bStrip(ws, blk, s, j, cols)
 			ir0 := 0
-			if cols == nr && !g.transC && blk.kIn == kb {
-				switch {
-				case inPlaceA && kern.strip != nil:
-					ir0 = g.stripTiles(blk, bp, ldb, ic, mb, j, finish)
-				case !inPlaceA && kern.tiles != nil:
-					ir0 = g.packedTiles(ws, blk, bp, ldb, ic, mb, j, finish)
-				}
+			if cols == nr && !g.transC && blk.kIn == kb && (inPlaceA && kern.strip != nil || !inPlaceA && kern.tiles != nil) {
+				ir0 = g.wholeTiles(ws, blk, inPlaceA, bp, ldb, ic, mb, j, finish)
 			}
 			for ir := ir0; ir < mb; ir += mr {
 				rows := min(mr, mb-ir)
