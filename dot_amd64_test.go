@@ -79,3 +79,52 @@ func TestSgemmDotAVX512(t *testing.T) {
 		}
 	}
 }
+
+// TestSgemmColsTAVX512 checks the transposed-A column kernel against a
+// float64 reference: m 1..70, k 1..40, cols 1..4, B plain or transposed,
+// unaligned slices; t is filled with NaN past cols·m and must stay so.
+func TestSgemmColsTAVX512(t *testing.T) {
+	if !cpuid.CPU.Supports(cpuid.AVX512F) {
+		t.Skip("no AVX512F")
+	}
+	rng := rand.New(rand.NewPCG(33, 34))
+	nan := float32(math.NaN())
+	for m := 1; m <= 70; m++ {
+		for _, k := range []int{1, 2, 7, 16, 40} {
+			for cols := 1; cols <= 4; cols++ {
+				for _, trans := range []bool{false, true} {
+					lda := m + m%3
+					a := randSlice(rng, 1+(k-1)*lda+m)[1:]
+					sp, sq, size := cols+2, 1, (k-1)*(cols+2)+cols
+					if trans {
+						sp, sq, size = 1, k+1, (cols-1)*(k+1)+k
+					}
+					b := randSlice(rng, size+1)[1:]
+					out := make([]float32, cols*m+8)
+					for i := range out {
+						out[i] = nan
+					}
+					sgemmColsTAVX512(m, k, a, lda, b, sp, sq, cols, out[:cols*m])
+					for q := 0; q < cols; q++ {
+						for i := 0; i < m; i++ {
+							var s, mag float64
+							for p := 0; p < k; p++ {
+								v := float64(a[p*lda+i]) * float64(b[p*sp+q*sq])
+								s += v
+								mag += math.Abs(v)
+							}
+							if got := out[q*m+i]; !(math.Abs(float64(got)-s) <= 1e-5*(mag+1)) {
+								t.Fatalf("m=%d k=%d cols=%d trans=%v: t[%d, %d] = %v, want %v", m, k, cols, trans, q, i, got, s)
+							}
+						}
+					}
+					for i := cols * m; i < len(out); i++ {
+						if math.Float32bits(out[i]) != math.Float32bits(nan) {
+							t.Fatalf("m=%d k=%d cols=%d: written past cols·m at %d", m, k, cols, i)
+						}
+					}
+				}
+			}
+		}
+	}
+}

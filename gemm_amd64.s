@@ -11016,6 +11016,153 @@ done:
 	VZEROUPPER
 	RET
 
+// func sgemmColsTAVX512(m int, k int, a []float32, lda int, b []float32, sp int, sq int, cols int, t []float32)
+// Requires: AVX, AVX512F
+TEXT ·sgemmColsTAVX512(SB), NOSPLIT, $0-120
+	// Register plan (AVX512F, checked by the caller's dispatch):
+	//   Z0..Z7: the sums of 32 rows, column q in Z(2q) (rows 0..15) and Z(2q+1) (16..31)
+	//   Z8, Z9: A's row p at those 32 rows; Z10..Z13: B(p, q) broadcast
+	//   K1, K2: the rows of the chunk that exist, in each half
+	//   SI = A at the chunk's first row, DX = the same at step p, R8 = lda in bytes,
+	//   BX = B at step p, R9 = sp in bytes, R10..R13 = min(q, cols−1)·sq in bytes,
+	//   DI = t at the chunk's first row, R14 = m in bytes (t's column stride),
+	//   AX = rows left, CX = steps left
+	MOVQ m+0(FP), AX
+	MOVQ a_base+16(FP), SI
+	MOVQ lda+40(FP), R8
+	SHLQ $0x02, R8
+	MOVQ sp+72(FP), R9
+	SHLQ $0x02, R9
+	MOVQ t_base+96(FP), DI
+	MOVQ AX, R14
+	SHLQ $0x02, R14
+
+	// Column offsets: column q ≥ cols repeats column cols−1 (computed, never stored).
+	MOVQ sq+80(FP), DX
+	SHLQ $0x02, DX
+	MOVQ cols+88(FP), CX
+	MOVQ $0x00000000, BX
+	CMPQ BX, CX
+	JLT  q0
+	LEAQ -1(CX), BX
+
+q0:
+	IMULQ DX, BX
+	MOVQ  BX, R10
+	MOVQ  $0x00000001, BX
+	CMPQ  BX, CX
+	JLT   q1
+	LEAQ  -1(CX), BX
+
+q1:
+	IMULQ DX, BX
+	MOVQ  BX, R11
+	MOVQ  $0x00000002, BX
+	CMPQ  BX, CX
+	JLT   q2
+	LEAQ  -1(CX), BX
+
+q2:
+	IMULQ DX, BX
+	MOVQ  BX, R12
+	MOVQ  $0x00000003, BX
+	CMPQ  BX, CX
+	JLT   q3
+	LEAQ  -1(CX), BX
+
+q3:
+	IMULQ DX, BX
+	MOVQ  BX, R13
+	MOVL  $0x0000ffff, BX
+	KMOVW BX, K1
+	KMOVW BX, K2
+
+chunk:
+	CMPQ AX, $0x20
+	JGE  full
+
+	// A last chunk of fewer than 32 rows: K1, K2 = its rows in each half.
+	MOVQ  AX, CX
+	MOVL  $0x0000ffff, BX
+	CMPQ  CX, $0x10
+	JGE   high
+	MOVL  $0x00000001, BX
+	SHLL  CL, BX
+	DECL  BX
+	KMOVW BX, K1
+	KXORW K2, K2, K2
+	JMP   full
+
+high:
+	KMOVW BX, K1
+	SUBQ  $0x10, CX
+	MOVL  $0x00000001, BX
+	SHLL  CL, BX
+	DECL  BX
+	KMOVW BX, K2
+
+full:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	MOVQ   SI, DX
+	MOVQ   b_base+48(FP), BX
+	MOVQ   k+8(FP), CX
+
+step:
+	VMOVUPS.Z    (DX), K1, Z8
+	VMOVUPS.Z    64(DX), K2, Z9
+	VBROADCASTSS (BX)(R10*1), Z10
+	VFMADD231PS  Z10, Z8, Z0
+	VFMADD231PS  Z10, Z9, Z1
+	VBROADCASTSS (BX)(R11*1), Z11
+	VFMADD231PS  Z11, Z8, Z2
+	VFMADD231PS  Z11, Z9, Z3
+	VBROADCASTSS (BX)(R12*1), Z12
+	VFMADD231PS  Z12, Z8, Z4
+	VFMADD231PS  Z12, Z9, Z5
+	VBROADCASTSS (BX)(R13*1), Z13
+	VFMADD231PS  Z13, Z8, Z6
+	VFMADD231PS  Z13, Z9, Z7
+	ADDQ         R8, DX
+	ADDQ         R9, BX
+	DECQ         CX
+	JNE          step
+
+	// Store the sums: column q's at DI + q·m (bytes R14 apart), masked to the rows.
+	MOVQ    cols+88(FP), CX
+	MOVQ    DI, DX
+	VMOVUPS Z0, K1, (DX)
+	VMOVUPS Z1, K2, 64(DX)
+	CMPQ    CX, $0x01
+	JEQ     stored
+	ADDQ    R14, DX
+	VMOVUPS Z2, K1, (DX)
+	VMOVUPS Z3, K2, 64(DX)
+	CMPQ    CX, $0x02
+	JEQ     stored
+	ADDQ    R14, DX
+	VMOVUPS Z4, K1, (DX)
+	VMOVUPS Z5, K2, 64(DX)
+	CMPQ    CX, $0x03
+	JEQ     stored
+	ADDQ    R14, DX
+	VMOVUPS Z6, K1, (DX)
+	VMOVUPS Z7, K2, 64(DX)
+
+stored:
+	ADDQ $0x80, SI
+	ADDQ $0x80, DI
+	SUBQ $0x20, AX
+	JG   chunk
+	VZEROUPPER
+	RET
+
 // func packA8AVX512(d []float32, a []float32, lda int, kb int)
 // Requires: AVX, AVX512F
 TEXT ·packA8AVX512(SB), NOSPLIT, $0-64

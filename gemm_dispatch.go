@@ -90,9 +90,14 @@ type gemmKernel struct {
 	// contiguous vectors of k floats (those past cols repeat one of them),
 	// C's rows ldc apart.
 	dot func(m, k int, a []float32, lda int, b0, b1, b2, b3 []float32, cols int, c []float32, ldc int, alpha, beta float32)
+
+	// colsT, when set, computes the raw sums of a last column strip of at
+	// most dotCols columns when A is transposed (see gemmJob.colsTTiles):
+	// t[q·m+i] = Σ_p a[p·lda+i]·b[p·sp+q·sq] for i < m, q < cols.
+	colsT func(m, k int, a []float32, lda int, b []float32, sp, sq, cols int, t []float32)
 }
 
-// dotCols is the widest strip gemmKernel.dot computes.
+// dotCols is the widest strip gemmKernel.dot and colsT compute.
 const dotCols = 4
 
 // The dispatch table. kernels lists every kernel this CPU and build can run,

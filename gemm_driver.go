@@ -383,6 +383,46 @@ func (g *gemmJob) dotTiles(ws *workspace, blk *gemmBlock, ic, mb, j, cols int, f
 	}
 }
 
+// colsTMinK is the depth from which colsTTiles pays: below it (batch 10:
+// k = 10) scaling the sums into C in Go cost more than the masked kernel's
+// idle lanes (dW 300×100 at batch 10: 78 → 71 GFLOP/s).
+const colsTMinK = 64
+
+// colsTTiles is dotTiles for a transposed A (the weight gradient Xᵀ·dY):
+// there C's rows are contiguous in A's storage, so kern.colsT runs its lanes
+// along the rows and writes the strip's raw sums transposed into the
+// workspace; this scales them into C (alpha, then beta·C, which is not read
+// when beta is 0). The masked kernel would use cols of its 16 lanes (n = 100:
+// 4). Which columns take this path depends on the sizes alone.
+func (g *gemmJob) colsTTiles(ws *workspace, blk *gemmBlock, ic, mb, j, cols int, finish bool) {
+	kb, pc := blk.kb, blk.pc
+	var b []float32
+	sp, sq := g.ldb, 1
+	if g.transB {
+		sp, sq = 1, g.ldb
+		b = g.b[j*g.ldb+pc : (j+cols-1)*g.ldb+pc+kb]
+	} else {
+		b = g.b[pc*g.ldb+j : (pc+kb-1)*g.ldb+j+cols]
+	}
+	ws.bdot = growAligned(ws.bdot, cols*mb)
+	t := ws.bdot[:cols*mb]
+	g.kern.colsT(mb, kb, g.a[pc*g.lda+ic:(pc+kb-1)*g.lda+ic+mb], g.lda, b, sp, sq, cols, t)
+	alpha, beta := g.alpha, blk.beta
+	for i := 0; i < mb; i++ {
+		c := g.c[(ic+i)*g.ldc+j : (ic+i)*g.ldc+j+cols]
+		for q := range c {
+			v := alpha * t[q*mb+i]
+			if beta != 0 {
+				v += beta * c[q]
+			}
+			c[q] = v
+		}
+	}
+	if finish {
+		finishTile(g.kern, &g.epi, g.c, g.ldc, ic, j, mb, cols)
+	}
+}
+
 // splitByRows says how the parts divide a panel nb columns wide: by row
 // strips (each part then reads all of the panel's B and its own rows of A)
 // or by column strips (all of A and its own columns of B). It picks the
@@ -465,6 +505,10 @@ func (g *gemmJob) compute(ws *workspace, blk *gemmBlock, i0, i1, cs0, cs1 int) {
 			cols := min(nr, blk.jc+blk.nb-j)
 			if cols <= dotCols && kern.dot != nil && !g.transA && !g.transC {
 				g.dotTiles(ws, blk, ic, mb, j, cols, finish)
+				continue
+			}
+			if cols <= dotCols && kern.colsT != nil && g.transA && !g.transC && blk.kb >= colsTMinK {
+				g.colsTTiles(ws, blk, ic, mb, j, cols, finish)
 				continue
 			}
 			if cols < nr && cols <= kern.maskedCols && kern.masked != nil && !g.transC {

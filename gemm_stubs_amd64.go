@@ -201,6 +201,14 @@ func sgemvCompactAVX512(k int, a []float32, vals []float32, idx []int32) int
 //go:noescape
 func sgemmStrip8x32AVX512(m int, k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
 
+// sgemmColsTAVX512 sets t[q·m+i] = Σ_p a[p·lda+i]·b[p·sp+q·sq] for i < m and
+// q < cols (1 ≤ cols ≤ 4), each sum one FMA chain over p ascending from +0. Nothing
+// past A's k rows of m, B's k×cols elements or t's cols·m is read or written.
+// The caller guarantees m ≥ 1, k ≥ 1 and that the slices span those elements.
+//
+//go:noescape
+func sgemmColsTAVX512(m int, k int, a []float32, lda int, b []float32, sp int, sq int, cols int, t []float32)
+
 // packA8AVX512 is packA8 for kb a multiple of 8 with a from off: d[8p+i] =
 // a[i·lda+p] for i < 8, p < kb. The caller guarantees kb ≥ 0, kb mod 8 = 0,
 // len(d) ≥ 8·kb and that a spans 7·lda+kb elements (kb ≥ 8).

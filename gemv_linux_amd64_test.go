@@ -169,3 +169,33 @@ func TestSgemvSkipZerosGuardPage(t *testing.T) {
 		}
 	}
 }
+
+// TestSgemmColsTAVX512GuardPage runs the transposed-A column kernel with A,
+// B and t each ending at a protected page, m across the 16- and 32-row
+// chunk edges.
+func TestSgemmColsTAVX512GuardPage(t *testing.T) {
+	if !cpuid.CPU.Supports(cpuid.AVX512F) {
+		t.Skip("no AVX512F")
+	}
+	for _, m := range []int{1, 15, 16, 17, 31, 32, 33, 50} {
+		for _, k := range []int{1, 3} {
+			for cols := 1; cols <= 4; cols++ {
+				a := guardedFloats(t, (k-1)*m+m)
+				for i := range a {
+					a[i] = 1
+				}
+				b := guardedFloats(t, (k-1)*cols+cols)
+				for i := range b {
+					b[i] = float32(i%cols + 1)
+				}
+				out := guardedFloats(t, cols*m)
+				sgemmColsTAVX512(m, k, a, m, b, cols, 1, cols, out)
+				for i, v := range out {
+					if want := float32(k * (i/m + 1)); v != want {
+						t.Fatalf("m=%d k=%d cols=%d: t[%d] = %v, want %v", m, k, cols, i, v, want)
+					}
+				}
+			}
+		}
+	}
+}

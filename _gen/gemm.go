@@ -105,6 +105,7 @@ func genGemm() {
 	genEpi()
 	genCompact()
 	genStrip()
+	genColsT()
 }
 
 // storeRow writes one row of C from lo (the first register width of
