@@ -34,9 +34,7 @@ func TestRows8MatchesTwoRows4(t *testing.T) {
 				b := randSlice(rng, (k-1)*ldb+32+1)[1:]
 				c0 := randSlice(rng, 7*ldc+32)
 				if beta == 0 {
-					for i := range c0 {
-						c0[i] = float32(math.NaN()) // must not be read
-					}
+					gemvNaN(c0) // must not be read
 				}
 				want := append([]float32(nil), c0...)
 				got := append([]float32(nil), c0...)
@@ -79,9 +77,7 @@ func TestStripMatchesRows8(t *testing.T) {
 					b := randSlice(rng, (k-1)*ldb+32)
 					c0 := randSlice(rng, (m+1)*ldc)
 					if beta == 0 {
-						for i := range c0 {
-							c0[i] = float32(math.NaN())
-						}
+						gemvNaN(c0)
 					}
 					want := append([]float32(nil), c0...)
 					got := append([]float32(nil), c0...)
@@ -89,10 +85,8 @@ func TestStripMatchesRows8(t *testing.T) {
 						sgemmKernel8x32RowsAVX512(k, a[i*rs:], rs, ss, b, ldb, want[i*ldc:], ldc, 0.9, beta)
 					}
 					sgemmStrip8x32AVX512(m, k, a, rs, ss, b, ldb, got, ldc, 0.9, beta)
-					for i := range got {
-						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-							t.Fatalf("m=%d k=%d trans=%v beta=%v: element %d (row %d col %d) is %v, per-tile calls give %v", m, k, trans, beta, i, i/ldc, i%ldc, got[i], want[i])
-						}
+					if i := sameBits(got, want); i >= 0 {
+						t.Fatalf("m=%d k=%d trans=%v beta=%v: element %d (row %d col %d) is %v, per-tile calls give %v", m, k, trans, beta, i, i/ldc, i%ldc, got[i], want[i])
 					}
 				}
 			}
@@ -119,9 +113,7 @@ func TestTilesMatchesTileKernel(t *testing.T) {
 					ldc := 33 + k%5
 					c0 := randSlice(rng, (m+1)*ldc)
 					if beta == 0 {
-						for i := range c0 {
-							c0[i] = float32(math.NaN())
-						}
+						gemvNaN(c0)
 					}
 					want := append([]float32(nil), c0...)
 					got := append([]float32(nil), c0...)
@@ -129,10 +121,8 @@ func TestTilesMatchesTileKernel(t *testing.T) {
 						sgemmKernel8x32AVX512(k, a[i*k:(i+8)*k], b, ldb, want[i*ldc:], ldc, 1.1, beta)
 					}
 					sgemmTiles8x32AVX512(m, k, a, b, ldb, got, ldc, 1.1, beta)
-					for i := range got {
-						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-							t.Fatalf("m=%d k=%d ldb=%d beta=%v: element %d is %v, per-tile calls give %v", m, k, ldb, beta, i, got[i], want[i])
-						}
+					if i := sameBits(got, want); i >= 0 {
+						t.Fatalf("m=%d k=%d ldb=%d beta=%v: element %d is %v, per-tile calls give %v", m, k, ldb, beta, i, got[i], want[i])
 					}
 				}
 			}
