@@ -567,6 +567,15 @@ func genRows(v isa, r int, beta VecPhysical) {
 	RET()
 }
 
+// lowLanes sets opmask k (through the 32-bit register dst) to 2^CL − 1:
+// the low CL lanes.
+func lowLanes(dst GPPhysical, k Op) {
+	MOVL(U32(1), dst)
+	SHLL(CL, dst)
+	DECL(dst)
+	KMOVW(dst, k)
+}
+
 // stridesToBytes turns the rows kernels' rs, ss, ldb and ldc from floats
 // into bytes and sets rs3 = 3·rs.
 func stridesToBytes() {

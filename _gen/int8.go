@@ -167,10 +167,7 @@ func genInt8Panel(t int8Kern) {
 	MOVQ(param("last"), RCX)
 	if v.bytes == 64 {
 		Comment("K1 = 2^last − 1: the last block's columns.")
-		MOVL(U32(1), EAX)
-		SHLL(CL, EAX)
-		DECL(EAX)
-		KMOVW(EAX, K1)
+		lowLanes(EAX, K1)
 	} else {
 		Comment("R13 = &int8Mask[8−last]: last all-ones dwords, then zeros.")
 		LEAQ(int8MaskTab.Offset(32), i8Mask)
