@@ -67,7 +67,7 @@ type workspace struct {
 	apack   []float32
 	bpack   []float32 // B packed for this part alone
 	bedge   []float32 // the partial last strip of B when B is not packed
-	bdot    []float32 // B's columns of a dot strip (see dotTiles)
+	bdot    []float32 // B's columns of a dot strip (dotTiles), or a colsT strip's sums (colsTTiles)
 	scratch []float32
 }
 
