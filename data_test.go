@@ -734,3 +734,38 @@ func TestPredictNonFinite(t *testing.T) {
 		t.Errorf("finite rows: %v", err)
 	}
 }
+
+// TestPredictNonFiniteFeatures: NaN or ±Inf in any row of the features,
+// in the first inference chunk or a later one, is ErrValue naming that
+// row, from Predict, PredictClass and Logits; Evaluate refuses it too
+// (its data check runs first).
+func TestPredictNonFiniteFeatures(t *testing.T) {
+	net, err := New(3).Dense(5, ReLU).Dense(2, Softmax).Seed(1).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := 3*net.predictChunk() + 7
+	for _, bad := range []int{0, net.predictChunk() - 1, net.predictChunk(), rows - 1} {
+		for _, v := range []float32{float32(math.NaN()), float32(math.Inf(-1))} {
+			x, _ := NewMatrix(rows, 3)
+			for i := range x.Data {
+				x.Data[i] = float32(i%7) / 7
+			}
+			x.Set(bad, 2, v)
+			y, _ := NewMatrix(rows, 2)
+			want := fmt.Sprintf("row %d from 0", bad)
+			for name, call := range map[string]func() error{
+				"Predict":      func() error { _, err := net.Predict(x); return err },
+				"PredictClass": func() error { _, err := net.PredictClass(x); return err },
+				"Logits":       func() error { _, err := net.Logits(x); return err },
+			} {
+				if err := call(); !errors.Is(err, ErrValue) || !strings.Contains(err.Error(), want) {
+					t.Errorf("%s with %v in row %d of %d: %v, want ErrValue naming %q", name, v, bad, rows, err, want)
+				}
+			}
+			if _, err := net.Evaluate(x, y); !errors.Is(err, ErrValue) {
+				t.Errorf("Evaluate with %v in row %d of %d: %v, want ErrValue", v, bad, rows, err)
+			}
+		}
+	}
+}
