@@ -173,7 +173,7 @@ func archKernels() []*gemmKernel {
 				avx512Kernel.gemv = sgemvSkipZerosAVX512
 			}
 			ks = append(ks, &avx512Kernel)
-			packAsm.a8, packAsm.runs32, packAsm.gather32 = packA8AVX512, packRuns32AVX512, packGather32AVX512
+			packAsm.a8, packAsm.runs32, packAsm.runs8, packAsm.gather32 = packA8AVX512, packRuns32AVX512, packRuns8AVX512, packGather32AVX512
 		}
 	}
 	return ks

@@ -11341,6 +11341,54 @@ r32_done:
 	VZEROUPPER
 	RET
 
+// func packRuns8AVX512(d []float32, src []float32, ld int, kb int, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·packRuns8AVX512(SB), NOSPLIT, $0-68
+	// Register plan (AVX512F only, checked by the caller's dispatch):
+	//   Z0..Z3: four runs, the low 8 lanes each; K1: mask
+	//   SI = src pointer, R8 = ld in bytes, R9 = 3·ld in bytes, DI = d pointer, CX = runs left
+	MOVQ  d_base+0(FP), DI
+	MOVQ  src_base+24(FP), SI
+	MOVQ  ld+48(FP), R8
+	SHLQ  $0x02, R8
+	LEAQ  (R8)(R8*2), R9
+	MOVQ  kb+56(FP), CX
+	MOVL  mask+64(FP), AX
+	KMOVW AX, K1
+	CMPQ  CX, $0x04
+	JLT   r8_tail
+
+r8_loop4:
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z (SI)(R8*1), K1, Z1
+	VMOVUPS.Z (SI)(R8*2), K1, Z2
+	VMOVUPS.Z (SI)(R9*1), K1, Z3
+	VMOVUPS   Y0, (DI)
+	VMOVUPS   Y1, 32(DI)
+	VMOVUPS   Y2, 64(DI)
+	VMOVUPS   Y3, 96(DI)
+	LEAQ      (SI)(R8*4), SI
+	ADDQ      $0x00000080, DI
+	SUBQ      $0x04, CX
+	CMPQ      CX, $0x04
+	JGE       r8_loop4
+
+r8_tail:
+	TESTQ CX, CX
+	JEQ   r8_done
+
+r8_loop1:
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS   Y0, (DI)
+	ADDQ      R8, SI
+	ADDQ      $0x00000020, DI
+	DECQ      CX
+	JNE       r8_loop1
+
+r8_done:
+	VZEROUPPER
+	RET
+
 DATA packMask16<>+0(SB)/4, $0xffffffff
 DATA packMask16<>+4(SB)/4, $0xffffffff
 DATA packMask16<>+8(SB)/4, $0xffffffff
@@ -11427,7 +11475,7 @@ r16_full_loop1:
 	VMOVUPS Y0, (DI)
 	VMOVUPS Y1, 32(DI)
 	ADDQ    R8, SI
-	ADDQ    $0x40, DI
+	ADDQ    $0x00000040, DI
 	DECQ    CX
 	JNE     r16_full_loop1
 
@@ -11478,7 +11526,7 @@ r16_masked_loop1:
 	VMOVUPS    Y0, (DI)
 	VMOVUPS    Y1, 32(DI)
 	ADDQ       R8, SI
-	ADDQ       $0x40, DI
+	ADDQ       $0x00000040, DI
 	DECQ       CX
 	JNE        r16_masked_loop1
 

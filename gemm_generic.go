@@ -113,7 +113,7 @@ func packA(dst, a []float32, lda int, transA bool, i0, mb, p0, kb, mr int) {
 
 // packAsm holds the assembly packers: nil (the Go loops) unless archKernels
 // (gemm_amd64.go) installs them with the kernel set whose tile they serve
-// (a6 and runs16 with avx2Kernel, a8 and runs32 with avx512Kernel), so
+// (a6 and runs16 with avx2Kernel, a8, runs32 and runs8 with avx512Kernel), so
 // their CPU check is the kernel table's. They copy exactly what the Go loops
 // copy: packing is bit-identical either way.
 var packAsm struct {
@@ -122,6 +122,9 @@ var packAsm struct {
 	// runs32 is packRuns for w = 32, src from off: the columns n ≤ 32 in
 	// mask = 2ⁿ−1.
 	runs32 func(d, src []float32, ld, kb int, mask uint32)
+	// runs8 is packRuns for w = 8, src from off: the columns n ≤ 8 in
+	// mask = 2ⁿ−1.
+	runs8 func(d, src []float32, ld, kb int, mask uint32)
 	// runs16 is packRuns for w = 16 and n ≤ 16, src from off.
 	runs16 func(d, src []float32, ld, kb, n int)
 	// gather32 is packGather for n = w = 32 and kb a multiple of 8, src
@@ -185,6 +188,9 @@ func packRuns(d, src []float32, off, ld, kb, n, w int) {
 		switch {
 		case w == 32 && packAsm.runs32 != nil:
 			packAsm.runs32(d[:32*kb], src[off:off+(kb-1)*ld+n], ld, kb, uint32(1<<n-1))
+			return
+		case w == 8 && packAsm.runs8 != nil:
+			packAsm.runs8(d[:8*kb], src[off:off+(kb-1)*ld+n], ld, kb, uint32(1<<n-1))
 			return
 		case w == 16 && packAsm.runs16 != nil:
 			packAsm.runs16(d[:16*kb], src[off:off+(kb-1)*ld+n], ld, kb, n)

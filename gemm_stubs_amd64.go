@@ -231,6 +231,14 @@ func packA6AVX2(d []float32, a []float32, lda int, kb int)
 //go:noescape
 func packRuns32AVX512(d []float32, src []float32, ld int, kb int, mask uint32)
 
+// packRuns8AVX512 is packRuns for w = 8 with src from off: d[8p+j] =
+// src[p·ld+j] where bit j of mask is set, 0 elsewhere (mask = 2ⁿ−1 for n ≤ 8
+// columns). Nothing of src outside the mask is read. The caller guarantees
+// kb ≥ 0, len(d) ≥ 8·kb and that src spans (kb−1)·ld+n elements (kb ≥ 1).
+//
+//go:noescape
+func packRuns8AVX512(d []float32, src []float32, ld int, kb int, mask uint32)
+
 // packRuns16AVX2 is packRuns for w = 16 with src from off: d[16p+j] =
 // src[p·ld+j] for j < n, 0 for n ≤ j < 16. Nothing of src past n columns is
 // read. The caller guarantees 0 ≤ n ≤ 16, kb ≥ 0, len(d) ≥ 16·kb and that src

@@ -135,6 +135,13 @@ func TestPackRuns32AVX512(t *testing.T) {
 	testPackRuns(t, 32)
 }
 
+func TestPackRuns8AVX512(t *testing.T) {
+	if packAsm.runs8 == nil {
+		t.Skip("no AVX-512 packer")
+	}
+	testPackRuns(t, 8)
+}
+
 func TestPackRuns16AVX2(t *testing.T) {
 	if packAsm.runs16 == nil {
 		t.Skip("no AVX2 packer")

@@ -4,13 +4,13 @@ package ann
 
 import "testing"
 
-// TestPackRunsGuardPage runs the assembly packRuns (w = 16 and 32, every
+// TestPackRunsGuardPage runs the assembly packRuns (w = 8, 16 and 32, every
 // n ≤ w) and packAFast with the source and d each ending at a protected
 // page: a read past the last run's n-th column (an unmasked load of the
 // padding) or past the last row of A, or a write past d, would fault.
 func TestPackRunsGuardPage(t *testing.T) {
-	for _, w := range []int{16, 32} {
-		if w == 16 && packAsm.runs16 == nil || w == 32 && packAsm.runs32 == nil {
+	for _, w := range []int{8, 16, 32} {
+		if w == 8 && packAsm.runs8 == nil || w == 16 && packAsm.runs16 == nil || w == 32 && packAsm.runs32 == nil {
 			continue
 		}
 		for n := 0; n <= w; n++ {

@@ -25,6 +25,7 @@ func genPack() {
 	genPackA8()
 	genPackA6()
 	genPackRuns32()
+	genPackRuns8()
 	genPackRuns16()
 	genPackGather32()
 }
@@ -197,33 +198,66 @@ func genPackRuns32() {
 		VMOVUPS(Z(2*slot), Mem{Base: pkDst, Disp: 128 * slot})
 		VMOVUPS(Z(2*slot+1), Mem{Base: pkDst, Disp: 128*slot + 64})
 	}
+	packRunsLoop("r32", 128, run, store)
+}
+
+// packRunsLoop writes the loop of the packRuns kernels: four runs per
+// iteration (load(r, slot) reads run r of the four at pkSrc into slot,
+// store(slot) writes a slot to d at slot·runBytes), then the runs left one
+// at a time, then VZEROUPPER and RET. Labels start with pre.
+func packRunsLoop(pre string, runBytes int, load func(r, slot int), store func(slot int)) {
+	l := func(s string) string { return pre + "_" + s }
 	CMPQ(pkCnt, Imm(4))
-	JLT(LabelRef("r32_tail"))
-	Label("r32_loop4")
+	JLT(LabelRef(l("tail")))
+	Label(l("loop4"))
 	for r := 0; r < 4; r++ {
-		run(r, r)
+		load(r, r)
 	}
 	for r := 0; r < 4; r++ {
 		store(r)
 	}
 	LEAQ(Mem{Base: pkSrc, Index: pkLd, Scale: 4}, pkSrc)
-	ADDQ(U32(512), pkDst)
+	ADDQ(U32(uint64(4*runBytes)), pkDst)
 	SUBQ(Imm(4), pkCnt)
 	CMPQ(pkCnt, Imm(4))
-	JGE(LabelRef("r32_loop4"))
-	Label("r32_tail")
+	JGE(LabelRef(l("loop4")))
+	Label(l("tail"))
 	TESTQ(pkCnt, pkCnt)
-	JEQ(LabelRef("r32_done"))
-	Label("r32_loop1")
-	run(0, 0)
+	JEQ(LabelRef(l("done")))
+	Label(l("loop1"))
+	load(0, 0)
 	store(0)
 	ADDQ(pkLd, pkSrc)
-	ADDQ(U32(128), pkDst)
+	ADDQ(U32(uint64(runBytes)), pkDst)
 	DECQ(pkCnt)
-	JNE(LabelRef("r32_loop1"))
-	Label("r32_done")
+	JNE(LabelRef(l("loop1")))
+	Label(l("done"))
 	VZEROUPPER()
 	RET()
+}
+
+// genPackRuns8 writes packRuns8AVX512: kb runs of n ≤ 8 floats, ld apart,
+// copied into 8-float rows of d (the transposed-A panels of the 8-row
+// tiles), four runs per iteration. The loads are zmm ones under K1 (the
+// low n bits), which zero the other lanes and read nothing under them; the
+// stores write the low ymm halves. In Go each run was a 32-byte memmove
+// call: packing Xᵀ took 12 % of a weight-gradient product.
+func genPackRuns8() {
+	TEXT("packRuns8AVX512", NOSPLIT, "func(d []float32, src []float32, ld int, kb int, mask uint32)")
+	Pragma("noescape")
+	Doc("packRuns8AVX512 is packRuns for w = 8 with src from off: d[8p+j] =",
+		"src[p·ld+j] where bit j of mask is set, 0 elsewhere (mask = 2ⁿ−1 for n ≤ 8",
+		"columns). Nothing of src outside the mask is read. The caller guarantees",
+		"kb ≥ 0, len(d) ≥ 8·kb and that src spans (kb−1)·ld+n elements (kb ≥ 1).")
+	Comment("Register plan (AVX512F only, checked by the caller's dispatch):",
+		"  Z0..Z3: four runs, the low 8 lanes each; K1: mask",
+		"  SI = src pointer, R8 = ld in bytes, R9 = 3·ld in bytes, DI = d pointer, CX = runs left")
+	packProlog("src", "ld", "kb")
+	MOVL(param("mask"), EAX)
+	KMOVW(EAX, K1)
+	packRunsLoop("r8", 32,
+		func(r, slot int) { VMOVUPS_Z(rowMem(pkSrc, r, 0), K1, Z(slot)) },
+		func(slot int) { VMOVUPS(Y(slot), Mem{Base: pkDst, Disp: 32 * slot}) })
 }
 
 // genPackRuns16 writes packRuns16AVX2: kb runs of n ≤ 16 floats, ld apart,
@@ -257,38 +291,10 @@ func genPackRuns16() {
 		VMOVUPS(y[2*slot+1], Mem{Base: pkDst, Disp: 64*slot + 32})
 	}
 	body := func(pre string, load func(m Mem, dst VecPhysical)) {
-		l := func(s string) string { return pre + "_" + s }
-		run := func(r, slot int) {
+		packRunsLoop(pre, 64, func(r, slot int) {
 			load(rowMem(pkSrc, r, 0), y[2*slot])
 			load(rowMem(pkSrc, r, 32), y[2*slot+1])
-		}
-		CMPQ(pkCnt, Imm(4))
-		JLT(LabelRef(l("tail")))
-		Label(l("loop4"))
-		for r := 0; r < 4; r++ {
-			run(r, r)
-		}
-		for r := 0; r < 4; r++ {
-			store(r)
-		}
-		LEAQ(Mem{Base: pkSrc, Index: pkLd, Scale: 4}, pkSrc)
-		ADDQ(U32(256), pkDst)
-		SUBQ(Imm(4), pkCnt)
-		CMPQ(pkCnt, Imm(4))
-		JGE(LabelRef(l("loop4")))
-		Label(l("tail"))
-		TESTQ(pkCnt, pkCnt)
-		JEQ(LabelRef(l("done")))
-		Label(l("loop1"))
-		run(0, 0)
-		store(0)
-		ADDQ(pkLd, pkSrc)
-		ADDQ(Imm(64), pkDst)
-		DECQ(pkCnt)
-		JNE(LabelRef(l("loop1")))
-		Label(l("done"))
-		VZEROUPPER()
-		RET()
+		}, store)
 	}
 	CMPQ(RDX, Imm(16))
 	JNE(LabelRef("r16_masked"))
