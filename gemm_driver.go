@@ -364,10 +364,22 @@ func (g *gemmJob) dotTiles(ws *workspace, blk *gemmBlock, ic, mb, j, cols int, f
 		}
 	} else {
 		ws.bdot = growAligned(ws.bdot, cols*kb)
-		for p := 0; p < kb; p++ {
-			row := g.b[(pc+p)*g.ldb+j : (pc+p)*g.ldb+j+cols]
-			for q, v := range row {
-				ws.bdot[q*kb+p] = v
+		if cols == dotCols {
+			// Four columns at once: at batch 10 the general loop below
+			// took a fifth of the forward product of the 300×100 layer.
+			d0, d1, d2, d3 := ws.bdot[:kb], ws.bdot[kb:2*kb], ws.bdot[2*kb:3*kb], ws.bdot[3*kb:4*kb]
+			off := pc*g.ldb + j
+			for p := range d0 {
+				row := g.b[off : off+dotCols : off+dotCols]
+				d0[p], d1[p], d2[p], d3[p] = row[0], row[1], row[2], row[3]
+				off += g.ldb
+			}
+		} else {
+			for p := 0; p < kb; p++ {
+				row := g.b[(pc+p)*g.ldb+j : (pc+p)*g.ldb+j+cols]
+				for q, v := range row {
+					ws.bdot[q*kb+p] = v
+				}
 			}
 		}
 		for q := range bc {
