@@ -341,7 +341,7 @@ func TestLearnRegression(t *testing.T) {
 
 // ---------------------------------------------------------------- determinism, allocations, concurrency
 
-func trainedWeights(t *testing.T, procs int, opt Optimizer) []float32 {
+func trainedWeights(t *testing.T, procs, batch int, opt Optimizer) []float32 {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 	rng := rand.New(rand.NewPCG(1, 2))
 	rows := 512
@@ -354,7 +354,7 @@ func trainedWeights(t *testing.T, procs int, opt Optimizer) []float32 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := net.Fit(context.Background(), x, y, Epochs(2), BatchSize(256)); err != nil {
+	if _, err := net.Fit(context.Background(), x, y, Epochs(2), BatchSize(batch)); err != nil {
 		t.Fatal(err)
 	}
 	return append([]float32(nil), net.weights...)
@@ -362,7 +362,9 @@ func trainedWeights(t *testing.T, procs int, opt Optimizer) []float32 {
 
 // TestTrainingDeterministic: the same seed gives bit-identical weights at
 // GOMAXPROCS 1 and 2 with every optimizer (the products are large enough
-// to run in parallel, and the 91k parameters are updated in two parts).
+// to run in parallel, and the 91k parameters are updated in two parts), at
+// batch 256 and at batch 64, where the first layer's forward product is
+// split by column strips instead of rows (see splitByRows).
 func TestTrainingDeterministic(t *testing.T) {
 	defer setMinParallel(1)()
 	opts := []Optimizer{SGD(0.1), Momentum(0.05, 0.9), Nesterov(0.05, 0.9), AdaGrad(0.1), Adam(0.001),
@@ -372,12 +374,14 @@ func TestTrainingDeterministic(t *testing.T) {
 		// plain SGD cover the split; native runs check all nine.
 		opts = []Optimizer{SGD(0.1), Adam(0.001), FTRL(0.1, 1e-3, 1e-3)}
 	}
-	for _, opt := range opts {
-		a := trainedWeights(t, 1, opt)
-		b := trainedWeights(t, 2, opt)
-		for i := range a {
-			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-				t.Fatalf("%v: weight %d differs: %v at GOMAXPROCS 1, %v at 2", opt, i, a[i], b[i])
+	for _, batch := range []int{256, 64} {
+		for _, opt := range opts {
+			a := trainedWeights(t, 1, batch, opt)
+			b := trainedWeights(t, 2, batch, opt)
+			for i := range a {
+				if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+					t.Fatalf("%v, batch %d: weight %d differs: %v at GOMAXPROCS 1, %v at 2", opt, batch, i, a[i], b[i])
+				}
 			}
 		}
 	}

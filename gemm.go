@@ -73,6 +73,10 @@ type epilogue struct {
 	z, y  []float32 // backward: where the derivative is taken, ldz and ldy apart
 	ldz   int
 	ldy   int
+	// bWritten says B is a layer's weights, which the optimizer step
+	// rewrites after the product (training's forward pass); see
+	// splitByRows.
+	bWritten bool
 }
 
 // sgemmEpilogue computes C = op(A)·op(B) (beta 0, alpha 1) finishing every

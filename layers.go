@@ -195,7 +195,7 @@ func (l *layer) forward(x, z, y Matrix, ws *layerSpace, training bool, rng *rand
 	case layerDense:
 		// z = x·W + b and y = f(z) in one product, each tile finished
 		// while in L1; softmax needs whole rows and runs after it.
-		e := epilogue{bias: l.b, act: l.act, alpha: l.alpha, out: y.Data, ldo: y.Stride}
+		e := epilogue{bias: l.b, act: l.act, alpha: l.alpha, out: y.Data, ldo: y.Stride, bWritten: training}
 		if l.act == Softmax {
 			e.out = nil
 		}
