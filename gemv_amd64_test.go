@@ -191,7 +191,7 @@ func TestSgemvSkipZerosSameBits(t *testing.T) {
 		for i := range b {
 			b[i] = float32(rng.NormFloat64())
 		}
-		for _, zeros := range []float64{0, 0.5, 0.8, 1} {
+		for _, zeros := range []float64{0, 0.01, 0.5, 0.8, 1} {
 			a := make([]float32, k)
 			for i := range a {
 				if rng.Float64() >= zeros {
