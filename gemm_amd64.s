@@ -11538,21 +11538,25 @@ r16_masked_done:
 // Requires: AVX, AVX512F
 TEXT ·packGather32AVX512(SB), NOSPLIT, $0-64
 	// Register plan (AVX512F only, checked by the caller's dispatch):
-	//   Z0..Z15 as in packA8AVX512, for runs 8g..8g+7 of group g
+	//   Z0..Z15 as in packA8AVX512, for runs 8g..8g+7 of group g; Z16: the high
+	//   half of a masked load (tail)
 	//   BX = run 0 at the current depth, SI = run 8g, R10 = run 8g+4, R8 = ld in bytes,
 	//   R9 = 3·ld in bytes, R11 = 8·ld in bytes, DI = d at the current depth,
-	//   CX = kb/8 iterations left
-	MOVQ d_base+0(FP), DI
-	MOVQ src_base+24(FP), SI
-	MOVQ ld+48(FP), R8
-	SHLQ $0x02, R8
-	LEAQ (R8)(R8*2), R9
-	MOVQ kb+56(FP), CX
-	SHRQ $0x03, CX
-	JEQ  g32_done
-	MOVQ SI, BX
-	LEAQ (R8)(R8*1), R11
-	SHLQ $0x02, R11
+	//   CX = kb/8 iterations left, R12 = kb mod 8, K1 = its low bits (tail)
+	MOVQ  d_base+0(FP), DI
+	MOVQ  src_base+24(FP), SI
+	MOVQ  ld+48(FP), R8
+	SHLQ  $0x02, R8
+	LEAQ  (R8)(R8*2), R9
+	MOVQ  kb+56(FP), CX
+	MOVQ  CX, R12
+	ANDQ  $0x07, R12
+	SHRQ  $0x03, CX
+	MOVQ  SI, BX
+	LEAQ  (R8)(R8*1), R11
+	SHLQ  $0x02, R11
+	TESTQ CX, CX
+	JEQ   g32_tail
 
 g32_loop:
 	MOVQ          BX, SI
@@ -11679,9 +11683,227 @@ g32_loop:
 	ADDQ          $0x00000400, DI
 	DECQ          CX
 	JNE           g32_loop
-	VZEROUPPER
 
+g32_tail:
+	TESTQ R12, R12
+	JEQ   g32_done
+
+	// K1 = the low kb mod 8 bits: the steps left.
+	MOVL          $0x00000001, AX
+	MOVQ          R12, CX
+	SHLL          CL, AX
+	DECL          AX
+	KMOVW         AX, K1
+	MOVQ          BX, SI
+	LEAQ          (BX)(R8*4), R10
+	VMOVUPS.Z     (SI), K1, Z0
+	VMOVUPS.Z     (R10), K1, Z16
+	VINSERTF64X4  $0x01, Y16, Z0, Z0
+	VMOVUPS.Z     (SI)(R8*1), K1, Z1
+	VMOVUPS.Z     (R10)(R8*1), K1, Z16
+	VINSERTF64X4  $0x01, Y16, Z1, Z1
+	VMOVUPS.Z     (SI)(R8*2), K1, Z2
+	VMOVUPS.Z     (R10)(R8*2), K1, Z16
+	VINSERTF64X4  $0x01, Y16, Z2, Z2
+	VMOVUPS.Z     (SI)(R9*1), K1, Z3
+	VMOVUPS.Z     (R10)(R9*1), K1, Z16
+	VINSERTF64X4  $0x01, Y16, Z3, Z3
+	VUNPCKLPS     Z1, Z0, Z4
+	VUNPCKHPS     Z1, Z0, Z5
+	VUNPCKLPS     Z3, Z2, Z6
+	VUNPCKHPS     Z3, Z2, Z7
+	VSHUFPS       $0x44, Z6, Z4, Z8
+	VSHUFPS       $0xee, Z6, Z4, Z9
+	VSHUFPS       $0x44, Z7, Z5, Z10
+	VSHUFPS       $0xee, Z7, Z5, Z11
+	VSHUFF32X4    $0x88, Z9, Z8, Z12
+	VSHUFF32X4    $0x88, Z11, Z10, Z13
+	VSHUFF32X4    $0xdd, Z9, Z8, Z14
+	VSHUFF32X4    $0xdd, Z11, Z10, Z15
+	CMPQ          R12, $0x00
+	JLE           g32_tail0_done
+	VMOVUPS       Y12, (DI)
+	CMPQ          R12, $0x01
+	JLE           g32_tail0_done
+	VEXTRACTF64X4 $0x01, Z12, 128(DI)
+	CMPQ          R12, $0x02
+	JLE           g32_tail0_done
+	VMOVUPS       Y13, 256(DI)
+	CMPQ          R12, $0x03
+	JLE           g32_tail0_done
+	VEXTRACTF64X4 $0x01, Z13, 384(DI)
+	CMPQ          R12, $0x04
+	JLE           g32_tail0_done
+	VMOVUPS       Y14, 512(DI)
+	CMPQ          R12, $0x05
+	JLE           g32_tail0_done
+	VEXTRACTF64X4 $0x01, Z14, 640(DI)
+	CMPQ          R12, $0x06
+	JLE           g32_tail0_done
+	VMOVUPS       Y15, 768(DI)
+	CMPQ          R12, $0x07
+	JLE           g32_tail0_done
+	VEXTRACTF64X4 $0x01, Z15, 896(DI)
+
+g32_tail0_done:
+	ADDQ          R11, SI
+	ADDQ          R11, R10
+	VMOVUPS.Z     (SI), K1, Z0
+	VMOVUPS.Z     (R10), K1, Z16
+	VINSERTF64X4  $0x01, Y16, Z0, Z0
+	VMOVUPS.Z     (SI)(R8*1), K1, Z1
+	VMOVUPS.Z     (R10)(R8*1), K1, Z16
+	VINSERTF64X4  $0x01, Y16, Z1, Z1
+	VMOVUPS.Z     (SI)(R8*2), K1, Z2
+	VMOVUPS.Z     (R10)(R8*2), K1, Z16
+	VINSERTF64X4  $0x01, Y16, Z2, Z2
+	VMOVUPS.Z     (SI)(R9*1), K1, Z3
+	VMOVUPS.Z     (R10)(R9*1), K1, Z16
+	VINSERTF64X4  $0x01, Y16, Z3, Z3
+	VUNPCKLPS     Z1, Z0, Z4
+	VUNPCKHPS     Z1, Z0, Z5
+	VUNPCKLPS     Z3, Z2, Z6
+	VUNPCKHPS     Z3, Z2, Z7
+	VSHUFPS       $0x44, Z6, Z4, Z8
+	VSHUFPS       $0xee, Z6, Z4, Z9
+	VSHUFPS       $0x44, Z7, Z5, Z10
+	VSHUFPS       $0xee, Z7, Z5, Z11
+	VSHUFF32X4    $0x88, Z9, Z8, Z12
+	VSHUFF32X4    $0x88, Z11, Z10, Z13
+	VSHUFF32X4    $0xdd, Z9, Z8, Z14
+	VSHUFF32X4    $0xdd, Z11, Z10, Z15
+	CMPQ          R12, $0x00
+	JLE           g32_tail1_done
+	VMOVUPS       Y12, 32(DI)
+	CMPQ          R12, $0x01
+	JLE           g32_tail1_done
+	VEXTRACTF64X4 $0x01, Z12, 160(DI)
+	CMPQ          R12, $0x02
+	JLE           g32_tail1_done
+	VMOVUPS       Y13, 288(DI)
+	CMPQ          R12, $0x03
+	JLE           g32_tail1_done
+	VEXTRACTF64X4 $0x01, Z13, 416(DI)
+	CMPQ          R12, $0x04
+	JLE           g32_tail1_done
+	VMOVUPS       Y14, 544(DI)
+	CMPQ          R12, $0x05
+	JLE           g32_tail1_done
+	VEXTRACTF64X4 $0x01, Z14, 672(DI)
+	CMPQ          R12, $0x06
+	JLE           g32_tail1_done
+	VMOVUPS       Y15, 800(DI)
+	CMPQ          R12, $0x07
+	JLE           g32_tail1_done
+	VEXTRACTF64X4 $0x01, Z15, 928(DI)
+
+g32_tail1_done:
+	ADDQ          R11, SI
+	ADDQ          R11, R10
+	VMOVUPS.Z     (SI), K1, Z0
+	VMOVUPS.Z     (R10), K1, Z16
+	VINSERTF64X4  $0x01, Y16, Z0, Z0
+	VMOVUPS.Z     (SI)(R8*1), K1, Z1
+	VMOVUPS.Z     (R10)(R8*1), K1, Z16
+	VINSERTF64X4  $0x01, Y16, Z1, Z1
+	VMOVUPS.Z     (SI)(R8*2), K1, Z2
+	VMOVUPS.Z     (R10)(R8*2), K1, Z16
+	VINSERTF64X4  $0x01, Y16, Z2, Z2
+	VMOVUPS.Z     (SI)(R9*1), K1, Z3
+	VMOVUPS.Z     (R10)(R9*1), K1, Z16
+	VINSERTF64X4  $0x01, Y16, Z3, Z3
+	VUNPCKLPS     Z1, Z0, Z4
+	VUNPCKHPS     Z1, Z0, Z5
+	VUNPCKLPS     Z3, Z2, Z6
+	VUNPCKHPS     Z3, Z2, Z7
+	VSHUFPS       $0x44, Z6, Z4, Z8
+	VSHUFPS       $0xee, Z6, Z4, Z9
+	VSHUFPS       $0x44, Z7, Z5, Z10
+	VSHUFPS       $0xee, Z7, Z5, Z11
+	VSHUFF32X4    $0x88, Z9, Z8, Z12
+	VSHUFF32X4    $0x88, Z11, Z10, Z13
+	VSHUFF32X4    $0xdd, Z9, Z8, Z14
+	VSHUFF32X4    $0xdd, Z11, Z10, Z15
+	CMPQ          R12, $0x00
+	JLE           g32_tail2_done
+	VMOVUPS       Y12, 64(DI)
+	CMPQ          R12, $0x01
+	JLE           g32_tail2_done
+	VEXTRACTF64X4 $0x01, Z12, 192(DI)
+	CMPQ          R12, $0x02
+	JLE           g32_tail2_done
+	VMOVUPS       Y13, 320(DI)
+	CMPQ          R12, $0x03
+	JLE           g32_tail2_done
+	VEXTRACTF64X4 $0x01, Z13, 448(DI)
+	CMPQ          R12, $0x04
+	JLE           g32_tail2_done
+	VMOVUPS       Y14, 576(DI)
+	CMPQ          R12, $0x05
+	JLE           g32_tail2_done
+	VEXTRACTF64X4 $0x01, Z14, 704(DI)
+	CMPQ          R12, $0x06
+	JLE           g32_tail2_done
+	VMOVUPS       Y15, 832(DI)
+	CMPQ          R12, $0x07
+	JLE           g32_tail2_done
+	VEXTRACTF64X4 $0x01, Z15, 960(DI)
+
+g32_tail2_done:
+	ADDQ          R11, SI
+	ADDQ          R11, R10
+	VMOVUPS.Z     (SI), K1, Z0
+	VMOVUPS.Z     (R10), K1, Z16
+	VINSERTF64X4  $0x01, Y16, Z0, Z0
+	VMOVUPS.Z     (SI)(R8*1), K1, Z1
+	VMOVUPS.Z     (R10)(R8*1), K1, Z16
+	VINSERTF64X4  $0x01, Y16, Z1, Z1
+	VMOVUPS.Z     (SI)(R8*2), K1, Z2
+	VMOVUPS.Z     (R10)(R8*2), K1, Z16
+	VINSERTF64X4  $0x01, Y16, Z2, Z2
+	VMOVUPS.Z     (SI)(R9*1), K1, Z3
+	VMOVUPS.Z     (R10)(R9*1), K1, Z16
+	VINSERTF64X4  $0x01, Y16, Z3, Z3
+	VUNPCKLPS     Z1, Z0, Z4
+	VUNPCKHPS     Z1, Z0, Z5
+	VUNPCKLPS     Z3, Z2, Z6
+	VUNPCKHPS     Z3, Z2, Z7
+	VSHUFPS       $0x44, Z6, Z4, Z8
+	VSHUFPS       $0xee, Z6, Z4, Z9
+	VSHUFPS       $0x44, Z7, Z5, Z10
+	VSHUFPS       $0xee, Z7, Z5, Z11
+	VSHUFF32X4    $0x88, Z9, Z8, Z12
+	VSHUFF32X4    $0x88, Z11, Z10, Z13
+	VSHUFF32X4    $0xdd, Z9, Z8, Z14
+	VSHUFF32X4    $0xdd, Z11, Z10, Z15
+	CMPQ          R12, $0x00
+	JLE           g32_tail3_done
+	VMOVUPS       Y12, 96(DI)
+	CMPQ          R12, $0x01
+	JLE           g32_tail3_done
+	VEXTRACTF64X4 $0x01, Z12, 224(DI)
+	CMPQ          R12, $0x02
+	JLE           g32_tail3_done
+	VMOVUPS       Y13, 352(DI)
+	CMPQ          R12, $0x03
+	JLE           g32_tail3_done
+	VEXTRACTF64X4 $0x01, Z13, 480(DI)
+	CMPQ          R12, $0x04
+	JLE           g32_tail3_done
+	VMOVUPS       Y14, 608(DI)
+	CMPQ          R12, $0x05
+	JLE           g32_tail3_done
+	VEXTRACTF64X4 $0x01, Z14, 736(DI)
+	CMPQ          R12, $0x06
+	JLE           g32_tail3_done
+	VMOVUPS       Y15, 864(DI)
+	CMPQ          R12, $0x07
+	JLE           g32_tail3_done
+	VEXTRACTF64X4 $0x01, Z15, 992(DI)
+
+g32_tail3_done:
 g32_done:
+	VZEROUPPER
 	RET
 
 // func sgemmNarrowAVX512(m int, k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, n int, alpha float32, beta float32)

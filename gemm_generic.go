@@ -127,8 +127,7 @@ var packAsm struct {
 	runs8 func(d, src []float32, ld, kb int, mask uint32)
 	// runs16 is packRuns for w = 16 and n ≤ 16, src from off.
 	runs16 func(d, src []float32, ld, kb, n int)
-	// gather32 is packGather for n = w = 32 and kb a multiple of 8, src
-	// from off.
+	// gather32 is packGather for n = w = 32, src from off.
 	gather32 func(d, src []float32, ld, kb int)
 }
 
@@ -241,14 +240,11 @@ func packRunsGo(d, src []float32, off, ld, kb, n, w int) {
 // packGather is the transposing copy: n runs of kb contiguous values, ld
 // apart from off, become the columns of a kb×w strip d (zero-padded to w
 // columns): d[w·p+j] = src[off+j·ld+p]. Full 32-wide strips go through the
-// assembly packer when there is one (packAsm.gather32), for the multiple of
-// 8 steps of kb; everything else is packGatherGo.
+// assembly packer when there is one (packAsm.gather32); everything else is
+// packGatherGo.
 func packGather(d, src []float32, off, ld, kb, n, w int) {
-	if k8 := kb &^ 7; w == 32 && n == 32 && k8 > 0 && packAsm.gather32 != nil {
-		packAsm.gather32(d[:32*kb], src[off:off+31*ld+kb], ld, k8)
-		if k8 < kb {
-			packGatherGo(d[32*k8:], src, off+k8, ld, kb-k8, n, w)
-		}
+	if w == 32 && n == 32 && kb > 0 && packAsm.gather32 != nil {
+		packAsm.gather32(d[:32*kb], src[off:off+31*ld+kb], ld, kb)
 		return
 	}
 	packGatherGo(d, src, off, ld, kb, n, w)

@@ -247,10 +247,12 @@ func packRuns8AVX512(d []float32, src []float32, ld int, kb int, mask uint32)
 //go:noescape
 func packRuns16AVX2(d []float32, src []float32, ld int, kb int, n int)
 
-// packGather32AVX512 is packGather for n = w = 32 and kb a multiple of 8,
-// with src from off: d[32p+j] = src[j·ld+p] for j < 32, p < kb. The caller
-// guarantees kb ≥ 0, kb mod 8 = 0, len(d) ≥ 32·kb and that src spans
-// 31·ld+kb elements (kb ≥ 8).
+// packGather32AVX512 is packGather for n = w = 32 with src from off:
+// d[32p+j] = src[j·ld+p] for j < 32, p < kb. The last kb mod 8 steps are
+// loaded under a mask and only their rows of d are stored, so nothing past
+// kb steps of a run is read and nothing past 32·kb of d is written. The
+// caller guarantees kb ≥ 0, len(d) ≥ 32·kb and that src spans 31·ld+kb
+// elements (kb ≥ 1).
 //
 //go:noescape
 func packGather32AVX512(d []float32, src []float32, ld int, kb int)

@@ -61,3 +61,30 @@ func TestPackRunsGuardPage(t *testing.T) {
 		}
 	}
 }
+
+// TestPackGather32GuardPage runs the assembly gather on every kb 1..20 with
+// the source ending at the last run's kb-th value and d at its 32·kb-th
+// float, each against a protected page: an unmasked load of the tail steps
+// or a store of a row past kb would fault.
+func TestPackGather32GuardPage(t *testing.T) {
+	if packAsm.gather32 == nil {
+		t.Skip("no AVX-512 packer")
+	}
+	for kb := 1; kb <= 20; kb++ {
+		for _, ld := range []int{kb, kb + 3} {
+			src := guardedFloats(t, 31*ld+kb)
+			for i := range src {
+				src[i] = float32(i + 1)
+			}
+			d := guardedFloats(t, 32*kb)
+			packGather(d, src, 0, ld, kb, 32, 32)
+			for p := 0; p < kb; p++ {
+				for j := 0; j < 32; j++ {
+					if want := src[j*ld+p]; d[p*32+j] != want {
+						t.Fatalf("kb=%d ld=%d: d[%d] = %v, want %v", kb, ld, p*32+j, d[p*32+j], want)
+					}
+				}
+			}
+		}
+	}
+}

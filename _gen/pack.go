@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -322,28 +324,66 @@ func genPackRuns16() {
 func genPackGather32() {
 	TEXT("packGather32AVX512", NOSPLIT, "func(d []float32, src []float32, ld int, kb int)")
 	Pragma("noescape")
-	Doc("packGather32AVX512 is packGather for n = w = 32 and kb a multiple of 8,",
-		"with src from off: d[32p+j] = src[j·ld+p] for j < 32, p < kb. The caller",
-		"guarantees kb ≥ 0, kb mod 8 = 0, len(d) ≥ 32·kb and that src spans",
-		"31·ld+kb elements (kb ≥ 8).")
+	Doc("packGather32AVX512 is packGather for n = w = 32 with src from off:",
+		"d[32p+j] = src[j·ld+p] for j < 32, p < kb. The last kb mod 8 steps are",
+		"loaded under a mask and only their rows of d are stored, so nothing past",
+		"kb steps of a run is read and nothing past 32·kb of d is written. The",
+		"caller guarantees kb ≥ 0, len(d) ≥ 32·kb and that src spans 31·ld+kb",
+		"elements (kb ≥ 1).")
 	Comment("Register plan (AVX512F only, checked by the caller's dispatch):",
-		"  Z0..Z15 as in packA8AVX512, for runs 8g..8g+7 of group g",
+		"  Z0..Z15 as in packA8AVX512, for runs 8g..8g+7 of group g; Z16: the high",
+		"  half of a masked load (tail)",
 		"  BX = run 0 at the current depth, SI = run 8g, R10 = run 8g+4, R8 = ld in bytes,",
 		"  R9 = 3·ld in bytes, R11 = 8·ld in bytes, DI = d at the current depth,",
-		"  CX = kb/8 iterations left")
+		"  CX = kb/8 iterations left, R12 = kb mod 8, K1 = its low bits (tail)")
 	packProlog("src", "ld", "kb")
+	MOVQ(pkCnt, R12)
+	ANDQ(Imm(7), R12)
 	SHRQ(U8(3), pkCnt)
-	JEQ(LabelRef("g32_done"))
 	MOVQ(pkSrc, RBX)
 	LEAQ(Mem{Base: pkLd, Index: pkLd, Scale: 1}, R11)
 	SHLQ(U8(2), R11)
+	TESTQ(pkCnt, pkCnt)
+	JEQ(LabelRef("g32_tail"))
 	Label("g32_loop")
+	gather32Step(false)
+	ADDQ(Imm(32), RBX)
+	ADDQ(U32(1024), pkDst)
+	DECQ(pkCnt)
+	JNE(LabelRef("g32_loop"))
+	Label("g32_tail")
+	TESTQ(R12, R12)
+	JEQ(LabelRef("g32_done"))
+	Comment("K1 = the low kb mod 8 bits: the steps left.")
+	MOVL(U32(1), EAX)
+	MOVQ(R12, RCX)
+	SHLL(CL, EAX)
+	DECL(EAX)
+	KMOVW(EAX, K1)
+	gather32Step(true)
+	Label("g32_done")
+	VZEROUPPER()
+	RET()
+}
+
+// gather32Step writes one iteration of packGather32AVX512: eight steps of
+// depth of the 32 runs from BX into d at DI, four groups of eight runs
+// transposed as in packA8AVX512. With tail set the loads are masked by K1
+// (zeroing, reading nothing under the other lanes) and only the rows of d
+// below R12 are stored.
+func gather32Step(tail bool) {
 	MOVQ(RBX, pkSrc)
 	LEAQ(Mem{Base: RBX, Index: pkLd, Scale: 4}, pkSrc4)
 	for g := 0; g < 4; g++ {
 		for r := 0; r < 4; r++ {
-			VMOVUPS(rowMem(pkSrc, r, 0), avx2.regs[r])
-			VINSERTF64X4(U8(1), rowMem(pkSrc4, r, 0), Z(r), Z(r))
+			if tail {
+				VMOVUPS_Z(rowMem(pkSrc, r, 0), K1, Z(r))
+				VMOVUPS_Z(rowMem(pkSrc4, r, 0), K1, Z16)
+				VINSERTF64X4(U8(1), Y16, Z(r), Z(r))
+			} else {
+				VMOVUPS(rowMem(pkSrc, r, 0), avx2.regs[r])
+				VINSERTF64X4(U8(1), rowMem(pkSrc4, r, 0), Z(r), Z(r))
+			}
 		}
 		VUNPCKLPS(Z1, Z0, Z4)
 		VUNPCKHPS(Z1, Z0, Z5)
@@ -357,20 +397,26 @@ func genPackGather32() {
 		VSHUFF32X4(U8(0x88), Z11, Z10, Z13)
 		VSHUFF32X4(U8(0xdd), Z9, Z8, Z14)
 		VSHUFF32X4(U8(0xdd), Z11, Z10, Z15)
+		done := fmt.Sprintf("g32_tail%d_done", g)
 		for j := 0; j < 4; j++ {
+			// Z(12+j) holds depth 2j in its low half, 2j+1 in its high.
+			if tail {
+				CMPQ(R12, Imm(uint64(2*j)))
+				JLE(LabelRef(done))
+			}
 			VMOVUPS(avx2.regs[12+j], Mem{Base: pkDst, Disp: 256*j + 32*g})
+			if tail {
+				CMPQ(R12, Imm(uint64(2*j+1)))
+				JLE(LabelRef(done))
+			}
 			VEXTRACTF64X4(U8(1), Z(12+j), Mem{Base: pkDst, Disp: 256*j + 128 + 32*g})
+		}
+		if tail {
+			Label(done)
 		}
 		if g < 3 {
 			ADDQ(R11, pkSrc)
 			ADDQ(R11, pkSrc4)
 		}
 	}
-	ADDQ(Imm(32), RBX)
-	ADDQ(U32(1024), pkDst)
-	DECQ(pkCnt)
-	JNE(LabelRef("g32_loop"))
-	VZEROUPPER()
-	Label("g32_done")
-	RET()
 }
