@@ -11689,8 +11689,8 @@ g32_tail:
 	JEQ   g32_done
 
 	// K1 = the low kb mod 8 bits: the steps left.
-	MOVL          $0x00000001, AX
 	MOVQ          R12, CX
+	MOVL          $0x00000001, AX
 	SHLL          CL, AX
 	DECL          AX
 	KMOVW         AX, K1
