@@ -4,9 +4,7 @@ package ann
 // loop nest over its tiles, packing what it reads.
 
 import (
-	"os"
 	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -743,12 +741,4 @@ func growAligned(buf []float32, n int) []float32 {
 		off = int((64 - r) / 4)
 	}
 	return raw[off : off+n : off+n]
-}
-
-func zzK() int {
-	v, err := strconv.Atoi(os.Getenv("ZZCK"))
-	if err != nil {
-		return 64
-	}
-	return v
 }
