@@ -128,3 +128,67 @@ func TestSgemmColsTAVX512(t *testing.T) {
 		}
 	}
 }
+
+// TestSgemmColsT4AVX512 checks the 4-column kernel that stores C itself
+// against sgemmColsTAVX512's raw sums (the same FMA chains, so the same
+// bits) scaled as the driver's other kernels scale: alpha·sum exactly, plus
+// beta·C within one rounding of the fused result. C's padding columns and
+// the rows past m hold NaN and must stay untouched; at beta = ±0 C is all
+// NaN and must not be read.
+func TestSgemmColsT4AVX512(t *testing.T) {
+	if !cpuid.CPU.Supports(cpuid.AVX512F) {
+		t.Skip("no AVX512F")
+	}
+	rng := rand.New(rand.NewPCG(35, 36))
+	nan := float32(math.NaN())
+	negZero := float32(math.Copysign(0, -1))
+	for m := 1; m <= 70; m++ {
+		for _, k := range []int{1, 2, 7, 10, 40} {
+			for _, trans := range []bool{false, true} {
+				for _, ab := range [][2]float32{{1, 0}, {0.5, negZero}, {1, 1}, {-1.5, 0.7}} {
+					alpha, beta := ab[0], ab[1]
+					lda := m + m%3
+					a := randSlice(rng, 1+(k-1)*lda+m)[1:]
+					sp, sq, size := 6, 1, (k-1)*6+4
+					if trans {
+						sp, sq, size = 1, k+1, 3*(k+1)+k
+					}
+					b := randSlice(rng, size+1)[1:]
+					ldc := 4 + m%5
+					c := make([]float32, (m+1)*ldc)
+					for i := range c {
+						c[i] = nan
+						if i/ldc < m && i%ldc < 4 && beta != 0 {
+							c[i] = rng.Float32()*2 - 1
+						}
+					}
+					old := append([]float32(nil), c...)
+					sums := make([]float32, 4*m)
+					sgemmColsTAVX512(m, k, a, lda, b, sp, sq, 4, sums)
+					sgemmColsT4AVX512(m, k, a, lda, b, sp, sq, c[:(m-1)*ldc+4], ldc, alpha, beta)
+					for i := range c {
+						r, q := i/ldc, i%ldc
+						if r >= m || q >= 4 {
+							if math.Float32bits(c[i]) != math.Float32bits(old[i]) {
+								t.Fatalf("m=%d k=%d: wrote C[%d, %d] outside the product", m, k, r, q)
+							}
+							continue
+						}
+						v := alpha * sums[q*m+r]
+						if beta == 0 {
+							if math.Float32bits(c[i]) != math.Float32bits(v) {
+								t.Fatalf("m=%d k=%d alpha=%v: C[%d, %d] = %v, want %v", m, k, alpha, r, q, c[i], v)
+							}
+							continue
+						}
+						want := math.FMA(float64(beta), float64(old[i]), float64(v))
+						ulp := math.Abs(float64(math.Nextafter32(float32(want), float32(math.Inf(1)))) - float64(float32(want)))
+						if d := math.Abs(float64(c[i]) - want); !(d <= ulp) {
+							t.Fatalf("m=%d k=%d alpha=%v beta=%v: C[%d, %d] = %v, want %v", m, k, alpha, beta, r, q, c[i], want)
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -10788,22 +10788,28 @@ tail_true:
 	VFMADD231PS  Z17, Z19, Z15
 
 store_true:
-	VMULPS      Z20, Z0, Z0
-	VMULPS      Z20, Z1, Z1
-	VMULPS      Z20, Z2, Z2
-	VMULPS      Z20, Z3, Z3
-	VMULPS      Z20, Z4, Z4
-	VMULPS      Z20, Z5, Z5
-	VMULPS      Z20, Z6, Z6
-	VMULPS      Z20, Z7, Z7
-	VMULPS      Z20, Z8, Z8
-	VMULPS      Z20, Z9, Z9
-	VMULPS      Z20, Z10, Z10
-	VMULPS      Z20, Z11, Z11
-	VMULPS      Z20, Z12, Z12
-	VMULPS      Z20, Z13, Z13
-	VMULPS      Z20, Z14, Z14
-	VMULPS      Z20, Z15, Z15
+	// alpha = 1 (the driver's usual case) leaves the sums as they are: x·1 = x
+	// bit for bit, and 16 multiplies are a tenth of a tile's FMA-port work at k = 10.
+	CMPL   alpha+120(FP), $0x3f800000
+	JEQ    scaled_true
+	VMULPS Z20, Z0, Z0
+	VMULPS Z20, Z1, Z1
+	VMULPS Z20, Z2, Z2
+	VMULPS Z20, Z3, Z3
+	VMULPS Z20, Z4, Z4
+	VMULPS Z20, Z5, Z5
+	VMULPS Z20, Z6, Z6
+	VMULPS Z20, Z7, Z7
+	VMULPS Z20, Z8, Z8
+	VMULPS Z20, Z9, Z9
+	VMULPS Z20, Z10, Z10
+	VMULPS Z20, Z11, Z11
+	VMULPS Z20, Z12, Z12
+	VMULPS Z20, Z13, Z13
+	VMULPS Z20, Z14, Z14
+	VMULPS Z20, Z15, Z15
+
+scaled_true:
 	VFMADD231PS (DI), Z31, Z0
 	VFMADD231PS 64(DI), Z31, Z1
 	VMOVUPS     Z0, (DI)
@@ -10968,22 +10974,28 @@ tail_false:
 	VFMADD231PS  Z17, Z19, Z15
 
 store_false:
-	VMULPS  Z20, Z0, Z0
-	VMULPS  Z20, Z1, Z1
-	VMULPS  Z20, Z2, Z2
-	VMULPS  Z20, Z3, Z3
-	VMULPS  Z20, Z4, Z4
-	VMULPS  Z20, Z5, Z5
-	VMULPS  Z20, Z6, Z6
-	VMULPS  Z20, Z7, Z7
-	VMULPS  Z20, Z8, Z8
-	VMULPS  Z20, Z9, Z9
-	VMULPS  Z20, Z10, Z10
-	VMULPS  Z20, Z11, Z11
-	VMULPS  Z20, Z12, Z12
-	VMULPS  Z20, Z13, Z13
-	VMULPS  Z20, Z14, Z14
-	VMULPS  Z20, Z15, Z15
+	// alpha = 1 (the driver's usual case) leaves the sums as they are: x·1 = x
+	// bit for bit, and 16 multiplies are a tenth of a tile's FMA-port work at k = 10.
+	CMPL   alpha+120(FP), $0x3f800000
+	JEQ    scaled_false
+	VMULPS Z20, Z0, Z0
+	VMULPS Z20, Z1, Z1
+	VMULPS Z20, Z2, Z2
+	VMULPS Z20, Z3, Z3
+	VMULPS Z20, Z4, Z4
+	VMULPS Z20, Z5, Z5
+	VMULPS Z20, Z6, Z6
+	VMULPS Z20, Z7, Z7
+	VMULPS Z20, Z8, Z8
+	VMULPS Z20, Z9, Z9
+	VMULPS Z20, Z10, Z10
+	VMULPS Z20, Z11, Z11
+	VMULPS Z20, Z12, Z12
+	VMULPS Z20, Z13, Z13
+	VMULPS Z20, Z14, Z14
+	VMULPS Z20, Z15, Z15
+
+scaled_false:
 	VMOVUPS Z0, (DI)
 	VMOVUPS Z1, 64(DI)
 	ADDQ    DX, DI
@@ -11027,20 +11039,20 @@ TEXT ·sgemmColsTAVX512(SB), NOSPLIT, $0-120
 	//   BX = B at step p, R9 = sp in bytes, R10..R13 = min(q, cols−1)·sq in bytes,
 	//   DI = t at the chunk's first row, R14 = m in bytes (t's column stride),
 	//   AX = rows left, CX = steps left
+	MOVQ t_base+96(FP), DI
+	MOVQ m+0(FP), R14
+	SHLQ $0x02, R14
+	MOVQ cols+88(FP), CX
 	MOVQ m+0(FP), AX
 	MOVQ a_base+16(FP), SI
 	MOVQ lda+40(FP), R8
 	SHLQ $0x02, R8
 	MOVQ sp+72(FP), R9
 	SHLQ $0x02, R9
-	MOVQ t_base+96(FP), DI
-	MOVQ AX, R14
-	SHLQ $0x02, R14
 
 	// Column offsets: column q ≥ cols repeats column cols−1 (computed, never stored).
 	MOVQ sq+80(FP), DX
 	SHLQ $0x02, DX
-	MOVQ cols+88(FP), CX
 	MOVQ $0x00000000, BX
 	CMPQ BX, CX
 	JLT  q0
@@ -11156,8 +11168,481 @@ step:
 	VMOVUPS Z7, K2, 64(DX)
 
 stored:
-	ADDQ $0x80, SI
 	ADDQ $0x80, DI
+	ADDQ $0x80, SI
+	SUBQ $0x20, AX
+	JG   chunk
+	VZEROUPPER
+	RET
+
+// func sgemmColsT4AVX512(m int, k int, a []float32, lda int, b []float32, sp int, sq int, c []float32, ldc int, alpha float32, beta float32)
+// Requires: AVX, AVX512F, FMA3
+TEXT ·sgemmColsT4AVX512(SB), NOSPLIT, $0-128
+	// Register plan (AVX512F, checked by the caller's dispatch): as sgemmColsTAVX512
+	// for the sums (Z0..Z13, K1, K2, SI, DX, R8, BX, R9..R13, AX, CX), then
+	//   Z14 = alpha, Z15 = beta, Z16..Z19 and Z20..Z23: rows 0..15 and 16..31 of the
+	//   chunk, row 4l+q of a half in lane l of its register q; Z24..Z27 transpose
+	//   temporaries, X24 a row being stored with beta·C; DI = C at the chunk's first
+	//   row, R14 = ldc in bytes, DX = C's row r once the sums are done.
+	MOVQ         c_base+88(FP), DI
+	MOVQ         ldc+112(FP), R14
+	SHLQ         $0x02, R14
+	VBROADCASTSS alpha+120(FP), Z14
+	VBROADCASTSS beta+124(FP), Z15
+	MOVQ         $0x00000004, CX
+	MOVQ         m+0(FP), AX
+	MOVQ         a_base+16(FP), SI
+	MOVQ         lda+40(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         sp+72(FP), R9
+	SHLQ         $0x02, R9
+
+	// Column offsets: column q ≥ cols repeats column cols−1 (computed, never stored).
+	MOVQ sq+80(FP), DX
+	SHLQ $0x02, DX
+	MOVQ $0x00000000, BX
+	CMPQ BX, CX
+	JLT  q0
+	LEAQ -1(CX), BX
+
+q0:
+	IMULQ DX, BX
+	MOVQ  BX, R10
+	MOVQ  $0x00000001, BX
+	CMPQ  BX, CX
+	JLT   q1
+	LEAQ  -1(CX), BX
+
+q1:
+	IMULQ DX, BX
+	MOVQ  BX, R11
+	MOVQ  $0x00000002, BX
+	CMPQ  BX, CX
+	JLT   q2
+	LEAQ  -1(CX), BX
+
+q2:
+	IMULQ DX, BX
+	MOVQ  BX, R12
+	MOVQ  $0x00000003, BX
+	CMPQ  BX, CX
+	JLT   q3
+	LEAQ  -1(CX), BX
+
+q3:
+	IMULQ DX, BX
+	MOVQ  BX, R13
+	MOVL  $0x0000ffff, BX
+	KMOVW BX, K1
+	KMOVW BX, K2
+
+chunk:
+	CMPQ AX, $0x20
+	JGE  full
+
+	// A last chunk of fewer than 32 rows: K1, K2 = its rows in each half.
+	MOVQ  AX, CX
+	MOVL  $0x0000ffff, BX
+	CMPQ  CX, $0x10
+	JGE   high
+	MOVL  $0x00000001, BX
+	SHLL  CL, BX
+	DECL  BX
+	KMOVW BX, K1
+	KXORW K2, K2, K2
+	JMP   full
+
+high:
+	KMOVW BX, K1
+	SUBQ  $0x10, CX
+	MOVL  $0x00000001, BX
+	SHLL  CL, BX
+	DECL  BX
+	KMOVW BX, K2
+
+full:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	MOVQ   SI, DX
+	MOVQ   b_base+48(FP), BX
+	MOVQ   k+8(FP), CX
+
+step:
+	VMOVUPS.Z     (DX), K1, Z8
+	VMOVUPS.Z     64(DX), K2, Z9
+	VBROADCASTSS  (BX)(R10*1), Z10
+	VFMADD231PS   Z10, Z8, Z0
+	VFMADD231PS   Z10, Z9, Z1
+	VBROADCASTSS  (BX)(R11*1), Z11
+	VFMADD231PS   Z11, Z8, Z2
+	VFMADD231PS   Z11, Z9, Z3
+	VBROADCASTSS  (BX)(R12*1), Z12
+	VFMADD231PS   Z12, Z8, Z4
+	VFMADD231PS   Z12, Z9, Z5
+	VBROADCASTSS  (BX)(R13*1), Z13
+	VFMADD231PS   Z13, Z8, Z6
+	VFMADD231PS   Z13, Z9, Z7
+	ADDQ          R8, DX
+	ADDQ          R9, BX
+	DECQ          CX
+	JNE           step
+	VMULPS        Z14, Z0, Z0
+	VMULPS        Z14, Z1, Z1
+	VMULPS        Z14, Z2, Z2
+	VMULPS        Z14, Z3, Z3
+	VMULPS        Z14, Z4, Z4
+	VMULPS        Z14, Z5, Z5
+	VMULPS        Z14, Z6, Z6
+	VMULPS        Z14, Z7, Z7
+	VUNPCKLPS     Z2, Z0, Z24
+	VUNPCKHPS     Z2, Z0, Z25
+	VUNPCKLPS     Z6, Z4, Z26
+	VUNPCKHPS     Z6, Z4, Z27
+	VSHUFPS       $0x44, Z26, Z24, Z16
+	VSHUFPS       $0xee, Z26, Z24, Z17
+	VSHUFPS       $0x44, Z27, Z25, Z18
+	VSHUFPS       $0xee, Z27, Z25, Z19
+	VUNPCKLPS     Z3, Z1, Z24
+	VUNPCKHPS     Z3, Z1, Z25
+	VUNPCKLPS     Z7, Z5, Z26
+	VUNPCKHPS     Z7, Z5, Z27
+	VSHUFPS       $0x44, Z26, Z24, Z20
+	VSHUFPS       $0xee, Z26, Z24, Z21
+	VSHUFPS       $0x44, Z27, Z25, Z22
+	VSHUFPS       $0xee, Z27, Z25, Z23
+	MOVQ          DI, DX
+	MOVL          beta+124(FP), CX
+	SHLL          $0x01, CX
+	JEQ           overwrite
+	VEXTRACTF32X4 $0x00, Z16, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x01
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x00, Z17, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x02
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x00, Z18, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x03
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x00, Z19, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x04
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x01, Z16, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x05
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x01, Z17, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x06
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x01, Z18, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x07
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x01, Z19, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x08
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x02, Z16, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x09
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x02, Z17, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x0a
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x02, Z18, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x0b
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x02, Z19, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x0c
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x03, Z16, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x0d
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x03, Z17, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x0e
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x03, Z18, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x0f
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x03, Z19, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x10
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x00, Z20, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x11
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x00, Z21, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x12
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x00, Z22, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x13
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x00, Z23, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x14
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x01, Z20, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x15
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x01, Z21, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x16
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x01, Z22, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x17
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x01, Z23, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x18
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x02, Z20, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x19
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x02, Z21, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x1a
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x02, Z22, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x1b
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x02, Z23, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x1c
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x03, Z20, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x1d
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x03, Z21, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x1e
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x03, Z22, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	CMPQ          AX, $0x1f
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x03, Z23, X24
+	VFMADD231PS   (DX), X15, X24
+	VMOVUPS       X24, (DX)
+	JMP           rows_stored
+
+overwrite:
+	VEXTRACTF32X4 $0x00, Z16, (DX)
+	CMPQ          AX, $0x01
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x00, Z17, (DX)
+	CMPQ          AX, $0x02
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x00, Z18, (DX)
+	CMPQ          AX, $0x03
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x00, Z19, (DX)
+	CMPQ          AX, $0x04
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x01, Z16, (DX)
+	CMPQ          AX, $0x05
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x01, Z17, (DX)
+	CMPQ          AX, $0x06
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x01, Z18, (DX)
+	CMPQ          AX, $0x07
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x01, Z19, (DX)
+	CMPQ          AX, $0x08
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x02, Z16, (DX)
+	CMPQ          AX, $0x09
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x02, Z17, (DX)
+	CMPQ          AX, $0x0a
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x02, Z18, (DX)
+	CMPQ          AX, $0x0b
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x02, Z19, (DX)
+	CMPQ          AX, $0x0c
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x03, Z16, (DX)
+	CMPQ          AX, $0x0d
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x03, Z17, (DX)
+	CMPQ          AX, $0x0e
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x03, Z18, (DX)
+	CMPQ          AX, $0x0f
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x03, Z19, (DX)
+	CMPQ          AX, $0x10
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x00, Z20, (DX)
+	CMPQ          AX, $0x11
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x00, Z21, (DX)
+	CMPQ          AX, $0x12
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x00, Z22, (DX)
+	CMPQ          AX, $0x13
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x00, Z23, (DX)
+	CMPQ          AX, $0x14
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x01, Z20, (DX)
+	CMPQ          AX, $0x15
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x01, Z21, (DX)
+	CMPQ          AX, $0x16
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x01, Z22, (DX)
+	CMPQ          AX, $0x17
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x01, Z23, (DX)
+	CMPQ          AX, $0x18
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x02, Z20, (DX)
+	CMPQ          AX, $0x19
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x02, Z21, (DX)
+	CMPQ          AX, $0x1a
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x02, Z22, (DX)
+	CMPQ          AX, $0x1b
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x02, Z23, (DX)
+	CMPQ          AX, $0x1c
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x03, Z20, (DX)
+	CMPQ          AX, $0x1d
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x03, Z21, (DX)
+	CMPQ          AX, $0x1e
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x03, Z22, (DX)
+	CMPQ          AX, $0x1f
+	JLE           rows_stored
+	ADDQ          R14, DX
+	VEXTRACTF32X4 $0x03, Z23, (DX)
+
+rows_stored:
+	MOVQ R14, CX
+	SHLQ $0x05, CX
+	ADDQ CX, DI
+	ADDQ $0x80, SI
 	SUBQ $0x20, AX
 	JG   chunk
 	VZEROUPPER

@@ -95,6 +95,10 @@ type gemmKernel struct {
 	// most dotCols columns when A is transposed (see gemmJob.colsTTiles):
 	// t[q·m+i] = Σ_p a[p·lda+i]·b[p·sp+q·sq] for i < m, q < cols.
 	colsT func(m, k int, a []float32, lda int, b []float32, sp, sq, cols int, t []float32)
+	// colsT4, when set, is colsT for a strip of exactly dotCols columns that
+	// scales its sums into C itself: C[i, q] = alpha·sum + beta·C[i, q] (one
+	// FMA; C not read when beta is 0), C's rows ldc apart.
+	colsT4 func(m, k int, a []float32, lda int, b []float32, sp, sq int, c []float32, ldc int, alpha, beta float32)
 }
 
 // dotCols is the widest strip gemmKernel.dot and colsT compute.

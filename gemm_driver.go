@@ -420,6 +420,14 @@ func (g *gemmJob) colsTTiles(ws *workspace, blk *gemmBlock, ic, mb, j, cols int,
 	} else {
 		b = g.b[pc*g.ldb+j : (pc+kb-1)*g.ldb+j+cols]
 	}
+	if cols == dotCols && g.kern.colsT4 != nil {
+		off := ic*g.ldc + j
+		g.kern.colsT4(mb, kb, g.a[pc*g.lda+ic:(pc+kb-1)*g.lda+ic+mb], g.lda, b, sp, sq, g.c[off:off+(mb-1)*g.ldc+dotCols], g.ldc, g.alpha, blk.beta)
+		if finish {
+			finishTile(g.kern, &g.epi, g.c, g.ldc, ic, j, mb, cols)
+		}
+		return
+	}
 	ws.bdot = growAligned(ws.bdot, cols*mb)
 	t := ws.bdot[:cols*mb]
 	g.kern.colsT(mb, kb, g.a[pc*g.lda+ic:(pc+kb-1)*g.lda+ic+mb], g.lda, b, sp, sq, cols, t)

@@ -209,6 +209,16 @@ func sgemmStrip8x32AVX512(m int, k int, a []float32, rs int, ss int, b []float32
 //go:noescape
 func sgemmColsTAVX512(m int, k int, a []float32, lda int, b []float32, sp int, sq int, cols int, t []float32)
 
+// sgemmColsT4AVX512 computes C[m×4] = alpha·(Σ_p a[p·lda+i]·b[p·sp+q·sq]) + beta·C
+// for i < m, q < 4, C's rows ldc apart: each sum one FMA chain over p ascending
+// from +0 as in sgemmColsTAVX512, times alpha, plus beta·C in one FMA; beta == 0
+// (either sign) means C is not read. Nothing past A's k rows of m, B's k×4
+// elements or C's m rows of 4 is read or written. The caller guarantees m ≥ 1,
+// k ≥ 1 and that the slices span those elements.
+//
+//go:noescape
+func sgemmColsT4AVX512(m int, k int, a []float32, lda int, b []float32, sp int, sq int, c []float32, ldc int, alpha float32, beta float32)
+
 // packA8AVX512 is packA8 for kb a multiple of 8 with a from off: d[8p+i] =
 // a[i·lda+p] for i < 8, p < kb. The caller guarantees kb ≥ 0, kb mod 8 = 0,
 // len(d) ≥ 8·kb and that a spans 7·lda+kb elements (kb ≥ 8).

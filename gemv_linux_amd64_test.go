@@ -199,3 +199,36 @@ func TestSgemmColsTAVX512GuardPage(t *testing.T) {
 		}
 	}
 }
+
+// TestSgemmColsT4AVX512GuardPage runs the 4-column kernel with A, B and C
+// each ending against a protected page: the rows of a last partial chunk
+// must be neither loaded nor stored past m.
+func TestSgemmColsT4AVX512GuardPage(t *testing.T) {
+	if !cpuid.CPU.Supports(cpuid.AVX512F) {
+		t.Skip("no AVX512F")
+	}
+	for _, m := range []int{1, 15, 16, 17, 31, 32, 33, 50} {
+		for _, k := range []int{1, 3} {
+			for _, beta := range []float32{0, 1} {
+				a := guardedFloats(t, (k-1)*m+m)
+				for i := range a {
+					a[i] = 1
+				}
+				b := guardedFloats(t, (k-1)*4+4)
+				for i := range b {
+					b[i] = float32(i%4 + 1)
+				}
+				c := guardedFloats(t, 4*m)
+				for i := range c {
+					c[i] = 1
+				}
+				sgemmColsT4AVX512(m, k, a, m, b, 4, 1, c, 4, 1, beta)
+				for i, v := range c {
+					if want := float32(k*(i%4+1)) + beta; v != want {
+						t.Fatalf("m=%d k=%d beta=%v: C[%d] = %v, want %v", m, k, beta, i, v, want)
+					}
+				}
+			}
+		}
+	}
+}

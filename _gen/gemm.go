@@ -106,6 +106,7 @@ func genGemm() {
 	genCompact()
 	genStrip()
 	genColsT()
+	genColsT4()
 }
 
 // storeRow writes one row of C from lo (the first register width of
