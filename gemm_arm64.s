@@ -15,6 +15,13 @@
 #define FMLA_S(d, n, m, i) WORD $(0x4F801000 | (((i)&1)<<21) | ((m)<<16) | (((i)>>1)<<11) | ((n)<<5) | (d))
 #define FMUL_S(d, n, m, i) WORD $(0x4F809000 | (((i)&1)<<21) | ((m)<<16) | (((i)>>1)<<11) | ((n)<<5) | (d))
 
+// ZERO4 clears four vector registers.
+#define ZERO4(r0, r1, r2, r3) \
+	VEOR r0.B16, r0.B16, r0.B16; \
+	VEOR r1.B16, r1.B16, r1.B16; \
+	VEOR r2.B16, r2.B16, r2.B16; \
+	VEOR r3.B16, r3.B16, r3.B16
+
 // func sgemmKernel8x12NEON(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 //
 // C[8×12] = alpha·(packedA[8×k]·B[k×12]) + beta·C; beta == 0 (either sign)
@@ -126,30 +133,12 @@ TEXT ·sgemmKernel8x12NEON(SB), NOSPLIT, $0-104
 	MOVD ldc+88(FP), LDC
 	LSL  $2, LDC
 
-	VEOR V0.B16, V0.B16, V0.B16
-	VEOR V1.B16, V1.B16, V1.B16
-	VEOR V2.B16, V2.B16, V2.B16
-	VEOR V3.B16, V3.B16, V3.B16
-	VEOR V4.B16, V4.B16, V4.B16
-	VEOR V5.B16, V5.B16, V5.B16
-	VEOR V6.B16, V6.B16, V6.B16
-	VEOR V7.B16, V7.B16, V7.B16
-	VEOR V8.B16, V8.B16, V8.B16
-	VEOR V9.B16, V9.B16, V9.B16
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	VEOR V12.B16, V12.B16, V12.B16
-	VEOR V13.B16, V13.B16, V13.B16
-	VEOR V14.B16, V14.B16, V14.B16
-	VEOR V15.B16, V15.B16, V15.B16
-	VEOR V16.B16, V16.B16, V16.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	VEOR V20.B16, V20.B16, V20.B16
-	VEOR V21.B16, V21.B16, V21.B16
-	VEOR V22.B16, V22.B16, V22.B16
-	VEOR V23.B16, V23.B16, V23.B16
+	ZERO4(V0, V1, V2, V3)
+	ZERO4(V4, V5, V6, V7)
+	ZERO4(V8, V9, V10, V11)
+	ZERO4(V12, V13, V14, V15)
+	ZERO4(V16, V17, V18, V19)
+	ZERO4(V20, V21, V22, V23)
 
 	CMP $4, KCNT
 	BLT tail
@@ -218,30 +207,12 @@ overwrite:
 // denormal and slow down); R0 counts iterations.
 TEXT ·fmaPeakNEON(SB), NOSPLIT, $0-8
 	MOVD n+0(FP), R0
-	VEOR V0.B16, V0.B16, V0.B16
-	VEOR V1.B16, V1.B16, V1.B16
-	VEOR V2.B16, V2.B16, V2.B16
-	VEOR V3.B16, V3.B16, V3.B16
-	VEOR V4.B16, V4.B16, V4.B16
-	VEOR V5.B16, V5.B16, V5.B16
-	VEOR V6.B16, V6.B16, V6.B16
-	VEOR V7.B16, V7.B16, V7.B16
-	VEOR V8.B16, V8.B16, V8.B16
-	VEOR V9.B16, V9.B16, V9.B16
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	VEOR V12.B16, V12.B16, V12.B16
-	VEOR V13.B16, V13.B16, V13.B16
-	VEOR V14.B16, V14.B16, V14.B16
-	VEOR V15.B16, V15.B16, V15.B16
-	VEOR V16.B16, V16.B16, V16.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	VEOR V20.B16, V20.B16, V20.B16
-	VEOR V21.B16, V21.B16, V21.B16
-	VEOR V22.B16, V22.B16, V22.B16
-	VEOR V23.B16, V23.B16, V23.B16
+	ZERO4(V0, V1, V2, V3)
+	ZERO4(V4, V5, V6, V7)
+	ZERO4(V8, V9, V10, V11)
+	ZERO4(V12, V13, V14, V15)
+	ZERO4(V16, V17, V18, V19)
+	ZERO4(V20, V21, V22, V23)
 	VEOR V24.B16, V24.B16, V24.B16
 	VEOR V25.B16, V25.B16, V25.B16
 	CMP  $1, R0
@@ -757,22 +728,10 @@ nptrs:
 	ADD  R20, R5, R16
 	ADD  R21, R5, R17
 	MOVD k+8(FP), R1
-	VEOR V0.B16, V0.B16, V0.B16
-	VEOR V1.B16, V1.B16, V1.B16
-	VEOR V2.B16, V2.B16, V2.B16
-	VEOR V3.B16, V3.B16, V3.B16
-	VEOR V4.B16, V4.B16, V4.B16
-	VEOR V5.B16, V5.B16, V5.B16
-	VEOR V6.B16, V6.B16, V6.B16
-	VEOR V7.B16, V7.B16, V7.B16
-	VEOR V8.B16, V8.B16, V8.B16
-	VEOR V9.B16, V9.B16, V9.B16
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	VEOR V12.B16, V12.B16, V12.B16
-	VEOR V13.B16, V13.B16, V13.B16
-	VEOR V14.B16, V14.B16, V14.B16
-	VEOR V15.B16, V15.B16, V15.B16
+	ZERO4(V0, V1, V2, V3)
+	ZERO4(V4, V5, V6, V7)
+	ZERO4(V8, V9, V10, V11)
+	ZERO4(V12, V13, V14, V15)
 	CMP  $4, R9
 	BLT  nlanes
 	CBZ  R1, nscale
@@ -1017,4 +976,138 @@ nnext:
 	BGT  nstrip
 
 ndone:
+	RET
+
+// func sgemvPanelsNEON(k int, a, b []float32, ldb int, c []float32, n int, alpha, beta float32)
+//
+// c[0:n] = alpha·(a[0:k]·B[k×n]) + beta·c for n a multiple of 16 (the m = 1
+// product: batch-1 inference), B's rows ldb floats apart; beta == 0 (either
+// sign) means c is not read. Each c[j] is one FMLA chain over p = 0..k−1
+// ascending from +0, times alpha, plus beta·c[j] in one FMLA: the bits of
+// sgemmNarrowNEON's element, so the column tail the caller leaves to that
+// kernel matches. B is streamed once, row by row: each step of k loads a[p]
+// replicated to four lanes and 48 (or 16) floats of B's row p and issues one
+// FMLA per B vector into its own accumulator.
+//
+// Register plan (ASIMD; dispatch checks it):
+//   V0..V11   accumulators of a 48-column panel, column 4q..4q+3 in Vq
+//             (V0..V3 for a 16-column panel)
+//   V12..V23  B's row p at the panel's columns; V24 = a[p] in all lanes
+//   V29, V30  alpha and beta in lane 0 (epilogue); V12..V23 a row of c
+//   R0 = k counter, R1 = A pointer, R2 = B at the panel's row p, R3 = ldb
+//   in bytes, R4 = c at the panel, R5 = columns left, R6 = beta's bits,
+//   R7 = B pointer within row p, R8 = A's base, R9 = B at the panel's row 0.
+// Twelve independent chains cover FMLA latency 4 × 2–3 pipes in the 48-column
+// loop; the 16-column loop runs at most twice per call (n mod 48 < 48).
+// No software prefetch: B's rows are sequential within a panel.
+TEXT ·sgemvPanelsNEON(SB), NOSPLIT, $0-104
+	MOVD  k+0(FP), R10
+	MOVD  a_base+8(FP), R8
+	MOVD  b_base+32(FP), R9
+	MOVD  ldb+56(FP), R3
+	LSL   $2, R3
+	MOVD  c_base+64(FP), R4
+	MOVD  n+88(FP), R5
+	FMOVS alpha+96(FP), F29
+	FMOVS beta+100(FP), F30
+	MOVWU beta+100(FP), R6
+	LSLW  $1, R6
+	CBZ   R10, gdone
+
+gpanel48:
+	CMP  $48, R5
+	BLT  gpanel16
+	ZERO4(V0, V1, V2, V3)
+	ZERO4(V4, V5, V6, V7)
+	ZERO4(V8, V9, V10, V11)
+	MOVD R10, R0
+	MOVD R8, R1
+	MOVD R9, R2
+
+gstep48:
+	VLD1R.P 4(R1), [V24.S4]
+	MOVD    R2, R7
+	VLD1.P  64(R7), [V12.S4, V13.S4, V14.S4, V15.S4]
+	VLD1.P  64(R7), [V16.S4, V17.S4, V18.S4, V19.S4]
+	VLD1    (R7), [V20.S4, V21.S4, V22.S4, V23.S4]
+	ADD     R3, R2
+	VFMLA   V24.S4, V12.S4, V0.S4
+	VFMLA   V24.S4, V13.S4, V1.S4
+	VFMLA   V24.S4, V14.S4, V2.S4
+	VFMLA   V24.S4, V15.S4, V3.S4
+	VFMLA   V24.S4, V16.S4, V4.S4
+	VFMLA   V24.S4, V17.S4, V5.S4
+	VFMLA   V24.S4, V18.S4, V6.S4
+	VFMLA   V24.S4, V19.S4, V7.S4
+	VFMLA   V24.S4, V20.S4, V8.S4
+	VFMLA   V24.S4, V21.S4, V9.S4
+	VFMLA   V24.S4, V22.S4, V10.S4
+	VFMLA   V24.S4, V23.S4, V11.S4
+	SUBS    $1, R0
+	BNE     gstep48
+
+	SCALE_ROW(0, 1, 2)
+	SCALE_ROW(3, 4, 5)
+	SCALE_ROW(6, 7, 8)
+	SCALE_ROW(9, 10, 11)
+	CBZW R6, gstore48
+	MOVD R4, R7
+	VLD1.P 64(R7), [V12.S4, V13.S4, V14.S4, V15.S4]
+	VLD1.P 64(R7), [V16.S4, V17.S4, V18.S4, V19.S4]
+	VLD1   (R7), [V20.S4, V21.S4, V22.S4, V23.S4]
+	FMLA_S(0, 12, 30, 0)
+	FMLA_S(1, 13, 30, 0)
+	FMLA_S(2, 14, 30, 0)
+	FMLA_S(3, 15, 30, 0)
+	FMLA_S(4, 16, 30, 0)
+	FMLA_S(5, 17, 30, 0)
+	FMLA_S(6, 18, 30, 0)
+	FMLA_S(7, 19, 30, 0)
+	FMLA_S(8, 20, 30, 0)
+	FMLA_S(9, 21, 30, 0)
+	FMLA_S(10, 22, 30, 0)
+	FMLA_S(11, 23, 30, 0)
+
+gstore48:
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R4)
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R4)
+	VST1.P [V8.S4, V9.S4, V10.S4, V11.S4], 64(R4)
+	ADD    $192, R9
+	SUB    $48, R5
+	B      gpanel48
+
+gpanel16:
+	CBZ  R5, gdone
+	ZERO4(V0, V1, V2, V3)
+	MOVD R10, R0
+	MOVD R8, R1
+	MOVD R9, R2
+
+gstep16:
+	VLD1R.P 4(R1), [V24.S4]
+	VLD1    (R2), [V12.S4, V13.S4, V14.S4, V15.S4]
+	ADD     R3, R2
+	VFMLA   V24.S4, V12.S4, V0.S4
+	VFMLA   V24.S4, V13.S4, V1.S4
+	VFMLA   V24.S4, V14.S4, V2.S4
+	VFMLA   V24.S4, V15.S4, V3.S4
+	SUBS    $1, R0
+	BNE     gstep16
+
+	SCALE_ROW(0, 1, 2)
+	FMUL_S(3, 3, 29, 0)
+	CBZW R6, gstore16
+	VLD1 (R4), [V12.S4, V13.S4, V14.S4, V15.S4]
+	FMLA_S(0, 12, 30, 0)
+	FMLA_S(1, 13, 30, 0)
+	FMLA_S(2, 14, 30, 0)
+	FMLA_S(3, 15, 30, 0)
+
+gstore16:
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R4)
+	ADD    $64, R9
+	SUB    $16, R5
+	B      gpanel16
+
+gdone:
 	RET

@@ -173,3 +173,72 @@ func TestNEONKernelFields(t *testing.T) {
 		t.Fatal("neon's masked kernel is not checked bit for bit (maskedAscending)")
 	}
 }
+
+// TestSgemvNEON checks the m = 1 product of the NEON set against maskedRef
+// bit for bit (the same ascending FMA chain per column): n across the
+// 48- and 16-column panels and the tail left to sgemmNarrowNEON (16..130,
+// 288, 300), k 1..40 and longer, B with padded rows at an odd offset,
+// alpha and beta including −0. NaN guards sit around a, B and c and in B's
+// padding; c is all NaN when beta is 0, which must not be read. The guards
+// must come back bit for bit.
+func TestSgemvNEON(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	nan := float32(math.NaN())
+	const guard = 7
+	var ns []int
+	for n := 16; n <= 130; n++ {
+		if !testing.Short() || n%16 == 0 || n%16 == 1 || n%16 == 15 || n == 100 {
+			ns = append(ns, n)
+		}
+	}
+	ns = append(ns, 288, 300)
+	abs := [][2]float32{{1, 0}, {-0.75, float32(math.Copysign(0, -1))}, {1, 1}, {1.5, -0.3}}
+	for _, k := range []int{1, 2, 3, 7, 16, 40, 100} {
+		for _, n := range ns {
+			ldb := n + n%5
+			a := make([]float32, guard+k+guard)
+			bb := make([]float32, guard+(k-1)*ldb+n+guard)
+			for i := range a {
+				a[i] = nan
+			}
+			for i := range bb {
+				bb[i] = nan
+			}
+			for p := 0; p < k; p++ {
+				a[guard+p] = float32(rng.NormFloat64())
+				for j := 0; j < n; j++ {
+					bb[guard+p*ldb+j] = float32(rng.NormFloat64())
+				}
+			}
+			av, bv := a[guard:guard+k], bb[guard:guard+(k-1)*ldb+n]
+			A := func(_, p int) float32 { return av[p] }
+			for _, ab := range abs {
+				alpha, beta := ab[0], ab[1]
+				c := make([]float32, guard+n+guard)
+				for i := range c {
+					c[i] = nan
+					if i >= guard && i < guard+n && beta != 0 {
+						c[i] = float32(rng.NormFloat64())
+					}
+				}
+				old := append([]float32(nil), c...)
+				sgemvNEON(k, av, bv, ldb, c[guard:guard+n], n, alpha, beta)
+				for i, v := range c {
+					j := i - guard
+					want := old[i]
+					if j >= 0 && j < n {
+						want = maskedRef(A, bv, ldb, 0, j, k, alpha, beta, old[i])
+					}
+					if math.Float32bits(v) != math.Float32bits(want) {
+						t.Fatalf("k=%d n=%d alpha=%v beta=%v: c[%d] = %v, want %v", k, n, alpha, beta, j, v, want)
+					}
+				}
+			}
+			for i := range a {
+				if (i < guard || i >= guard+k) && !math.IsNaN(float64(a[i])) {
+					t.Fatalf("a's guard %d written", i)
+				}
+			}
+		}
+	}
+}
