@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"runtime"
 	"sync"
 	"testing"
@@ -455,6 +456,36 @@ func TestTrainStepZeroAlloc(t *testing.T) {
 		})
 		if allocs != 0 {
 			t.Fatalf("training step of %d parameters at GOMAXPROCS 2 allocates %v times, want 0", len(big.weights), allocs)
+		}
+	}()
+	// A shuffled batch large enough to be gathered by both workers: the
+	// rows must be the data's rows in the shuffled order, and gathering
+	// must not allocate.
+	func() {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+		const rows, batch = 300, 256
+		xs := randMatrix(rng, rows, minParallelGather/batch+1)
+		ys := oneHotRows(rng, rows, 4)
+		nb, err := New(xs.Cols).Dense(4, Softmax).Seed(1).Build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		nb.prepare(xs, batch)
+		nb.shuffle()
+		c := fitConfig{shuffle: true}
+		b := &batcher{n: nb, x: xs, y: ys, c: &c, batch: batch}
+		for _, pos := range []int{0, rows - batch} {
+			bx, bt, _ := b.next(pos)
+			for i := 0; i < batch; i++ {
+				r := nb.perm[pos+i]
+				if !reflect.DeepEqual(bx.Data[i*bx.Cols:(i+1)*bx.Cols], xs.Data[r*xs.Stride:r*xs.Stride+xs.Cols]) ||
+					!reflect.DeepEqual(bt.Data[i*bt.Cols:(i+1)*bt.Cols], ys.Data[r*ys.Stride:r*ys.Stride+ys.Cols]) {
+					t.Fatalf("batch at %d: row %d is not row %d of the data", pos, i, r)
+				}
+			}
+		}
+		if allocs := testing.AllocsPerRun(20, func() { b.next(0) }); allocs != 0 {
+			t.Fatalf("gathering a batch of %d×%d at GOMAXPROCS 2 allocates %v times, want 0", batch, xs.Cols, allocs)
 		}
 	}()
 	dst, _ := NewMatrix(64, 4)
