@@ -20,6 +20,7 @@ type layerSpace struct {
 	// sums holds a softmax layer's max and sum of exponentials per row
 	// (softmaxRowSum), which the loss reuses.
 	sums []float64
+	sm   *softmaxJob // a softmax layer's rows split between the workers
 
 	// batch norm
 	xhat, mean, invStd, scale, shift []float32
