@@ -43,16 +43,28 @@ var avx2Kernel = gemmKernel{name: "avx2", mr: 6, nr: 16, run: sgemmKernel6x16AVX
 	epiForward: epiForwardAVX2, epiBackward: epiBackwardAVX2, epiWidth: 16,
 	allFinite: allFiniteAVX2Vec}
 
-// sgemmRowsAVX512 is avx512Kernel's rows function: 1 to 8 rows as sums of
-// the 8-, 4-, 2- and 1-row kernels, each row computed by exactly one of
-// them. Eight rows come with an A read in place (the driver's tiles of mr
-// rows, see compute); the 8- and 4-row kernels do the same arithmetic per
+// sgemmRowsAVX512 is avx512Kernel's rows function: any number of rows as
+// sums of the 8-, 4-, 2- and 1-row kernels, each row computed by exactly
+// one of them. Eight rows come with an A read in place (the driver's tiles
+// of mr rows, see compute), and 9, 10 or 12 with the small products (m ≤
+// rowsMax): those go to the kernels that fuse the 8-row kernel with the 1-,
+// 2- or 4-row one (rows 8.. keep the arithmetic of the kernel they would
+// otherwise get). The 8- and 4-row kernels do the same arithmetic per
 // element (one FMA chain over k), so an 8-row call gives the bits of two
 // 4-row calls.
 func sgemmRowsAVX512(rows, k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
 	for rows > 0 {
 		r := 1
 		switch {
+		case rows == 9:
+			r = 9
+			sgemmKernel9x32RowsAVX512(k, a, rs, ss, b, ldb, c, ldc, alpha, beta)
+		case rows == 10 || rows == 11:
+			r = 10
+			sgemmKernel10x32RowsAVX512(k, a, rs, ss, b, ldb, c, ldc, alpha, beta)
+		case rows == 12:
+			r = 12
+			sgemmKernel12x32RowsAVX512(k, a, rs, ss, b, ldb, c, ldc, alpha, beta)
 		case rows >= 8:
 			r = 8
 			sgemmKernel8x32RowsAVX512(k, a, rs, ss, b, ldb, c, ldc, alpha, beta)
@@ -82,7 +94,7 @@ func sgemmRowsAVX512(rows, k int, a []float32, rs, ss int, b []float32, ldb int,
 var avx512Kernel = gemmKernel{name: "avx512", mr: 8, nr: 32, run: sgemmKernel8x32AVX512,
 	rows: sgemmRowsAVX512, peak: fmaPeakAVX512, peakFlops: 768, gemv: sgemvAVX512, vec: &avxVec,
 	epiForward: epiForwardAVX512, epiBackward: epiBackwardAVX512, epiWidth: 32, allFinite: allFiniteAVX512Vec,
-	narrow: &avx512Narrow, masked: sgemmNarrowAVX512, maskedRows: 12, maskedCols: 16, dot: sgemmDotAVX512, strip: sgemmStrip8x32AVX512, tiles: sgemmTiles8x32AVX512,
+	rowsMax: 12, narrow: &avx512Narrow, masked: sgemmNarrowAVX512, maskedRows: 12, maskedCols: 16, dot: sgemmDotAVX512, strip: sgemmStrip8x32AVX512, tiles: sgemmTiles8x32AVX512,
 	colsT: sgemmColsTAVX512, colsT4: sgemmColsT4AVX512}
 
 // avx512Narrow is avx2Kernel's 6×16 tile with the AVX-512 masked kernel:

@@ -27,6 +27,11 @@ type gemmKernel struct {
 	// cost r rows of work instead of mr, and a product with m < mr needs
 	// no packed A at all. Without it they go through run and scratch.
 	rows func(r, k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+	// rowsMax, when above mr, is the number of rows up to which a product
+	// reads A in place and hands rows its whole row block in one call per
+	// column strip (the batch-10 products: 8 + 2 rows in one pass over k),
+	// with the bits of the mr-row tiles and the rest it replaces.
+	rowsMax int
 
 	// peak, when set, runs n iterations of peakFlops flops of independent
 	// FMAs on registers alone: the attainable peak this kernel's ISA has.

@@ -535,11 +535,17 @@ func (g *gemmJob) compute(ws *workspace, blk *gemmBlock, i0, i1, cs0, cs1 int) {
 	// With fewer rows than one tile, or with so few column strips in the
 	// whole product that a packed A would be read at most
 	// directAMaxStrips times, the rows kernel reads A in place.
-	inPlaceA := kern.rows != nil && (g.m < mr || ceilDiv(g.n, nr) <= directAMaxStrips)
+	inPlaceA := kern.rows != nil && (g.m < mr || g.m <= kern.rowsMax || ceilDiv(g.n, nr) <= directAMaxStrips)
 	if !inPlaceA {
 		ws.apack = growAligned(ws.apack, min(g.mc, roundUp(i1-i0, mr))*kb)
 	}
-	ws.scratch = growAligned(ws.scratch, mr*nr)
+	// A row block of at most rowsMax rows read in place goes to the rows
+	// kernel in one call per strip (step rows at a time).
+	step := mr
+	if inPlaceA && i1-i0 <= kern.rowsMax && !g.transC {
+		step = i1 - i0
+	}
+	ws.scratch = growAligned(ws.scratch, max(mr, step)*nr)
 	finish := g.epi.on && blk.pc+kb == g.k
 	for ic := i0; ic < i1; ic += g.mc {
 		mb := min(g.mc, i1-ic)
@@ -563,11 +569,11 @@ func (g *gemmJob) compute(ws *workspace, blk *gemmBlock, i0, i1, cs0, cs1 int) {
 			}
 			bp, ldb, shift := g.bStrip(ws, blk, s, j, cols)
 			ir0 := 0
-			if cols == nr && !g.transC && blk.kIn == kb && (inPlaceA && kern.strip != nil || !inPlaceA && kern.tiles != nil) {
+			if step == mr && cols == nr && !g.transC && blk.kIn == kb && (inPlaceA && kern.strip != nil || !inPlaceA && kern.tiles != nil) {
 				ir0 = g.wholeTiles(ws, blk, inPlaceA, bp, ldb, ic, mb, j, finish)
 			}
-			for ir := ir0; ir < mb; ir += mr {
-				rows := min(mr, mb-ir)
+			for ir := ir0; ir < mb; ir += step {
+				rows := min(step, mb-ir)
 				switch {
 				case rows < mr && kern.rows != nil || inPlaceA:
 					a, rs, ss := g.aRows(ws, blk, inPlaceA, ic+ir, ir, rows)

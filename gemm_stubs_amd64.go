@@ -103,6 +103,39 @@ func sgemmKernel4x32AVX512(k int, a []float32, rs int, ss int, b []float32, ldb 
 //go:noescape
 func sgemmKernel8x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
 
+// sgemmKernel9x32RowsAVX512 computes C[9×32] = alpha·(A[9×k]·B[k×32]) + beta·C,
+// A's element (i, p) at a[i·rs+p·ss] (A in place or a packed strip), B's rows ldb
+// apart, C's ldc apart, beta == 0 (either sign) not reading C. Rows 0..7 get the
+// arithmetic of sgemmKernel8x32RowsAVX512 and rows 8..8 that of sgemmKernel1x32AVX512,
+// bit for bit: it is those two calls fused, B's row loaded once. The caller
+// guarantees k ≥ 1 and that a spans (r−1)·rs+(k−1)·ss+1 elements, b (k−1)·ldb+32
+// and c (r−1)·ldc+32.
+//
+//go:noescape
+func sgemmKernel9x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel10x32RowsAVX512 computes C[10×32] = alpha·(A[10×k]·B[k×32]) + beta·C,
+// A's element (i, p) at a[i·rs+p·ss] (A in place or a packed strip), B's rows ldb
+// apart, C's ldc apart, beta == 0 (either sign) not reading C. Rows 0..7 get the
+// arithmetic of sgemmKernel8x32RowsAVX512 and rows 8..9 that of sgemmKernel2x32AVX512,
+// bit for bit: it is those two calls fused, B's row loaded once. The caller
+// guarantees k ≥ 1 and that a spans (r−1)·rs+(k−1)·ss+1 elements, b (k−1)·ldb+32
+// and c (r−1)·ldc+32.
+//
+//go:noescape
+func sgemmKernel10x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel12x32RowsAVX512 computes C[12×32] = alpha·(A[12×k]·B[k×32]) + beta·C,
+// A's element (i, p) at a[i·rs+p·ss] (A in place or a packed strip), B's rows ldb
+// apart, C's ldc apart, beta == 0 (either sign) not reading C. Rows 0..7 get the
+// arithmetic of sgemmKernel8x32RowsAVX512 and rows 8..11 that of sgemmKernel4x32AVX512,
+// bit for bit: it is those two calls fused, B's row loaded once. The caller
+// guarantees k ≥ 1 and that a spans (r−1)·rs+(k−1)·ss+1 elements, b (k−1)·ldb+32
+// and c (r−1)·ldc+32.
+//
+//go:noescape
+func sgemmKernel12x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
+
 // sgemvRowAVX512 computes c[0:n] = alpha·Σ_p a[p]·B[p, 0:n] + beta·c for
 // 0 ≤ n ≤ 384, B's row p at b[p·ldb:]; beta == 0 (either sign) means c is not
 // read. Each c[j] is one FMA chain over p ascending from 0, then scaled by

@@ -54,6 +54,60 @@ func TestRows8MatchesTwoRows4(t *testing.T) {
 	}
 }
 
+// TestRows8PlusMatchTwoCalls: the 9-, 10- and 12-row kernels give the bits
+// of the 8-row kernel on rows 0..7 and the 1-, 2- or 4-row kernel on the
+// rest (k 1..70, so every iteration count and tail of the 1-row kernel's
+// four sets; row-major and transposed A; beta 0 with C all NaN, −0 and
+// 0.7), and write no column past 32 or row past 8+t.
+func TestRows8PlusMatchTwoCalls(t *testing.T) {
+	if !cpuid.CPU.Supports(cpuid.AVX512F) {
+		t.Skip("no AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(25, 26))
+	fused := map[int]func(k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32){
+		1: sgemmKernel9x32RowsAVX512, 2: sgemmKernel10x32RowsAVX512, 4: sgemmKernel12x32RowsAVX512,
+	}
+	rest := map[int]func(k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32){
+		1: sgemmKernel1x32AVX512, 2: sgemmKernel2x32AVX512, 4: sgemmKernel4x32AVX512,
+	}
+	for _, tr := range []int{1, 2, 4} {
+		r := 8 + tr
+		for k := 1; k <= 70; k++ {
+			for _, trans := range []bool{false, true} {
+				for _, beta := range []float32{0, float32(math.Copysign(0, -1)), 0.7} {
+					lda, off := k+3, k%5
+					rs, ss := lda, 1
+					a := randSlice(rng, off+r*lda)
+					if trans {
+						lda = r + 5
+						rs, ss = 1, lda
+						a = randSlice(rng, off+k*lda)
+					}
+					ldb, ldc := 32+k%3, 32+k%7
+					b := randSlice(rng, (k-1)*ldb+32+1)[1:]
+					c0 := randSlice(rng, (r+1)*ldc)
+					if beta == 0 {
+						gemvNaN(c0[:r*ldc]) // must not be read
+					}
+					want := append([]float32(nil), c0...)
+					got := append([]float32(nil), c0...)
+					sgemmKernel8x32RowsAVX512(k, a[off:], rs, ss, b, ldb, want, ldc, 1.3, beta)
+					rest[tr](k, a[off+8*rs:], rs, ss, b, ldb, want[8*ldc:], ldc, 1.3, beta)
+					fused[tr](k, a[off:], rs, ss, b, ldb, got[:(r-1)*ldc+32], ldc, 1.3, beta)
+					for i := range got {
+						if beta == 0 && i < r*ldc && i%ldc < 32 && math.IsNaN(float64(got[i])) {
+							t.Fatalf("r=%d k=%d trans=%v: C read with beta == 0 (element %d is NaN)", r, k, trans, i)
+						}
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("r=%d k=%d trans=%v beta=%v: element %d (row %d) is %v, the two calls give %v", r, k, trans, beta, i, i/ldc, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestStripMatchesRows8: the strip kernel gives the bits of one call of the
 // 8-row kernel per tile, for 1 to 5 tiles, k 1..40, row-major and
 // transposed A, beta 0 (C all NaN: not read), −0 and 0.7, and writes no

@@ -100,6 +100,9 @@ func genGemm() {
 	for _, r := range []int{1, 2, 4, 8} {
 		genRows(avx512, r, Z31)
 	}
+	for _, t := range []int{1, 2, 4} {
+		genRows8Plus(t)
+	}
 	genGemv()
 	genDot()
 	genEpi()
@@ -465,15 +468,7 @@ func genRows(v isa, r int, beta VecPhysical) {
 	}
 	Commentf("Loop: %d steps of k per iteration, then single steps into set 0.", steps)
 
-	MOVQ(param("k"), kCnt)
-	MOVQ(param("a_base"), aPtr)
-	MOVQ(param("rs"), rsB)
-	MOVQ(param("ss"), ssB)
-	MOVQ(param("b_base"), bPtr)
-	MOVQ(param("ldb"), ldb)
-	MOVQ(param("c_base"), cPtr)
-	MOVQ(param("ldc"), ldc)
-	stridesToBytes()
+	rowsProlog()
 	if r == 8 {
 		LEAQ(Mem{Base: aPtr, Index: rsB, Scale: 4}, aPtr4)
 	}
@@ -510,6 +505,16 @@ func genRows(v isa, r int, beta VecPhysical) {
 		ADDQ(ldb, bPtr)
 	}
 
+	rowsKSteps(steps, sets, step, nextK)
+	rowsFinish(v, r, sets, 0, func(set, row, half int) VecPhysical { return acc(set, row, half) }, v.regs[:nacc], aReg[0], beta,
+		fmt.Sprintf("All %d accumulators are scaled (the unused ones are never stored);", nacc),
+		"beta == 0 (either sign of zero) must not read C.")
+}
+
+// rowsKSteps writes the rows kernels' loop over k: iterations of steps
+// steps, step j into accumulator set j mod sets, then the steps left one
+// at a time into set 0 (at most one when steps is 2: no pointer advance).
+func rowsKSteps(steps, sets int, step func(s int), nextK func()) {
 	CMPQ(kCnt, Imm(uint64(steps)))
 	JLT(LabelRef("tail"))
 	Label("loop")
@@ -533,24 +538,30 @@ func genRows(v isa, r int, beta VecPhysical) {
 	} else {
 		step(0) // at most one step left, the last: no pointer advance
 	}
+}
 
+// rowsFinish writes the rows kernels' end: the accumulator sets of rows
+// from..r−1 summed pairwise into set 0, every register of scale times
+// alpha, then rows 0..r−1 of set 0 stored, with beta·C added in one FMA
+// unless beta is ±0 (then C is not read); notes go before the scaling.
+func rowsFinish(v isa, r, sets, from int, acc func(set, row, half int) VecPhysical, scale []VecPhysical, alpha, beta VecPhysical, notes ...string) {
 	Label("sum")
 	for stride := 1; stride < sets; stride *= 2 {
 		for s := 0; s < sets; s += 2 * stride {
-			for i := 0; i < r; i++ {
+			for i := from; i < r; i++ {
 				VADDPS(acc(s+stride, i, 0), acc(s, i, 0), acc(s, i, 0))
 				VADDPS(acc(s+stride, i, 1), acc(s, i, 1), acc(s, i, 1))
 			}
 		}
 	}
-	alpha := aReg[0]
 	VBROADCASTSS(param("alpha"), alpha)
 	VBROADCASTSS(param("beta"), beta)
 	MOVL(param("beta"), EAX)
-	Commentf("All %d accumulators are scaled (the unused ones are never stored);", nacc)
-	Comment("beta == 0 (either sign of zero) must not read C.")
-	for i := 0; i < nacc; i++ {
-		VMULPS(alpha, v.regs[i], v.regs[i])
+	if len(notes) > 0 {
+		Comment(notes...)
+	}
+	for _, z := range scale {
+		VMULPS(alpha, z, z)
 	}
 	SHLL(U8(1), EAX)
 	JEQ(LabelRef("overwrite"))
@@ -577,6 +588,20 @@ func lowLanes(dst GPPhysical, k Op) {
 	KMOVW(dst, k)
 }
 
+// rowsProlog loads the rows kernels' arguments (k, A, rs, ss, B, ldb, C,
+// ldc) and turns the strides into bytes.
+func rowsProlog() {
+	MOVQ(param("k"), kCnt)
+	MOVQ(param("a_base"), aPtr)
+	MOVQ(param("rs"), rsB)
+	MOVQ(param("ss"), ssB)
+	MOVQ(param("b_base"), bPtr)
+	MOVQ(param("ldb"), ldb)
+	MOVQ(param("c_base"), cPtr)
+	MOVQ(param("ldc"), ldc)
+	stridesToBytes()
+}
+
 // stridesToBytes turns the rows kernels' rs, ss, ldb and ldc from floats
 // into bytes and sets rs3 = 3·rs.
 func stridesToBytes() {
@@ -590,15 +615,9 @@ func stridesToBytes() {
 // rowsAAddr is where row i < r of A is at the current step of k, for the
 // rows kernels: rows 0..3 from aPtr, rows 4..7 from aPtr4 (4·rs further).
 func rowsAAddr(r int) []Mem {
-	a := []Mem{
-		{Base: aPtr},
-		{Base: aPtr, Index: rsB, Scale: 1},
-		{Base: aPtr, Index: rsB, Scale: 2},
-		{Base: aPtr, Index: rs3, Scale: 1},
-	}
+	a := rowsAAddrFrom(aPtr)
 	if r == 8 {
-		a = append(a, Mem{Base: aPtr4}, Mem{Base: aPtr4, Index: rsB, Scale: 1},
-			Mem{Base: aPtr4, Index: rsB, Scale: 2}, Mem{Base: aPtr4, Index: rs3, Scale: 1})
+		a = append(a, rowsAAddrFrom(aPtr4)...)
 	}
 	return a
 }
