@@ -816,3 +816,48 @@ func TestFusedDerivativeMatchesUnfused(t *testing.T) {
 		}
 	}
 }
+
+// TestPredictMatchesTrainingForward: inference finishes each hidden dense
+// layer's tiles in its output buffer (no separate pre-activation), which
+// must give the outputs of the training forward pass on the same chunks of
+// rows (predictChunk: the chunk's size decides how the masked kernel
+// groups rows) bit for bit, for every element-wise activation (assembly and
+// Go epilogues), at batch sizes below and above one tile and one chunk, at
+// GOMAXPROCS 1 and 2.
+func TestPredictMatchesTrainingForward(t *testing.T) {
+	defer setMinParallel(1)()
+	acts := []Activation{Identity, ReLU, PiecewiseLinear, Sigmoid, Tanh, LeakyReLU, ELU, GELU, SiLU, Softplus}
+	for _, act := range acts {
+		for _, rows := range []int{1, 10, 40, 300} {
+			for _, procs := range []int{1, 2} {
+				func() {
+					defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+					rng := rand.New(rand.NewPCG(7, uint64(rows)))
+					x := randMatrix(rng, rows, 37)
+					net, err := New(37).Dense(70, act).Dense(33, act).Dense(3, Softmax).Seed(5).Build()
+					if err != nil {
+						t.Fatal(err)
+					}
+					got, err := net.Predict(x)
+					if err != nil {
+						t.Fatal(err)
+					}
+					c := net.predictChunk()
+					for r0 := 0; r0 < rows; r0 += c {
+						xc, _ := x.RowView(r0, min(r0+c, rows))
+						net.prepare(xc, xc.Rows)
+						want := net.forward(net.train, xc, true).y
+						for i := 0; i < xc.Rows; i++ {
+							for j := 0; j < 3; j++ {
+								g, w := got.Data[(r0+i)*got.Stride+j], want.Data[i*want.Stride+j]
+								if math.Float32bits(g) != math.Float32bits(w) {
+									t.Fatalf("%v rows %d procs %d: output (%d, %d) predicted %v, training forward %v", act, rows, procs, r0+i, j, g, w)
+								}
+							}
+						}
+					}
+				}()
+			}
+		}
+	}
+}

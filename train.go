@@ -98,6 +98,12 @@ func (n *Network) forward(p *pass, x Matrix, training bool) *layerSpace {
 		ls.y = view(ls.ybuf, x.Rows, l.out)
 		if l.kind == layerDense {
 			ls.z = view(ls.zbuf, x.Rows, l.out)
+			if !training && i < len(n.layers)-1 && l.act != Softmax {
+				// Inference reads no hidden pre-activation: the product
+				// finishes its tiles in y itself (z + b, then f in place),
+				// one buffer less through the cache.
+				ls.z = ls.y
+			}
 		}
 		l.forward(in, ls.z, ls.y, ls, training, n.rng)
 		in = ls.y
