@@ -405,18 +405,21 @@ const dotMinRows = 12
 // colsTMinK is the depth from which colsTTiles pays. With the sums scaled
 // into C by a general Go loop it was 64 (at batch 10, k = 10, that loop
 // cost more than the masked kernel's idle lanes: dW 300×100 78 → 71
-// GFLOP/s); with the four-column loop, k = 10 gains (dW 300×100 at batch
+// GFLOP/s); with a four-column Go loop (since replaced by
+// sgemmColsT4AVX512, faster still), k = 10 gains (dW 300×100 at batch
 // 10, one thread, Xeon model 207, eight alternating runs: medians 61.4 →
 // 67.5 GFLOP/s in a slow phase of the host, best 74.7 → 97.2). Below 8 it
 // is not measured.
 const colsTMinK = 8
 
 // colsTTiles is dotTiles for a transposed A (the weight gradient Xᵀ·dY):
-// there C's rows are contiguous in A's storage, so kern.colsT runs its lanes
-// along the rows and writes the strip's raw sums transposed into the
-// workspace; this scales them into C (alpha, then beta·C, which is not read
-// when beta is 0). The masked kernel would use cols of its 16 lanes (n = 100:
-// 4). Which columns take this path depends on the sizes alone.
+// there C's rows are contiguous in A's storage, so the kernels run their
+// lanes along the rows. kern.colsT4 stores a strip of exactly dotCols
+// columns into C itself; for a narrower one kern.colsT writes the raw sums
+// transposed into the workspace and this scales them into C (alpha, then
+// beta·C, which is not read when beta is 0). The masked kernel would use
+// cols of its 16 lanes (n = 100: 4). Which columns take this path depends
+// on the sizes alone.
 func (g *gemmJob) colsTTiles(ws *workspace, blk *gemmBlock, ic, mb, j, cols int, finish bool) {
 	kb, pc := blk.kb, blk.pc
 	var b []float32
@@ -427,29 +430,15 @@ func (g *gemmJob) colsTTiles(ws *workspace, blk *gemmBlock, ic, mb, j, cols int,
 	} else {
 		b = g.b[pc*g.ldb+j : (pc+kb-1)*g.ldb+j+cols]
 	}
+	a := g.a[pc*g.lda+ic : (pc+kb-1)*g.lda+ic+mb]
 	if cols == dotCols && g.kern.colsT4 != nil {
 		off := ic*g.ldc + j
-		g.kern.colsT4(mb, kb, g.a[pc*g.lda+ic:(pc+kb-1)*g.lda+ic+mb], g.lda, b, sp, sq, g.c[off:off+(mb-1)*g.ldc+dotCols], g.ldc, g.alpha, blk.beta)
-		if finish {
-			finishTile(g.kern, &g.epi, g.c, g.ldc, ic, j, mb, cols)
-		}
-		return
-	}
-	ws.bdot = growAligned(ws.bdot, cols*mb)
-	t := ws.bdot[:cols*mb]
-	g.kern.colsT(mb, kb, g.a[pc*g.lda+ic:(pc+kb-1)*g.lda+ic+mb], g.lda, b, sp, sq, cols, t)
-	alpha, beta := g.alpha, blk.beta
-	if cols == dotCols && beta == 0 {
-		// The common case (n = 100, a fresh gradient) without the general
-		// loop's per-element bounds checks and beta test.
-		t0, t1, t2, t3 := t[:mb], t[mb:2*mb], t[2*mb:3*mb], t[3*mb:4*mb]
-		off := ic*g.ldc + j
-		for i := range t0 {
-			c := g.c[off : off+dotCols : off+dotCols]
-			c[0], c[1], c[2], c[3] = alpha*t0[i], alpha*t1[i], alpha*t2[i], alpha*t3[i]
-			off += g.ldc
-		}
+		g.kern.colsT4(mb, kb, a, g.lda, b, sp, sq, g.c[off:off+(mb-1)*g.ldc+dotCols], g.ldc, g.alpha, blk.beta)
 	} else {
+		ws.bdot = growAligned(ws.bdot, cols*mb)
+		t := ws.bdot[:cols*mb]
+		g.kern.colsT(mb, kb, a, g.lda, b, sp, sq, cols, t)
+		alpha, beta := g.alpha, blk.beta
 		for i := 0; i < mb; i++ {
 			c := g.c[(ic+i)*g.ldc+j : (ic+i)*g.ldc+j+cols]
 			for q := range c {
