@@ -257,6 +257,15 @@ func (g *gemmJob) join() {
 	}
 }
 
+// partsFor is the number of parts for runParts of a loop over work
+// elements: all of GOMAXPROCS from min elements up, else one.
+func partsFor(work, min int) int {
+	if work < min {
+		return 1
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
 // runParts calls f(p, parts) for p = 0..parts−1, part 0 on the calling
 // goroutine and the others on the product workers, and returns when all
 // have; parts is at most nw, fewer when other callers hold the workers.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 )
 
 // layerKind says what a layer computes.
@@ -230,11 +229,7 @@ func (l *layer) forward(x, z, y Matrix, ws *layerSpace, training bool, rng *rand
 				ws.sm.fn = ws.sm.part
 			}
 			ws.sm.z, ws.sm.y, ws.sm.sums = z, y, ws.sums
-			nw := 1
-			if rows*l.out >= minParallelSoftmax {
-				nw = runtime.GOMAXPROCS(0)
-			}
-			runParts(nw, ws.sm.fn)
+			runParts(partsFor(rows*l.out, minParallelSoftmax), ws.sm.fn)
 		}
 	case layerDropout:
 		dropoutForward(x, y, ws.mask, l.rate, training, rng)

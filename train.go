@@ -587,15 +587,10 @@ func (b *batcher) next(pos int) (x, t Matrix, sw []float32) {
 	} else {
 		x, t = view(p.x, rows, b.x.Cols), view(p.t, rows, b.y.Cols)
 		b.pos, b.bx, b.bt = pos, x, t
-		nw := 1
-		if rows*b.x.Cols >= minParallelGather {
-			nw = runtime.GOMAXPROCS(0)
-		}
 		if b.gather == nil {
 			b.gather = b.gatherPart
 		}
-		runParts(nw, b.gather)
-		b.bx, b.bt = Matrix{}, Matrix{}
+		runParts(partsFor(rows*b.x.Cols, minParallelGather), b.gather)
 	}
 	if weighted {
 		sw = p.sw[:rows]
