@@ -778,6 +778,10 @@ func TestMaxNorm(t *testing.T) {
 	}
 }
 
+// elementwiseActivations are the activations a dense layer applies
+// element by element (all but Softmax), with assembly epilogues and Go ones.
+var elementwiseActivations = []Activation{Identity, ReLU, PiecewiseLinear, Sigmoid, Tanh, LeakyReLU, ELU, GELU, SiLU, Softplus}
+
 // TestFusedDerivativeMatchesUnfused: folding each hidden activation's
 // derivative into the product that computes its output gradient gives the
 // gradients of the separate pass bit for bit, for every element-wise
@@ -785,8 +789,7 @@ func TestMaxNorm(t *testing.T) {
 // rows) and the ordinary one, at GOMAXPROCS 1 and 2.
 func TestFusedDerivativeMatchesUnfused(t *testing.T) {
 	defer setMinParallel(1)()
-	acts := []Activation{Identity, ReLU, PiecewiseLinear, Sigmoid, Tanh, LeakyReLU, ELU, GELU, SiLU, Softplus}
-	for _, act := range acts {
+	for _, act := range elementwiseActivations {
 		for _, rows := range []int{1, 5, 16, 40} {
 			for _, procs := range []int{1, 2} {
 				grads := func(fuse bool) []float32 {
@@ -826,8 +829,7 @@ func TestFusedDerivativeMatchesUnfused(t *testing.T) {
 // GOMAXPROCS 1 and 2.
 func TestPredictMatchesTrainingForward(t *testing.T) {
 	defer setMinParallel(1)()
-	acts := []Activation{Identity, ReLU, PiecewiseLinear, Sigmoid, Tanh, LeakyReLU, ELU, GELU, SiLU, Softplus}
-	for _, act := range acts {
+	for _, act := range elementwiseActivations {
 		for _, rows := range []int{1, 10, 40, 300} {
 			for _, procs := range []int{1, 2} {
 				func() {

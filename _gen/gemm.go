@@ -506,7 +506,7 @@ func genRows(v isa, r int, beta VecPhysical) {
 	}
 
 	rowsKSteps(steps, sets, step, nextK)
-	rowsFinish(v, r, sets, 0, func(set, row, half int) VecPhysical { return acc(set, row, half) }, v.regs[:nacc], aReg[0], beta,
+	rowsFinish(v, r, sets, 0, acc, v.regs[:nacc], aReg[0], beta,
 		fmt.Sprintf("All %d accumulators are scaled (the unused ones are never stored);", nacc),
 		"beta == 0 (either sign of zero) must not read C.")
 }
@@ -620,6 +620,17 @@ func rowsAAddr(r int) []Mem {
 		a = append(a, rowsAAddrFrom(aPtr4)...)
 	}
 	return a
+}
+
+// rowsAAddrFrom addresses four rows of A rs apart from base, at the
+// current step of k.
+func rowsAAddrFrom(base Register) []Mem {
+	return []Mem{
+		{Base: base},
+		{Base: base, Index: rsB, Scale: 1},
+		{Base: base, Index: rsB, Scale: 2},
+		{Base: base, Index: rs3, Scale: 1},
+	}
 }
 
 // rowsName is the name of the r-row kernel: the 8-row one is

@@ -85,14 +85,3 @@ func genRows8Plus(t int) {
 	}
 	rowsFinish(v, r, sets, 8, acc, scale, Z(26), Z(31))
 }
-
-// rowsAAddrFrom addresses four rows of A rs apart from base, at the
-// current step of k.
-func rowsAAddrFrom(base Register) []Mem {
-	return []Mem{
-		{Base: base},
-		{Base: base, Index: rsB, Scale: 1},
-		{Base: base, Index: rsB, Scale: 2},
-		{Base: base, Index: rs3, Scale: 1},
-	}
-}
