@@ -17,8 +17,9 @@ import (
 //go:generate go run -C _gen . -kernels gemm -out ../gemm_amd64.s -stubs ../gemm_stubs_amd64.go -pkg ann
 
 // sgemmRowsAVX2 is avx2Kernel's rows function: 1 to 5 rows as sums of the
-// 4-, 2- and 1-row kernels, each row computed by exactly one of them.
-func sgemmRowsAVX2(rows, k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
+// 4-, 2- and 1-row kernels, each row computed by exactly one of them. They
+// do not prefetch: pf is ignored.
+func sgemmRowsAVX2(rows, k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, _ int) {
 	for rows > 0 {
 		r := 1
 		switch {
@@ -52,25 +53,25 @@ var avx2Kernel = gemmKernel{name: "avx2", mr: 6, nr: 16, run: sgemmKernel6x16AVX
 // otherwise get). The 8- and 4-row kernels do the same arithmetic per
 // element (one FMA chain over k), so an 8-row call gives the bits of two
 // 4-row calls.
-func sgemmRowsAVX512(rows, k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
+func sgemmRowsAVX512(rows, k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, pf int) {
 	for rows > 0 {
 		r := 1
 		switch {
 		case rows == 9:
 			r = 9
-			sgemmKernel9x32RowsAVX512(k, a, rs, ss, b, ldb, c, ldc, alpha, beta)
+			sgemmKernel9x32RowsAVX512(k, a, rs, ss, b, ldb, c, ldc, alpha, beta, pf)
 		case rows == 10 || rows == 11:
 			r = 10
-			sgemmKernel10x32RowsAVX512(k, a, rs, ss, b, ldb, c, ldc, alpha, beta)
+			sgemmKernel10x32RowsAVX512(k, a, rs, ss, b, ldb, c, ldc, alpha, beta, pf)
 		case rows == 12:
 			r = 12
-			sgemmKernel12x32RowsAVX512(k, a, rs, ss, b, ldb, c, ldc, alpha, beta)
+			sgemmKernel12x32RowsAVX512(k, a, rs, ss, b, ldb, c, ldc, alpha, beta, pf)
 		case rows >= 8:
 			r = 8
-			sgemmKernel8x32RowsAVX512(k, a, rs, ss, b, ldb, c, ldc, alpha, beta)
+			sgemmKernel8x32RowsAVX512(k, a, rs, ss, b, ldb, c, ldc, alpha, beta, pf)
 		case rows >= 4:
 			r = 4
-			sgemmKernel4x32AVX512(k, a, rs, ss, b, ldb, c, ldc, alpha, beta)
+			sgemmKernel4x32AVX512(k, a, rs, ss, b, ldb, c, ldc, alpha, beta, pf)
 		case rows >= 2:
 			r = 2
 			sgemmKernel2x32AVX512(k, a, rs, ss, b, ldb, c, ldc, alpha, beta)

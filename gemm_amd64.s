@@ -1646,9 +1646,9 @@ overwrite:
 	VZEROUPPER
 	RET
 
-// func sgemmKernel4x32AVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
-// Requires: AVX, AVX512F
-TEXT ·sgemmKernel4x32AVX512(SB), NOSPLIT, $0-120
+// func sgemmKernel4x32AVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32, pf int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel4x32AVX512(SB), NOSPLIT, $0-128
 	// C[4×32] = alpha·(A[4×k]·B[k×32]) + beta·C, A's element (i, p) at a[i·rs + p·ss]:
 	// a packed strip (rs = 1, ss = mr), a row-major A in place (rs = lda, ss = 1)
 	// or a transposed A in place (rs = 1, ss = lda); nothing but those r·k elements
@@ -1660,6 +1660,8 @@ TEXT ·sgemmKernel4x32AVX512(SB), NOSPLIT, $0-120
 	//   SI = A pointer, BX = B pointer, R8 = ldb in bytes, CX = k counter, DI = C row pointer, DX = ldc in bytes,
 	//   R10 = rs in bytes, R11 = ss in bytes, R12 = 3·rs in bytes
 	// Loop: 2 steps of k per iteration, then single steps into set 0.
+	// R9 = pf in bytes: when not 0, each step of k prefetches into L2 B's row pf bytes
+	// on, the same row of the next column strip of a B read in place.
 	MOVQ   k+0(FP), CX
 	MOVQ   a_base+8(FP), SI
 	MOVQ   rs+32(FP), R10
@@ -1673,6 +1675,8 @@ TEXT ·sgemmKernel4x32AVX512(SB), NOSPLIT, $0-120
 	SHLQ   $0x02, R11
 	SHLQ   $0x02, R8
 	SHLQ   $0x02, DX
+	MOVQ   pf+120(FP), R9
+	SHLQ   $0x02, R9
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -1685,8 +1689,14 @@ TEXT ·sgemmKernel4x32AVX512(SB), NOSPLIT, $0-120
 	JLT    tail
 
 loop:
-	VMOVUPS      (BX), Z12
-	VMOVUPS      64(BX), Z13
+	VMOVUPS    (BX), Z12
+	VMOVUPS    64(BX), Z13
+	TESTQ      R9, R9
+	JEQ        nopf0
+	PREFETCHT1 (BX)(R9*1)
+	PREFETCHT1 64(BX)(R9*1)
+
+nopf0:
 	VBROADCASTSS (SI), Z14
 	VFMADD231PS  Z12, Z14, Z0
 	VFMADD231PS  Z13, Z14, Z1
@@ -1703,6 +1713,12 @@ loop:
 	ADDQ         R8, BX
 	VMOVUPS      (BX), Z12
 	VMOVUPS      64(BX), Z13
+	TESTQ        R9, R9
+	JEQ          nopf1
+	PREFETCHT1   (BX)(R9*1)
+	PREFETCHT1   64(BX)(R9*1)
+
+nopf1:
 	VBROADCASTSS (SI), Z14
 	VFMADD231PS  Z12, Z14, Z0
 	VFMADD231PS  Z13, Z14, Z1
@@ -1722,10 +1738,16 @@ loop:
 	JGE          loop
 
 tail:
-	TESTQ        CX, CX
-	JEQ          sum
-	VMOVUPS      (BX), Z12
-	VMOVUPS      64(BX), Z13
+	TESTQ      CX, CX
+	JEQ        sum
+	VMOVUPS    (BX), Z12
+	VMOVUPS    64(BX), Z13
+	TESTQ      R9, R9
+	JEQ        nopf2
+	PREFETCHT1 (BX)(R9*1)
+	PREFETCHT1 64(BX)(R9*1)
+
+nopf2:
 	VBROADCASTSS (SI), Z14
 	VFMADD231PS  Z12, Z14, Z0
 	VFMADD231PS  Z13, Z14, Z1
@@ -1795,9 +1817,9 @@ overwrite:
 	VZEROUPPER
 	RET
 
-// func sgemmKernel8x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
-// Requires: AVX, AVX512F
-TEXT ·sgemmKernel8x32RowsAVX512(SB), NOSPLIT, $0-120
+// func sgemmKernel8x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32, pf int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel8x32RowsAVX512(SB), NOSPLIT, $0-128
 	// C[8×32] = alpha·(A[8×k]·B[k×32]) + beta·C, A's element (i, p) at a[i·rs + p·ss]:
 	// a packed strip (rs = 1, ss = mr), a row-major A in place (rs = lda, ss = 1)
 	// or a transposed A in place (rs = 1, ss = lda); nothing but those r·k elements
@@ -1812,6 +1834,8 @@ TEXT ·sgemmKernel8x32RowsAVX512(SB), NOSPLIT, $0-120
 	// Eight rows of A read in place: 16 independent FMA chains, as the 8×32 tile
 	// kernel has on a packed strip, where the 4-row kernel has 8.
 	// Loop: 2 steps of k per iteration, then single steps into set 0.
+	// R9 = pf in bytes: when not 0, each step of k prefetches into L2 B's row pf bytes
+	// on, the same row of the next column strip of a B read in place.
 	MOVQ   k+0(FP), CX
 	MOVQ   a_base+8(FP), SI
 	MOVQ   rs+32(FP), R10
@@ -1825,6 +1849,8 @@ TEXT ·sgemmKernel8x32RowsAVX512(SB), NOSPLIT, $0-120
 	SHLQ   $0x02, R11
 	SHLQ   $0x02, R8
 	SHLQ   $0x02, DX
+	MOVQ   pf+120(FP), R9
+	SHLQ   $0x02, R9
 	LEAQ   (SI)(R10*4), R13
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -1846,8 +1872,14 @@ TEXT ·sgemmKernel8x32RowsAVX512(SB), NOSPLIT, $0-120
 	JLT    tail
 
 loop:
-	VMOVUPS      (BX), Z16
-	VMOVUPS      64(BX), Z17
+	VMOVUPS    (BX), Z16
+	VMOVUPS    64(BX), Z17
+	TESTQ      R9, R9
+	JEQ        nopf0
+	PREFETCHT1 (BX)(R9*1)
+	PREFETCHT1 64(BX)(R9*1)
+
+nopf0:
 	VBROADCASTSS (SI), Z18
 	VFMADD231PS  Z16, Z18, Z0
 	VFMADD231PS  Z17, Z18, Z1
@@ -1877,6 +1909,12 @@ loop:
 	ADDQ         R8, BX
 	VMOVUPS      (BX), Z16
 	VMOVUPS      64(BX), Z17
+	TESTQ        R9, R9
+	JEQ          nopf1
+	PREFETCHT1   (BX)(R9*1)
+	PREFETCHT1   64(BX)(R9*1)
+
+nopf1:
 	VBROADCASTSS (SI), Z18
 	VFMADD231PS  Z16, Z18, Z0
 	VFMADD231PS  Z17, Z18, Z1
@@ -1909,10 +1947,16 @@ loop:
 	JGE          loop
 
 tail:
-	TESTQ        CX, CX
-	JEQ          sum
-	VMOVUPS      (BX), Z16
-	VMOVUPS      64(BX), Z17
+	TESTQ      CX, CX
+	JEQ        sum
+	VMOVUPS    (BX), Z16
+	VMOVUPS    64(BX), Z17
+	TESTQ      R9, R9
+	JEQ        nopf2
+	PREFETCHT1 (BX)(R9*1)
+	PREFETCHT1 64(BX)(R9*1)
+
+nopf2:
 	VBROADCASTSS (SI), Z18
 	VFMADD231PS  Z16, Z18, Z0
 	VFMADD231PS  Z17, Z18, Z1
@@ -2034,9 +2078,9 @@ overwrite:
 	VZEROUPPER
 	RET
 
-// func sgemmKernel9x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
-// Requires: AVX, AVX512F
-TEXT ·sgemmKernel9x32RowsAVX512(SB), NOSPLIT, $0-120
+// func sgemmKernel9x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32, pf int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel9x32RowsAVX512(SB), NOSPLIT, $0-128
 	// Register plan (AVX512F, checked by the caller's dispatch):
 	//   Z0..Z15: rows 0..7, row i in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z16..Z23: rows 8..8 in 4 set(s): row 8+i of set s in Z(16+2(s·1+i)), +1
@@ -2045,6 +2089,8 @@ TEXT ·sgemmKernel9x32RowsAVX512(SB), NOSPLIT, $0-120
 	//   SI = A pointer, BX = B pointer, R8 = ldb in bytes, CX = k counter, DI = C row pointer, DX = ldc in bytes,
 	//   R10 = rs, R11 = ss, R12 = 3·rs (bytes), R13/R14 = A at rows 4/8
 	// Loop: 4 steps of k per iteration, then single steps (rows 8.. into set 0).
+	// R9 = pf in bytes: when not 0, each step of k prefetches into L2 B's row pf bytes
+	// on, the same row of the next column strip of a B read in place.
 	MOVQ   k+0(FP), CX
 	MOVQ   a_base+8(FP), SI
 	MOVQ   rs+32(FP), R10
@@ -2058,6 +2104,8 @@ TEXT ·sgemmKernel9x32RowsAVX512(SB), NOSPLIT, $0-120
 	SHLQ   $0x02, R11
 	SHLQ   $0x02, R8
 	SHLQ   $0x02, DX
+	MOVQ   pf+120(FP), R9
+	SHLQ   $0x02, R9
 	LEAQ   (SI)(R10*4), R13
 	LEAQ   (SI)(R10*8), R14
 	VPXORD Z0, Z0, Z0
@@ -2088,8 +2136,14 @@ TEXT ·sgemmKernel9x32RowsAVX512(SB), NOSPLIT, $0-120
 	JLT    tail
 
 loop:
-	VMOVUPS      (BX), Z24
-	VMOVUPS      64(BX), Z25
+	VMOVUPS    (BX), Z24
+	VMOVUPS    64(BX), Z25
+	TESTQ      R9, R9
+	JEQ        nopf0
+	PREFETCHT1 (BX)(R9*1)
+	PREFETCHT1 64(BX)(R9*1)
+
+nopf0:
 	VBROADCASTSS (SI), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -2123,6 +2177,12 @@ loop:
 	ADDQ         R8, BX
 	VMOVUPS      (BX), Z24
 	VMOVUPS      64(BX), Z25
+	TESTQ        R9, R9
+	JEQ          nopf1
+	PREFETCHT1   (BX)(R9*1)
+	PREFETCHT1   64(BX)(R9*1)
+
+nopf1:
 	VBROADCASTSS (SI), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -2156,6 +2216,12 @@ loop:
 	ADDQ         R8, BX
 	VMOVUPS      (BX), Z24
 	VMOVUPS      64(BX), Z25
+	TESTQ        R9, R9
+	JEQ          nopf2
+	PREFETCHT1   (BX)(R9*1)
+	PREFETCHT1   64(BX)(R9*1)
+
+nopf2:
 	VBROADCASTSS (SI), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -2189,6 +2255,12 @@ loop:
 	ADDQ         R8, BX
 	VMOVUPS      (BX), Z24
 	VMOVUPS      64(BX), Z25
+	TESTQ        R9, R9
+	JEQ          nopf3
+	PREFETCHT1   (BX)(R9*1)
+	PREFETCHT1   64(BX)(R9*1)
+
+nopf3:
 	VBROADCASTSS (SI), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -2229,8 +2301,14 @@ tail:
 	JEQ   sum
 
 loop1:
-	VMOVUPS      (BX), Z24
-	VMOVUPS      64(BX), Z25
+	VMOVUPS    (BX), Z24
+	VMOVUPS    64(BX), Z25
+	TESTQ      R9, R9
+	JEQ        nopf4
+	PREFETCHT1 (BX)(R9*1)
+	PREFETCHT1 64(BX)(R9*1)
+
+nopf4:
 	VBROADCASTSS (SI), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -2374,9 +2452,9 @@ overwrite:
 	VZEROUPPER
 	RET
 
-// func sgemmKernel10x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
-// Requires: AVX, AVX512F
-TEXT ·sgemmKernel10x32RowsAVX512(SB), NOSPLIT, $0-120
+// func sgemmKernel10x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32, pf int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel10x32RowsAVX512(SB), NOSPLIT, $0-128
 	// Register plan (AVX512F, checked by the caller's dispatch):
 	//   Z0..Z15: rows 0..7, row i in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z16..Z23: rows 8..9 in 2 set(s): row 8+i of set s in Z(16+2(s·2+i)), +1
@@ -2385,6 +2463,8 @@ TEXT ·sgemmKernel10x32RowsAVX512(SB), NOSPLIT, $0-120
 	//   SI = A pointer, BX = B pointer, R8 = ldb in bytes, CX = k counter, DI = C row pointer, DX = ldc in bytes,
 	//   R10 = rs, R11 = ss, R12 = 3·rs (bytes), R13/R14 = A at rows 4/8
 	// Loop: 2 steps of k per iteration, then single steps (rows 8.. into set 0).
+	// R9 = pf in bytes: when not 0, each step of k prefetches into L2 B's row pf bytes
+	// on, the same row of the next column strip of a B read in place.
 	MOVQ   k+0(FP), CX
 	MOVQ   a_base+8(FP), SI
 	MOVQ   rs+32(FP), R10
@@ -2398,6 +2478,8 @@ TEXT ·sgemmKernel10x32RowsAVX512(SB), NOSPLIT, $0-120
 	SHLQ   $0x02, R11
 	SHLQ   $0x02, R8
 	SHLQ   $0x02, DX
+	MOVQ   pf+120(FP), R9
+	SHLQ   $0x02, R9
 	LEAQ   (SI)(R10*4), R13
 	LEAQ   (SI)(R10*8), R14
 	VPXORD Z0, Z0, Z0
@@ -2428,8 +2510,14 @@ TEXT ·sgemmKernel10x32RowsAVX512(SB), NOSPLIT, $0-120
 	JLT    tail
 
 loop:
-	VMOVUPS      (BX), Z24
-	VMOVUPS      64(BX), Z25
+	VMOVUPS    (BX), Z24
+	VMOVUPS    64(BX), Z25
+	TESTQ      R9, R9
+	JEQ        nopf0
+	PREFETCHT1 (BX)(R9*1)
+	PREFETCHT1 64(BX)(R9*1)
+
+nopf0:
 	VBROADCASTSS (SI), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -2466,6 +2554,12 @@ loop:
 	ADDQ         R8, BX
 	VMOVUPS      (BX), Z24
 	VMOVUPS      64(BX), Z25
+	TESTQ        R9, R9
+	JEQ          nopf1
+	PREFETCHT1   (BX)(R9*1)
+	PREFETCHT1   64(BX)(R9*1)
+
+nopf1:
 	VBROADCASTSS (SI), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -2505,10 +2599,16 @@ loop:
 	JGE          loop
 
 tail:
-	TESTQ        CX, CX
-	JEQ          sum
-	VMOVUPS      (BX), Z24
-	VMOVUPS      64(BX), Z25
+	TESTQ      CX, CX
+	JEQ        sum
+	VMOVUPS    (BX), Z24
+	VMOVUPS    64(BX), Z25
+	TESTQ      R9, R9
+	JEQ        nopf2
+	PREFETCHT1 (BX)(R9*1)
+	PREFETCHT1 64(BX)(R9*1)
+
+nopf2:
 	VBROADCASTSS (SI), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -2657,9 +2757,9 @@ overwrite:
 	VZEROUPPER
 	RET
 
-// func sgemmKernel12x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
-// Requires: AVX, AVX512F
-TEXT ·sgemmKernel12x32RowsAVX512(SB), NOSPLIT, $0-120
+// func sgemmKernel12x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32, pf int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel12x32RowsAVX512(SB), NOSPLIT, $0-128
 	// Register plan (AVX512F, checked by the caller's dispatch):
 	//   Z0..Z15: rows 0..7, row i in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z16..Z23: rows 8..11 in 1 set(s): row 8+i of set s in Z(16+2(s·4+i)), +1
@@ -2668,6 +2768,8 @@ TEXT ·sgemmKernel12x32RowsAVX512(SB), NOSPLIT, $0-120
 	//   SI = A pointer, BX = B pointer, R8 = ldb in bytes, CX = k counter, DI = C row pointer, DX = ldc in bytes,
 	//   R10 = rs, R11 = ss, R12 = 3·rs (bytes), R13/R14 = A at rows 4/8
 	// Loop: 2 steps of k per iteration, then single steps (rows 8.. into set 0).
+	// R9 = pf in bytes: when not 0, each step of k prefetches into L2 B's row pf bytes
+	// on, the same row of the next column strip of a B read in place.
 	MOVQ   k+0(FP), CX
 	MOVQ   a_base+8(FP), SI
 	MOVQ   rs+32(FP), R10
@@ -2681,6 +2783,8 @@ TEXT ·sgemmKernel12x32RowsAVX512(SB), NOSPLIT, $0-120
 	SHLQ   $0x02, R11
 	SHLQ   $0x02, R8
 	SHLQ   $0x02, DX
+	MOVQ   pf+120(FP), R9
+	SHLQ   $0x02, R9
 	LEAQ   (SI)(R10*4), R13
 	LEAQ   (SI)(R10*8), R14
 	VPXORD Z0, Z0, Z0
@@ -2711,8 +2815,14 @@ TEXT ·sgemmKernel12x32RowsAVX512(SB), NOSPLIT, $0-120
 	JLT    tail
 
 loop:
-	VMOVUPS      (BX), Z24
-	VMOVUPS      64(BX), Z25
+	VMOVUPS    (BX), Z24
+	VMOVUPS    64(BX), Z25
+	TESTQ      R9, R9
+	JEQ        nopf0
+	PREFETCHT1 (BX)(R9*1)
+	PREFETCHT1 64(BX)(R9*1)
+
+nopf0:
 	VBROADCASTSS (SI), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -2755,6 +2865,12 @@ loop:
 	ADDQ         R8, BX
 	VMOVUPS      (BX), Z24
 	VMOVUPS      64(BX), Z25
+	TESTQ        R9, R9
+	JEQ          nopf1
+	PREFETCHT1   (BX)(R9*1)
+	PREFETCHT1   64(BX)(R9*1)
+
+nopf1:
 	VBROADCASTSS (SI), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -2800,10 +2916,16 @@ loop:
 	JGE          loop
 
 tail:
-	TESTQ        CX, CX
-	JEQ          sum
-	VMOVUPS      (BX), Z24
-	VMOVUPS      64(BX), Z25
+	TESTQ      CX, CX
+	JEQ        sum
+	VMOVUPS    (BX), Z24
+	VMOVUPS    64(BX), Z25
+	TESTQ      R9, R9
+	JEQ        nopf2
+	PREFETCHT1 (BX)(R9*1)
+	PREFETCHT1 64(BX)(R9*1)
+
+nopf2:
 	VBROADCASTSS (SI), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1

@@ -26,7 +26,10 @@ type gemmKernel struct {
 	// strip (rs = 1, ss = mr) or A read in place. Short row strips then
 	// cost r rows of work instead of mr, and a product with m < mr needs
 	// no packed A at all. Without it they go through run and scratch.
-	rows func(r, k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+	// pf, when not 0, is the distance in floats from B's rows to the same
+	// rows of the strip the caller runs next, for kernels that prefetch it
+	// (see rowsPrefetch in _gen); the others ignore it.
+	rows func(r, k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, pf int)
 	// rowsMax, when above mr, is the number of rows up to which a product
 	// reads A in place and hands rows its whole row block in one call per
 	// column strip (the batch-10 products: 8 + 2 rows in one pass over k),

@@ -92,18 +92,22 @@ func sgemmKernel2x32AVX512(k int, a []float32, rs int, ss int, b []float32, ldb 
 // place. It is a rows kernel of avx512Kernel (see sgemmRowsAVX512); its Go twin
 // is kernel4x4Generic on a zero-padded strip. The caller guarantees k ≥ 1, that
 // a spans 3·rs+(k−1)·ss+1 elements (or more), b (k−1)·ldb+32 and c 3·ldc+32.
+// pf, when not 0, is the distance in floats to the same rows of the column strip
+// run next, which it prefetches into L2 (see gemmJob.prefetchDistance).
 //
 //go:noescape
-func sgemmKernel4x32AVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
+func sgemmKernel4x32AVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32, pf int)
 
 // sgemmKernel8x32RowsAVX512 computes C[8×32] = alpha·(A[8×k]·B[k×32]) + beta·C,
 // A's element (i, p) at a[i·rs+p·ss]: a packed strip (rs = 1, ss = mr) or A in
 // place. It is a rows kernel of avx512Kernel (see sgemmRowsAVX512); its Go twin
 // is kernel4x4Generic on a zero-padded strip. The caller guarantees k ≥ 1, that
 // a spans 7·rs+(k−1)·ss+1 elements (or more), b (k−1)·ldb+32 and c 7·ldc+32.
+// pf, when not 0, is the distance in floats to the same rows of the column strip
+// run next, which it prefetches into L2 (see gemmJob.prefetchDistance).
 //
 //go:noescape
-func sgemmKernel8x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
+func sgemmKernel8x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32, pf int)
 
 // sgemmKernel9x32RowsAVX512 computes C[9×32] = alpha·(A[9×k]·B[k×32]) + beta·C,
 // A's element (i, p) at a[i·rs+p·ss] (A in place or a packed strip), B's rows ldb
@@ -111,10 +115,12 @@ func sgemmKernel8x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, 
 // arithmetic of sgemmKernel8x32RowsAVX512 and rows 8..8 that of sgemmKernel1x32AVX512,
 // bit for bit: it is those two calls fused, B's row loaded once. The caller
 // guarantees k ≥ 1 and that a spans (r−1)·rs+(k−1)·ss+1 elements, b (k−1)·ldb+32
-// and c (r−1)·ldc+32.
+// and c (r−1)·ldc+32. pf, when not 0, is the distance in floats to the same rows
+// of the column strip run next, which it prefetches into L2 (see
+// gemmJob.prefetchDistance).
 //
 //go:noescape
-func sgemmKernel9x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
+func sgemmKernel9x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32, pf int)
 
 // sgemmKernel10x32RowsAVX512 computes C[10×32] = alpha·(A[10×k]·B[k×32]) + beta·C,
 // A's element (i, p) at a[i·rs+p·ss] (A in place or a packed strip), B's rows ldb
@@ -122,10 +128,12 @@ func sgemmKernel9x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, 
 // arithmetic of sgemmKernel8x32RowsAVX512 and rows 8..9 that of sgemmKernel2x32AVX512,
 // bit for bit: it is those two calls fused, B's row loaded once. The caller
 // guarantees k ≥ 1 and that a spans (r−1)·rs+(k−1)·ss+1 elements, b (k−1)·ldb+32
-// and c (r−1)·ldc+32.
+// and c (r−1)·ldc+32. pf, when not 0, is the distance in floats to the same rows
+// of the column strip run next, which it prefetches into L2 (see
+// gemmJob.prefetchDistance).
 //
 //go:noescape
-func sgemmKernel10x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
+func sgemmKernel10x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32, pf int)
 
 // sgemmKernel12x32RowsAVX512 computes C[12×32] = alpha·(A[12×k]·B[k×32]) + beta·C,
 // A's element (i, p) at a[i·rs+p·ss] (A in place or a packed strip), B's rows ldb
@@ -133,10 +141,12 @@ func sgemmKernel10x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32,
 // arithmetic of sgemmKernel8x32RowsAVX512 and rows 8..11 that of sgemmKernel4x32AVX512,
 // bit for bit: it is those two calls fused, B's row loaded once. The caller
 // guarantees k ≥ 1 and that a spans (r−1)·rs+(k−1)·ss+1 elements, b (k−1)·ldb+32
-// and c (r−1)·ldc+32.
+// and c (r−1)·ldc+32. pf, when not 0, is the distance in floats to the same rows
+// of the column strip run next, which it prefetches into L2 (see
+// gemmJob.prefetchDistance).
 //
 //go:noescape
-func sgemmKernel12x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
+func sgemmKernel12x32RowsAVX512(k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32, pf int)
 
 // sgemvRowAVX512 computes c[0:n] = alpha·Σ_p a[p]·B[p, 0:n] + beta·c for
 // 0 ≤ n ≤ 384, B's row p at b[p·ldb:]; beta == 0 (either sign) means c is not

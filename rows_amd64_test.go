@@ -38,9 +38,9 @@ func TestRows8MatchesTwoRows4(t *testing.T) {
 				}
 				want := append([]float32(nil), c0...)
 				got := append([]float32(nil), c0...)
-				sgemmKernel4x32AVX512(k, a[off:], rs, ss, b, ldb, want, ldc, 1.3, beta)
-				sgemmKernel4x32AVX512(k, a[off+4*rs:], rs, ss, b, ldb, want[4*ldc:], ldc, 1.3, beta)
-				sgemmKernel8x32RowsAVX512(k, a[off:], rs, ss, b, ldb, got, ldc, 1.3, beta)
+				sgemmKernel4x32AVX512(k, a[off:], rs, ss, b, ldb, want, ldc, 1.3, beta, 0)
+				sgemmKernel4x32AVX512(k, a[off+4*rs:], rs, ss, b, ldb, want[4*ldc:], ldc, 1.3, beta, 32)
+				sgemmKernel8x32RowsAVX512(k, a[off:], rs, ss, b, ldb, got, ldc, 1.3, beta, 32*(k%2))
 				for i := range got {
 					if beta == 0 && i%ldc < 32 && math.IsNaN(float64(got[i])) {
 						t.Fatalf("k=%d trans=%v: C read with beta == 0 (element %d is NaN)", k, trans, i)
@@ -64,11 +64,14 @@ func TestRows8PlusMatchTwoCalls(t *testing.T) {
 		t.Skip("no AVX-512")
 	}
 	rng := rand.New(rand.NewPCG(25, 26))
-	fused := map[int]func(k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32){
+	fused := map[int]func(k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, pf int){
 		1: sgemmKernel9x32RowsAVX512, 2: sgemmKernel10x32RowsAVX512, 4: sgemmKernel12x32RowsAVX512,
 	}
 	rest := map[int]func(k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32){
-		1: sgemmKernel1x32AVX512, 2: sgemmKernel2x32AVX512, 4: sgemmKernel4x32AVX512,
+		1: sgemmKernel1x32AVX512, 2: sgemmKernel2x32AVX512,
+		4: func(k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
+			sgemmKernel4x32AVX512(k, a, rs, ss, b, ldb, c, ldc, alpha, beta, 0)
+		},
 	}
 	for _, tr := range []int{1, 2, 4} {
 		r := 8 + tr
@@ -91,9 +94,10 @@ func TestRows8PlusMatchTwoCalls(t *testing.T) {
 					}
 					want := append([]float32(nil), c0...)
 					got := append([]float32(nil), c0...)
-					sgemmKernel8x32RowsAVX512(k, a[off:], rs, ss, b, ldb, want, ldc, 1.3, beta)
+					sgemmKernel8x32RowsAVX512(k, a[off:], rs, ss, b, ldb, want, ldc, 1.3, beta, 0)
 					rest[tr](k, a[off+8*rs:], rs, ss, b, ldb, want[8*ldc:], ldc, 1.3, beta)
-					fused[tr](k, a[off:], rs, ss, b, ldb, got[:(r-1)*ldc+32], ldc, 1.3, beta)
+					// A prefetch (every other k) must change nothing.
+					fused[tr](k, a[off:], rs, ss, b, ldb, got[:(r-1)*ldc+32], ldc, 1.3, beta, 32*(k%2))
 					for i := range got {
 						if beta == 0 && i < r*ldc && i%ldc < 32 && math.IsNaN(float64(got[i])) {
 							t.Fatalf("r=%d k=%d trans=%v: C read with beta == 0 (element %d is NaN)", r, k, trans, i)
@@ -136,7 +140,7 @@ func TestStripMatchesRows8(t *testing.T) {
 					want := append([]float32(nil), c0...)
 					got := append([]float32(nil), c0...)
 					for i := 0; i < m; i += 8 {
-						sgemmKernel8x32RowsAVX512(k, a[i*rs:], rs, ss, b, ldb, want[i*ldc:], ldc, 0.9, beta)
+						sgemmKernel8x32RowsAVX512(k, a[i*rs:], rs, ss, b, ldb, want[i*ldc:], ldc, 0.9, beta, 0)
 					}
 					sgemmStrip8x32AVX512(m, k, a, rs, ss, b, ldb, got, ldc, 0.9, beta)
 					if i := sameBits(got, want); i >= 0 {

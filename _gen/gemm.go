@@ -449,13 +449,21 @@ func genPeak(v isa, nacc int) {
 func genRows(v isa, r int, beta VecPhysical) {
 	w := v.lanes()
 	name := rowsName(v, r)
-	TEXT(name, NOSPLIT, "func(k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)")
-	Pragma("noescape")
-	Doc(rowsDoc(v, r)...)
-
 	sets := max(4/r, 1)
 	steps := max(sets, 2) // k steps per loop iteration
 	loadB := r >= 4
+	// The 1- and 2-row kernels, bound by their loads, do not prefetch.
+	prefetch := v.bytes == 64 && loadB
+	sig := "func(k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)"
+	doc := rowsDoc(v, r)
+	if prefetch {
+		sig = strings.TrimSuffix(sig, ")") + ", pf int)"
+		doc = append(doc, "pf, when not 0, is the distance in floats to the same rows of the column strip",
+			"run next, which it prefetches into L2 (see gemmJob.prefetchDistance).")
+	}
+	TEXT(name, NOSPLIT, sig)
+	Pragma("noescape")
+	Doc(doc...)
 	nacc := 2 * max(r, 4) // accumulators zeroed and scaled
 	acc := func(set, row, half int) VecPhysical { return v.regs[2*(set*r+row)+half] }
 	// B's row, the A broadcasts and alpha live above the accumulators.
@@ -489,8 +497,15 @@ func genRows(v isa, r int, beta VecPhysical) {
 			"kernel has on a packed strip, where the 4-row kernel has 8.")
 	}
 	Commentf("Loop: %d steps of k per iteration, then single steps into set 0.", steps)
+	if prefetch {
+		Comment(prefetchNote...)
+	}
 
 	rowsProlog()
+	pfStep := func() {}
+	if prefetch {
+		pfStep = rowsPrefetch(v)
+	}
 	if r == 8 {
 		LEAQ(Mem{Base: aPtr, Index: rsB, Scale: 4}, aPtr4)
 	}
@@ -504,6 +519,7 @@ func genRows(v isa, r int, beta VecPhysical) {
 			lo, hi := bLo, bHi
 			VMOVUPS(Mem{Base: bPtr}, lo)
 			VMOVUPS(Mem{Base: bPtr, Disp: v.bytes}, hi)
+			pfStep()
 			for i := 0; i < r; i++ {
 				a := aReg[i%2]
 				VBROADCASTSS(aAddr[i], a)
@@ -532,6 +548,41 @@ func genRows(v isa, r int, beta VecPhysical) {
 		fmt.Sprintf("All %d accumulators are scaled (the unused ones are never stored);", nacc),
 		"beta == 0 (either sign of zero) must not read C.")
 }
+
+// rowsPrefetch writes the setup of the AVX-512 rows kernels' prefetch: R9 =
+// pf in bytes, and returns the function that writes the prefetch of one
+// step (each with its own label).
+//
+// pf, when not 0, is the distance in floats from B's rows to the same rows
+// of the column strip the driver runs next: with B a weight matrix read in
+// place, that strip's rows lie ldb floats apart, a stride the hardware
+// prefetchers follow poorly, and with 12 rows or fewer each row of B is used
+// once per call, so without it the kernel waits on L3 for every row of a
+// weight matrix the optimizer step has evicted (the batch-10 forward). The
+// driver passes 0 when B is likely still in L2, where the prefetches cost
+// 10–13 % (measured) and buy nothing; then one macro-fused test and branch
+// per step skips them.
+func rowsPrefetch(v isa) func() {
+	MOVQ(param("pf"), R9)
+	SHLQ(U8(2), R9)
+	n := 0
+	return func() {
+		skip := fmt.Sprintf("nopf%d", n)
+		n++
+		TESTQ(R9, R9)
+		JEQ(LabelRef(skip))
+		for off := 0; off < 2*v.bytes; off += 64 {
+			PREFETCHT1(Mem{Base: bPtr, Index: R9, Scale: 1, Disp: off})
+		}
+		Label(skip)
+	}
+}
+
+// prefetchNote is the register-plan line of the kernels that prefetch with
+// rowsPrefetch.
+var prefetchNote = []string{
+	"R9 = pf in bytes: when not 0, each step of k prefetches into L2 B's row pf bytes",
+	"on, the same row of the next column strip of a B read in place."}
 
 // rowsKSteps writes the rows kernels' loop over k: iterations of steps
 // steps, step j into accumulator set j mod sets, then the steps left one

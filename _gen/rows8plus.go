@@ -29,7 +29,7 @@ func genRows8Plus(t int) {
 	v := avx512
 	r := 8 + t
 	name := rows8PlusName(t)
-	TEXT(name, NOSPLIT, "func(k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)")
+	TEXT(name, NOSPLIT, "func(k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, pf int)")
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s computes C[%d×32] = alpha·(A[%d×k]·B[k×32]) + beta·C,", name, r, r),
 		"A's element (i, p) at a[i·rs+p·ss] (A in place or a packed strip), B's rows ldb",
@@ -37,7 +37,9 @@ func genRows8Plus(t int) {
 		fmt.Sprintf("arithmetic of sgemmKernel8x32RowsAVX512 and rows 8..%d that of %s,", r-1, rowsName(v, t)),
 		"bit for bit: it is those two calls fused, B's row loaded once. The caller",
 		"guarantees k ≥ 1 and that a spans (r−1)·rs+(k−1)·ss+1 elements, b (k−1)·ldb+32",
-		"and c (r−1)·ldc+32.")
+		"and c (r−1)·ldc+32. pf, when not 0, is the distance in floats to the same rows",
+		"of the column strip run next, which it prefetches into L2 (see",
+		"gemmJob.prefetchDistance).")
 	sets := max(4/t, 1)
 	steps := max(sets, 2)
 	Comment("Register plan (AVX512F, checked by the caller's dispatch):",
@@ -48,6 +50,7 @@ func genRows8Plus(t int) {
 		"  "+gemmGPRPlan+",",
 		"  R10 = rs, R11 = ss, R12 = 3·rs (bytes), R13/R14 = A at rows 4/8",
 		fmt.Sprintf("Loop: %d steps of k per iteration, then single steps (rows 8.. into set 0).", steps))
+	Comment(prefetchNote...)
 	acc := func(set, row, half int) VecPhysical {
 		if row < 8 {
 			return Z(2*row + half)
@@ -57,6 +60,7 @@ func genRows8Plus(t int) {
 	aAddr := append(rowsAAddr(8), rowsAAddrFrom(aPtr8)[:t]...)
 
 	rowsProlog()
+	pfStep := rowsPrefetch(v)
 	LEAQ(Mem{Base: aPtr, Index: rsB, Scale: 4}, aPtr4)
 	LEAQ(Mem{Base: aPtr, Index: rsB, Scale: 8}, aPtr8)
 	for i := 0; i < 24; i++ {
@@ -65,6 +69,7 @@ func genRows8Plus(t int) {
 	step := func(s int) {
 		VMOVUPS(Mem{Base: bPtr}, Z(24))
 		VMOVUPS(Mem{Base: bPtr, Disp: v.bytes}, Z(25))
+		pfStep()
 		for i := 0; i < r; i++ {
 			a := Z(26 + i%2)
 			VBROADCASTSS(aAddr[i], a)
