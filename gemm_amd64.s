@@ -988,9 +988,9 @@ overwrite:
 	VZEROUPPER
 	RET
 
-// func sgemmTiles8x32AVX512(m int, k int, a []float32, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32, next []float32)
+// func sgemmTiles8x32AVX512(m int, k int, a []float32, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32, pf int)
 // Requires: AVX, AVX512F, CMOV, MMX+
-TEXT ·sgemmTiles8x32AVX512(SB), NOSPLIT, $0-136
+TEXT ·sgemmTiles8x32AVX512(SB), NOSPLIT, $0-120
 	// C[8×32] = alpha·(packedA[8×k]·B[k×32]) + beta·C; beta == 0 means C is not
 	// read. packedA holds 8 floats (one column of the A tile) per step of k; B
 	// holds 32 floats (one row of the B tile) per step, ldb floats apart (32 for a
@@ -1019,11 +1019,11 @@ TEXT ·sgemmTiles8x32AVX512(SB), NOSPLIT, $0-136
 	// The A strip is prefetched 8 iterations (1024 bytes) ahead.
 	// The tile loop: R10 = B, R11 = tiles left; after a tile SI is at the next
 	// tile's strip and DI at its first row of C.
-	// The next B strip is prefetched into L2 (R12 = its row, R13 = rows left, AX =
+	// The next B strip is prefetched into L2 (R12 = its row, B + pf, R13 = rows left, AX =
 	// the row after), one row of 2·64 bytes per unrolled iteration of every tile:
 	// read in place from a weight matrix, a strip's rows are ldb apart, a stride the
 	// hardware prefetchers follow poorly, and its first tile would otherwise wait
-	// on L3 for each row. Without a next strip R12 stays on B's first row.
+	// on L3 for each row. With pf = 0 R12 stays on B's first row.
 	MOVQ  m+0(FP), R11
 	SHRQ  $0x03, R11
 	JEQ   done
@@ -1038,10 +1038,10 @@ TEXT ·sgemmTiles8x32AVX512(SB), NOSPLIT, $0-136
 	MOVQ  BX, R10
 	MOVQ  BX, R12
 	XORQ  R13, R13
-	MOVQ  next_len+120(FP), AX
+	MOVQ  pf+112(FP), AX
 	TESTQ AX, AX
 	JEQ   tile
-	MOVQ  next_base+112(FP), R12
+	LEAQ  (BX)(AX*4), R12
 	MOVQ  k+8(FP), R13
 
 tile:

@@ -88,8 +88,10 @@ type gemmKernel struct {
 
 	// tiles, when set, is run looped over m/mr tiles of a column strip in one
 	// call: tile i's packed A strip at a[i·mr·k:], its C mr rows below the
-	// last, each with exactly run's arithmetic (see gemmJob.compute).
-	tiles func(m, k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, next []float32)
+	// last, each with exactly run's arithmetic (see gemmJob.compute). pf is
+	// as for rows: the distance to the strip the caller runs next, which
+	// it prefetches.
+	tiles func(m, k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, pf int)
 
 	// dot, when set, computes a partial last column strip of at most
 	// dotCols columns of a product with A not transposed as dot products

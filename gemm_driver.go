@@ -323,7 +323,7 @@ const stripEpiRows = 96
 // an A read in place, kern.tiles on the packed A — and returns how many rows
 // it did; the rest go through the rows kernel as before. Every element gets
 // the arithmetic the per-tile kernels would give it.
-func (g *gemmJob) wholeTiles(ws *workspace, blk *gemmBlock, inPlaceA bool, bp []float32, ldb, ic, mb, j int, finish bool, next []float32) int {
+func (g *gemmJob) wholeTiles(ws *workspace, blk *gemmBlock, inPlaceA bool, bp []float32, ldb, ic, mb, j int, finish bool, pf int) int {
 	mr, nr, kb := g.kern.mr, g.kern.nr, blk.kb
 	full := mb / mr * mr
 	chunk := full
@@ -338,7 +338,7 @@ func (g *gemmJob) wholeTiles(ws *workspace, blk *gemmBlock, inPlaceA bool, bp []
 			a, rs, ss := g.aRows(nil, blk, true, ic+ir, ir, rows)
 			g.kern.strip(rows, kb, a, rs, ss, bp, ldb, c, g.ldc, g.alpha, blk.beta)
 		} else {
-			g.kern.tiles(rows, kb, ws.apack[ir*kb:(ir+rows)*kb], bp, ldb, c, g.ldc, g.alpha, blk.beta, next)
+			g.kern.tiles(rows, kb, ws.apack[ir*kb:(ir+rows)*kb], bp, ldb, c, g.ldc, g.alpha, blk.beta, pf)
 		}
 		if finish {
 			finishTile(g.kern, &g.epi, g.c, g.ldc, ic+ir, j, rows, nr)
@@ -347,38 +347,38 @@ func (g *gemmJob) wholeTiles(ws *workspace, blk *gemmBlock, inPlaceA bool, bp []
 	return full
 }
 
-// nextStrip returns strip s of the current block's B when B is read in
-// place, for the tile kernel to prefetch while it computes strip s−1; nil
-// past the last strip this part computes, and for a packed B, whose strips
-// lie one after another in L2 where the hardware prefetchers find them. A
-// weight matrix's strip is kb rows ldb floats apart, a stride they follow
-// poorly: measured (Xeon model 207, one thread, 128×784·784×300 with W
-// 64-byte aligned, alternating runs), 145.5 → 152.0 GFLOP/s best with W
-// evicted to L3 between calls, 153.6 → 159.5 with W in L2; batch-1000
-// prediction 241k → 250k samples/s best, the batch-128 training step 93.0k
-// → 97.0k. With B packed (1024³, 1024×784·784×300) it measured within noise.
-func (g *gemmJob) nextStrip(blk *gemmBlock, s, cs1 int) []float32 {
+// nextStripDistance is the distance in floats from the rows of strip s−1
+// of the current block's B to the same rows of strip s, the next this part
+// computes, for the tile kernel to prefetch (see gemmKernel.tiles): nr when
+// B is read in place, 0 past the part's last strip and for a packed B,
+// whose strips lie one after another in L2 where the hardware prefetchers
+// find them. A weight matrix's strip is kb rows ldb floats apart, a stride
+// they follow poorly: measured (Xeon model 207, one thread,
+// 128×784·784×300 with W 64-byte aligned, alternating runs), 145.5 → 152.0
+// GFLOP/s best with W evicted to L3 between calls, 153.6 → 159.5 with W in
+// L2; batch-1000 prediction 241k → 250k samples/s best, the batch-128
+// training step 93.0k → 97.0k. With B packed (1024³, 1024×784·784×300) it
+// measured within noise.
+func (g *gemmJob) nextStripDistance(s, cs1 int) int {
 	if s >= cs1 || !g.directB {
-		return nil
-	}
-	off := blk.pc*g.ldb + blk.jc + s*g.kern.nr
-	return g.b[off:min(off+(blk.kb-1)*g.ldb+g.kern.nr, len(g.b))]
-}
-
-// prefetchDistance is the pf the rows kernel gets for strip s−1 (see
-// gemmKernel.rows): the distance to strip s, the next this part computes,
-// when B is a weight matrix read in place that the optimizer step rewrites
-// after the product (epilogue.bWritten), so that it has left this core's L2
-// by the next training step. Measured (Xeon model 207, one thread,
-// alternating runs), the batch-10 training step 29.6k → 30.9k samples/s
-// best, 26.2k → 28.3k median (and 25.8k → 27.4k, 21.3k → 23.3k in a slower
-// phase); prefetching a B still in L2 cost the 10×784·784×300 product
-// 10–13 % instead (132 → 115 GFLOP/s best), so other products get 0.
-func (g *gemmJob) prefetchDistance(s, cs1 int) int {
-	if s >= cs1 || !g.directB || !g.epi.bWritten {
 		return 0
 	}
 	return g.kern.nr
+}
+
+// prefetchDistance is nextStripDistance for the rows kernel (see
+// gemmKernel.rows), but only when B is a weight matrix that the optimizer
+// step rewrites after the product (epilogue.bWritten), so that it has left
+// this core's L2 by the next training step. Measured (Xeon model 207, one
+// thread, alternating runs), the batch-10 training step 29.6k → 30.9k
+// samples/s best, 26.2k → 28.3k median (and 25.8k → 27.4k, 21.3k → 23.3k in
+// a slower phase); prefetching a B still in L2 cost the 10×784·784×300
+// product 10–13 % instead (132 → 115 GFLOP/s best), so other products get 0.
+func (g *gemmJob) prefetchDistance(s, cs1 int) int {
+	if !g.epi.bWritten {
+		return 0
+	}
+	return g.nextStripDistance(s, cs1)
 }
 
 // dotTiles computes rows [ic, ic+mb) of a last column strip of at most
@@ -598,16 +598,17 @@ func (g *gemmJob) compute(ws *workspace, blk *gemmBlock, i0, i1, cs0, cs1 int) {
 				continue
 			}
 			bp, ldb, shift := g.bStrip(ws, blk, s, j, cols)
+			pf, rowsPf := g.nextStripDistance(s+1, cs1), g.prefetchDistance(s+1, cs1)
 			ir0 := 0
 			if step == mr && cols == nr && !g.transC && blk.kIn == kb && (inPlaceA && kern.strip != nil || !inPlaceA && kern.tiles != nil) {
-				ir0 = g.wholeTiles(ws, blk, inPlaceA, bp, ldb, ic, mb, j, finish, g.nextStrip(blk, s+1, cs1))
+				ir0 = g.wholeTiles(ws, blk, inPlaceA, bp, ldb, ic, mb, j, finish, pf)
 			}
 			for ir := ir0; ir < mb; ir += step {
 				rows := min(step, mb-ir)
 				switch {
 				case rows < mr && kern.rows != nil || inPlaceA:
 					a, rs, ss := g.aRows(ws, blk, inPlaceA, ic+ir, ir, rows)
-					g.rowsTile(blk, ws.scratch, a, rs, ss, bp, ldb, ic+ir, j, rows, cols, shift, g.prefetchDistance(s+1, cs1))
+					g.rowsTile(blk, ws.scratch, a, rs, ss, bp, ldb, ic+ir, j, rows, cols, shift, rowsPf)
 				case rows == mr && cols == nr && !g.transC:
 					ap := ws.apack[ir*kb : (ir+mr)*kb]
 					off := (ic+ir)*g.ldc + j

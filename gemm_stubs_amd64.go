@@ -56,12 +56,13 @@ func sgemmKernel8x32AVX512(k int, a []float32, b []float32, ldb int, c []float32
 
 // sgemmTiles8x32AVX512 computes C[m×32] = alpha·(packedA·B) + beta·C for m a multiple of
 // 8: the 8-row tiles from the top, tile i's packed A strip at a[i·8·k:], each
-// with exactly sgemmKernel8x32AVX512's arithmetic and contract. next, when not
-// empty, starts the B strip the caller runs next, its k rows ldb floats apart like
-// B's: the kernel prefetches it into L2, a row per iteration of its unrolled k loop.
+// with exactly sgemmKernel8x32AVX512's arithmetic and contract. pf, when not 0,
+// is the distance in floats from B's rows to the same rows of the strip the caller
+// runs next: the kernel prefetches its k rows into L2, a row per iteration of its
+// unrolled k loop (see gemmJob.nextStripDistance).
 //
 //go:noescape
-func sgemmTiles8x32AVX512(m int, k int, a []float32, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32, next []float32)
+func sgemmTiles8x32AVX512(m int, k int, a []float32, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32, pf int)
 
 // fmaPeakAVX512 runs n iterations of 24 independent 16-wide FMAs (768 flops each)
 // on registers alone; it measures the attainable peak for benchmarks.

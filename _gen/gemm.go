@@ -212,13 +212,14 @@ func genTileKernel(t tile, loop bool) {
 	name := fmt.Sprintf("sgemmKernel%dx%d%s", mr, 2*w, v.name)
 	if loop {
 		name = fmt.Sprintf("sgemmTiles%dx%d%s", mr, 2*w, v.name)
-		TEXT(name, NOSPLIT, "func(m, k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, next []float32)")
+		TEXT(name, NOSPLIT, "func(m, k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, pf int)")
 		Pragma("noescape")
 		Doc(fmt.Sprintf("%s computes C[m×%d] = alpha·(packedA·B) + beta·C for m a multiple of", name, 2*w),
 			fmt.Sprintf("%d: the %d-row tiles from the top, tile i's packed A strip at a[i·%d·k:], each", mr, mr, mr),
-			fmt.Sprintf("with exactly sgemmKernel%dx%d%s's arithmetic and contract. next, when not", mr, 2*w, v.name),
-			"empty, starts the B strip the caller runs next, its k rows ldb floats apart like",
-			"B's: the kernel prefetches it into L2, a row per iteration of its unrolled k loop.")
+			fmt.Sprintf("with exactly sgemmKernel%dx%d%s's arithmetic and contract. pf, when not 0,", mr, 2*w, v.name),
+			"is the distance in floats from B's rows to the same rows of the strip the caller",
+			"runs next: the kernel prefetches its k rows into L2, a row per iteration of its",
+			"unrolled k loop (see gemmJob.nextStripDistance).")
 	} else {
 		TEXT(name, NOSPLIT, "func(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)")
 		Pragma("noescape")
@@ -257,11 +258,11 @@ func genTileKernel(t tile, loop bool) {
 	if loop {
 		Comment("The tile loop: R10 = B, R11 = tiles left; after a tile SI is at the next",
 			"tile's strip and DI at its first row of C.",
-			"The next B strip is prefetched into L2 (R12 = its row, R13 = rows left, AX =",
+			"The next B strip is prefetched into L2 (R12 = its row, B + pf, R13 = rows left, AX =",
 			"the row after), one row of 2·"+fmt.Sprint(v.bytes)+" bytes per unrolled iteration of every tile:",
 			"read in place from a weight matrix, a strip's rows are ldb apart, a stride the",
 			"hardware prefetchers follow poorly, and its first tile would otherwise wait",
-			"on L3 for each row. Without a next strip R12 stays on B's first row.")
+			"on L3 for each row. With pf = 0 R12 stays on B's first row.")
 	}
 
 	if loop {
@@ -283,10 +284,10 @@ func genTileKernel(t tile, loop bool) {
 		MOVQ(bPtr, R10)
 		MOVQ(bPtr, R12)
 		XORQ(R13, R13)
-		MOVQ(param("next_len"), RAX)
+		MOVQ(param("pf"), RAX)
 		TESTQ(RAX, RAX)
 		JEQ(LabelRef("tile"))
-		MOVQ(param("next_base"), R12)
+		LEAQ(Mem{Base: bPtr, Index: RAX, Scale: 4}, R12)
 		MOVQ(param("k"), R13)
 		Label("tile")
 		MOVQ(R10, bPtr)
