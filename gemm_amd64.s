@@ -13473,8 +13473,8 @@ g32_done:
 // func sgemmNarrowAVX512(m int, k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, n int, alpha float32, beta float32)
 // Requires: AVX, AVX512F
 TEXT ·sgemmNarrowAVX512(SB), NOSPLIT, $0-136
-	// Register plan (AVX512F, checked by the caller's dispatch):
-	//   Z0..Z15 accumulators: row i of set s in Z(s·r+i) (r rows in the strip)
+	// Register plan (AVX512F, AVX2 + FMA3, checked by the caller's dispatch):
+	//   Z0..Z15 accumulators: row i of set s in register s·r+i (r rows in the strip)
 	//   Z28, Z29: B's row at even and odd steps (zeroing masked load)
 	//   Z30 = alpha, Z31 = beta; K1 = the low n bits
 	//   AX = A at the strip's first row, SI/R13/R14 = A at rows 0/4/8 and step p,
@@ -14993,6 +14993,1539 @@ r1_sum:
 
 r1_overwrite:
 	VMOVUPS Z0, K1, (DI)
+	ADDQ    DX, DI
+
+r1_stored:
+	VZEROUPPER
+	RET
+
+done:
+	VZEROUPPER
+	RET
+
+// func sgemmNarrow8AVX512VL(m int, k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, n int, alpha float32, beta float32)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·sgemmNarrow8AVX512VL(SB), NOSPLIT, $0-136
+	// Register plan (AVX512F + AVX512VL, checked by the caller's dispatch):
+	//   Y0..Y15 accumulators: row i of set s in register s·r+i (r rows in the strip)
+	//   Y28, Y29: B's row at even and odd steps (zeroing masked load)
+	//   Y30 = alpha, Y31 = beta; K1 = the low n bits
+	//   AX = A at the strip's first row, SI/R13/R14 = A at rows 0/4/8 and step p,
+	//   R10 = rs, R11 = ss, R12 = 3·rs, R8 = ldb, DX = ldc (all in bytes),
+	//   BX = B pointer, CX = k counter, DI = C row pointer, R9 = rows left
+	// A's elements are FMA broadcast operands; C's rows are stored as each strip ends.
+	MOVQ  m+0(FP), R9
+	MOVQ  n+120(FP), CX
+	TESTQ R9, R9
+	JEQ   done
+	TESTQ CX, CX
+	JEQ   done
+
+	// K1 = 2ⁿ − 1: lanes 0..n−1.
+	MOVL         $0x00000001, AX
+	SHLL         CL, AX
+	DECL         AX
+	KMOVW        AX, K1
+	MOVQ         a_base+16(FP), AX
+	MOVQ         rs+40(FP), R10
+	MOVQ         ss+48(FP), R11
+	MOVQ         ldb+80(FP), R8
+	MOVQ         c_base+88(FP), DI
+	MOVQ         ldc+112(FP), DX
+	SHLQ         $0x02, R10
+	LEAQ         (R10)(R10*2), R12
+	SHLQ         $0x02, R11
+	SHLQ         $0x02, R8
+	SHLQ         $0x02, DX
+	VBROADCASTSS alpha+128(FP), Y30
+	VBROADCASTSS beta+132(FP), Y31
+
+strip:
+	CMPQ   R9, $0x0c
+	JLT    rest
+	MOVQ   AX, SI
+	LEAQ   (SI)(R10*4), R13
+	LEAQ   (SI)(R10*8), R14
+	MOVQ   k+8(FP), CX
+	MOVQ   b_base+56(FP), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	CMPQ   CX, $0x02
+	JLT    r12_tail
+
+r12_loop:
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y28, Y1
+	VFMADD231PS.BCST (SI)(R10*2), Y28, Y2
+	VFMADD231PS.BCST (SI)(R12*1), Y28, Y3
+	VFMADD231PS.BCST (R13), Y28, Y4
+	VFMADD231PS.BCST (R13)(R10*1), Y28, Y5
+	VFMADD231PS.BCST (R13)(R10*2), Y28, Y6
+	VFMADD231PS.BCST (R13)(R12*1), Y28, Y7
+	VFMADD231PS.BCST (R14), Y28, Y8
+	VFMADD231PS.BCST (R14)(R10*1), Y28, Y9
+	VFMADD231PS.BCST (R14)(R10*2), Y28, Y10
+	VFMADD231PS.BCST (R14)(R12*1), Y28, Y11
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R11, R14
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Y29
+	VFMADD231PS.BCST (SI), Y29, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y29, Y1
+	VFMADD231PS.BCST (SI)(R10*2), Y29, Y2
+	VFMADD231PS.BCST (SI)(R12*1), Y29, Y3
+	VFMADD231PS.BCST (R13), Y29, Y4
+	VFMADD231PS.BCST (R13)(R10*1), Y29, Y5
+	VFMADD231PS.BCST (R13)(R10*2), Y29, Y6
+	VFMADD231PS.BCST (R13)(R12*1), Y29, Y7
+	VFMADD231PS.BCST (R14), Y29, Y8
+	VFMADD231PS.BCST (R14)(R10*1), Y29, Y9
+	VFMADD231PS.BCST (R14)(R10*2), Y29, Y10
+	VFMADD231PS.BCST (R14)(R12*1), Y29, Y11
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R11, R14
+	ADDQ             R8, BX
+	SUBQ             $0x02, CX
+	CMPQ             CX, $0x02
+	JGE              r12_loop
+
+r12_tail:
+	TESTQ CX, CX
+	JEQ   r12_sum
+
+r12_loop1:
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y28, Y1
+	VFMADD231PS.BCST (SI)(R10*2), Y28, Y2
+	VFMADD231PS.BCST (SI)(R12*1), Y28, Y3
+	VFMADD231PS.BCST (R13), Y28, Y4
+	VFMADD231PS.BCST (R13)(R10*1), Y28, Y5
+	VFMADD231PS.BCST (R13)(R10*2), Y28, Y6
+	VFMADD231PS.BCST (R13)(R12*1), Y28, Y7
+	VFMADD231PS.BCST (R14), Y28, Y8
+	VFMADD231PS.BCST (R14)(R10*1), Y28, Y9
+	VFMADD231PS.BCST (R14)(R10*2), Y28, Y10
+	VFMADD231PS.BCST (R14)(R12*1), Y28, Y11
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R11, R14
+	ADDQ             R8, BX
+	DECQ             CX
+	JNE              r12_loop1
+
+r12_sum:
+	VMULPS Y30, Y0, Y0
+	VMULPS Y30, Y1, Y1
+	VMULPS Y30, Y2, Y2
+	VMULPS Y30, Y3, Y3
+	VMULPS Y30, Y4, Y4
+	VMULPS Y30, Y5, Y5
+	VMULPS Y30, Y6, Y6
+	VMULPS Y30, Y7, Y7
+	VMULPS Y30, Y8, Y8
+	VMULPS Y30, Y9, Y9
+	VMULPS Y30, Y10, Y10
+	VMULPS Y30, Y11, Y11
+
+	// beta == 0 (either sign of zero) must not read C.
+	TESTL       $0x7fffffff, beta+132(FP)
+	JEQ         r12_overwrite
+	VFMADD231PS (DI), Y31, K1, Y0
+	VMOVUPS     Y0, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y1
+	VMOVUPS     Y1, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y2
+	VMOVUPS     Y2, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y3
+	VMOVUPS     Y3, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y4
+	VMOVUPS     Y4, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y5
+	VMOVUPS     Y5, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y6
+	VMOVUPS     Y6, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y7
+	VMOVUPS     Y7, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y8
+	VMOVUPS     Y8, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y9
+	VMOVUPS     Y9, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y10
+	VMOVUPS     Y10, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y11
+	VMOVUPS     Y11, K1, (DI)
+	ADDQ        DX, DI
+	JMP         r12_stored
+
+r12_overwrite:
+	VMOVUPS Y0, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y1, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y2, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y3, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y5, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y6, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y7, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y8, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y9, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y10, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y11, K1, (DI)
+	ADDQ    DX, DI
+
+r12_stored:
+	// Next strip: A 12 rows on.
+	LEAQ (AX)(R12*4), AX
+	SUBQ $0x0c, R9
+	JMP  strip
+
+rest:
+	TESTQ  R9, R9
+	JEQ    done
+	CMPQ   R9, $0x01
+	JEQ    r1
+	CMPQ   R9, $0x02
+	JEQ    r2
+	CMPQ   R9, $0x03
+	JEQ    r3
+	CMPQ   R9, $0x04
+	JEQ    r4
+	CMPQ   R9, $0x05
+	JEQ    r5
+	CMPQ   R9, $0x06
+	JEQ    r6
+	CMPQ   R9, $0x07
+	JEQ    r7
+	CMPQ   R9, $0x08
+	JEQ    r8
+	CMPQ   R9, $0x09
+	JEQ    r9
+	CMPQ   R9, $0x0a
+	JEQ    r10
+	MOVQ   AX, SI
+	LEAQ   (SI)(R10*4), R13
+	LEAQ   (SI)(R10*8), R14
+	MOVQ   k+8(FP), CX
+	MOVQ   b_base+56(FP), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	CMPQ   CX, $0x02
+	JLT    r11_tail
+
+r11_loop:
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y28, Y1
+	VFMADD231PS.BCST (SI)(R10*2), Y28, Y2
+	VFMADD231PS.BCST (SI)(R12*1), Y28, Y3
+	VFMADD231PS.BCST (R13), Y28, Y4
+	VFMADD231PS.BCST (R13)(R10*1), Y28, Y5
+	VFMADD231PS.BCST (R13)(R10*2), Y28, Y6
+	VFMADD231PS.BCST (R13)(R12*1), Y28, Y7
+	VFMADD231PS.BCST (R14), Y28, Y8
+	VFMADD231PS.BCST (R14)(R10*1), Y28, Y9
+	VFMADD231PS.BCST (R14)(R10*2), Y28, Y10
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R11, R14
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Y29
+	VFMADD231PS.BCST (SI), Y29, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y29, Y1
+	VFMADD231PS.BCST (SI)(R10*2), Y29, Y2
+	VFMADD231PS.BCST (SI)(R12*1), Y29, Y3
+	VFMADD231PS.BCST (R13), Y29, Y4
+	VFMADD231PS.BCST (R13)(R10*1), Y29, Y5
+	VFMADD231PS.BCST (R13)(R10*2), Y29, Y6
+	VFMADD231PS.BCST (R13)(R12*1), Y29, Y7
+	VFMADD231PS.BCST (R14), Y29, Y8
+	VFMADD231PS.BCST (R14)(R10*1), Y29, Y9
+	VFMADD231PS.BCST (R14)(R10*2), Y29, Y10
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R11, R14
+	ADDQ             R8, BX
+	SUBQ             $0x02, CX
+	CMPQ             CX, $0x02
+	JGE              r11_loop
+
+r11_tail:
+	TESTQ CX, CX
+	JEQ   r11_sum
+
+r11_loop1:
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y28, Y1
+	VFMADD231PS.BCST (SI)(R10*2), Y28, Y2
+	VFMADD231PS.BCST (SI)(R12*1), Y28, Y3
+	VFMADD231PS.BCST (R13), Y28, Y4
+	VFMADD231PS.BCST (R13)(R10*1), Y28, Y5
+	VFMADD231PS.BCST (R13)(R10*2), Y28, Y6
+	VFMADD231PS.BCST (R13)(R12*1), Y28, Y7
+	VFMADD231PS.BCST (R14), Y28, Y8
+	VFMADD231PS.BCST (R14)(R10*1), Y28, Y9
+	VFMADD231PS.BCST (R14)(R10*2), Y28, Y10
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R11, R14
+	ADDQ             R8, BX
+	DECQ             CX
+	JNE              r11_loop1
+
+r11_sum:
+	VMULPS Y30, Y0, Y0
+	VMULPS Y30, Y1, Y1
+	VMULPS Y30, Y2, Y2
+	VMULPS Y30, Y3, Y3
+	VMULPS Y30, Y4, Y4
+	VMULPS Y30, Y5, Y5
+	VMULPS Y30, Y6, Y6
+	VMULPS Y30, Y7, Y7
+	VMULPS Y30, Y8, Y8
+	VMULPS Y30, Y9, Y9
+	VMULPS Y30, Y10, Y10
+
+	// beta == 0 (either sign of zero) must not read C.
+	TESTL       $0x7fffffff, beta+132(FP)
+	JEQ         r11_overwrite
+	VFMADD231PS (DI), Y31, K1, Y0
+	VMOVUPS     Y0, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y1
+	VMOVUPS     Y1, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y2
+	VMOVUPS     Y2, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y3
+	VMOVUPS     Y3, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y4
+	VMOVUPS     Y4, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y5
+	VMOVUPS     Y5, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y6
+	VMOVUPS     Y6, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y7
+	VMOVUPS     Y7, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y8
+	VMOVUPS     Y8, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y9
+	VMOVUPS     Y9, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y10
+	VMOVUPS     Y10, K1, (DI)
+	ADDQ        DX, DI
+	JMP         r11_stored
+
+r11_overwrite:
+	VMOVUPS Y0, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y1, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y2, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y3, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y5, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y6, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y7, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y8, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y9, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y10, K1, (DI)
+	ADDQ    DX, DI
+
+r11_stored:
+	VZEROUPPER
+	RET
+
+r10:
+	MOVQ   AX, SI
+	LEAQ   (SI)(R10*4), R13
+	LEAQ   (SI)(R10*8), R14
+	MOVQ   k+8(FP), CX
+	MOVQ   b_base+56(FP), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	CMPQ   CX, $0x02
+	JLT    r10_tail
+
+r10_loop:
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y28, Y1
+	VFMADD231PS.BCST (SI)(R10*2), Y28, Y2
+	VFMADD231PS.BCST (SI)(R12*1), Y28, Y3
+	VFMADD231PS.BCST (R13), Y28, Y4
+	VFMADD231PS.BCST (R13)(R10*1), Y28, Y5
+	VFMADD231PS.BCST (R13)(R10*2), Y28, Y6
+	VFMADD231PS.BCST (R13)(R12*1), Y28, Y7
+	VFMADD231PS.BCST (R14), Y28, Y8
+	VFMADD231PS.BCST (R14)(R10*1), Y28, Y9
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R11, R14
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Y29
+	VFMADD231PS.BCST (SI), Y29, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y29, Y1
+	VFMADD231PS.BCST (SI)(R10*2), Y29, Y2
+	VFMADD231PS.BCST (SI)(R12*1), Y29, Y3
+	VFMADD231PS.BCST (R13), Y29, Y4
+	VFMADD231PS.BCST (R13)(R10*1), Y29, Y5
+	VFMADD231PS.BCST (R13)(R10*2), Y29, Y6
+	VFMADD231PS.BCST (R13)(R12*1), Y29, Y7
+	VFMADD231PS.BCST (R14), Y29, Y8
+	VFMADD231PS.BCST (R14)(R10*1), Y29, Y9
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R11, R14
+	ADDQ             R8, BX
+	SUBQ             $0x02, CX
+	CMPQ             CX, $0x02
+	JGE              r10_loop
+
+r10_tail:
+	TESTQ CX, CX
+	JEQ   r10_sum
+
+r10_loop1:
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y28, Y1
+	VFMADD231PS.BCST (SI)(R10*2), Y28, Y2
+	VFMADD231PS.BCST (SI)(R12*1), Y28, Y3
+	VFMADD231PS.BCST (R13), Y28, Y4
+	VFMADD231PS.BCST (R13)(R10*1), Y28, Y5
+	VFMADD231PS.BCST (R13)(R10*2), Y28, Y6
+	VFMADD231PS.BCST (R13)(R12*1), Y28, Y7
+	VFMADD231PS.BCST (R14), Y28, Y8
+	VFMADD231PS.BCST (R14)(R10*1), Y28, Y9
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R11, R14
+	ADDQ             R8, BX
+	DECQ             CX
+	JNE              r10_loop1
+
+r10_sum:
+	VMULPS Y30, Y0, Y0
+	VMULPS Y30, Y1, Y1
+	VMULPS Y30, Y2, Y2
+	VMULPS Y30, Y3, Y3
+	VMULPS Y30, Y4, Y4
+	VMULPS Y30, Y5, Y5
+	VMULPS Y30, Y6, Y6
+	VMULPS Y30, Y7, Y7
+	VMULPS Y30, Y8, Y8
+	VMULPS Y30, Y9, Y9
+
+	// beta == 0 (either sign of zero) must not read C.
+	TESTL       $0x7fffffff, beta+132(FP)
+	JEQ         r10_overwrite
+	VFMADD231PS (DI), Y31, K1, Y0
+	VMOVUPS     Y0, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y1
+	VMOVUPS     Y1, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y2
+	VMOVUPS     Y2, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y3
+	VMOVUPS     Y3, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y4
+	VMOVUPS     Y4, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y5
+	VMOVUPS     Y5, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y6
+	VMOVUPS     Y6, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y7
+	VMOVUPS     Y7, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y8
+	VMOVUPS     Y8, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y9
+	VMOVUPS     Y9, K1, (DI)
+	ADDQ        DX, DI
+	JMP         r10_stored
+
+r10_overwrite:
+	VMOVUPS Y0, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y1, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y2, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y3, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y5, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y6, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y7, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y8, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y9, K1, (DI)
+	ADDQ    DX, DI
+
+r10_stored:
+	VZEROUPPER
+	RET
+
+r9:
+	MOVQ   AX, SI
+	LEAQ   (SI)(R10*4), R13
+	LEAQ   (SI)(R10*8), R14
+	MOVQ   k+8(FP), CX
+	MOVQ   b_base+56(FP), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	CMPQ   CX, $0x02
+	JLT    r9_tail
+
+r9_loop:
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y28, Y1
+	VFMADD231PS.BCST (SI)(R10*2), Y28, Y2
+	VFMADD231PS.BCST (SI)(R12*1), Y28, Y3
+	VFMADD231PS.BCST (R13), Y28, Y4
+	VFMADD231PS.BCST (R13)(R10*1), Y28, Y5
+	VFMADD231PS.BCST (R13)(R10*2), Y28, Y6
+	VFMADD231PS.BCST (R13)(R12*1), Y28, Y7
+	VFMADD231PS.BCST (R14), Y28, Y8
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R11, R14
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Y29
+	VFMADD231PS.BCST (SI), Y29, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y29, Y1
+	VFMADD231PS.BCST (SI)(R10*2), Y29, Y2
+	VFMADD231PS.BCST (SI)(R12*1), Y29, Y3
+	VFMADD231PS.BCST (R13), Y29, Y4
+	VFMADD231PS.BCST (R13)(R10*1), Y29, Y5
+	VFMADD231PS.BCST (R13)(R10*2), Y29, Y6
+	VFMADD231PS.BCST (R13)(R12*1), Y29, Y7
+	VFMADD231PS.BCST (R14), Y29, Y8
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R11, R14
+	ADDQ             R8, BX
+	SUBQ             $0x02, CX
+	CMPQ             CX, $0x02
+	JGE              r9_loop
+
+r9_tail:
+	TESTQ CX, CX
+	JEQ   r9_sum
+
+r9_loop1:
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y28, Y1
+	VFMADD231PS.BCST (SI)(R10*2), Y28, Y2
+	VFMADD231PS.BCST (SI)(R12*1), Y28, Y3
+	VFMADD231PS.BCST (R13), Y28, Y4
+	VFMADD231PS.BCST (R13)(R10*1), Y28, Y5
+	VFMADD231PS.BCST (R13)(R10*2), Y28, Y6
+	VFMADD231PS.BCST (R13)(R12*1), Y28, Y7
+	VFMADD231PS.BCST (R14), Y28, Y8
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R11, R14
+	ADDQ             R8, BX
+	DECQ             CX
+	JNE              r9_loop1
+
+r9_sum:
+	VMULPS Y30, Y0, Y0
+	VMULPS Y30, Y1, Y1
+	VMULPS Y30, Y2, Y2
+	VMULPS Y30, Y3, Y3
+	VMULPS Y30, Y4, Y4
+	VMULPS Y30, Y5, Y5
+	VMULPS Y30, Y6, Y6
+	VMULPS Y30, Y7, Y7
+	VMULPS Y30, Y8, Y8
+
+	// beta == 0 (either sign of zero) must not read C.
+	TESTL       $0x7fffffff, beta+132(FP)
+	JEQ         r9_overwrite
+	VFMADD231PS (DI), Y31, K1, Y0
+	VMOVUPS     Y0, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y1
+	VMOVUPS     Y1, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y2
+	VMOVUPS     Y2, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y3
+	VMOVUPS     Y3, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y4
+	VMOVUPS     Y4, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y5
+	VMOVUPS     Y5, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y6
+	VMOVUPS     Y6, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y7
+	VMOVUPS     Y7, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y8
+	VMOVUPS     Y8, K1, (DI)
+	ADDQ        DX, DI
+	JMP         r9_stored
+
+r9_overwrite:
+	VMOVUPS Y0, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y1, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y2, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y3, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y5, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y6, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y7, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y8, K1, (DI)
+	ADDQ    DX, DI
+
+r9_stored:
+	VZEROUPPER
+	RET
+
+r8:
+	MOVQ   AX, SI
+	LEAQ   (SI)(R10*4), R13
+	MOVQ   k+8(FP), CX
+	MOVQ   b_base+56(FP), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	CMPQ   CX, $0x02
+	JLT    r8_tail
+
+r8_loop:
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y28, Y1
+	VFMADD231PS.BCST (SI)(R10*2), Y28, Y2
+	VFMADD231PS.BCST (SI)(R12*1), Y28, Y3
+	VFMADD231PS.BCST (R13), Y28, Y4
+	VFMADD231PS.BCST (R13)(R10*1), Y28, Y5
+	VFMADD231PS.BCST (R13)(R10*2), Y28, Y6
+	VFMADD231PS.BCST (R13)(R12*1), Y28, Y7
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Y29
+	VFMADD231PS.BCST (SI), Y29, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y29, Y1
+	VFMADD231PS.BCST (SI)(R10*2), Y29, Y2
+	VFMADD231PS.BCST (SI)(R12*1), Y29, Y3
+	VFMADD231PS.BCST (R13), Y29, Y4
+	VFMADD231PS.BCST (R13)(R10*1), Y29, Y5
+	VFMADD231PS.BCST (R13)(R10*2), Y29, Y6
+	VFMADD231PS.BCST (R13)(R12*1), Y29, Y7
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R8, BX
+	SUBQ             $0x02, CX
+	CMPQ             CX, $0x02
+	JGE              r8_loop
+
+r8_tail:
+	TESTQ CX, CX
+	JEQ   r8_sum
+
+r8_loop1:
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y28, Y1
+	VFMADD231PS.BCST (SI)(R10*2), Y28, Y2
+	VFMADD231PS.BCST (SI)(R12*1), Y28, Y3
+	VFMADD231PS.BCST (R13), Y28, Y4
+	VFMADD231PS.BCST (R13)(R10*1), Y28, Y5
+	VFMADD231PS.BCST (R13)(R10*2), Y28, Y6
+	VFMADD231PS.BCST (R13)(R12*1), Y28, Y7
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R8, BX
+	DECQ             CX
+	JNE              r8_loop1
+
+r8_sum:
+	VMULPS Y30, Y0, Y0
+	VMULPS Y30, Y1, Y1
+	VMULPS Y30, Y2, Y2
+	VMULPS Y30, Y3, Y3
+	VMULPS Y30, Y4, Y4
+	VMULPS Y30, Y5, Y5
+	VMULPS Y30, Y6, Y6
+	VMULPS Y30, Y7, Y7
+
+	// beta == 0 (either sign of zero) must not read C.
+	TESTL       $0x7fffffff, beta+132(FP)
+	JEQ         r8_overwrite
+	VFMADD231PS (DI), Y31, K1, Y0
+	VMOVUPS     Y0, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y1
+	VMOVUPS     Y1, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y2
+	VMOVUPS     Y2, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y3
+	VMOVUPS     Y3, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y4
+	VMOVUPS     Y4, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y5
+	VMOVUPS     Y5, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y6
+	VMOVUPS     Y6, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y7
+	VMOVUPS     Y7, K1, (DI)
+	ADDQ        DX, DI
+	JMP         r8_stored
+
+r8_overwrite:
+	VMOVUPS Y0, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y1, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y2, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y3, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y5, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y6, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y7, K1, (DI)
+	ADDQ    DX, DI
+
+r8_stored:
+	VZEROUPPER
+	RET
+
+r7:
+	MOVQ   AX, SI
+	LEAQ   (SI)(R10*4), R13
+	MOVQ   k+8(FP), CX
+	MOVQ   b_base+56(FP), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+	CMPQ   CX, $0x02
+	JLT    r7_tail
+
+r7_loop:
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y28, Y1
+	VFMADD231PS.BCST (SI)(R10*2), Y28, Y2
+	VFMADD231PS.BCST (SI)(R12*1), Y28, Y3
+	VFMADD231PS.BCST (R13), Y28, Y4
+	VFMADD231PS.BCST (R13)(R10*1), Y28, Y5
+	VFMADD231PS.BCST (R13)(R10*2), Y28, Y6
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Y29
+	VFMADD231PS.BCST (SI), Y29, Y7
+	VFMADD231PS.BCST (SI)(R10*1), Y29, Y8
+	VFMADD231PS.BCST (SI)(R10*2), Y29, Y9
+	VFMADD231PS.BCST (SI)(R12*1), Y29, Y10
+	VFMADD231PS.BCST (R13), Y29, Y11
+	VFMADD231PS.BCST (R13)(R10*1), Y29, Y12
+	VFMADD231PS.BCST (R13)(R10*2), Y29, Y13
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R8, BX
+	SUBQ             $0x02, CX
+	CMPQ             CX, $0x02
+	JGE              r7_loop
+
+r7_tail:
+	TESTQ CX, CX
+	JEQ   r7_sum
+
+r7_loop1:
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y28, Y1
+	VFMADD231PS.BCST (SI)(R10*2), Y28, Y2
+	VFMADD231PS.BCST (SI)(R12*1), Y28, Y3
+	VFMADD231PS.BCST (R13), Y28, Y4
+	VFMADD231PS.BCST (R13)(R10*1), Y28, Y5
+	VFMADD231PS.BCST (R13)(R10*2), Y28, Y6
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R8, BX
+	DECQ             CX
+	JNE              r7_loop1
+
+r7_sum:
+	VADDPS Y7, Y0, Y0
+	VADDPS Y8, Y1, Y1
+	VADDPS Y9, Y2, Y2
+	VADDPS Y10, Y3, Y3
+	VADDPS Y11, Y4, Y4
+	VADDPS Y12, Y5, Y5
+	VADDPS Y13, Y6, Y6
+	VMULPS Y30, Y0, Y0
+	VMULPS Y30, Y1, Y1
+	VMULPS Y30, Y2, Y2
+	VMULPS Y30, Y3, Y3
+	VMULPS Y30, Y4, Y4
+	VMULPS Y30, Y5, Y5
+	VMULPS Y30, Y6, Y6
+
+	// beta == 0 (either sign of zero) must not read C.
+	TESTL       $0x7fffffff, beta+132(FP)
+	JEQ         r7_overwrite
+	VFMADD231PS (DI), Y31, K1, Y0
+	VMOVUPS     Y0, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y1
+	VMOVUPS     Y1, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y2
+	VMOVUPS     Y2, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y3
+	VMOVUPS     Y3, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y4
+	VMOVUPS     Y4, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y5
+	VMOVUPS     Y5, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y6
+	VMOVUPS     Y6, K1, (DI)
+	ADDQ        DX, DI
+	JMP         r7_stored
+
+r7_overwrite:
+	VMOVUPS Y0, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y1, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y2, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y3, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y5, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y6, K1, (DI)
+	ADDQ    DX, DI
+
+r7_stored:
+	VZEROUPPER
+	RET
+
+r6:
+	MOVQ   AX, SI
+	LEAQ   (SI)(R10*4), R13
+	MOVQ   k+8(FP), CX
+	MOVQ   b_base+56(FP), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	CMPQ   CX, $0x02
+	JLT    r6_tail
+
+r6_loop:
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y28, Y1
+	VFMADD231PS.BCST (SI)(R10*2), Y28, Y2
+	VFMADD231PS.BCST (SI)(R12*1), Y28, Y3
+	VFMADD231PS.BCST (R13), Y28, Y4
+	VFMADD231PS.BCST (R13)(R10*1), Y28, Y5
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Y29
+	VFMADD231PS.BCST (SI), Y29, Y6
+	VFMADD231PS.BCST (SI)(R10*1), Y29, Y7
+	VFMADD231PS.BCST (SI)(R10*2), Y29, Y8
+	VFMADD231PS.BCST (SI)(R12*1), Y29, Y9
+	VFMADD231PS.BCST (R13), Y29, Y10
+	VFMADD231PS.BCST (R13)(R10*1), Y29, Y11
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R8, BX
+	SUBQ             $0x02, CX
+	CMPQ             CX, $0x02
+	JGE              r6_loop
+
+r6_tail:
+	TESTQ CX, CX
+	JEQ   r6_sum
+
+r6_loop1:
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y28, Y1
+	VFMADD231PS.BCST (SI)(R10*2), Y28, Y2
+	VFMADD231PS.BCST (SI)(R12*1), Y28, Y3
+	VFMADD231PS.BCST (R13), Y28, Y4
+	VFMADD231PS.BCST (R13)(R10*1), Y28, Y5
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R8, BX
+	DECQ             CX
+	JNE              r6_loop1
+
+r6_sum:
+	VADDPS Y6, Y0, Y0
+	VADDPS Y7, Y1, Y1
+	VADDPS Y8, Y2, Y2
+	VADDPS Y9, Y3, Y3
+	VADDPS Y10, Y4, Y4
+	VADDPS Y11, Y5, Y5
+	VMULPS Y30, Y0, Y0
+	VMULPS Y30, Y1, Y1
+	VMULPS Y30, Y2, Y2
+	VMULPS Y30, Y3, Y3
+	VMULPS Y30, Y4, Y4
+	VMULPS Y30, Y5, Y5
+
+	// beta == 0 (either sign of zero) must not read C.
+	TESTL       $0x7fffffff, beta+132(FP)
+	JEQ         r6_overwrite
+	VFMADD231PS (DI), Y31, K1, Y0
+	VMOVUPS     Y0, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y1
+	VMOVUPS     Y1, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y2
+	VMOVUPS     Y2, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y3
+	VMOVUPS     Y3, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y4
+	VMOVUPS     Y4, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y5
+	VMOVUPS     Y5, K1, (DI)
+	ADDQ        DX, DI
+	JMP         r6_stored
+
+r6_overwrite:
+	VMOVUPS Y0, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y1, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y2, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y3, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y5, K1, (DI)
+	ADDQ    DX, DI
+
+r6_stored:
+	VZEROUPPER
+	RET
+
+r5:
+	MOVQ   AX, SI
+	LEAQ   (SI)(R10*4), R13
+	MOVQ   k+8(FP), CX
+	MOVQ   b_base+56(FP), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	CMPQ   CX, $0x02
+	JLT    r5_tail
+
+r5_loop:
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y28, Y1
+	VFMADD231PS.BCST (SI)(R10*2), Y28, Y2
+	VFMADD231PS.BCST (SI)(R12*1), Y28, Y3
+	VFMADD231PS.BCST (R13), Y28, Y4
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Y29
+	VFMADD231PS.BCST (SI), Y29, Y5
+	VFMADD231PS.BCST (SI)(R10*1), Y29, Y6
+	VFMADD231PS.BCST (SI)(R10*2), Y29, Y7
+	VFMADD231PS.BCST (SI)(R12*1), Y29, Y8
+	VFMADD231PS.BCST (R13), Y29, Y9
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R8, BX
+	SUBQ             $0x02, CX
+	CMPQ             CX, $0x02
+	JGE              r5_loop
+
+r5_tail:
+	TESTQ CX, CX
+	JEQ   r5_sum
+
+r5_loop1:
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y28, Y1
+	VFMADD231PS.BCST (SI)(R10*2), Y28, Y2
+	VFMADD231PS.BCST (SI)(R12*1), Y28, Y3
+	VFMADD231PS.BCST (R13), Y28, Y4
+	ADDQ             R11, SI
+	ADDQ             R11, R13
+	ADDQ             R8, BX
+	DECQ             CX
+	JNE              r5_loop1
+
+r5_sum:
+	VADDPS Y5, Y0, Y0
+	VADDPS Y6, Y1, Y1
+	VADDPS Y7, Y2, Y2
+	VADDPS Y8, Y3, Y3
+	VADDPS Y9, Y4, Y4
+	VMULPS Y30, Y0, Y0
+	VMULPS Y30, Y1, Y1
+	VMULPS Y30, Y2, Y2
+	VMULPS Y30, Y3, Y3
+	VMULPS Y30, Y4, Y4
+
+	// beta == 0 (either sign of zero) must not read C.
+	TESTL       $0x7fffffff, beta+132(FP)
+	JEQ         r5_overwrite
+	VFMADD231PS (DI), Y31, K1, Y0
+	VMOVUPS     Y0, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y1
+	VMOVUPS     Y1, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y2
+	VMOVUPS     Y2, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y3
+	VMOVUPS     Y3, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y4
+	VMOVUPS     Y4, K1, (DI)
+	ADDQ        DX, DI
+	JMP         r5_stored
+
+r5_overwrite:
+	VMOVUPS Y0, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y1, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y2, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y3, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y4, K1, (DI)
+	ADDQ    DX, DI
+
+r5_stored:
+	VZEROUPPER
+	RET
+
+r4:
+	MOVQ   AX, SI
+	MOVQ   k+8(FP), CX
+	MOVQ   b_base+56(FP), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	CMPQ   CX, $0x02
+	JLT    r4_tail
+
+r4_loop:
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y28, Y1
+	VFMADD231PS.BCST (SI)(R10*2), Y28, Y2
+	VFMADD231PS.BCST (SI)(R12*1), Y28, Y3
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Y29
+	VFMADD231PS.BCST (SI), Y29, Y4
+	VFMADD231PS.BCST (SI)(R10*1), Y29, Y5
+	VFMADD231PS.BCST (SI)(R10*2), Y29, Y6
+	VFMADD231PS.BCST (SI)(R12*1), Y29, Y7
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	SUBQ             $0x02, CX
+	CMPQ             CX, $0x02
+	JGE              r4_loop
+
+r4_tail:
+	TESTQ CX, CX
+	JEQ   r4_sum
+
+r4_loop1:
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y28, Y1
+	VFMADD231PS.BCST (SI)(R10*2), Y28, Y2
+	VFMADD231PS.BCST (SI)(R12*1), Y28, Y3
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	DECQ             CX
+	JNE              r4_loop1
+
+r4_sum:
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y2, Y2
+	VADDPS Y7, Y3, Y3
+	VMULPS Y30, Y0, Y0
+	VMULPS Y30, Y1, Y1
+	VMULPS Y30, Y2, Y2
+	VMULPS Y30, Y3, Y3
+
+	// beta == 0 (either sign of zero) must not read C.
+	TESTL       $0x7fffffff, beta+132(FP)
+	JEQ         r4_overwrite
+	VFMADD231PS (DI), Y31, K1, Y0
+	VMOVUPS     Y0, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y1
+	VMOVUPS     Y1, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y2
+	VMOVUPS     Y2, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y3
+	VMOVUPS     Y3, K1, (DI)
+	ADDQ        DX, DI
+	JMP         r4_stored
+
+r4_overwrite:
+	VMOVUPS Y0, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y1, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y2, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y3, K1, (DI)
+	ADDQ    DX, DI
+
+r4_stored:
+	VZEROUPPER
+	RET
+
+r3:
+	MOVQ   AX, SI
+	MOVQ   k+8(FP), CX
+	MOVQ   b_base+56(FP), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	CMPQ   CX, $0x04
+	JLT    r3_tail
+
+r3_loop:
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y28, Y1
+	VFMADD231PS.BCST (SI)(R10*2), Y28, Y2
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Y29
+	VFMADD231PS.BCST (SI), Y29, Y3
+	VFMADD231PS.BCST (SI)(R10*1), Y29, Y4
+	VFMADD231PS.BCST (SI)(R10*2), Y29, Y5
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y6
+	VFMADD231PS.BCST (SI)(R10*1), Y28, Y7
+	VFMADD231PS.BCST (SI)(R10*2), Y28, Y8
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Y29
+	VFMADD231PS.BCST (SI), Y29, Y9
+	VFMADD231PS.BCST (SI)(R10*1), Y29, Y10
+	VFMADD231PS.BCST (SI)(R10*2), Y29, Y11
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	SUBQ             $0x04, CX
+	CMPQ             CX, $0x04
+	JGE              r3_loop
+
+r3_tail:
+	TESTQ CX, CX
+	JEQ   r3_sum
+
+r3_loop1:
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y28, Y1
+	VFMADD231PS.BCST (SI)(R10*2), Y28, Y2
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	DECQ             CX
+	JNE              r3_loop1
+
+r3_sum:
+	VADDPS Y3, Y0, Y0
+	VADDPS Y4, Y1, Y1
+	VADDPS Y5, Y2, Y2
+	VADDPS Y9, Y6, Y6
+	VADDPS Y10, Y7, Y7
+	VADDPS Y11, Y8, Y8
+	VADDPS Y6, Y0, Y0
+	VADDPS Y7, Y1, Y1
+	VADDPS Y8, Y2, Y2
+	VMULPS Y30, Y0, Y0
+	VMULPS Y30, Y1, Y1
+	VMULPS Y30, Y2, Y2
+
+	// beta == 0 (either sign of zero) must not read C.
+	TESTL       $0x7fffffff, beta+132(FP)
+	JEQ         r3_overwrite
+	VFMADD231PS (DI), Y31, K1, Y0
+	VMOVUPS     Y0, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y1
+	VMOVUPS     Y1, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y2
+	VMOVUPS     Y2, K1, (DI)
+	ADDQ        DX, DI
+	JMP         r3_stored
+
+r3_overwrite:
+	VMOVUPS Y0, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y1, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y2, K1, (DI)
+	ADDQ    DX, DI
+
+r3_stored:
+	VZEROUPPER
+	RET
+
+r2:
+	MOVQ   AX, SI
+	MOVQ   k+8(FP), CX
+	MOVQ   b_base+56(FP), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	CMPQ   CX, $0x04
+	JLT    r2_tail
+
+r2_loop:
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y28, Y1
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Y29
+	VFMADD231PS.BCST (SI), Y29, Y2
+	VFMADD231PS.BCST (SI)(R10*1), Y29, Y3
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y4
+	VFMADD231PS.BCST (SI)(R10*1), Y28, Y5
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Y29
+	VFMADD231PS.BCST (SI), Y29, Y6
+	VFMADD231PS.BCST (SI)(R10*1), Y29, Y7
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	SUBQ             $0x04, CX
+	CMPQ             CX, $0x04
+	JGE              r2_loop
+
+r2_tail:
+	TESTQ CX, CX
+	JEQ   r2_sum
+
+r2_loop1:
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y0
+	VFMADD231PS.BCST (SI)(R10*1), Y28, Y1
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	DECQ             CX
+	JNE              r2_loop1
+
+r2_sum:
+	VADDPS Y2, Y0, Y0
+	VADDPS Y3, Y1, Y1
+	VADDPS Y6, Y4, Y4
+	VADDPS Y7, Y5, Y5
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VMULPS Y30, Y0, Y0
+	VMULPS Y30, Y1, Y1
+
+	// beta == 0 (either sign of zero) must not read C.
+	TESTL       $0x7fffffff, beta+132(FP)
+	JEQ         r2_overwrite
+	VFMADD231PS (DI), Y31, K1, Y0
+	VMOVUPS     Y0, K1, (DI)
+	ADDQ        DX, DI
+	VFMADD231PS (DI), Y31, K1, Y1
+	VMOVUPS     Y1, K1, (DI)
+	ADDQ        DX, DI
+	JMP         r2_stored
+
+r2_overwrite:
+	VMOVUPS Y0, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y1, K1, (DI)
+	ADDQ    DX, DI
+
+r2_stored:
+	VZEROUPPER
+	RET
+
+r1:
+	MOVQ   AX, SI
+	MOVQ   k+8(FP), CX
+	MOVQ   b_base+56(FP), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	CMPQ   CX, $0x08
+	JLT    r1_tail
+
+r1_loop:
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y0
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Y29
+	VFMADD231PS.BCST (SI), Y29, Y1
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y2
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Y29
+	VFMADD231PS.BCST (SI), Y29, Y3
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y4
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Y29
+	VFMADD231PS.BCST (SI), Y29, Y5
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y6
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	VMOVUPS.Z        (BX), K1, Y29
+	VFMADD231PS.BCST (SI), Y29, Y7
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	SUBQ             $0x08, CX
+	CMPQ             CX, $0x08
+	JGE              r1_loop
+
+r1_tail:
+	TESTQ CX, CX
+	JEQ   r1_sum
+
+r1_loop1:
+	VMOVUPS.Z        (BX), K1, Y28
+	VFMADD231PS.BCST (SI), Y28, Y0
+	ADDQ             R11, SI
+	ADDQ             R8, BX
+	DECQ             CX
+	JNE              r1_loop1
+
+r1_sum:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y5, Y4, Y4
+	VADDPS Y7, Y6, Y6
+	VADDPS Y2, Y0, Y0
+	VADDPS Y6, Y4, Y4
+	VADDPS Y4, Y0, Y0
+	VMULPS Y30, Y0, Y0
+
+	// beta == 0 (either sign of zero) must not read C.
+	TESTL       $0x7fffffff, beta+132(FP)
+	JEQ         r1_overwrite
+	VFMADD231PS (DI), Y31, K1, Y0
+	VMOVUPS     Y0, K1, (DI)
+	ADDQ        DX, DI
+	JMP         r1_stored
+
+r1_overwrite:
+	VMOVUPS Y0, K1, (DI)
 	ADDQ    DX, DI
 
 r1_stored:

@@ -19,11 +19,13 @@ const narrowKernelRows = 12
 // A row-major (rs = lda, ss = 1) and transposed (rs = 1, ss = lda) in
 // place, ldb and ldc padded, against a float64 reference. NaN fills every
 // padding and guard (and all of C when beta == 0, which must not read it);
-// the guards must come back bit for bit.
+// the guards must come back bit for bit. Where AVX-512VL is present,
+// sgemmNarrow8AVX512VL must give the same bits for n ≤ 8.
 func TestSgemmNarrowAVX512(t *testing.T) {
 	if !cpuid.CPU.Supports(cpuid.AVX512F) {
 		t.Skip("no AVX512F")
 	}
+	vl := cpuid.CPU.Supports(cpuid.AVX512VL)
 	rng := rand.New(rand.NewSource(11))
 	nan := float32(math.NaN())
 	abs := [][2]float32{{1, 0}, {-0.75, float32(math.Copysign(0, -1))}, {1, 1}, {1.5, -0.5}}
@@ -94,6 +96,17 @@ func TestSgemmNarrowAVX512(t *testing.T) {
 					}
 					sgemmNarrowAVX512(m, k, aAll, rs, ss, bAll, ldb, c, ldc, n, alpha, beta)
 					cases++
+					if n <= 8 && vl {
+						// The ymm form: the same FMA chains, so the same bits,
+						// guards and padding included.
+						c8 := append([]float32(nil), c0...)
+						sgemmNarrow8AVX512VL(m, k, aAll, rs, ss, bAll, ldb, c8, ldc, n, alpha, beta)
+						for i := range c8 {
+							if math.Float32bits(c8[i]) != math.Float32bits(c[i]) {
+								t.Fatalf("m=%d n=%d k=%d trans=%v: sgemmNarrow8AVX512VL C[%d] = %v, sgemmNarrowAVX512 %v", m, n, k, trans, i, c8[i], c[i])
+							}
+						}
+					}
 					tol := float64(k+3) * 0x1p-24
 					for i := 0; i < m; i++ {
 						for j := 0; j < ldc; j++ {

@@ -326,3 +326,17 @@ func packGather32AVX512(d []float32, src []float32, ld int, kb int)
 //
 //go:noescape
 func sgemmNarrowAVX512(m int, k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, n int, alpha float32, beta float32)
+
+// sgemmNarrow8AVX512VL computes C[m×n] = alpha·(A[m×k]·B[k×n]) + beta·C for
+// 1 ≤ n ≤ 8, A's element (i, p) at a[i·rs+p·ss], B's rows ldb apart, C's ldc
+// apart; beta == 0 (either sign) means C is not read. Rows go in strips of
+// 12 from the top (the last one m mod 12 rows): a strip of r rows sums
+// step p of k into accumulator set p mod s (s the smallest power of two with
+// r·s ≥ 8; single steps past the last full round go to set 0), adds the sets
+// pairwise, scales by alpha, then adds beta·C in one FMA. Every load of B or C
+// and store of C is masked to the n columns: nothing outside A's m·k elements,
+// B's k×n and C's m×n is read or written. The caller guarantees m, k ≥ 0 and
+// that the slices span those elements.
+//
+//go:noescape
+func sgemmNarrow8AVX512VL(m int, k int, a []float32, rs int, ss int, b []float32, ldb int, c []float32, ldc int, n int, alpha float32, beta float32)

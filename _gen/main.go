@@ -34,7 +34,7 @@ func main() {
 	case "gemm":
 		genGemm()
 		genPack()
-		genNarrow()
+		genNarrowAll()
 	case "vecops":
 		genVecops()
 	case "int8":

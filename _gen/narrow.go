@@ -27,30 +27,51 @@ func narrowSets(r int) int {
 // The general-purpose registers of sgemmNarrowAVX512 beyond the shared
 // plan (aPtr, bPtr, kCnt, cPtr, ldc, ldb, rsB, ssB, rs3).
 var (
-	narrowRow  = RAX // A's element (first row of the strip, p = 0)
-	narrowM    = R9  // rows left
-	narrowA4   = R13 // A pointer of row 4 of the strip
-	narrowA8   = R14 // A pointer of row 8 of the strip
-	narrowB0   = Z28 // B's row, even steps
-	narrowB1   = Z29 // B's row, odd steps
-	narrowAlph = Z30
-	narrowBeta = Z31
+	narrowRow = RAX // A's element (first row of the strip, p = 0)
+	narrowM   = R9  // rows left
+	narrowA4  = R13 // A pointer of row 4 of the strip
+	narrowA8  = R14 // A pointer of row 8 of the strip
 )
 
-// genNarrow writes sgemmNarrowAVX512, the masked row-strip kernel for
-// products at most 16 columns wide: C[m×n] = alpha·(A·B) + beta·C with
+// avx512VL256 is the ymm registers under AVX-512VL: 8 lanes, 32 registers,
+// EVEX-encoded where a mask or Y16..Y31 is involved.
+var avx512VL256 = isa{
+	name: "AVX512VL",
+	regs: []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15,
+		Y16, Y17, Y18, Y19, Y20, Y21, Y22, Y23, Y24, Y25, Y26, Y27, Y28, Y29, Y30, Y31},
+	bytes: 32,
+	exts:  "AVX512F + AVX512VL",
+}
+
+// The vector registers of the narrow kernels beyond the accumulators:
+// B's row at even and odd steps, alpha and beta.
+var narrowB0, narrowB1, narrowAlph, narrowBeta VecPhysical
+
+// genNarrowAll writes the masked kernel in its zmm form and its ymm form for
+// at most 8 columns. Zen 4 executes a zmm instruction as two 256-bit
+// halves, so a masked zmm FMA costs its full cycle however few lanes it
+// keeps; on the ymm form a strip of ≤ 8 columns costs half as much there,
+// and the same on a core with 512-bit units. Both forms do the same FMA
+// chains, so they give the same bits.
+func genNarrowAll() {
+	genNarrow(avx512, "sgemmNarrowAVX512", 16)
+	genNarrow(avx512VL256, "sgemmNarrow8AVX512VL", 8)
+}
+
+// genNarrow writes name, the masked row-strip kernel for products at most
+// lanes columns wide (the lanes of v's registers): C[m×n] = alpha·(A·B) + beta·C with
 // A's element (i, p) at a[i·rs+p·ss] (row-major or transposed A in place,
 // or a packed strip) and B's rows ldb apart, read in place. K1 holds the
 // low n bits: every load of B and C and every store of C is masked, so
 // nothing outside the operands is read or written and no scratch tile or
 // padding is needed. The rows go in strips of narrowRows from the top, the
 // last strip m mod narrowRows rows, each strip one pass over k.
-func genNarrow() {
-	v := avx512
-	TEXT("sgemmNarrowAVX512", NOSPLIT, "func(m, k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc, n int, alpha, beta float32)")
+func genNarrow(v isa, name string, lanes int) {
+	narrowB0, narrowB1, narrowAlph, narrowBeta = v.regs[28], v.regs[29], v.regs[30], v.regs[31]
+	TEXT(name, NOSPLIT, "func(m, k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc, n int, alpha, beta float32)")
 	Pragma("noescape")
-	Doc("sgemmNarrowAVX512 computes C[m×n] = alpha·(A[m×k]·B[k×n]) + beta·C for",
-		"1 ≤ n ≤ 16, A's element (i, p) at a[i·rs+p·ss], B's rows ldb apart, C's ldc",
+	Doc(name+" computes C[m×n] = alpha·(A[m×k]·B[k×n]) + beta·C for",
+		fmt.Sprintf("1 ≤ n ≤ %d, A's", lanes)+" element (i, p) at a[i·rs+p·ss], B's rows ldb apart, C's ldc",
 		"apart; beta == 0 (either sign) means C is not read. Rows go in strips of",
 		fmt.Sprintf("%d from the top (the last one m mod %d rows): a strip of r rows sums", narrowRows, narrowRows),
 		"step p of k into accumulator set p mod s (s the smallest power of two with",
@@ -59,10 +80,10 @@ func genNarrow() {
 		"and store of C is masked to the n columns: nothing outside A's m·k elements,",
 		"B's k×n and C's m×n is read or written. The caller guarantees m, k ≥ 0 and",
 		"that the slices span those elements.")
-	Comment("Register plan (AVX512F, checked by the caller's dispatch):",
-		"  Z0..Z15 accumulators: row i of set s in Z(s·r+i) (r rows in the strip)",
-		"  Z28, Z29: B's row at even and odd steps (zeroing masked load)",
-		"  Z30 = alpha, Z31 = beta; K1 = the low n bits",
+	Comment(fmt.Sprintf("Register plan (%s, checked by the caller's dispatch):", v.exts),
+		fmt.Sprintf("  %s accumulators: row i of set s in register s·r+i (r rows in the strip)", v.span(0, 15)),
+		fmt.Sprintf("  %s, %s: B's row at even and odd steps (zeroing masked load)", v.reg(28), v.reg(29)),
+		fmt.Sprintf("  %s = alpha, %s = beta; K1 = the low n bits", v.reg(30), v.reg(31)),
 		"  AX = A at the strip's first row, SI/R13/R14 = A at rows 0/4/8 and step p,",
 		"  R10 = rs, R11 = ss, R12 = 3·rs, R8 = ldb, DX = ldc (all in bytes),",
 		"  BX = B pointer, CX = k counter, DI = C row pointer, R9 = rows left",
