@@ -2,6 +2,7 @@ package ann
 
 import (
 	"fmt"
+	"math"
 )
 
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C in single precision, with
@@ -119,6 +120,13 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		}
 		return
 	}
+	if useColsTN(kern, transA, transB, m, n, k, beta, ldc) {
+		kern.colsTN(m, k, a, lda, b, ldb, c, ldc, n, alpha)
+		if e.on {
+			finishTile(kern, &e, c, ldc, 0, 0, m, n)
+		}
+		return
+	}
 	if kern.narrow != nil && (n <= kern.narrow.nr || m == 1) {
 		kern = kern.narrow
 	}
@@ -140,6 +148,28 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	g.run(workersFor(m, n, k))
 	g.a, g.b, g.c, g.epi = nil, nil, nil, epilogue{}
 	jobPool.Put(g)
+}
+
+// The products gemmKernel.colsTN takes: colsTNMin to colsTNMax columns
+// (below 4 its FMA chains are too few to cover the latency; 12 columns fill
+// its registers), at least colsTNMinM rows (its lanes run along them) and
+// colsTNMinK steps (below, its scatters of C cost more than the masked
+// kernel's idle lanes), and at most colsTNMaxWork multiply-adds: it runs on
+// the caller alone whatever GOMAXPROCS is, so the bits do not depend on it,
+// and a bigger product is better split between the workers.
+const (
+	colsTNMin, colsTNMax = 4, 12
+	colsTNMinM           = 32
+	colsTNMinK           = 48
+	colsTNMaxWork        = 1 << 22
+)
+
+// useColsTN reports whether kern.colsTN computes C = alpha·op(A)·op(B) +
+// beta·C (see the constants above; beta must be 0, C is not read).
+func useColsTN(kern *gemmKernel, transA, transB bool, m, n, k int, beta float32, ldc int) bool {
+	return kern.colsTN != nil && transA && !transB && beta == 0 &&
+		n >= colsTNMin && n <= colsTNMax && m >= colsTNMinM && k >= colsTNMinK &&
+		m*n*k <= colsTNMaxWork && 15*ldc < math.MaxInt32
 }
 
 // stored returns the rows and columns of an operand as stored, for op(X)

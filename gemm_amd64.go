@@ -96,7 +96,7 @@ var avx512Kernel = gemmKernel{name: "avx512", mr: 8, nr: 32, run: sgemmKernel8x3
 	rows: sgemmRowsAVX512, peak: fmaPeakAVX512, peakFlops: 768, gemv: sgemvAVX512, vec: &avxVec,
 	epiForward: epiForwardAVX512, epiBackward: epiBackwardAVX512, epiWidth: 32, allFinite: allFiniteAVX512Vec,
 	rowsMax: 12, narrow: &avx512Narrow, masked: sgemmNarrowAVX512, maskedRows: 12, maskedCols: 16, dot: sgemmDotAVX512, strip: sgemmStrip8x32AVX512, tiles: sgemmTiles8x32AVX512,
-	colsT: sgemmColsTAVX512, colsT4: sgemmColsT4AVX512}
+	colsT: sgemmColsTAVX512, colsT4: sgemmColsT4AVX512, colsTN: sgemmColsTNAVX512}
 
 // avx512Narrow is avx2Kernel's 6×16 tile with the AVX-512 masked kernel:
 // products with n ≤ 16 run on sgemmNarrowAVX512 alone, A and B in place,

@@ -109,6 +109,12 @@ type gemmKernel struct {
 	// scales its sums into C itself: C[i, q] = alpha·sum + beta·C[i, q] (one
 	// FMA; C not read when beta is 0), C's rows ldc apart.
 	colsT4 func(m, k int, a []float32, lda int, b []float32, sp, sq int, c []float32, ldc int, alpha, beta float32)
+
+	// colsTN, when set, computes a whole product of colsTNMin to colsTNMax
+	// columns with A transposed, B not, and beta 0 (see useColsTN):
+	// C[i, q] = alpha·Σ_p a[p·lda+i]·b[p·ldb+q], each sum one FMA chain over
+	// p ascending, C not read.
+	colsTN func(m, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc, n int, alpha float32)
 }
 
 // dotCols is the widest strip gemmKernel.dot and colsT compute.

@@ -265,6 +265,15 @@ func sgemmColsTAVX512(m int, k int, a []float32, lda int, b []float32, sp int, s
 //go:noescape
 func sgemmColsT4AVX512(m int, k int, a []float32, lda int, b []float32, sp int, sq int, c []float32, ldc int, alpha float32, beta float32)
 
+// sgemmColsTNAVX512 sets C[i, q] = alpha·Σ_p a[p·lda+i]·b[p·ldb+q] for i < m and
+// q < n (4 ≤ n ≤ 12), C's rows ldc apart, not reading C: each sum one FMA chain
+// over p ascending from +0, then times alpha. Nothing past A's k rows of m, B's
+// k×n elements or C's m×n is read or written. The caller guarantees m, k ≥ 1,
+// 15·ldc < 2³¹ and that the slices span those elements.
+//
+//go:noescape
+func sgemmColsTNAVX512(m int, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, n int, alpha float32)
+
 // packA8AVX512 is packA8 for kb a multiple of 8 with a from off: d[8p+i] =
 // a[i·lda+p] for i < 8, p < kb. The caller guarantees kb ≥ 0, kb mod 8 = 0,
 // len(d) ≥ 8·kb and that a spans 7·lda+kb elements (kb ≥ 8).

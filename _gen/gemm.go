@@ -110,6 +110,7 @@ func genGemm() {
 	genStrip()
 	genColsT()
 	genColsT4()
+	genColsTN()
 }
 
 // storeRow writes one row of C from lo (the first register width of
