@@ -151,8 +151,8 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 }
 
 // The products gemmKernel.colsTN takes: colsTNMin to colsTNMax columns
-// (below 4 its FMA chains are too few to cover the latency; 12 columns fill
-// its registers), at least colsTNMinM rows (its lanes run along them) and
+// (the range _gen/colstn.go writes sgemmColsTNAVX512 for: below 4 its FMA
+// chains are too few to cover the latency; 12 columns fill its registers), at least colsTNMinM rows (its lanes run along them) and
 // colsTNMinK steps (below, its scatters of C cost more than the masked
 // kernel's idle lanes), and at most colsTNMaxWork multiply-adds: it runs on
 // the caller alone whatever GOMAXPROCS is, so the bits do not depend on it,

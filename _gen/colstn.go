@@ -9,16 +9,18 @@ import (
 )
 
 // colsTNMin and colsTNMax bound the widths sgemmColsTNAVX512 is written
-// for: below 4 columns its FMA chains are too few to cover the latency, and
-// 12 columns of two zmm accumulators take 24 of the 32 registers.
+// for (the same constants in gemm.go bound what Sgemm hands it): below 4
+// columns its FMA chains are too few to cover the latency, and 12 columns of
+// two zmm accumulators take 24 of the 32 registers.
 const colsTNMin, colsTNMax = 4, 12
 
 // genColsTN writes sgemmColsTNAVX512: a whole product of 4 to 12 columns
 // whose A is transposed (the output layer's weight gradient Xᵀ·dY, n = 10).
-// The masked kernel runs its lanes along C's rows there and uses n of 16;
-// here they run along C's columns of A's storage — A(i, p) = a[p·lda+i],
-// so a chunk of 32 rows of C is two contiguous loads per step of k — and
-// every lane is useful but those past the last row. Each column of B is a
+// The masked kernel runs its lanes along a row of C there and uses n of
+// 16; here they run down C's columns, whose elements are contiguous in A's
+// storage — A(i, p) = a[p·lda+i], so a chunk of 32 rows of C is two
+// contiguous loads per step of k — and every lane is useful but those past
+// the last row. Each column of B is a
 // broadcast operand of its two FMAs. C's rows are written by scatters, 16
 // rows of one column per scatter.
 func genColsTN() {
@@ -101,13 +103,9 @@ func colsTNBody(n int) {
 // colsTNChunk writes one chunk of n columns: 32 rows with both halves, or
 // the first 16 only, then its scaled sums scattered into C's rows.
 func colsTNChunk(n int, l func(string) string, both bool) {
-	suffix := "half"
+	halves, suffix := 1, "half"
 	if both {
-		suffix = "both"
-	}
-	halves := 1
-	if both {
-		halves = 2
+		halves, suffix = 2, "both"
 	}
 	for q := 0; q < n; q++ {
 		for h := 0; h < halves; h++ {
@@ -118,14 +116,12 @@ func colsTNChunk(n int, l func(string) string, both bool) {
 	MOVQ(param("b_base"), RBX)
 	MOVQ(param("k"), RCX)
 	Label(l("step_" + suffix))
-	VMOVUPS_Z(Mem{Base: RDX}, K1, Z24)
-	if both {
-		VMOVUPS_Z(Mem{Base: RDX, Disp: 64}, K2, Z25)
+	for h, k := range []Op{K1, K2}[:halves] {
+		VMOVUPS_Z(Mem{Base: RDX, Disp: 64 * h}, k, Z(24+h))
 	}
 	for q := 0; q < n; q++ {
-		VFMADD231PS_BCST(Mem{Base: RBX, Disp: 4 * q}, Z24, Z(2*q))
-		if both {
-			VFMADD231PS_BCST(Mem{Base: RBX, Disp: 4 * q}, Z25, Z(2*q+1))
+		for h := 0; h < halves; h++ {
+			VFMADD231PS_BCST(Mem{Base: RBX, Disp: 4 * q}, Z(24+h), Z(2*q+h))
 		}
 	}
 	ADDQ(R8, RDX)

@@ -53,6 +53,17 @@ var avx512 = isa{
 	exts:  "AVX512F, AVX2 + FMA3",
 }
 
+// avx512VL256 is the ymm registers under AVX-512VL: 8 lanes, 32 registers,
+// EVEX-encoded where a mask or Y16..Y31 is involved (the narrow kernel's
+// form for at most 8 columns).
+var avx512VL256 = isa{
+	name: "AVX512VL",
+	regs: []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15,
+		Y16, Y17, Y18, Y19, Y20, Y21, Y22, Y23, Y24, Y25, Y26, Y27, Y28, Y29, Y30, Y31},
+	bytes: 32,
+	exts:  "AVX512F + AVX512VL",
+}
+
 // The general-purpose register plan shared by the GEMM kernels.
 var (
 	aPtr  = RSI // A pointer

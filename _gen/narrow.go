@@ -33,19 +33,11 @@ var (
 	narrowA8  = R14 // A pointer of row 8 of the strip
 )
 
-// avx512VL256 is the ymm registers under AVX-512VL: 8 lanes, 32 registers,
-// EVEX-encoded where a mask or Y16..Y31 is involved.
-var avx512VL256 = isa{
-	name: "AVX512VL",
-	regs: []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15,
-		Y16, Y17, Y18, Y19, Y20, Y21, Y22, Y23, Y24, Y25, Y26, Y27, Y28, Y29, Y30, Y31},
-	bytes: 32,
-	exts:  "AVX512F + AVX512VL",
+// narrowRegs returns the vector registers of a narrow kernel beyond its
+// accumulators: B's row at even and odd steps, alpha and beta.
+func narrowRegs(v isa) (b0, b1, alpha, beta VecPhysical) {
+	return v.regs[28], v.regs[29], v.regs[30], v.regs[31]
 }
-
-// The vector registers of the narrow kernels beyond the accumulators:
-// B's row at even and odd steps, alpha and beta.
-var narrowB0, narrowB1, narrowAlph, narrowBeta VecPhysical
 
 // genNarrowAll writes the masked kernel in its zmm form and its ymm form for
 // at most 8 columns. Zen 4 executes a zmm instruction as two 256-bit
@@ -67,7 +59,7 @@ func genNarrowAll() {
 // padding is needed. The rows go in strips of narrowRows from the top, the
 // last strip m mod narrowRows rows, each strip one pass over k.
 func genNarrow(v isa, name string, lanes int) {
-	narrowB0, narrowB1, narrowAlph, narrowBeta = v.regs[28], v.regs[29], v.regs[30], v.regs[31]
+	_, _, alpha, beta := narrowRegs(v)
 	TEXT(name, NOSPLIT, "func(m, k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc, n int, alpha, beta float32)")
 	Pragma("noescape")
 	Doc(name+" computes C[m×n] = alpha·(A[m×k]·B[k×n]) + beta·C for",
@@ -104,8 +96,8 @@ func genNarrow(v isa, name string, lanes int) {
 	MOVQ(param("c_base"), cPtr)
 	MOVQ(param("ldc"), ldc)
 	stridesToBytes()
-	VBROADCASTSS(param("alpha"), narrowAlph)
-	VBROADCASTSS(param("beta"), narrowBeta)
+	VBROADCASTSS(param("alpha"), alpha)
+	VBROADCASTSS(param("beta"), beta)
 
 	Label("strip")
 	CMPQ(narrowM, Imm(narrowRows))
@@ -142,6 +134,7 @@ func narrowBody(v isa, r int) {
 	sets := narrowSets(r)
 	steps := max(sets, 2)
 	acc := func(s, i int) VecPhysical { return v.regs[s*r+i] }
+	b0, b1, alpha, beta := narrowRegs(v)
 	aAddr := func(i int) Mem {
 		base := []Register{aPtr, narrowA4, narrowA8}[i/4]
 		switch i % 4 {
@@ -167,7 +160,7 @@ func narrowBody(v isa, r int) {
 		v.zero(v.regs[i])
 	}
 	step := func(j, s int) {
-		b := []VecPhysical{narrowB0, narrowB1}[j%2]
+		b := []VecPhysical{b0, b1}[j%2]
 		VMOVUPS_Z(Mem{Base: bPtr}, K1, b)
 		for i := 0; i < r; i++ {
 			VFMADD231PS_BCST(aAddr(i), b, acc(s, i))
@@ -207,13 +200,13 @@ func narrowBody(v isa, r int) {
 		}
 	}
 	for i := 0; i < r; i++ {
-		VMULPS(narrowAlph, acc(0, i), acc(0, i))
+		VMULPS(alpha, acc(0, i), acc(0, i))
 	}
 	Comment("beta == 0 (either sign of zero) must not read C.")
 	TESTL(U32(0x7fffffff), param("beta"))
 	JEQ(LabelRef(l("overwrite")))
 	for i := 0; i < r; i++ {
-		VFMADD231PS(Mem{Base: cPtr}, narrowBeta, K1, acc(0, i))
+		VFMADD231PS(Mem{Base: cPtr}, beta, K1, acc(0, i))
 		VMOVUPS(acc(0, i), K1, Mem{Base: cPtr})
 		ADDQ(ldc, cPtr)
 	}
