@@ -281,7 +281,7 @@ func TestSgemmDeterministic(t *testing.T) {
 	defer setMinParallel(0)()
 	forEachKernel(t, func(t *testing.T, kern *gemmKernel) {
 		for _, s := range [][3]int{{300, 200, 700}, {5, 900, 300}, {333, 17, 1200}, {64, 900, 300}, {40, 100, 500},
-			{1, 300, 784}, {1, 45, 70}, {1, 1000, 33}} {
+			{1, 300, 784}, {1, 45, 70}, {1, 1000, 33}, {128, 300, 100}, {37, 300, 90}} {
 			for _, transB := range []bool{false, true} {
 				m, n, k := s[0], s[1], s[2]
 				rng := rand.New(rand.NewPCG(9, 10))
@@ -292,21 +292,74 @@ func TestSgemmDeterministic(t *testing.T) {
 				if transB {
 					ldb = k
 				}
-				var out [2][]float32
-				for i, procs := range []int{1, 2} {
-					prev := runtime.GOMAXPROCS(procs)
+				// Three and five parts cut the column strips of a
+				// column split inside strips (see columnShare).
+				procs := []int{1, 2, 3, 5}
+				var out [4][]float32
+				for i, p := range procs {
+					prev := runtime.GOMAXPROCS(p)
 					out[i] = append([]float32(nil), c0...)
 					Sgemm(false, transB, m, n, k, 0.7, a, k, b, ldb, 0.3, out[i], n)
 					runtime.GOMAXPROCS(prev)
 				}
-				for i := range out[0] {
-					if math.Float32bits(out[0][i]) != math.Float32bits(out[1][i]) {
-						t.Fatalf("%v transB=%v: element %d differs between GOMAXPROCS 1 and 2: %g vs %g", s, transB, i, out[0][i], out[1][i])
+				for p := 1; p < len(procs); p++ {
+					for i := range out[0] {
+						if math.Float32bits(out[0][i]) != math.Float32bits(out[p][i]) {
+							t.Fatalf("%v transB=%v: element %d differs between GOMAXPROCS 1 and %d: %g vs %g", s, transB, i, procs[p], out[0][i], out[p][i])
+						}
 					}
 				}
 			}
 		}
 	})
+}
+
+// TestColumnShare: the parts of a column split cover every tile of the
+// grid exactly once, in order, and no part's cost exceeds an equal share by
+// more than one row strip of the widest strip.
+func TestColumnShare(t *testing.T) {
+	kern := &gemmKernel{mr: 8, nr: 32}
+	for _, mStrips := range []int{1, 2, 3, 16, 17} {
+		for _, nb := range []int{1, 12, 32, 33, 100, 300, 1000} {
+			for nw := 1; nw <= 7; nw++ {
+				g := &gemmJob{kern: kern, nw: nw}
+				nStrips := ceilDiv(nb, kern.nr)
+				cost := func(s int) int { return roundUp(min(kern.nr, nb-s*kern.nr), 8) }
+				total := 0
+				for s := range nStrips {
+					total += cost(s) * mStrips
+				}
+				next := 0 // the next tile, strip·mStrips + row strip
+				for p := range nw {
+					cs0, r0, cs1, r1 := g.columnShare(mStrips, nb, p)
+					if cs0 >= cs1 {
+						continue
+					}
+					got := 0
+					for s := cs0; s < cs1; s++ {
+						lo, hi := 0, mStrips
+						if s == cs0 {
+							lo = r0
+						}
+						if s == cs1-1 {
+							hi = r1
+						}
+						if s*mStrips+lo != next || lo >= hi {
+							t.Fatalf("mStrips %d nb %d nw %d part %d: strip %d rows [%d, %d) after tile %d", mStrips, nb, nw, p, s, lo, hi, next)
+						}
+						next = s*mStrips + hi
+						got += (hi - lo) * cost(s)
+					}
+					if got*nw > total+nw*kern.nr {
+						t.Errorf("mStrips %d nb %d nw %d part %d: cost %d of %d", mStrips, nb, nw, p, got, total)
+					}
+				}
+				if next != nStrips*mStrips {
+					t.Fatalf("mStrips %d nb %d nw %d: the parts end at tile %d of %d", mStrips, nb, nw, next, nStrips*mStrips)
+				}
+			}
+		}
+	}
 }
 
 func randSlice(rng *rand.Rand, n int) []float32 {
