@@ -390,14 +390,24 @@ func TestTrainingDeterministic(t *testing.T) {
 
 // TestUpdatePartsCover: updating the parameters in any number of parts
 // touches each element exactly once (SGD with lr 1 and gradient 1 lowers
-// every weight by exactly 1), including parts smaller than the 16-element
-// alignment.
+// every weight by exactly 1): matrices too small to split, matrices split
+// by row strips (more parts than strips too) and one-row parameters.
 func TestUpdatePartsCover(t *testing.T) {
-	net, err := New(7).Dense(5, ReLU).Dense(3, Softmax).Optimizer(SGD(1)).Build()
-	if err != nil {
-		t.Fatal(err)
+	for _, sizes := range [][]int{{7, 5, 3}, {70, 37, 17, 3}} {
+		b := New(sizes[0])
+		for _, s := range sizes[1 : len(sizes)-1] {
+			b = b.Dense(s, ReLU)
+		}
+		net, err := b.Dense(sizes[len(sizes)-1], Softmax).Optimizer(SGD(1)).Build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		testUpdatePartsCover(t, net)
 	}
-	for parts := 1; parts <= 9; parts++ {
+}
+
+func testUpdatePartsCover(t *testing.T, net *Network) {
+	for parts := 1; parts <= 12; parts++ {
 		before := append([]float32(nil), net.weights...)
 		for i := range net.grads {
 			net.grads[i] = 1

@@ -216,23 +216,34 @@ func (n *Network) updateParams(lr float32, rows int) {
 	runParts(runtime.GOMAXPROCS(0), n.updateFn)
 }
 
-// updatePart updates part p of parts of the parameters, taken as one
-// vector in their order in n.params; parts start on 64-byte multiples.
+// updatePart updates part p of parts of the parameters. Each weight matrix
+// is split by rows the way the weight-gradient product Xᵀ·dY splits its
+// rows among the same number of parts (contiguous runs of whole mr-row
+// strips), so a part updates the gradient rows its own core has just
+// written; the other parameters (biases, batch-norm scales: one row each)
+// go whole to the parts in turn. Splitting all parameters as one vector
+// instead left each part a few dozen rows of gradient in the other core's
+// cache: Adam's step on two threads of Zen 4 ran 1.55× one thread (medians
+// of 400 alternating steps at batch 128) where this split gives 1.65–1.69×.
+// Every rule is element-wise, so the values do not depend on the split.
 func (n *Network) updatePart(p, parts int) {
-	total := len(n.weights)
-	lo, hi := split(total, parts, p)
-	lo, hi = lo&^15, hi&^15
-	if p == parts-1 {
-		hi = total
-	}
-	off := 0
+	mr := activeKernel.mr
 	for i := range n.params {
 		pr := &n.params[i]
-		size := len(pr.w)
-		if a, b := max(lo-off, 0), min(hi-off, size); a < b {
-			pr.state.update(pr.w, pr.g, a, b, n.step, n.stepLR)
+		if pr.rows < 2*mr {
+			if i%parts == p {
+				pr.state.update(pr.w, pr.g, 0, len(pr.w), n.step, n.stepLR)
+			}
+			continue
 		}
-		off += size
+		s0, s1 := split(ceilDiv(pr.rows, mr), parts, p)
+		lo, hi := s0*mr*pr.stride, s1*mr*pr.stride
+		if p == parts-1 {
+			hi = len(pr.w)
+		}
+		if lo < hi {
+			pr.state.update(pr.w, pr.g, lo, hi, n.step, n.stepLR)
+		}
 	}
 }
 
