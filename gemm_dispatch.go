@@ -19,7 +19,10 @@ type gemmKernel struct {
 	name       string
 	mr, nr     int
 	kc, mc, nc int
-	run        func(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+	// kcFloor, when set, raises kcMin for this set on the CPU it runs on
+	// (see setBlocking); archKernels sets it where measured.
+	kcFloor int
+	run     func(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 
 	// rows, when set, computes C[r×nr] for 0 < r < mr rows with run's
 	// contract, except that A's element (i, p) is a[i·rs+p·ss]: a packed
@@ -191,7 +194,8 @@ func useKernel(name string) (undo func(), ok bool) {
 const kcMin = 192
 
 // setBlocking derives the cache blocking from the cache sizes cpuid reports:
-// a kc×nr strip of packed B fills half of L1 (but kc ≥ kcMin), an mc×kc
+// a kc×nr strip of packed B fills half of L1 (but kc ≥ kcMin and the set's
+// kcFloor), an mc×kc
 // block of packed A half of L2, and a kc×nc panel of packed B a share of
 // L3. Unknown sizes (-1) get common defaults.
 func setBlocking(k *gemmKernel) {
@@ -206,7 +210,7 @@ func setBlocking(k *gemmKernel) {
 		l3 = 4 << 20
 	}
 	kc := l1 / 2 / (4 * k.nr)
-	kc = max(kcMin, min(kc, 512)) &^ 7
+	kc = max(kcMin, k.kcFloor, min(kc, 512)) &^ 7
 	mc := l2 / 2 / (4 * kc)
 	mc = max(k.mr, min(mc, 1024)/k.mr*k.mr)
 	nc := min(l3/4, 4<<20) / (4 * kc)
