@@ -192,3 +192,84 @@ func TestSgemmColsT4AVX512(t *testing.T) {
 		}
 	}
 }
+
+// dot2Ref is sgemmDot2AVX512's arithmetic for one sum: lane l an fma32
+// chain over p ≡ l (mod 16) ascending, then lanes l + l+8, l + l+4, l + l+2
+// and l + l+1, then alpha·s and, when beta ≠ 0, one fma32 with beta·c.
+func dot2Ref(k int, a, b []float32, alpha, beta, c float32) float32 {
+	var lane [16]float32
+	for p := 0; p < k; p++ {
+		lane[p%16] = fma32(a[p], b[p], lane[p%16])
+	}
+	for w := 8; w >= 1; w /= 2 {
+		for l := 0; l < w; l++ {
+			lane[l] += lane[l+w]
+		}
+	}
+	s := alpha * lane[0]
+	if beta != 0 {
+		s = fma32(c, beta, s)
+	}
+	return s
+}
+
+// TestSgemmDot2AVX512 checks the two-column dot kernel bit for bit against
+// dot2Ref: rows 1..8, k 1..70 and a few longer, cols 1 and 2, beta 0, −0
+// and 0.7, A and B at unaligned offsets; C is NaN around the rows and
+// columns written, which must stay so, and is not read when beta is 0.
+func TestSgemmDot2AVX512(t *testing.T) {
+	if !cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512VL) {
+		t.Skip("no AVX512F and AVX512VL")
+	}
+	rng := rand.New(rand.NewPCG(33, 34))
+	nan := float32(math.NaN())
+	ks := []int{100, 128, 300, 785}
+	for k := 1; k <= 70; k++ {
+		ks = append(ks, k)
+	}
+	for _, k := range ks {
+		for rows := 1; rows <= 8; rows++ {
+			for cols := 1; cols <= 2; cols++ {
+				for _, beta := range []float32{0, float32(math.Copysign(0, -1)), 0.7} {
+					lda, ldc := k+k%3, cols+3
+					a := randSlice(rng, 1+(rows-1)*lda+k)[1:]
+					b0 := randSlice(rng, k+1)[1:]
+					b1 := b0
+					if cols == 2 {
+						b1 = randSlice(rng, k+1)[1:]
+					}
+					c := make([]float32, 1+8*ldc)
+					for i := range c {
+						c[i] = nan
+					}
+					c = c[1:]
+					c0 := make([]float32, len(c))
+					for i := 0; i < rows; i++ {
+						for j := 0; j < cols; j++ {
+							if beta != 0 {
+								c[i*ldc+j] = float32(rng.NormFloat64())
+							}
+						}
+					}
+					copy(c0, c)
+					sgemmDot2AVX512(rows, k, a, lda, b0, b1, cols, c, ldc, 1.25, beta)
+					for i := 0; i < 8; i++ {
+						for j := 0; j < ldc && i*ldc+j < len(c); j++ {
+							got := c[i*ldc+j]
+							if i >= rows || j >= cols {
+								if math.Float32bits(got) != math.Float32bits(c0[i*ldc+j]) {
+									t.Fatalf("rows=%d k=%d cols=%d: guard C[%d,%d] overwritten with %v", rows, k, cols, i, j, got)
+								}
+								continue
+							}
+							want := dot2Ref(k, a[i*lda:], [][]float32{b0, b1}[j], 1.25, beta, c0[i*ldc+j])
+							if math.Float32bits(got) != math.Float32bits(want) {
+								t.Fatalf("rows=%d k=%d cols=%d beta=%v: C[%d,%d] = %v, want %v", rows, k, cols, beta, i, j, got, want)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -224,6 +224,7 @@ func archKernels() []*gemmKernel {
 			}
 			if cpuid.CPU.Supports(cpuid.AVX512VL) {
 				avx512Kernel.masked, avx512Narrow.masked = sgemmMaskedAVX512, sgemmMaskedAVX512
+				avx512Narrow.dot2 = sgemmDot2AVX512
 			}
 			if zen4() {
 				avx512Kernel.kcFloor = zen4KC

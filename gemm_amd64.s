@@ -10983,6 +10983,332 @@ done:
 	VZEROUPPER
 	RET
 
+DATA dot2Order<>+0(SB)/4, $0x00000000
+DATA dot2Order<>+4(SB)/4, $0x00000004
+DATA dot2Order<>+8(SB)/4, $0x00000008
+DATA dot2Order<>+12(SB)/4, $0x0000000c
+DATA dot2Order<>+16(SB)/4, $0x00000001
+DATA dot2Order<>+20(SB)/4, $0x00000005
+DATA dot2Order<>+24(SB)/4, $0x00000009
+DATA dot2Order<>+28(SB)/4, $0x0000000d
+DATA dot2Order<>+32(SB)/4, $0x00000002
+DATA dot2Order<>+36(SB)/4, $0x00000006
+DATA dot2Order<>+40(SB)/4, $0x0000000a
+DATA dot2Order<>+44(SB)/4, $0x0000000e
+DATA dot2Order<>+48(SB)/4, $0x00000003
+DATA dot2Order<>+52(SB)/4, $0x00000007
+DATA dot2Order<>+56(SB)/4, $0x0000000b
+DATA dot2Order<>+60(SB)/4, $0x0000000f
+GLOBL dot2Order<>(SB), RODATA|NOPTR, $64
+
+// func sgemmDot2AVX512(rows int, k int, a []float32, lda int, b0 []float32, b1 []float32, cols int, c []float32, ldc int, alpha float32, beta float32)
+// Requires: AVX, AVX512F, AVX512VL, CMOV, FMA3
+TEXT ·sgemmDot2AVX512(SB), NOSPLIT, $0-144
+	// Register plan (AVX512F and AVX512VL, checked by the caller's dispatch):
+	//   Z0..Z15: the sums, row r's column j in Z(2r+j); Z16..Z23: A's rows 0..7 at p;
+	//   Z24, Z25: B₀, B₁ at p; Z26..Z29 reduce; Z14 = alpha, Z15 = beta afterwards;
+	//   K1 = the k mod 16 tail lanes, K2 = the low cols lanes
+	//   SI, R8..R14 = A's rows 0..7; DX, DI = B₀, B₁; BX = offset in k (bytes);
+	//   CX = 16-float chunks left; AX = rows; afterwards DI = C row, DX = ldc in bytes
+	MOVQ a_base+16(FP), SI
+	MOVQ lda+40(FP), CX
+	SHLQ $0x02, CX
+	LEAQ (SI)(CX*1), R8
+	LEAQ (R8)(CX*1), R9
+	LEAQ (R9)(CX*1), R10
+	LEAQ (R10)(CX*1), R11
+	LEAQ (R11)(CX*1), R12
+	LEAQ (R12)(CX*1), R13
+	LEAQ (R13)(CX*1), R14
+	MOVQ rows+0(FP), AX
+
+	// Rows past the last repeat row 0.
+	CMPQ    AX, $0x01
+	CMOVQLE SI, R8
+	CMPQ    AX, $0x02
+	CMOVQLE SI, R9
+	CMPQ    AX, $0x03
+	CMOVQLE SI, R10
+	CMPQ    AX, $0x04
+	CMOVQLE SI, R11
+	CMPQ    AX, $0x05
+	CMOVQLE SI, R12
+	CMPQ    AX, $0x06
+	CMOVQLE SI, R13
+	CMPQ    AX, $0x07
+	CMOVQLE SI, R14
+	MOVQ    b0_base+48(FP), DX
+	MOVQ    b1_base+72(FP), DI
+
+	// K1 = 2^(k mod 16) − 1, K2 = 2^cols − 1.
+	MOVQ   k+8(FP), CX
+	ANDL   $0x0000000f, CX
+	MOVL   $0x00000001, BX
+	SHLL   CL, BX
+	DECL   BX
+	KMOVW  BX, K1
+	MOVQ   cols+96(FP), CX
+	MOVL   $0x00000001, BX
+	SHLL   CL, BX
+	DECL   BX
+	KMOVW  BX, K2
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	XORQ   BX, BX
+	MOVQ   k+8(FP), CX
+	SHRQ   $0x04, CX
+	JEQ    tail
+
+chunk:
+	VMOVUPS     (DX)(BX*1), Z24
+	VMOVUPS     (DI)(BX*1), Z25
+	VMOVUPS     (SI)(BX*1), Z16
+	VFMADD231PS Z24, Z16, Z0
+	VFMADD231PS Z25, Z16, Z1
+	VMOVUPS     (R8)(BX*1), Z17
+	VFMADD231PS Z24, Z17, Z2
+	VFMADD231PS Z25, Z17, Z3
+	VMOVUPS     (R9)(BX*1), Z18
+	VFMADD231PS Z24, Z18, Z4
+	VFMADD231PS Z25, Z18, Z5
+	VMOVUPS     (R10)(BX*1), Z19
+	VFMADD231PS Z24, Z19, Z6
+	VFMADD231PS Z25, Z19, Z7
+	VMOVUPS     (R11)(BX*1), Z20
+	VFMADD231PS Z24, Z20, Z8
+	VFMADD231PS Z25, Z20, Z9
+	VMOVUPS     (R12)(BX*1), Z21
+	VFMADD231PS Z24, Z21, Z10
+	VFMADD231PS Z25, Z21, Z11
+	VMOVUPS     (R13)(BX*1), Z22
+	VFMADD231PS Z24, Z22, Z12
+	VFMADD231PS Z25, Z22, Z13
+	VMOVUPS     (R14)(BX*1), Z23
+	VFMADD231PS Z24, Z23, Z14
+	VFMADD231PS Z25, Z23, Z15
+	ADDQ        $0x40, BX
+	DECQ        CX
+	JNE         chunk
+
+tail:
+	KORTESTW K1, K1
+	JEQ      reduce
+
+	// The last k mod 16 steps: loads and FMAs masked to their lanes.
+	VMOVUPS.Z   (DX)(BX*1), K1, Z24
+	VMOVUPS.Z   (DI)(BX*1), K1, Z25
+	VMOVUPS.Z   (SI)(BX*1), K1, Z16
+	VFMADD231PS Z24, Z16, K1, Z0
+	VFMADD231PS Z25, Z16, K1, Z1
+	VMOVUPS.Z   (R8)(BX*1), K1, Z17
+	VFMADD231PS Z24, Z17, K1, Z2
+	VFMADD231PS Z25, Z17, K1, Z3
+	VMOVUPS.Z   (R9)(BX*1), K1, Z18
+	VFMADD231PS Z24, Z18, K1, Z4
+	VFMADD231PS Z25, Z18, K1, Z5
+	VMOVUPS.Z   (R10)(BX*1), K1, Z19
+	VFMADD231PS Z24, Z19, K1, Z6
+	VFMADD231PS Z25, Z19, K1, Z7
+	VMOVUPS.Z   (R11)(BX*1), K1, Z20
+	VFMADD231PS Z24, Z20, K1, Z8
+	VFMADD231PS Z25, Z20, K1, Z9
+	VMOVUPS.Z   (R12)(BX*1), K1, Z21
+	VFMADD231PS Z24, Z21, K1, Z10
+	VFMADD231PS Z25, Z21, K1, Z11
+	VMOVUPS.Z   (R13)(BX*1), K1, Z22
+	VFMADD231PS Z24, Z22, K1, Z12
+	VFMADD231PS Z25, Z22, K1, Z13
+	VMOVUPS.Z   (R14)(BX*1), K1, Z23
+	VFMADD231PS Z24, Z23, K1, Z14
+	VFMADD231PS Z25, Z23, K1, Z15
+
+reduce:
+	// Lane l + l+8: Z(m) = row m's columns 0 and 1, eight lanes each.
+	VSHUFF32X4 $0x44, Z1, Z0, Z26
+	VSHUFF32X4 $0xee, Z1, Z0, Z27
+	VADDPS     Z27, Z26, Z0
+	VSHUFF32X4 $0x44, Z3, Z2, Z26
+	VSHUFF32X4 $0xee, Z3, Z2, Z27
+	VADDPS     Z27, Z26, Z1
+	VSHUFF32X4 $0x44, Z5, Z4, Z26
+	VSHUFF32X4 $0xee, Z5, Z4, Z27
+	VADDPS     Z27, Z26, Z2
+	VSHUFF32X4 $0x44, Z7, Z6, Z26
+	VSHUFF32X4 $0xee, Z7, Z6, Z27
+	VADDPS     Z27, Z26, Z3
+	VSHUFF32X4 $0x44, Z9, Z8, Z26
+	VSHUFF32X4 $0xee, Z9, Z8, Z27
+	VADDPS     Z27, Z26, Z4
+	VSHUFF32X4 $0x44, Z11, Z10, Z26
+	VSHUFF32X4 $0xee, Z11, Z10, Z27
+	VADDPS     Z27, Z26, Z5
+	VSHUFF32X4 $0x44, Z13, Z12, Z26
+	VSHUFF32X4 $0xee, Z13, Z12, Z27
+	VADDPS     Z27, Z26, Z6
+	VSHUFF32X4 $0x44, Z15, Z14, Z26
+	VSHUFF32X4 $0xee, Z15, Z14, Z27
+	VADDPS     Z27, Z26, Z7
+
+	// + l+4: Z(n) = rows 2n and 2n+1, columns 0 and 1, four lanes each.
+	VSHUFF32X4 $0x88, Z1, Z0, Z26
+	VSHUFF32X4 $0xdd, Z1, Z0, Z27
+	VADDPS     Z27, Z26, Z0
+	VSHUFF32X4 $0x88, Z3, Z2, Z26
+	VSHUFF32X4 $0xdd, Z3, Z2, Z27
+	VADDPS     Z27, Z26, Z1
+	VSHUFF32X4 $0x88, Z5, Z4, Z26
+	VSHUFF32X4 $0xdd, Z5, Z4, Z27
+	VADDPS     Z27, Z26, Z2
+	VSHUFF32X4 $0x88, Z7, Z6, Z26
+	VSHUFF32X4 $0xdd, Z7, Z6, Z27
+	VADDPS     Z27, Z26, Z3
+
+	// + l+2 within each 128-bit block, then + l+1: Z0 lane 4k+t = row 2t+k/2,
+	// column k mod 2.
+	VSHUFPS $0x44, Z1, Z0, Z26
+	VSHUFPS $0xee, Z1, Z0, Z27
+	VADDPS  Z27, Z26, Z0
+	VSHUFPS $0x44, Z3, Z2, Z26
+	VSHUFPS $0xee, Z3, Z2, Z27
+	VADDPS  Z27, Z26, Z1
+	VSHUFPS $0x88, Z1, Z0, Z26
+	VSHUFPS $0xdd, Z1, Z0, Z27
+	VADDPS  Z27, Z26, Z0
+
+	// Row r's two sums to lanes 2r, 2r+1, scaled by alpha.
+	VMOVDQU32    dot2Order<>+0(SB), Z28
+	VPERMPS      Z0, Z28, Z0
+	VBROADCASTSS alpha+136(FP), Z14
+	VBROADCASTSS beta+140(FP), Z15
+	VMULPS       Z14, Z0, Z0
+	MOVQ         c_base+104(FP), DI
+	MOVQ         ldc+128(FP), DX
+	SHLQ         $0x02, DX
+
+	// beta == 0 (either sign of zero) must not read C.
+	MOVL          beta+140(FP), BX
+	SHLL          $0x01, BX
+	JEQ           store
+	VEXTRACTF32X4 $0x00, Z0, X1
+	VMOVAPS       X1, X2
+	VMOVUPS.Z     (DI), K2, X3
+	VFMADD231PS   X15, X3, X2
+	VMOVUPS       X2, K2, (DI)
+	ADDQ          DX, DI
+	CMPQ          AX, $0x01
+	JLE           done
+	VMOVHLPS      X1, X1, X2
+	VMOVUPS.Z     (DI), K2, X3
+	VFMADD231PS   X15, X3, X2
+	VMOVUPS       X2, K2, (DI)
+	ADDQ          DX, DI
+	CMPQ          AX, $0x02
+	JLE           done
+	VEXTRACTF32X4 $0x01, Z0, X1
+	VMOVAPS       X1, X2
+	VMOVUPS.Z     (DI), K2, X3
+	VFMADD231PS   X15, X3, X2
+	VMOVUPS       X2, K2, (DI)
+	ADDQ          DX, DI
+	CMPQ          AX, $0x03
+	JLE           done
+	VMOVHLPS      X1, X1, X2
+	VMOVUPS.Z     (DI), K2, X3
+	VFMADD231PS   X15, X3, X2
+	VMOVUPS       X2, K2, (DI)
+	ADDQ          DX, DI
+	CMPQ          AX, $0x04
+	JLE           done
+	VEXTRACTF32X4 $0x02, Z0, X1
+	VMOVAPS       X1, X2
+	VMOVUPS.Z     (DI), K2, X3
+	VFMADD231PS   X15, X3, X2
+	VMOVUPS       X2, K2, (DI)
+	ADDQ          DX, DI
+	CMPQ          AX, $0x05
+	JLE           done
+	VMOVHLPS      X1, X1, X2
+	VMOVUPS.Z     (DI), K2, X3
+	VFMADD231PS   X15, X3, X2
+	VMOVUPS       X2, K2, (DI)
+	ADDQ          DX, DI
+	CMPQ          AX, $0x06
+	JLE           done
+	VEXTRACTF32X4 $0x03, Z0, X1
+	VMOVAPS       X1, X2
+	VMOVUPS.Z     (DI), K2, X3
+	VFMADD231PS   X15, X3, X2
+	VMOVUPS       X2, K2, (DI)
+	ADDQ          DX, DI
+	CMPQ          AX, $0x07
+	JLE           done
+	VMOVHLPS      X1, X1, X2
+	VMOVUPS.Z     (DI), K2, X3
+	VFMADD231PS   X15, X3, X2
+	VMOVUPS       X2, K2, (DI)
+	JMP           done
+
+store:
+	VEXTRACTF32X4 $0x00, Z0, X1
+	VMOVAPS       X1, X2
+	VMOVUPS       X2, K2, (DI)
+	ADDQ          DX, DI
+	CMPQ          AX, $0x01
+	JLE           done
+	VMOVHLPS      X1, X1, X2
+	VMOVUPS       X2, K2, (DI)
+	ADDQ          DX, DI
+	CMPQ          AX, $0x02
+	JLE           done
+	VEXTRACTF32X4 $0x01, Z0, X1
+	VMOVAPS       X1, X2
+	VMOVUPS       X2, K2, (DI)
+	ADDQ          DX, DI
+	CMPQ          AX, $0x03
+	JLE           done
+	VMOVHLPS      X1, X1, X2
+	VMOVUPS       X2, K2, (DI)
+	ADDQ          DX, DI
+	CMPQ          AX, $0x04
+	JLE           done
+	VEXTRACTF32X4 $0x02, Z0, X1
+	VMOVAPS       X1, X2
+	VMOVUPS       X2, K2, (DI)
+	ADDQ          DX, DI
+	CMPQ          AX, $0x05
+	JLE           done
+	VMOVHLPS      X1, X1, X2
+	VMOVUPS       X2, K2, (DI)
+	ADDQ          DX, DI
+	CMPQ          AX, $0x06
+	JLE           done
+	VEXTRACTF32X4 $0x03, Z0, X1
+	VMOVAPS       X1, X2
+	VMOVUPS       X2, K2, (DI)
+	ADDQ          DX, DI
+	CMPQ          AX, $0x07
+	JLE           done
+	VMOVHLPS      X1, X1, X2
+	VMOVUPS       X2, K2, (DI)
+
+done:
+	VZEROUPPER
+	RET
+
 DATA epiAbs<>+0(SB)/4, $0x7fffffff
 GLOBL epiAbs<>(SB), RODATA|NOPTR, $4
 

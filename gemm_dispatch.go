@@ -83,6 +83,13 @@ type gemmKernel struct {
 	masked                 func(m, k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc, cols int, alpha, beta float32)
 	maskedRows, maskedCols int
 
+	// dot2, when set, computes the last one or two columns of the
+	// products the masked kernel takes with n = 9 or 10 (see
+	// gemmJob.maskedPart), eight rows per call, lanes along k (C[i, j] =
+	// alpha·Σ_p A[i, p]·Bⱼ[p] + beta·C[i, j], A's rows and B's columns
+	// contiguous); the first eight columns then run on the masked kernel.
+	dot2 func(rows, k int, a []float32, lda int, b0, b1 []float32, cols int, c []float32, ldc int, alpha, beta float32)
+
 	// strip, when set, computes C[m×nr] for m a multiple of mr with A read in
 	// place, the mr-row tiles in one call with exactly rows' arithmetic (see
 	// gemmJob.compute): a short k made the Go call per tile cost as much as

@@ -184,6 +184,21 @@ func sgemvSparseRowAVX512(nnz int, vals []float32, idx []int32, b []float32, ldb
 //go:noescape
 func sgemmDotAVX512(m int, k int, a []float32, lda int, b0 []float32, b1 []float32, b2 []float32, b3 []float32, cols int, c []float32, ldc int, alpha float32, beta float32)
 
+// sgemmDot2AVX512 computes C[i, j] = alpha·Σ_p A[i, p]·Bⱼ[p] + beta·C[i, j] for
+// i < rows (1 ≤ rows ≤ 8) and j < cols (1 ≤ cols ≤ 2), A's row i at a[i·lda:],
+// B₀ and B₁ the columns of B as contiguous vectors of k floats (with cols = 1,
+// b1 may repeat b0: it is computed, never stored), C's rows ldc apart; beta
+// == 0 (either sign) means C is not read. Each sum runs in 16 lanes, lane l
+// taking p ≡ l (mod 16) in ascending order with one FMA per term; then lane
+// l adds lane l+8, lane l (l < 4) lane l+4, lane l (l < 2) lane l+2, and lane
+// 0 lane 1, the same tree for every sum whatever its row. Nothing past A's
+// rows rows of k, B_j's k or C's cols columns is read or written (rows past
+// rows repeat row 0). Needs AVX512VL (masked xmm moves). The caller
+// guarantees k ≥ 1 and that the slices span those elements.
+//
+//go:noescape
+func sgemmDot2AVX512(rows int, k int, a []float32, lda int, b0 []float32, b1 []float32, cols int, c []float32, ldc int, alpha float32, beta float32)
+
 // epiForwardAVX2 finishes the rows×cols tile z (rows ldz apart) of a forward
 // dense-layer product: z += bias[j] in column j when len(bias) > 0 (z is
 // then written back), then out = f(z) (rows ldo apart) for op epiCopy,

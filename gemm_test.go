@@ -281,7 +281,7 @@ func TestSgemmDeterministic(t *testing.T) {
 	defer setMinParallel(0)()
 	forEachKernel(t, func(t *testing.T, kern *gemmKernel) {
 		for _, s := range [][3]int{{300, 200, 700}, {5, 900, 300}, {333, 17, 1200}, {64, 900, 300}, {40, 100, 500},
-			{1, 300, 784}, {1, 45, 70}, {1, 1000, 33}, {128, 300, 100}, {37, 300, 90}} {
+			{1, 300, 784}, {1, 45, 70}, {1, 1000, 33}, {128, 300, 100}, {37, 300, 90}, {200, 10, 300}, {99, 9, 40}} {
 			for _, transB := range []bool{false, true} {
 				m, n, k := s[0], s[1], s[2]
 				rng := rand.New(rand.NewPCG(9, 10))

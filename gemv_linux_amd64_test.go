@@ -136,6 +136,41 @@ func TestSgemmDotAVX512GuardPage(t *testing.T) {
 	}
 }
 
+// TestSgemmDot2AVX512GuardPage runs the two-column dot kernel with A, both
+// columns of B and C each ending at a protected page: rows 1..8 (the rows
+// past the last repeat row 0), k across the 16-lane tail, cols 1 and 2.
+func TestSgemmDot2AVX512GuardPage(t *testing.T) {
+	if !cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512VL) {
+		t.Skip("no AVX512F and AVX512VL")
+	}
+	for _, k := range []int{1, 15, 16, 17, 40} {
+		for cols := 1; cols <= 2; cols++ {
+			for rows := 1; rows <= 8; rows++ {
+				a := guardedFloats(t, (rows-1)*k+k)
+				for i := range a {
+					a[i] = 1
+				}
+				b0, b1 := guardedFloats(t, k), guardedFloats(t, k)
+				for p := range b0 {
+					b0[p], b1[p] = 1, 2
+				}
+				c := guardedFloats(t, (rows-1)*cols+cols)
+				for _, beta := range []float32{0, 1} {
+					for i := range c {
+						c[i] = 1
+					}
+					sgemmDot2AVX512(rows, k, a, k, b0, b1, cols, c, cols, 1, beta)
+					for i := range c {
+						if want := float32(k*(i%cols+1)) + beta; c[i] != want {
+							t.Fatalf("k=%d cols=%d rows=%d beta=%v: c[%d] = %v, want %v", k, cols, rows, beta, i, c[i], want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestSgemvSkipZerosGuardPage runs the compaction and the sparse product
 // with a, the pair lists, B and c each ending at a protected page.
 func TestSgemvSkipZerosGuardPage(t *testing.T) {

@@ -116,6 +116,7 @@ func genGemm() {
 	}
 	genGemv()
 	genDot()
+	genDot2()
 	genEpi()
 	genCompact()
 	genStrip()
