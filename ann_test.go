@@ -388,6 +388,42 @@ func TestTrainingDeterministic(t *testing.T) {
 	}
 }
 
+// TestTrainGatherAhead: Train in chunks of steps that end mid-epoch and
+// cross epochs, with a partial last batch, gives the same weights at
+// GOMAXPROCS 1 (every batch gathered when it is needed) and 2 and 3 (each
+// next batch of an epoch gathered ahead by idle workers).
+func TestTrainGatherAhead(t *testing.T) {
+	defer setMinParallel(1)()
+	train := func(procs int) []float32 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		rng := rand.New(rand.NewPCG(3, 4))
+		x := randMatrix(rng, 300, 40)
+		y := oneHotRows(rng, 300, 3)
+		net, err := New(40).Dense(20, ReLU).Dense(3, Softmax).Optimizer(Adam(0.01)).Seed(5).Build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, steps := range []int{3, 4, 7} {
+			if _, err := net.Train(context.Background(), x, y, steps, BatchSize(64)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := net.Fit(context.Background(), x, y, Epochs(2), BatchSize(64)); err != nil {
+			t.Fatal(err)
+		}
+		return append([]float32(nil), net.weights...)
+	}
+	want := train(1)
+	for _, procs := range []int{2, 3} {
+		got := train(procs)
+		for i := range want {
+			if math.Float32bits(want[i]) != math.Float32bits(got[i]) {
+				t.Fatalf("GOMAXPROCS %d: weight %d is %v, %v at GOMAXPROCS 1", procs, i, got[i], want[i])
+			}
+		}
+	}
+}
+
 // TestUpdatePartsCover: updating the parameters in any number of parts
 // touches each element exactly once (SGD with lr 1 and gradient 1 lowers
 // every weight by exactly 1): matrices too small to split, matrices split

@@ -268,9 +268,9 @@ func TestSgemmLarge(t *testing.T) {
 }
 
 func setMinParallel(v int) (undo func()) {
-	old, oldGemv := minParallelFlops, minParallelGemv
-	minParallelFlops, minParallelGemv = v, v
-	return func() { minParallelFlops, minParallelGemv = old, oldGemv }
+	old, oldGemv, oldGather := minParallelFlops, minParallelGemv, minParallelGather
+	minParallelFlops, minParallelGemv, minParallelGather = v, v, v
+	return func() { minParallelFlops, minParallelGemv, minParallelGather = old, oldGemv, oldGather }
 }
 
 // TestSgemmDeterministic checks that the product is bit-identical at

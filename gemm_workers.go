@@ -218,12 +218,17 @@ func (w *gemmWorker) loop() {
 }
 
 // poll waits up to workerSpin for a job, yielding the processor between
-// looks so other goroutines still run.
+// looks so other goroutines still run. Meanwhile it runs the units of the
+// offered idle task, one at a time, so a job waits at most one unit.
 func (w *gemmWorker) poll() *gemmJob {
 	start := time.Now()
 	for i := 1; ; i++ {
 		if g := w.job.Load(); g != nil {
 			return g
+		}
+		if t := idleWork.Load(); t != nil && t.runOne() {
+			start = time.Now()
+			continue
 		}
 		if i%16 == 0 {
 			if time.Since(start) > workerSpin {
@@ -281,4 +286,61 @@ func runParts(nw int, f func(part, parts int)) {
 	g.spread(nw)
 	g.fn = nil
 	jobPool.Put(g)
+}
+
+// An idleTask is work split into units that the product workers run while
+// they wait for the next product (see poll), and that its owner finishes
+// itself (complete): in training, the gather of the next shuffled batch,
+// which then overlaps the parts of a step that leave the other cores idle
+// (the loss, the output layer, the bias gradients). One task at a time is
+// offered; the owner of another runs all of its own.
+type idleTask struct {
+	fn    func(unit int) // set before the task is opened
+	next  atomic.Int64   // the next unit to claim; ≥ units once closed
+	units atomic.Int64
+	done  atomic.Int64 // units finished
+}
+
+// idleWork is the task on offer, or nil.
+var idleWork atomic.Pointer[idleTask]
+
+// idleClosed is the claim counter of a task that is not open: above any
+// number of units, with room for every stale claim to add one.
+const idleClosed = 1 << 62
+
+// offer opens t with units units of fn and offers it to idle workers. t
+// must not be open (new, or completed).
+func (t *idleTask) offer(units int, fn func(unit int)) {
+	t.fn = fn
+	t.units.Store(int64(units))
+	t.done.Store(0)
+	t.next.Store(0) // opens t: a claim from now on sees fn and units
+	idleWork.CompareAndSwap(nil, t)
+}
+
+// runOne claims and runs one unit of t and reports whether there was one.
+func (t *idleTask) runOne() bool {
+	u := t.next.Add(1) - 1
+	if u >= t.units.Load() {
+		return false
+	}
+	t.fn(int(u))
+	t.done.Add(1)
+	return true
+}
+
+// complete runs the units of t no worker has claimed, withdraws the offer,
+// waits for the units workers are running and closes t: when it returns,
+// every unit has run exactly once and no worker touches what fn writes.
+func (t *idleTask) complete() {
+	for t.runOne() {
+	}
+	idleWork.CompareAndSwap(t, nil)
+	units := t.units.Load()
+	for i := 1; t.done.Load() < units; i++ {
+		if i%16 == 0 {
+			runtime.Gosched()
+		}
+	}
+	t.next.Store(idleClosed)
 }

@@ -34,6 +34,7 @@ type pass struct {
 	rows   int
 	ls     []layerSpace
 	x, t   []float32 // gathered batch inputs and targets (training)
+	x2, t2 []float32 // the second pair, for the batch gathered ahead (see batcher)
 	sw     []float32 // gathered sample weights (training)
 	xs     []float32 // the scaled input, when the network has a Scaler
 	d0, d1 []float32 // gradient ping-pong buffers
@@ -557,6 +558,9 @@ func (n *Network) checkData(what string, x, y Matrix) error {
 // ---------------------------------------------------------------- the loop
 
 // batcher walks the training data in (possibly shuffled) mini-batches.
+// With more than one thread, the next shuffled batch of the epoch is
+// gathered ahead into the second buffer while the step on the current one
+// runs, by product workers with nothing else to do (an idleTask).
 type batcher struct {
 	n     *Network
 	x, y  Matrix
@@ -567,25 +571,80 @@ type batcher struct {
 	pos    int
 	bx, bt Matrix
 	gather func(part, parts int) // gatherPart, bound once
+
+	// The batch gathered ahead, when pending: rows at positions prePos..
+	// into preX and preT, the buffers of pass side preSide; cur is the side
+	// of the batch last returned.
+	ahead      idleTask
+	pending    bool
+	prePos     int
+	preX, preT Matrix
+	preSide    int
+	cur        int
+	unit       func(unit int) // gatherUnit, bound once
 }
+
+// gatherAheadRows is the number of rows in one unit of a gather ahead: a
+// worker checks for a product between units.
+const gatherAheadRows = 4
 
 // minParallelGather is the batch size in floats (rows × features) from which
 // a shuffled batch is gathered by all workers: the copy reads rows scattered
 // over the data set from memory, and one core's share of the memory
 // bandwidth is what limits it (batch 128 of MNIST, 400 KB, measured as 5 %
-// of a one-thread training step, 10 % of a two-thread one).
-const minParallelGather = 1 << 16
+// of a one-thread training step, 10 % of a two-thread one). From the same
+// size the next batch is gathered ahead (see batcher). A variable for tests.
+var minParallelGather = 1 << 16
 
-// gatherPart copies part p of parts of the batch's rows.
-func (b *batcher) gatherPart(p, parts int) {
-	i0, i1 := split(b.bx.Rows, parts, p)
-	x, t, perm := b.bx, b.bt, b.n.perm
+// gatherRows copies the rows at positions pos+i0..pos+i1 of the order into
+// rows i0..i1 of x and t.
+func (b *batcher) gatherRows(pos int, x, t Matrix, i0, i1 int) {
+	perm := b.n.perm
 	for i := i0; i < i1; i++ {
-		r := perm[b.pos+i]
+		r := perm[pos+i]
 		copy(x.Data[i*x.Cols:(i+1)*x.Cols], b.x.Data[r*b.x.Stride:r*b.x.Stride+b.x.Cols])
 		copy(t.Data[i*t.Cols:(i+1)*t.Cols], b.y.Data[r*b.y.Stride:r*b.y.Stride+b.y.Cols])
 	}
 }
+
+// gatherPart copies part p of parts of the batch's rows.
+func (b *batcher) gatherPart(p, parts int) {
+	i0, i1 := split(b.bx.Rows, parts, p)
+	b.gatherRows(b.pos, b.bx, b.bt, i0, i1)
+}
+
+// gatherUnit copies unit u of the batch gathered ahead.
+func (b *batcher) gatherUnit(u int) {
+	i0 := u * gatherAheadRows
+	b.gatherRows(b.prePos, b.preX, b.preT, i0, min(i0+gatherAheadRows, b.preX.Rows))
+}
+
+// buffers returns the pass's batch buffers of side s.
+func (b *batcher) buffers(s int) (x, t []float32) {
+	p := b.n.train
+	if s == 0 {
+		return p.x, p.t
+	}
+	if p.x2 == nil {
+		p.x2, p.t2 = make([]float32, len(p.x)), make([]float32, len(p.t))
+	}
+	return p.x2, p.t2
+}
+
+// finishAhead completes the gather ahead, if any, and reports whether it
+// gathered the rows at pos.
+func (b *batcher) finishAhead(pos int) bool {
+	if !b.pending {
+		return false
+	}
+	b.ahead.complete()
+	b.pending = false
+	return b.prePos == pos
+}
+
+// close completes the gather ahead, if any: after it no worker writes to
+// the batch buffers.
+func (b *batcher) close() { b.finishAhead(-1) }
 
 // next returns the batch starting at position pos of the current order.
 func (b *batcher) next(pos int) (x, t Matrix, sw []float32) {
@@ -595,13 +654,29 @@ func (b *batcher) next(pos int) (x, t Matrix, sw []float32) {
 	if !b.c.shuffle {
 		x, _ = b.x.RowView(pos, pos+rows)
 		t, _ = b.y.RowView(pos, pos+rows)
+	} else if b.finishAhead(pos) {
+		x, t, b.cur = b.preX, b.preT, b.preSide
 	} else {
-		x, t = view(p.x, rows, b.x.Cols), view(p.t, rows, b.y.Cols)
+		xb, tb := b.buffers(b.cur)
+		x, t = view(xb, rows, b.x.Cols), view(tb, rows, b.y.Cols)
 		b.pos, b.bx, b.bt = pos, x, t
 		if b.gather == nil {
 			b.gather = b.gatherPart
 		}
 		runParts(partsFor(rows*b.x.Cols, minParallelGather), b.gather)
+	}
+	if next := pos + rows; b.c.shuffle && next < b.x.Rows {
+		if nr := min(b.batch, b.x.Rows-next); partsFor(nr*b.x.Cols, minParallelGather) > 1 {
+			// The order stays until the epoch ends, so the rows at next
+			// are known now.
+			b.preSide = 1 - b.cur
+			xb, tb := b.buffers(b.preSide)
+			b.pending, b.prePos, b.preX, b.preT = true, next, view(xb, nr, b.x.Cols), view(tb, nr, b.y.Cols)
+			if b.unit == nil {
+				b.unit = b.gatherUnit
+			}
+			b.ahead.offer(ceilDiv(nr, gatherAheadRows), b.unit)
+		}
 	}
 	if weighted {
 		sw = p.sw[:rows]
@@ -693,6 +768,7 @@ func (n *Network) Fit(ctx context.Context, x, y Matrix, opts ...FitOption) (*His
 	}
 	n.prepare(x, min(c.batch, x.Rows))
 	b := &batcher{n: n, x: x, y: y, c: &c, batch: c.batch}
+	defer b.close()
 	h := &History{}
 	best := math.Inf(1)
 	var bestWeights []float32
@@ -839,6 +915,7 @@ func (n *Network) Train(ctx context.Context, x, y Matrix, steps int, opts ...Fit
 	}
 	n.prepare(x, min(c.batch, x.Rows))
 	b := &batcher{n: n, x: x, y: y, c: &c, batch: c.batch}
+	defer b.close()
 	start := time.Now()
 	var sum, weight float64
 	correct, seen := 0, 0
