@@ -22,7 +22,11 @@ type gemmKernel struct {
 	// kcFloor, when set, raises kcMin for this set on the CPU it runs on
 	// (see setBlocking); archKernels sets it where measured.
 	kcFloor int
-	run     func(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+	// stripAStrips, when above directAMaxStrips, is the number of column
+	// strips up to which the strip kernel reads A in place instead of
+	// packing it (see gemmJob.compute); archKernels sets it where measured.
+	stripAStrips int
+	run          func(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 
 	// rows, when set, computes C[r×nr] for 0 < r < mr rows with run's
 	// contract, except that A's element (i, p) is a[i·rs+p·ss]: a packed

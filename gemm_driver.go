@@ -650,8 +650,13 @@ func (g *gemmJob) compute(ws *workspace, blk *gemmBlock, i0, i1, cs0, cs1, lo, h
 	mr, nr, kb := kern.mr, kern.nr, blk.kb
 	// With fewer rows than one tile, or with so few column strips in the
 	// whole product that a packed A would be read at most
-	// directAMaxStrips times, the rows kernel reads A in place.
-	inPlaceA := kern.rows != nil && (g.m < mr || g.m <= kern.rowsMax || ceilDiv(g.n, nr) <= directAMaxStrips)
+	// directAMaxStrips times (kern.stripAStrips for a set whose strip
+	// kernel reads A in place), the rows kernel reads A in place.
+	maxStrips := directAMaxStrips
+	if kern.strip != nil {
+		maxStrips = max(maxStrips, kern.stripAStrips)
+	}
+	inPlaceA := kern.rows != nil && (g.m < mr || g.m <= kern.rowsMax || ceilDiv(g.n, nr) <= maxStrips)
 	if !inPlaceA {
 		ws.apack = growAligned(ws.apack, min(g.mc, roundUp(i1-i0, mr))*kb)
 	}
