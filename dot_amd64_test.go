@@ -5,6 +5,7 @@ package ann
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/klauspost/cpuid/v2"
@@ -265,6 +266,64 @@ func TestSgemmDot2AVX512(t *testing.T) {
 							want := dot2Ref(k, a[i*lda:], [][]float32{b0, b1}[j], 1.25, beta, c0[i*ldc+j])
 							if math.Float32bits(got) != math.Float32bits(want) {
 								t.Fatalf("rows=%d k=%d cols=%d beta=%v: C[%d,%d] = %v, want %v", rows, k, cols, beta, i, j, got, want)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestSgemmDot2Dispatch runs products of 9 and 10 columns through Sgemm with
+// the avx512-narrow set's dot2 on (archKernels sets it on Zen 4 only), B
+// plain and transposed, beta 0 and 0.5: within a float64 bound of the
+// reference and bit-identical at GOMAXPROCS 1, 2 and 3.
+func TestSgemmDot2Dispatch(t *testing.T) {
+	if !cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512VL) {
+		t.Skip("no AVX512F and AVX512VL")
+	}
+	defer setMinParallel(0)()
+	undo, _ := useKernel("avx512")
+	defer undo()
+	saved := avx512Narrow.dot2
+	avx512Narrow.dot2 = sgemmDot2AVX512
+	defer func() { avx512Narrow.dot2 = saved }()
+	rng := rand.New(rand.NewPCG(35, 36))
+	for _, s := range [][3]int{{32, 9, 32}, {33, 10, 70}, {128, 10, 100}, {250, 9, 301}} {
+		m, n, k := s[0], s[1], s[2]
+		for _, transB := range []bool{false, true} {
+			for _, beta := range []float32{0, 0.5} {
+				a, b, c0 := randSlice(rng, m*k), randSlice(rng, k*n), randSlice(rng, m*n)
+				ldb := n
+				if transB {
+					ldb = k
+				}
+				var out [3][]float32
+				for i, procs := range []int{1, 2, 3} {
+					prev := runtime.GOMAXPROCS(procs)
+					out[i] = append([]float32(nil), c0...)
+					Sgemm(false, transB, m, n, k, 0.75, a, k, b, ldb, beta, out[i], n)
+					runtime.GOMAXPROCS(prev)
+				}
+				for i := 0; i < m; i++ {
+					for j := 0; j < n; j++ {
+						var sum, mag float64
+						for p := 0; p < k; p++ {
+							bv := b[p*n+j]
+							if transB {
+								bv = b[j*k+p]
+							}
+							sum += float64(a[i*k+p]) * float64(bv)
+							mag += math.Abs(float64(a[i*k+p]) * float64(bv))
+						}
+						want := 0.75*sum + float64(beta)*float64(c0[i*n+j])
+						if d := math.Abs(float64(out[0][i*n+j]) - want); !(d <= 1e-5*(mag+1)) {
+							t.Fatalf("%v transB=%v beta=%v: C[%d,%d] = %v, want %v", s, transB, beta, i, j, out[0][i*n+j], want)
+						}
+						for p := 1; p < 3; p++ {
+							if math.Float32bits(out[p][i*n+j]) != math.Float32bits(out[0][i*n+j]) {
+								t.Fatalf("%v transB=%v: C[%d,%d] differs between GOMAXPROCS 1 and %d", s, transB, i, j, p+1)
 							}
 						}
 					}

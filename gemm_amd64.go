@@ -212,6 +212,12 @@ const zen4KC = 512
 // either way.
 const zen4StripAStrips = 16
 
+// On Zen 4 a ymm FMA costs half a zmm one, so the first 8 of 10 columns on
+// the ymm masked kernel and the last two on sgemmDot2AVX512 beat 10 of 16
+// zmm lanes (see dot2MinRows); with two 512-bit FMA units (the Xeons) the
+// ymm form costs as much as the zmm one and dot2 would be extra work, so
+// archKernels sets dot2 on Zen 4 only.
+
 // zen4 reports an AMD family 19h CPU with AVX-512F: Zen 4 (Zen 3, the
 // same family, has no AVX-512).
 func zen4() bool {
@@ -238,7 +244,9 @@ func archKernels() []*gemmKernel {
 			}
 			if cpuid.CPU.Supports(cpuid.AVX512VL) {
 				avx512Kernel.masked, avx512Narrow.masked = sgemmMaskedAVX512, sgemmMaskedAVX512
-				avx512Narrow.dot2 = sgemmDot2AVX512
+				if zen4() {
+					avx512Narrow.dot2 = sgemmDot2AVX512
+				}
 			}
 			if zen4() {
 				avx512Kernel.kcFloor, avx512Kernel.stripAStrips = zen4KC, zen4StripAStrips
