@@ -575,9 +575,9 @@ func (g *gemmJob) splitByRows(mStrips, nStrips, nb int) bool {
 // each strip top to bottom, cut into g.nw runs of near-equal cost at row-strip
 // boundaries. Part p computes strips [cs0, cs1), the first from row strip
 // r0 on and the last up to row strip r1 (exclusive). A row strip of a strip
-// costs its width rounded up to 8 columns, what its vector lanes cost: the
-// 300 columns of the first layer are nine strips of 32 and one of 12, and
-// five whole strips a part left one part 160 columns and the other 144
+// costs its width rounded up to 8 columns, what its vector lanes cost. The
+// 300 columns of the first layer are nine strips of 32 and one of 12: five
+// whole strips to each of two parts gave one 160 columns and the other 144
 // (measured, Zen 4, batch-128 forward pass of 784×300 on two threads:
 // 1.80× one thread). A tile's arithmetic does not depend on the part that
 // computes it, so the results do not depend on the split.

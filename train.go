@@ -224,9 +224,11 @@ func (n *Network) updateParams(lr float32, rows int) {
 // written; the other parameters (biases, batch-norm scales: one row each)
 // go whole to the parts in turn. Splitting all parameters as one vector
 // instead left each part a few dozen rows of gradient in the other core's
-// cache: Adam's step on two threads of Zen 4 ran 1.55× one thread (medians
-// of 400 alternating steps at batch 128) where this split gives 1.65–1.69×.
-// Every rule is element-wise, so the values do not depend on the split.
+// cache: Adam's step on two threads of Zen 4 ran 1.55× one thread where
+// this split gave 1.65–1.69× (medians of 400 alternating steps at batch
+// 128, in one run; later runs ranged 1.36–1.56 with the host's memory
+// bandwidth: Adam alone on two cores measured 1.11× one). Every rule is
+// element-wise, so the values do not depend on the split.
 func (n *Network) updatePart(p, parts int) {
 	mr := activeKernel.mr
 	for i := range n.params {
