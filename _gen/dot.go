@@ -69,35 +69,15 @@ func genDot() {
 	for i := 0; i < 8; i++ {
 		VPXORD(Z(i), Z(i), Z(i))
 	}
-	XORQ(RBX, RBX)
-	MOVQ(param("k"), RCX)
-	SHRQ(U8(4), RCX)
-	JEQ(LabelRef("tail"))
-	Label("chunk")
-	VMOVUPS(Mem{Base: aPtr, Index: RBX, Scale: 1}, Z8)
-	VMOVUPS(Mem{Base: rowB, Index: RBX, Scale: 1}, Z9)
-	for j, b := range bs {
-		VMOVUPS(Mem{Base: b, Index: RBX, Scale: 1}, Z(10+j))
-		VFMADD231PS(Z(10+j), Z8, Z(j))
-		VFMADD231PS(Z(10+j), Z9, Z(4+j))
-	}
-	ADDQ(Imm(64), RBX)
-	DECQ(RCX)
-	JNE(LabelRef("chunk"))
-
-	Label("tail")
-	KORTESTW(K1, K1)
-	JEQ(LabelRef("reduce"))
-	Comment("The last k mod 16 steps: loads and FMAs masked to their lanes.")
-	VMOVUPS_Z(Mem{Base: aPtr, Index: RBX, Scale: 1}, K1, Z8)
-	VMOVUPS_Z(Mem{Base: rowB, Index: RBX, Scale: 1}, K1, Z9)
-	for j, b := range bs {
-		VMOVUPS_Z(Mem{Base: b, Index: RBX, Scale: 1}, K1, Z(10+j))
-		VFMADD231PS(Z(10+j), Z8, K1, Z(j))
-		VFMADD231PS(Z(10+j), Z9, K1, Z(4+j))
-	}
-
-	Label("reduce")
+	dotSteps(func(masked bool) {
+		dotLoad(aPtr, Z8, masked)
+		dotLoad(rowB, Z9, masked)
+		for j, b := range bs {
+			dotLoad(b, Z(10+j), masked)
+			dotFMA(Z(10+j), Z8, Z(j), masked)
+			dotFMA(Z(10+j), Z9, Z(4+j), masked)
+		}
+	})
 	Comment("Lanes l + l+8, then + l+4: each sum in the low 4 lanes of X0..X7.")
 	for i := 0; i < 8; i++ {
 		VEXTRACTF64X4(U8(1), Z(i), Y8)
@@ -135,6 +115,49 @@ func genDot() {
 	Label("done")
 	VZEROUPPER()
 	RET()
+}
+
+// dotSteps writes the loop over k of a kernel with lanes along k: BX the
+// offset in k (bytes), CX the 16-float chunks left; step writes one chunk's
+// loads and FMAs, then once more masked to K1's lanes for the last k mod 16
+// steps (skipped when K1 is empty). It ends at the label reduce.
+func dotSteps(step func(masked bool)) {
+	XORQ(RBX, RBX)
+	MOVQ(param("k"), RCX)
+	SHRQ(U8(4), RCX)
+	JEQ(LabelRef("tail"))
+	Label("chunk")
+	step(false)
+	ADDQ(Imm(64), RBX)
+	DECQ(RCX)
+	JNE(LabelRef("chunk"))
+
+	Label("tail")
+	KORTESTW(K1, K1)
+	JEQ(LabelRef("reduce"))
+	Comment("The last k mod 16 steps: loads and FMAs masked to their lanes.")
+	step(true)
+
+	Label("reduce")
+}
+
+// dotLoad loads the 16 floats at base+BX into z; masked, only K1's lanes
+// (the others zeroed, nothing past them read).
+func dotLoad(base Register, z VecPhysical, masked bool) {
+	if masked {
+		VMOVUPS_Z(Mem{Base: base, Index: RBX, Scale: 1}, K1, z)
+		return
+	}
+	VMOVUPS(Mem{Base: base, Index: RBX, Scale: 1}, z)
+}
+
+// dotFMA sets acc += a·b; masked, in K1's lanes only.
+func dotFMA(b, a, acc VecPhysical, masked bool) {
+	if masked {
+		VFMADD231PS(b, a, K1, acc)
+		return
+	}
+	VFMADD231PS(b, a, acc)
 }
 
 // X and Y name the xmm and ymm views of vector register i (0..15).

@@ -66,35 +66,15 @@ func genDot2() {
 	for i := 0; i < 16; i++ {
 		VPXORD(Z(i), Z(i), Z(i))
 	}
-	XORQ(RBX, RBX)
-	MOVQ(param("k"), RCX)
-	SHRQ(U8(4), RCX)
-	JEQ(LabelRef("tail"))
-	Label("chunk")
-	VMOVUPS(Mem{Base: b0, Index: RBX, Scale: 1}, Z24)
-	VMOVUPS(Mem{Base: b1, Index: RBX, Scale: 1}, Z25)
-	for r := 0; r < 8; r++ {
-		VMOVUPS(Mem{Base: rowPtr[r], Index: RBX, Scale: 1}, Z(16+r))
-		VFMADD231PS(Z24, Z(16+r), Z(2*r))
-		VFMADD231PS(Z25, Z(16+r), Z(2*r+1))
-	}
-	ADDQ(Imm(64), RBX)
-	DECQ(RCX)
-	JNE(LabelRef("chunk"))
-
-	Label("tail")
-	KORTESTW(K1, K1)
-	JEQ(LabelRef("reduce"))
-	Comment("The last k mod 16 steps: loads and FMAs masked to their lanes.")
-	VMOVUPS_Z(Mem{Base: b0, Index: RBX, Scale: 1}, K1, Z24)
-	VMOVUPS_Z(Mem{Base: b1, Index: RBX, Scale: 1}, K1, Z25)
-	for r := 0; r < 8; r++ {
-		VMOVUPS_Z(Mem{Base: rowPtr[r], Index: RBX, Scale: 1}, K1, Z(16+r))
-		VFMADD231PS(Z24, Z(16+r), K1, Z(2*r))
-		VFMADD231PS(Z25, Z(16+r), K1, Z(2*r+1))
-	}
-
-	Label("reduce")
+	dotSteps(func(masked bool) {
+		dotLoad(b0, Z24, masked)
+		dotLoad(b1, Z25, masked)
+		for r := 0; r < 8; r++ {
+			dotLoad(rowPtr[r], Z(16+r), masked)
+			dotFMA(Z24, Z(16+r), Z(2*r), masked)
+			dotFMA(Z25, Z(16+r), Z(2*r+1), masked)
+		}
+	})
 	Comment("Lane l + l+8: Z(m) = row m's columns 0 and 1, eight lanes each.")
 	for m := 0; m < 8; m++ {
 		VSHUFF32X4(U8(0x44), Z(2*m+1), Z(2*m), Z26)
