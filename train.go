@@ -568,22 +568,16 @@ type batcher struct {
 	x, y  Matrix
 	c     *fitConfig
 	batch int
-	// The batch being gathered, for gatherPart: the rows at positions
-	// pos..pos+rows of the order, into bx and bt.
-	pos    int
-	bx, bt Matrix
-	gather func(part, parts int) // gatherPart, bound once
-
-	// The batch gathered ahead, when pending: rows at positions prePos..
-	// into preX and preT, the buffers of pass side preSide; cur is the side
-	// of the batch last returned.
-	ahead      idleTask
-	pending    bool
-	prePos     int
-	preX, preT Matrix
-	preSide    int
-	cur        int
-	unit       func(unit int) // gatherUnit, bound once
+	// The batch being gathered, by gatherPart (all parts at once) or ahead
+	// of its step by gatherUnit (see next): the rows at positions pos..
+	// of the order, into bx and bt, the pass's batch buffers of side side.
+	// Once the gather is complete they describe the batch next returns.
+	pos, side int
+	bx, bt    Matrix
+	gather    func(part, parts int) // gatherPart, bound once
+	unit      func(unit int)        // gatherUnit, bound once
+	ahead     idleTask
+	pending   bool // a gather ahead not yet completed
 }
 
 // gatherAheadRows is the number of rows in one unit of a gather ahead: a
@@ -598,12 +592,11 @@ const gatherAheadRows = 4
 // size the next batch is gathered ahead (see batcher). A variable for tests.
 var minParallelGather = 1 << 16
 
-// gatherRows copies the rows at positions pos+i0..pos+i1 of the order into
-// rows i0..i1 of x and t.
-func (b *batcher) gatherRows(pos int, x, t Matrix, i0, i1 int) {
-	perm := b.n.perm
+// gatherRows copies rows i0..i1 of the batch being gathered.
+func (b *batcher) gatherRows(i0, i1 int) {
+	x, t, perm := b.bx, b.bt, b.n.perm
 	for i := i0; i < i1; i++ {
-		r := perm[pos+i]
+		r := perm[b.pos+i]
 		copy(x.Data[i*x.Cols:(i+1)*x.Cols], b.x.Data[r*b.x.Stride:r*b.x.Stride+b.x.Cols])
 		copy(t.Data[i*t.Cols:(i+1)*t.Cols], b.y.Data[r*b.y.Stride:r*b.y.Stride+b.y.Cols])
 	}
@@ -611,26 +604,27 @@ func (b *batcher) gatherRows(pos int, x, t Matrix, i0, i1 int) {
 
 // gatherPart copies part p of parts of the batch's rows.
 func (b *batcher) gatherPart(p, parts int) {
-	i0, i1 := split(b.bx.Rows, parts, p)
-	b.gatherRows(b.pos, b.bx, b.bt, i0, i1)
+	b.gatherRows(split(b.bx.Rows, parts, p))
 }
 
 // gatherUnit copies unit u of the batch gathered ahead.
 func (b *batcher) gatherUnit(u int) {
 	i0 := u * gatherAheadRows
-	b.gatherRows(b.prePos, b.preX, b.preT, i0, min(i0+gatherAheadRows, b.preX.Rows))
+	b.gatherRows(i0, min(i0+gatherAheadRows, b.bx.Rows))
 }
 
-// buffers returns the pass's batch buffers of side s.
-func (b *batcher) buffers(s int) (x, t []float32) {
+// target makes the rows rows at position pos of the order the batch being
+// gathered, into the pass's batch buffers of side side.
+func (b *batcher) target(pos, rows, side int) {
 	p := b.n.train
-	if s == 0 {
-		return p.x, p.t
+	x, t := p.x, p.t
+	if side == 1 {
+		if p.x2 == nil {
+			p.x2, p.t2 = make([]float32, len(p.x)), make([]float32, len(p.t))
+		}
+		x, t = p.x2, p.t2
 	}
-	if p.x2 == nil {
-		p.x2, p.t2 = make([]float32, len(p.x)), make([]float32, len(p.t))
-	}
-	return p.x2, p.t2
+	b.pos, b.side, b.bx, b.bt = pos, side, view(x, rows, b.x.Cols), view(t, rows, b.y.Cols)
 }
 
 // finishAhead completes the gather ahead, if any, and reports whether it
@@ -641,7 +635,7 @@ func (b *batcher) finishAhead(pos int) bool {
 	}
 	b.ahead.complete()
 	b.pending = false
-	return b.prePos == pos
+	return b.pos == pos
 }
 
 // close completes the gather ahead, if any: after it no worker writes to
@@ -656,24 +650,23 @@ func (b *batcher) next(pos int) (x, t Matrix, sw []float32) {
 	if !b.c.shuffle {
 		x, _ = b.x.RowView(pos, pos+rows)
 		t, _ = b.y.RowView(pos, pos+rows)
-	} else if b.finishAhead(pos) {
-		x, t, b.cur = b.preX, b.preT, b.preSide
 	} else {
-		xb, tb := b.buffers(b.cur)
-		x, t = view(xb, rows, b.x.Cols), view(tb, rows, b.y.Cols)
-		b.pos, b.bx, b.bt = pos, x, t
-		if b.gather == nil {
-			b.gather = b.gatherPart
+		if !b.finishAhead(pos) {
+			// Either side is free: the last batch's step is done.
+			b.target(pos, rows, b.side)
+			if b.gather == nil {
+				b.gather = b.gatherPart
+			}
+			runParts(partsFor(rows*b.x.Cols, minParallelGather), b.gather)
 		}
-		runParts(partsFor(rows*b.x.Cols, minParallelGather), b.gather)
+		x, t = b.bx, b.bt
 	}
 	if next := pos + rows; b.c.shuffle && next < b.x.Rows {
 		if nr := min(b.batch, b.x.Rows-next); partsFor(nr*b.x.Cols, minParallelGather) > 1 {
 			// The order stays until the epoch ends, so the rows at next
-			// are known now.
-			b.preSide = 1 - b.cur
-			xb, tb := b.buffers(b.preSide)
-			b.pending, b.prePos, b.preX, b.preT = true, next, view(xb, nr, b.x.Cols), view(tb, nr, b.y.Cols)
+			// are known now; they go to the side x and t do not use.
+			b.target(next, nr, 1-b.side)
+			b.pending = true
 			if b.unit == nil {
 				b.unit = b.gatherUnit
 			}
