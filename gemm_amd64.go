@@ -212,12 +212,6 @@ const zen4KC = 512
 // either way.
 const zen4StripAStrips = 16
 
-// On Zen 4 a ymm FMA costs half a zmm one, so the first 8 of 10 columns on
-// the ymm masked kernel and the last two on sgemmDot2AVX512 beat 10 of 16
-// zmm lanes (see dot2MinRows); with two 512-bit FMA units (the Xeons) the
-// ymm form costs as much as the zmm one and dot2 would be extra work, so
-// archKernels sets dot2 on Zen 4 only.
-
 // zen4 reports an AMD family 19h CPU with AVX-512F: Zen 4 (Zen 3, the
 // same family, has no AVX-512).
 func zen4() bool {
@@ -244,6 +238,12 @@ func archKernels() []*gemmKernel {
 			}
 			if cpuid.CPU.Supports(cpuid.AVX512VL) {
 				avx512Kernel.masked, avx512Narrow.masked = sgemmMaskedAVX512, sgemmMaskedAVX512
+				// On Zen 4 a ymm FMA costs half a zmm one, so the first
+				// 8 of 10 columns on the ymm masked kernel and the last
+				// two on sgemmDot2AVX512 beat 10 of 16 zmm lanes (see
+				// dot2MinRows); with two 512-bit FMA units (the Xeons)
+				// the ymm form costs what the zmm one does and dot2
+				// would be extra work.
 				if zen4() {
 					avx512Narrow.dot2 = sgemmDot2AVX512
 				}

@@ -206,9 +206,8 @@ const kcMin = 192
 
 // setBlocking derives the cache blocking from the cache sizes cpuid reports:
 // a kc×nr strip of packed B fills half of L1 (but kc ≥ kcMin and the set's
-// kcFloor), an mc×kc
-// block of packed A half of L2, and a kc×nc panel of packed B a share of
-// L3. Unknown sizes (-1) get common defaults.
+// kcFloor), an mc×kc block of packed A half of L2, and a kc×nc panel of
+// packed B a share of L3. Unknown sizes (-1) get common defaults.
 func setBlocking(k *gemmKernel) {
 	l1, l2, l3 := cpuid.CPU.Cache.L1D, cpuid.CPU.Cache.L2, cpuid.CPU.Cache.L3
 	if l1 <= 0 {
