@@ -186,6 +186,16 @@ func sgemvSkipZerosAVX512(k int, a, b []float32, ldb int, c []float32, n int, al
 	gemvScratchPool.Put(s)
 }
 
+// skipAVX512 are the zero-column-skipping kernels of the AVX-512 set.
+var skipAVX512 = skipKernels{
+	gather: [gatherMaxRows + 1]func(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int){
+		nil, sgemmGather1x32AVX512, sgemmGather2x32AVX512, sgemmGather3x32AVX512, sgemmGather4x32AVX512,
+		sgemmGather5x32AVX512, sgemmGather6x32AVX512, sgemmGather7x32AVX512, sgemmGather8x32AVX512,
+		sgemmGather9x32AVX512, sgemmGather10x32AVX512, sgemmGather11x32AVX512, sgemmGather12x32AVX512},
+	orColumns: orColumnsAVX512,
+	compact:   sgemvCompactAVX512,
+}
+
 // zen4KC is the depth of a block of k for the AVX-512 set on Zen 4. There
 // the 512-bit FMAs issue at half rate, so one step of the 8×32 tile takes
 // 16 cycles: its B strip (512 steps, 64 KB) can stream from L2 at 8 bytes
@@ -235,6 +245,7 @@ func archKernels() []*gemmKernel {
 		if cpuid.CPU.Supports(cpuid.AVX512F) {
 			if cpuid.CPU.Supports(cpuid.BMI2, cpuid.POPCNT) {
 				avx512Kernel.gemv = sgemvSkipZerosAVX512
+				avx512Kernel.skip = &skipAVX512
 			}
 			if cpuid.CPU.Supports(cpuid.AVX512VL) {
 				avx512Kernel.masked, avx512Narrow.masked = sgemmMaskedAVX512, sgemmMaskedAVX512

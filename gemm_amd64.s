@@ -14742,6 +14742,1122 @@ n4_step_both:
 	VZEROUPPER
 	RET
 
+// func sgemmGather1x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+// Requires: AVX, AVX512F
+TEXT ·sgemmGather1x32AVX512(SB), NOSPLIT, $0-128
+	// Register plan (AVX512F, checked by the caller's dispatch):
+	//   Z0..Z1: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
+	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B
+	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
+	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
+	MOVQ   q+0(FP), CX
+	MOVQ   idx_base+8(FP), R8
+	MOVQ   a_base+32(FP), SI
+	MOVQ   lda+56(FP), R10
+	MOVQ   b_base+64(FP), BX
+	MOVQ   ldb+88(FP), R11
+	MOVQ   c_base+96(FP), DI
+	MOVQ   ldc+120(FP), DX
+	SHLQ   $0x02, R10
+	LEAQ   (R10)(R10*2), R12
+	SHLQ   $0x02, R11
+	SHLQ   $0x02, DX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+
+loop:
+	MOVLQSX      (R8), AX
+	LEAQ         (SI)(AX*4), R9
+	IMULQ        R11, AX
+	VMOVUPS      (BX)(AX*1), Z24
+	VMOVUPS      64(BX)(AX*1), Z25
+	VBROADCASTSS (R9), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	ADDQ         $0x04, R8
+	DECQ         CX
+	JNE          loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VZEROUPPER
+	RET
+
+// func sgemmGather2x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+// Requires: AVX, AVX512F
+TEXT ·sgemmGather2x32AVX512(SB), NOSPLIT, $0-128
+	// Register plan (AVX512F, checked by the caller's dispatch):
+	//   Z0..Z3: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
+	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B
+	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
+	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
+	MOVQ   q+0(FP), CX
+	MOVQ   idx_base+8(FP), R8
+	MOVQ   a_base+32(FP), SI
+	MOVQ   lda+56(FP), R10
+	MOVQ   b_base+64(FP), BX
+	MOVQ   ldb+88(FP), R11
+	MOVQ   c_base+96(FP), DI
+	MOVQ   ldc+120(FP), DX
+	SHLQ   $0x02, R10
+	LEAQ   (R10)(R10*2), R12
+	SHLQ   $0x02, R11
+	SHLQ   $0x02, DX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+
+loop:
+	MOVLQSX      (R8), AX
+	LEAQ         (SI)(AX*4), R9
+	IMULQ        R11, AX
+	VMOVUPS      (BX)(AX*1), Z24
+	VMOVUPS      64(BX)(AX*1), Z25
+	VBROADCASTSS (R9), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (R9)(R10*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	ADDQ         $0x04, R8
+	DECQ         CX
+	JNE          loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z2, (DI)
+	VMOVUPS      Z3, 64(DI)
+	VZEROUPPER
+	RET
+
+// func sgemmGather3x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+// Requires: AVX, AVX512F
+TEXT ·sgemmGather3x32AVX512(SB), NOSPLIT, $0-128
+	// Register plan (AVX512F, checked by the caller's dispatch):
+	//   Z0..Z5: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
+	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B
+	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
+	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
+	MOVQ   q+0(FP), CX
+	MOVQ   idx_base+8(FP), R8
+	MOVQ   a_base+32(FP), SI
+	MOVQ   lda+56(FP), R10
+	MOVQ   b_base+64(FP), BX
+	MOVQ   ldb+88(FP), R11
+	MOVQ   c_base+96(FP), DI
+	MOVQ   ldc+120(FP), DX
+	SHLQ   $0x02, R10
+	LEAQ   (R10)(R10*2), R12
+	SHLQ   $0x02, R11
+	SHLQ   $0x02, DX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+
+loop:
+	MOVLQSX      (R8), AX
+	LEAQ         (SI)(AX*4), R9
+	IMULQ        R11, AX
+	VMOVUPS      (BX)(AX*1), Z24
+	VMOVUPS      64(BX)(AX*1), Z25
+	VBROADCASTSS (R9), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (R9)(R10*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (R9)(R10*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	ADDQ         $0x04, R8
+	DECQ         CX
+	JNE          loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z2, (DI)
+	VMOVUPS      Z3, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Z5, 64(DI)
+	VZEROUPPER
+	RET
+
+// func sgemmGather4x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+// Requires: AVX, AVX512F
+TEXT ·sgemmGather4x32AVX512(SB), NOSPLIT, $0-128
+	// Register plan (AVX512F, checked by the caller's dispatch):
+	//   Z0..Z7: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
+	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B
+	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
+	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
+	MOVQ   q+0(FP), CX
+	MOVQ   idx_base+8(FP), R8
+	MOVQ   a_base+32(FP), SI
+	MOVQ   lda+56(FP), R10
+	MOVQ   b_base+64(FP), BX
+	MOVQ   ldb+88(FP), R11
+	MOVQ   c_base+96(FP), DI
+	MOVQ   ldc+120(FP), DX
+	SHLQ   $0x02, R10
+	LEAQ   (R10)(R10*2), R12
+	SHLQ   $0x02, R11
+	SHLQ   $0x02, DX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+loop:
+	MOVLQSX      (R8), AX
+	LEAQ         (SI)(AX*4), R9
+	IMULQ        R11, AX
+	VMOVUPS      (BX)(AX*1), Z24
+	VMOVUPS      64(BX)(AX*1), Z25
+	VBROADCASTSS (R9), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (R9)(R10*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (R9)(R10*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS (R9)(R12*1), Z27
+	VFMADD231PS  Z24, Z27, Z6
+	VFMADD231PS  Z25, Z27, Z7
+	ADDQ         $0x04, R8
+	DECQ         CX
+	JNE          loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z2, (DI)
+	VMOVUPS      Z3, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Z5, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z6, (DI)
+	VMOVUPS      Z7, 64(DI)
+	VZEROUPPER
+	RET
+
+// func sgemmGather5x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+// Requires: AVX, AVX512F
+TEXT ·sgemmGather5x32AVX512(SB), NOSPLIT, $0-128
+	// Register plan (AVX512F, checked by the caller's dispatch):
+	//   Z0..Z9: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
+	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B
+	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
+	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
+	MOVQ   q+0(FP), CX
+	MOVQ   idx_base+8(FP), R8
+	MOVQ   a_base+32(FP), SI
+	MOVQ   lda+56(FP), R10
+	MOVQ   b_base+64(FP), BX
+	MOVQ   ldb+88(FP), R11
+	MOVQ   c_base+96(FP), DI
+	MOVQ   ldc+120(FP), DX
+	SHLQ   $0x02, R10
+	LEAQ   (R10)(R10*2), R12
+	SHLQ   $0x02, R11
+	SHLQ   $0x02, DX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+
+loop:
+	MOVLQSX      (R8), AX
+	LEAQ         (SI)(AX*4), R9
+	LEAQ         (R9)(R10*4), R13
+	IMULQ        R11, AX
+	VMOVUPS      (BX)(AX*1), Z24
+	VMOVUPS      64(BX)(AX*1), Z25
+	VBROADCASTSS (R9), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (R9)(R10*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (R9)(R10*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS (R9)(R12*1), Z27
+	VFMADD231PS  Z24, Z27, Z6
+	VFMADD231PS  Z25, Z27, Z7
+	VBROADCASTSS (R13), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	ADDQ         $0x04, R8
+	DECQ         CX
+	JNE          loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z2, (DI)
+	VMOVUPS      Z3, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Z5, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z6, (DI)
+	VMOVUPS      Z7, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z8, (DI)
+	VMOVUPS      Z9, 64(DI)
+	VZEROUPPER
+	RET
+
+// func sgemmGather6x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+// Requires: AVX, AVX512F
+TEXT ·sgemmGather6x32AVX512(SB), NOSPLIT, $0-128
+	// Register plan (AVX512F, checked by the caller's dispatch):
+	//   Z0..Z11: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
+	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B
+	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
+	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
+	MOVQ   q+0(FP), CX
+	MOVQ   idx_base+8(FP), R8
+	MOVQ   a_base+32(FP), SI
+	MOVQ   lda+56(FP), R10
+	MOVQ   b_base+64(FP), BX
+	MOVQ   ldb+88(FP), R11
+	MOVQ   c_base+96(FP), DI
+	MOVQ   ldc+120(FP), DX
+	SHLQ   $0x02, R10
+	LEAQ   (R10)(R10*2), R12
+	SHLQ   $0x02, R11
+	SHLQ   $0x02, DX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+
+loop:
+	MOVLQSX      (R8), AX
+	LEAQ         (SI)(AX*4), R9
+	LEAQ         (R9)(R10*4), R13
+	IMULQ        R11, AX
+	VMOVUPS      (BX)(AX*1), Z24
+	VMOVUPS      64(BX)(AX*1), Z25
+	VBROADCASTSS (R9), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (R9)(R10*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (R9)(R10*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS (R9)(R12*1), Z27
+	VFMADD231PS  Z24, Z27, Z6
+	VFMADD231PS  Z25, Z27, Z7
+	VBROADCASTSS (R13), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS (R13)(R10*1), Z27
+	VFMADD231PS  Z24, Z27, Z10
+	VFMADD231PS  Z25, Z27, Z11
+	ADDQ         $0x04, R8
+	DECQ         CX
+	JNE          loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z2, (DI)
+	VMOVUPS      Z3, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Z5, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z6, (DI)
+	VMOVUPS      Z7, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z8, (DI)
+	VMOVUPS      Z9, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z10, (DI)
+	VMOVUPS      Z11, 64(DI)
+	VZEROUPPER
+	RET
+
+// func sgemmGather7x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+// Requires: AVX, AVX512F
+TEXT ·sgemmGather7x32AVX512(SB), NOSPLIT, $0-128
+	// Register plan (AVX512F, checked by the caller's dispatch):
+	//   Z0..Z13: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
+	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B
+	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
+	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
+	MOVQ   q+0(FP), CX
+	MOVQ   idx_base+8(FP), R8
+	MOVQ   a_base+32(FP), SI
+	MOVQ   lda+56(FP), R10
+	MOVQ   b_base+64(FP), BX
+	MOVQ   ldb+88(FP), R11
+	MOVQ   c_base+96(FP), DI
+	MOVQ   ldc+120(FP), DX
+	SHLQ   $0x02, R10
+	LEAQ   (R10)(R10*2), R12
+	SHLQ   $0x02, R11
+	SHLQ   $0x02, DX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+
+loop:
+	MOVLQSX      (R8), AX
+	LEAQ         (SI)(AX*4), R9
+	LEAQ         (R9)(R10*4), R13
+	IMULQ        R11, AX
+	VMOVUPS      (BX)(AX*1), Z24
+	VMOVUPS      64(BX)(AX*1), Z25
+	VBROADCASTSS (R9), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (R9)(R10*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (R9)(R10*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS (R9)(R12*1), Z27
+	VFMADD231PS  Z24, Z27, Z6
+	VFMADD231PS  Z25, Z27, Z7
+	VBROADCASTSS (R13), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS (R13)(R10*1), Z27
+	VFMADD231PS  Z24, Z27, Z10
+	VFMADD231PS  Z25, Z27, Z11
+	VBROADCASTSS (R13)(R10*2), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	ADDQ         $0x04, R8
+	DECQ         CX
+	JNE          loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z2, (DI)
+	VMOVUPS      Z3, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Z5, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z6, (DI)
+	VMOVUPS      Z7, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z8, (DI)
+	VMOVUPS      Z9, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z10, (DI)
+	VMOVUPS      Z11, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z12, (DI)
+	VMOVUPS      Z13, 64(DI)
+	VZEROUPPER
+	RET
+
+// func sgemmGather8x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+// Requires: AVX, AVX512F
+TEXT ·sgemmGather8x32AVX512(SB), NOSPLIT, $0-128
+	// Register plan (AVX512F, checked by the caller's dispatch):
+	//   Z0..Z15: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
+	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B
+	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
+	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
+	MOVQ   q+0(FP), CX
+	MOVQ   idx_base+8(FP), R8
+	MOVQ   a_base+32(FP), SI
+	MOVQ   lda+56(FP), R10
+	MOVQ   b_base+64(FP), BX
+	MOVQ   ldb+88(FP), R11
+	MOVQ   c_base+96(FP), DI
+	MOVQ   ldc+120(FP), DX
+	SHLQ   $0x02, R10
+	LEAQ   (R10)(R10*2), R12
+	SHLQ   $0x02, R11
+	SHLQ   $0x02, DX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+
+loop:
+	MOVLQSX      (R8), AX
+	LEAQ         (SI)(AX*4), R9
+	LEAQ         (R9)(R10*4), R13
+	IMULQ        R11, AX
+	VMOVUPS      (BX)(AX*1), Z24
+	VMOVUPS      64(BX)(AX*1), Z25
+	VBROADCASTSS (R9), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (R9)(R10*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (R9)(R10*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS (R9)(R12*1), Z27
+	VFMADD231PS  Z24, Z27, Z6
+	VFMADD231PS  Z25, Z27, Z7
+	VBROADCASTSS (R13), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS (R13)(R10*1), Z27
+	VFMADD231PS  Z24, Z27, Z10
+	VFMADD231PS  Z25, Z27, Z11
+	VBROADCASTSS (R13)(R10*2), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R13)(R12*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	ADDQ         $0x04, R8
+	DECQ         CX
+	JNE          loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z2, (DI)
+	VMOVUPS      Z3, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Z5, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z6, (DI)
+	VMOVUPS      Z7, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z8, (DI)
+	VMOVUPS      Z9, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z10, (DI)
+	VMOVUPS      Z11, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z12, (DI)
+	VMOVUPS      Z13, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z14, (DI)
+	VMOVUPS      Z15, 64(DI)
+	VZEROUPPER
+	RET
+
+// func sgemmGather9x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+// Requires: AVX, AVX512F
+TEXT ·sgemmGather9x32AVX512(SB), NOSPLIT, $0-128
+	// Register plan (AVX512F, checked by the caller's dispatch):
+	//   Z0..Z17: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
+	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B
+	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
+	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
+	MOVQ   q+0(FP), CX
+	MOVQ   idx_base+8(FP), R8
+	MOVQ   a_base+32(FP), SI
+	MOVQ   lda+56(FP), R10
+	MOVQ   b_base+64(FP), BX
+	MOVQ   ldb+88(FP), R11
+	MOVQ   c_base+96(FP), DI
+	MOVQ   ldc+120(FP), DX
+	SHLQ   $0x02, R10
+	LEAQ   (R10)(R10*2), R12
+	SHLQ   $0x02, R11
+	SHLQ   $0x02, DX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+
+loop:
+	MOVLQSX      (R8), AX
+	LEAQ         (SI)(AX*4), R9
+	LEAQ         (R9)(R10*4), R13
+	LEAQ         (R9)(R10*8), R14
+	IMULQ        R11, AX
+	VMOVUPS      (BX)(AX*1), Z24
+	VMOVUPS      64(BX)(AX*1), Z25
+	VBROADCASTSS (R9), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (R9)(R10*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (R9)(R10*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS (R9)(R12*1), Z27
+	VFMADD231PS  Z24, Z27, Z6
+	VFMADD231PS  Z25, Z27, Z7
+	VBROADCASTSS (R13), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS (R13)(R10*1), Z27
+	VFMADD231PS  Z24, Z27, Z10
+	VFMADD231PS  Z25, Z27, Z11
+	VBROADCASTSS (R13)(R10*2), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R13)(R12*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R14), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	ADDQ         $0x04, R8
+	DECQ         CX
+	JNE          loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z2, (DI)
+	VMOVUPS      Z3, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Z5, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z6, (DI)
+	VMOVUPS      Z7, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z8, (DI)
+	VMOVUPS      Z9, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z10, (DI)
+	VMOVUPS      Z11, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z12, (DI)
+	VMOVUPS      Z13, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z14, (DI)
+	VMOVUPS      Z15, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z16, (DI)
+	VMOVUPS      Z17, 64(DI)
+	VZEROUPPER
+	RET
+
+// func sgemmGather10x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+// Requires: AVX, AVX512F
+TEXT ·sgemmGather10x32AVX512(SB), NOSPLIT, $0-128
+	// Register plan (AVX512F, checked by the caller's dispatch):
+	//   Z0..Z19: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
+	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B
+	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
+	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
+	MOVQ   q+0(FP), CX
+	MOVQ   idx_base+8(FP), R8
+	MOVQ   a_base+32(FP), SI
+	MOVQ   lda+56(FP), R10
+	MOVQ   b_base+64(FP), BX
+	MOVQ   ldb+88(FP), R11
+	MOVQ   c_base+96(FP), DI
+	MOVQ   ldc+120(FP), DX
+	SHLQ   $0x02, R10
+	LEAQ   (R10)(R10*2), R12
+	SHLQ   $0x02, R11
+	SHLQ   $0x02, DX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+
+loop:
+	MOVLQSX      (R8), AX
+	LEAQ         (SI)(AX*4), R9
+	LEAQ         (R9)(R10*4), R13
+	LEAQ         (R9)(R10*8), R14
+	IMULQ        R11, AX
+	VMOVUPS      (BX)(AX*1), Z24
+	VMOVUPS      64(BX)(AX*1), Z25
+	VBROADCASTSS (R9), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (R9)(R10*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (R9)(R10*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS (R9)(R12*1), Z27
+	VFMADD231PS  Z24, Z27, Z6
+	VFMADD231PS  Z25, Z27, Z7
+	VBROADCASTSS (R13), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS (R13)(R10*1), Z27
+	VFMADD231PS  Z24, Z27, Z10
+	VFMADD231PS  Z25, Z27, Z11
+	VBROADCASTSS (R13)(R10*2), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R13)(R12*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R14), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS (R14)(R10*1), Z27
+	VFMADD231PS  Z24, Z27, Z18
+	VFMADD231PS  Z25, Z27, Z19
+	ADDQ         $0x04, R8
+	DECQ         CX
+	JNE          loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z2, (DI)
+	VMOVUPS      Z3, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Z5, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z6, (DI)
+	VMOVUPS      Z7, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z8, (DI)
+	VMOVUPS      Z9, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z10, (DI)
+	VMOVUPS      Z11, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z12, (DI)
+	VMOVUPS      Z13, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z14, (DI)
+	VMOVUPS      Z15, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z16, (DI)
+	VMOVUPS      Z17, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z18, (DI)
+	VMOVUPS      Z19, 64(DI)
+	VZEROUPPER
+	RET
+
+// func sgemmGather11x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+// Requires: AVX, AVX512F
+TEXT ·sgemmGather11x32AVX512(SB), NOSPLIT, $0-128
+	// Register plan (AVX512F, checked by the caller's dispatch):
+	//   Z0..Z21: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
+	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B
+	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
+	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
+	MOVQ   q+0(FP), CX
+	MOVQ   idx_base+8(FP), R8
+	MOVQ   a_base+32(FP), SI
+	MOVQ   lda+56(FP), R10
+	MOVQ   b_base+64(FP), BX
+	MOVQ   ldb+88(FP), R11
+	MOVQ   c_base+96(FP), DI
+	MOVQ   ldc+120(FP), DX
+	SHLQ   $0x02, R10
+	LEAQ   (R10)(R10*2), R12
+	SHLQ   $0x02, R11
+	SHLQ   $0x02, DX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+
+loop:
+	MOVLQSX      (R8), AX
+	LEAQ         (SI)(AX*4), R9
+	LEAQ         (R9)(R10*4), R13
+	LEAQ         (R9)(R10*8), R14
+	IMULQ        R11, AX
+	VMOVUPS      (BX)(AX*1), Z24
+	VMOVUPS      64(BX)(AX*1), Z25
+	VBROADCASTSS (R9), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (R9)(R10*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (R9)(R10*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS (R9)(R12*1), Z27
+	VFMADD231PS  Z24, Z27, Z6
+	VFMADD231PS  Z25, Z27, Z7
+	VBROADCASTSS (R13), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS (R13)(R10*1), Z27
+	VFMADD231PS  Z24, Z27, Z10
+	VFMADD231PS  Z25, Z27, Z11
+	VBROADCASTSS (R13)(R10*2), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R13)(R12*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R14), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS (R14)(R10*1), Z27
+	VFMADD231PS  Z24, Z27, Z18
+	VFMADD231PS  Z25, Z27, Z19
+	VBROADCASTSS (R14)(R10*2), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	ADDQ         $0x04, R8
+	DECQ         CX
+	JNE          loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z2, (DI)
+	VMOVUPS      Z3, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Z5, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z6, (DI)
+	VMOVUPS      Z7, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z8, (DI)
+	VMOVUPS      Z9, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z10, (DI)
+	VMOVUPS      Z11, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z12, (DI)
+	VMOVUPS      Z13, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z14, (DI)
+	VMOVUPS      Z15, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z16, (DI)
+	VMOVUPS      Z17, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z18, (DI)
+	VMOVUPS      Z19, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z20, (DI)
+	VMOVUPS      Z21, 64(DI)
+	VZEROUPPER
+	RET
+
+// func sgemmGather12x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+// Requires: AVX, AVX512F
+TEXT ·sgemmGather12x32AVX512(SB), NOSPLIT, $0-128
+	// Register plan (AVX512F, checked by the caller's dispatch):
+	//   Z0..Z23: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
+	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B
+	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
+	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
+	MOVQ   q+0(FP), CX
+	MOVQ   idx_base+8(FP), R8
+	MOVQ   a_base+32(FP), SI
+	MOVQ   lda+56(FP), R10
+	MOVQ   b_base+64(FP), BX
+	MOVQ   ldb+88(FP), R11
+	MOVQ   c_base+96(FP), DI
+	MOVQ   ldc+120(FP), DX
+	SHLQ   $0x02, R10
+	LEAQ   (R10)(R10*2), R12
+	SHLQ   $0x02, R11
+	SHLQ   $0x02, DX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+
+loop:
+	MOVLQSX      (R8), AX
+	LEAQ         (SI)(AX*4), R9
+	LEAQ         (R9)(R10*4), R13
+	LEAQ         (R9)(R10*8), R14
+	IMULQ        R11, AX
+	VMOVUPS      (BX)(AX*1), Z24
+	VMOVUPS      64(BX)(AX*1), Z25
+	VBROADCASTSS (R9), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (R9)(R10*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (R9)(R10*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS (R9)(R12*1), Z27
+	VFMADD231PS  Z24, Z27, Z6
+	VFMADD231PS  Z25, Z27, Z7
+	VBROADCASTSS (R13), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS (R13)(R10*1), Z27
+	VFMADD231PS  Z24, Z27, Z10
+	VFMADD231PS  Z25, Z27, Z11
+	VBROADCASTSS (R13)(R10*2), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R13)(R12*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R14), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS (R14)(R10*1), Z27
+	VFMADD231PS  Z24, Z27, Z18
+	VFMADD231PS  Z25, Z27, Z19
+	VBROADCASTSS (R14)(R10*2), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS (R14)(R12*1), Z27
+	VFMADD231PS  Z24, Z27, Z22
+	VFMADD231PS  Z25, Z27, Z23
+	ADDQ         $0x04, R8
+	DECQ         CX
+	JNE          loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z2, (DI)
+	VMOVUPS      Z3, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Z5, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z6, (DI)
+	VMOVUPS      Z7, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z8, (DI)
+	VMOVUPS      Z9, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z10, (DI)
+	VMOVUPS      Z11, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z12, (DI)
+	VMOVUPS      Z13, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z14, (DI)
+	VMOVUPS      Z15, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z16, (DI)
+	VMOVUPS      Z17, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z18, (DI)
+	VMOVUPS      Z19, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z20, (DI)
+	VMOVUPS      Z21, 64(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Z22, (DI)
+	VMOVUPS      Z23, 64(DI)
+	VZEROUPPER
+	RET
+
+// func orColumnsAVX512(rows int, k int, x []float32, ldx int, acc []float32)
+// Requires: AVX, AVX512F
+TEXT ·orColumnsAVX512(SB), NOSPLIT, $0-72
+	// Register plan (AVX512F, checked by the caller's dispatch):
+	//   Z0..Z3 = four 16-float chunks of acc being ORed; K1 = the tail's lanes
+	//   SI = x at the current row and chunk, DI = acc at the chunk, R8 = ldx in
+	//   bytes, CX = rows left, DX = floats left in the row, BX = rows, AX scratch
+	// Chunks of 64 columns run down all the rows before the next, then 16-column
+	// chunks, then the masked tail, so acc is read and written once.
+	MOVQ rows+0(FP), BX
+	MOVQ k+8(FP), DX
+	MOVQ x_base+16(FP), R9
+	MOVQ ldx+40(FP), R8
+	MOVQ acc_base+48(FP), DI
+	SHLQ $0x02, R8
+
+c64:
+	CMPQ   DX, $0x40
+	JLT    c16
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	MOVQ   R9, SI
+	MOVQ   BX, CX
+
+rows64:
+	VPORD   (SI), Z0, Z0
+	VPORD   64(SI), Z1, Z1
+	VPORD   128(SI), Z2, Z2
+	VPORD   192(SI), Z3, Z3
+	ADDQ    R8, SI
+	DECQ    CX
+	JNE     rows64
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	ADDQ    $0x00000100, R9
+	ADDQ    $0x00000100, DI
+	SUBQ    $0x40, DX
+	JMP     c64
+
+c16:
+	CMPQ   DX, $0x10
+	JLT    tail
+	VPXORD Z0, Z0, Z0
+	MOVQ   R9, SI
+	MOVQ   BX, CX
+
+rows16:
+	VPORD   (SI), Z0, Z0
+	ADDQ    R8, SI
+	DECQ    CX
+	JNE     rows16
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x40, R9
+	ADDQ    $0x40, DI
+	SUBQ    $0x10, DX
+	JMP     c16
+
+tail:
+	TESTQ  DX, DX
+	JEQ    done
+	MOVL   $0x00000001, AX
+	MOVQ   DX, CX
+	SHLL   CL, AX
+	DECL   AX
+	KMOVW  AX, K1
+	VPXORD Z0, Z0, Z0
+	MOVQ   R9, SI
+	MOVQ   BX, CX
+
+rowsTail:
+	VPORD   (SI), Z0, K1, Z0
+	ADDQ    R8, SI
+	DECQ    CX
+	JNE     rowsTail
+	VMOVUPS Z0, K1, (DI)
+
+done:
+	VZEROUPPER
+	RET
+
 // func packA8AVX512(d []float32, a []float32, lda int, kb int)
 // Requires: AVX, AVX512F
 TEXT ·packA8AVX512(SB), NOSPLIT, $0-64

@@ -87,6 +87,10 @@ type gemmKernel struct {
 	masked                 func(m, k int, a []float32, rs, ss int, b []float32, ldb int, c []float32, ldc, cols int, alpha, beta float32)
 	maskedRows, maskedCols int
 
+	// skip, when set, holds the kernels of the products that skip the
+	// columns of A that are zero in every row (see skipJob).
+	skip *skipKernels
+
 	// dot2, when set, computes the last one or two columns of the
 	// products the masked kernel takes with n = 9 or 10 (see
 	// gemmJob.maskedPart), eight rows per call, lanes along k (C[i, j] =

@@ -289,6 +289,158 @@ func sgemmColsT4AVX512(m int, k int, a []float32, lda int, b []float32, sp int, 
 //go:noescape
 func sgemmColsTNAVX512(m int, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, n int, alpha float32)
 
+// sgemmGather1x32AVX512 computes C[1×32] = Σ_t A[0:1, idx[t]] ⊗ B[idx[t], 0:32] over
+// t < q, A's rows lda floats apart, B's ldb, C's ldc, overwriting C: each
+// element one FMA chain over t ascending from zero, so over the columns of A
+// that are not zero everywhere it has the bits of the chain over all of them
+// whenever those rows of B are finite. The caller guarantees q ≥ 1,
+// len(idx) ≥ q, 0 ≤ idx[t] ≤ idx[q−1] with A's column and B's row idx[q−1]
+// within a and b (1 rows of A, 32 columns of B), and c spanning
+// 0·ldc+32 elements.
+//
+//go:noescape
+func sgemmGather1x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+
+// sgemmGather2x32AVX512 computes C[2×32] = Σ_t A[0:2, idx[t]] ⊗ B[idx[t], 0:32] over
+// t < q, A's rows lda floats apart, B's ldb, C's ldc, overwriting C: each
+// element one FMA chain over t ascending from zero, so over the columns of A
+// that are not zero everywhere it has the bits of the chain over all of them
+// whenever those rows of B are finite. The caller guarantees q ≥ 1,
+// len(idx) ≥ q, 0 ≤ idx[t] ≤ idx[q−1] with A's column and B's row idx[q−1]
+// within a and b (2 rows of A, 32 columns of B), and c spanning
+// 1·ldc+32 elements.
+//
+//go:noescape
+func sgemmGather2x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+
+// sgemmGather3x32AVX512 computes C[3×32] = Σ_t A[0:3, idx[t]] ⊗ B[idx[t], 0:32] over
+// t < q, A's rows lda floats apart, B's ldb, C's ldc, overwriting C: each
+// element one FMA chain over t ascending from zero, so over the columns of A
+// that are not zero everywhere it has the bits of the chain over all of them
+// whenever those rows of B are finite. The caller guarantees q ≥ 1,
+// len(idx) ≥ q, 0 ≤ idx[t] ≤ idx[q−1] with A's column and B's row idx[q−1]
+// within a and b (3 rows of A, 32 columns of B), and c spanning
+// 2·ldc+32 elements.
+//
+//go:noescape
+func sgemmGather3x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+
+// sgemmGather4x32AVX512 computes C[4×32] = Σ_t A[0:4, idx[t]] ⊗ B[idx[t], 0:32] over
+// t < q, A's rows lda floats apart, B's ldb, C's ldc, overwriting C: each
+// element one FMA chain over t ascending from zero, so over the columns of A
+// that are not zero everywhere it has the bits of the chain over all of them
+// whenever those rows of B are finite. The caller guarantees q ≥ 1,
+// len(idx) ≥ q, 0 ≤ idx[t] ≤ idx[q−1] with A's column and B's row idx[q−1]
+// within a and b (4 rows of A, 32 columns of B), and c spanning
+// 3·ldc+32 elements.
+//
+//go:noescape
+func sgemmGather4x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+
+// sgemmGather5x32AVX512 computes C[5×32] = Σ_t A[0:5, idx[t]] ⊗ B[idx[t], 0:32] over
+// t < q, A's rows lda floats apart, B's ldb, C's ldc, overwriting C: each
+// element one FMA chain over t ascending from zero, so over the columns of A
+// that are not zero everywhere it has the bits of the chain over all of them
+// whenever those rows of B are finite. The caller guarantees q ≥ 1,
+// len(idx) ≥ q, 0 ≤ idx[t] ≤ idx[q−1] with A's column and B's row idx[q−1]
+// within a and b (5 rows of A, 32 columns of B), and c spanning
+// 4·ldc+32 elements.
+//
+//go:noescape
+func sgemmGather5x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+
+// sgemmGather6x32AVX512 computes C[6×32] = Σ_t A[0:6, idx[t]] ⊗ B[idx[t], 0:32] over
+// t < q, A's rows lda floats apart, B's ldb, C's ldc, overwriting C: each
+// element one FMA chain over t ascending from zero, so over the columns of A
+// that are not zero everywhere it has the bits of the chain over all of them
+// whenever those rows of B are finite. The caller guarantees q ≥ 1,
+// len(idx) ≥ q, 0 ≤ idx[t] ≤ idx[q−1] with A's column and B's row idx[q−1]
+// within a and b (6 rows of A, 32 columns of B), and c spanning
+// 5·ldc+32 elements.
+//
+//go:noescape
+func sgemmGather6x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+
+// sgemmGather7x32AVX512 computes C[7×32] = Σ_t A[0:7, idx[t]] ⊗ B[idx[t], 0:32] over
+// t < q, A's rows lda floats apart, B's ldb, C's ldc, overwriting C: each
+// element one FMA chain over t ascending from zero, so over the columns of A
+// that are not zero everywhere it has the bits of the chain over all of them
+// whenever those rows of B are finite. The caller guarantees q ≥ 1,
+// len(idx) ≥ q, 0 ≤ idx[t] ≤ idx[q−1] with A's column and B's row idx[q−1]
+// within a and b (7 rows of A, 32 columns of B), and c spanning
+// 6·ldc+32 elements.
+//
+//go:noescape
+func sgemmGather7x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+
+// sgemmGather8x32AVX512 computes C[8×32] = Σ_t A[0:8, idx[t]] ⊗ B[idx[t], 0:32] over
+// t < q, A's rows lda floats apart, B's ldb, C's ldc, overwriting C: each
+// element one FMA chain over t ascending from zero, so over the columns of A
+// that are not zero everywhere it has the bits of the chain over all of them
+// whenever those rows of B are finite. The caller guarantees q ≥ 1,
+// len(idx) ≥ q, 0 ≤ idx[t] ≤ idx[q−1] with A's column and B's row idx[q−1]
+// within a and b (8 rows of A, 32 columns of B), and c spanning
+// 7·ldc+32 elements.
+//
+//go:noescape
+func sgemmGather8x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+
+// sgemmGather9x32AVX512 computes C[9×32] = Σ_t A[0:9, idx[t]] ⊗ B[idx[t], 0:32] over
+// t < q, A's rows lda floats apart, B's ldb, C's ldc, overwriting C: each
+// element one FMA chain over t ascending from zero, so over the columns of A
+// that are not zero everywhere it has the bits of the chain over all of them
+// whenever those rows of B are finite. The caller guarantees q ≥ 1,
+// len(idx) ≥ q, 0 ≤ idx[t] ≤ idx[q−1] with A's column and B's row idx[q−1]
+// within a and b (9 rows of A, 32 columns of B), and c spanning
+// 8·ldc+32 elements.
+//
+//go:noescape
+func sgemmGather9x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+
+// sgemmGather10x32AVX512 computes C[10×32] = Σ_t A[0:10, idx[t]] ⊗ B[idx[t], 0:32] over
+// t < q, A's rows lda floats apart, B's ldb, C's ldc, overwriting C: each
+// element one FMA chain over t ascending from zero, so over the columns of A
+// that are not zero everywhere it has the bits of the chain over all of them
+// whenever those rows of B are finite. The caller guarantees q ≥ 1,
+// len(idx) ≥ q, 0 ≤ idx[t] ≤ idx[q−1] with A's column and B's row idx[q−1]
+// within a and b (10 rows of A, 32 columns of B), and c spanning
+// 9·ldc+32 elements.
+//
+//go:noescape
+func sgemmGather10x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+
+// sgemmGather11x32AVX512 computes C[11×32] = Σ_t A[0:11, idx[t]] ⊗ B[idx[t], 0:32] over
+// t < q, A's rows lda floats apart, B's ldb, C's ldc, overwriting C: each
+// element one FMA chain over t ascending from zero, so over the columns of A
+// that are not zero everywhere it has the bits of the chain over all of them
+// whenever those rows of B are finite. The caller guarantees q ≥ 1,
+// len(idx) ≥ q, 0 ≤ idx[t] ≤ idx[q−1] with A's column and B's row idx[q−1]
+// within a and b (11 rows of A, 32 columns of B), and c spanning
+// 10·ldc+32 elements.
+//
+//go:noescape
+func sgemmGather11x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+
+// sgemmGather12x32AVX512 computes C[12×32] = Σ_t A[0:12, idx[t]] ⊗ B[idx[t], 0:32] over
+// t < q, A's rows lda floats apart, B's ldb, C's ldc, overwriting C: each
+// element one FMA chain over t ascending from zero, so over the columns of A
+// that are not zero everywhere it has the bits of the chain over all of them
+// whenever those rows of B are finite. The caller guarantees q ≥ 1,
+// len(idx) ≥ q, 0 ≤ idx[t] ≤ idx[q−1] with A's column and B's row idx[q−1]
+// within a and b (12 rows of A, 32 columns of B), and c spanning
+// 11·ldc+32 elements.
+//
+//go:noescape
+func sgemmGather12x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+
+// orColumnsAVX512 sets the bits of acc[j] to the OR of those of x[i·ldx+j],
+// i < rows, for j < k: acc[j] compares equal to 0 exactly when column j of x
+// holds only +0 and −0 (NaN is not 0). The caller guarantees rows ≥ 1, k ≥ 1,
+// len(acc) ≥ k and x spanning (rows−1)·ldx+k elements; nothing else is read.
+//
+//go:noescape
+func orColumnsAVX512(rows int, k int, x []float32, ldx int, acc []float32)
+
 // packA8AVX512 is packA8 for kb a multiple of 8 with a from off: d[8p+i] =
 // a[i·lda+p] for i < 8, p < kb. The caller guarantees kb ≥ 0, kb mod 8 = 0,
 // len(d) ≥ 8·kb and that a spans 7·lda+kb elements (kb ≥ 8).

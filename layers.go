@@ -222,7 +222,12 @@ func (l *layer) forward(x, z, y Matrix, ws *layerSpace, training bool, rng *rand
 		if l.act == Softmax {
 			e.out = nil
 		}
-		sgemmEpilogue(false, false, rows, l.out, l.in, x.Data, x.Stride, l.w.Data, l.w.Stride, z.Data, z.Stride, e)
+		if ws.skip == nil {
+			ws.skip = new(skipJob)
+		}
+		if !sgemmSkipZeros(ws.skip, rows, l.out, l.in, x.Data, x.Stride, l.w.Data, l.w.Stride, z.Data, z.Stride, e) {
+			sgemmEpilogue(false, false, rows, l.out, l.in, x.Data, x.Stride, l.w.Data, l.w.Stride, z.Data, z.Stride, e)
+		}
 		if l.act == Softmax {
 			if ws.sm == nil {
 				ws.sm = new(softmaxJob)

@@ -21,6 +21,7 @@ type layerSpace struct {
 	// (softmaxRowSum), which the loss reuses.
 	sums []float64
 	sm   *softmaxJob // a softmax layer's rows split between the workers
+	skip *skipJob    // a dense layer's product over its input's nonzero columns
 
 	// batch norm
 	xhat, mean, invStd, scale, shift []float32

@@ -1,0 +1,143 @@
+package ann
+
+// The forward product of a dense layer over only the input columns that
+// are not zero in the whole batch.
+
+import "fmt"
+
+// gatherMaxRows is the most rows one gather kernel computes (its
+// accumulators take 24 of the 32 zmm registers; _gen/gather.go).
+const gatherMaxRows = 12
+
+// skipNr is the width of the gather kernels' column strips.
+const skipNr = 32
+
+// skipKernels are a kernel set's zero-column-skipping kernels.
+type skipKernels struct {
+	// gather[r] computes C[r×32] = Σ_t A[0:r, idx[t]] ⊗ B[idx[t], 0:32]
+	// over t < q, overwriting C, each element one FMA chain over t
+	// ascending (sgemmGather<r>x32AVX512).
+	gather [gatherMaxRows + 1]func(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+	// orColumns sets acc[j] to the OR of the bits of column j of x's rows:
+	// ±0 exactly when the column holds only zeros.
+	orColumns func(rows, k int, x []float32, ldx int, acc []float32)
+	// compact writes the elements of a[0:k] that are not ±0 to vals and
+	// their positions to idx, in order, and returns how many.
+	compact func(k int, a, vals []float32, idx []int32) int
+}
+
+// skipZeros switches the skipping on (tests compare it with the dense
+// product).
+var skipZeros = true
+
+// skipMinZeros: a product skips the zero columns of A when at least k/8
+// of them are zero in every row.
+const skipMinZeros = 8
+
+// A skipJob computes a dense layer's forward product, with its epilogue,
+// over only the columns of the input that are not zero in every row of
+// the batch — and so reads only the matching rows of the weights. Most
+// pixels of a batch of MNIST digits are 0 in every image: on average 51 %
+// of the 784 columns at batch 10 and 33 % at batch 128. The products
+// with a column of zeros are exact zeros, so every element is the FMA
+// chain over the other columns in their order, and equals the chain over
+// all of them whenever the weights are finite (an Inf or NaN in a skipped
+// row no longer reaches the output). The kernels read A and B in place
+// through the list of columns: a product on a copy of the batch's nonzero
+// columns and of the weights' matching rows cost, at batch 10, as much
+// for the copy as it saved in multiply-adds. Each element is computed by
+// one kernel call whatever the number of parts, so results do not depend
+// on GOMAXPROCS; they depend on which columns are zero, as a product that
+// skips zeros must.
+type skipJob struct {
+	kern      *gemmKernel
+	idx       []int32   // the columns kept, ascending
+	acc, vals []float32 // the scan's scratch
+	tiles     []float32 // one gatherMaxRows×skipNr tile per part (the partial last strip)
+
+	m, n    int
+	a, b, c []float32
+	lda     int
+	ldb     int
+	ldc     int
+	e       epilogue
+	fn      func(part, parts int) // part, bound once
+}
+
+// sgemmSkipZeros computes C = A·B (m×k times k×n, both row-major, beta 0,
+// alpha 1) finishing each tile with e, like sgemmEpilogue, over only the
+// columns of A that are not zero in every row, when the active kernel set
+// has the kernels, n ≥ skipNr and enough columns are zero; it reports
+// whether it did (if not, nothing was written). j holds its scratch.
+func sgemmSkipZeros(j *skipJob, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, e epilogue) bool {
+	kern := activeKernel
+	sk := kern.skip
+	if sk == nil || !skipZeros || m == 0 || n < skipNr || k < skipMinZeros || (m-1)*lda+k > len(a) || ldb < n {
+		return false
+	}
+	j.acc = growAligned(j.acc, k)
+	j.vals = growAligned(j.vals, k)
+	if cap(j.idx) < k {
+		j.idx = make([]int32, k)
+	}
+	sk.orColumns(m, k, a, lda, j.acc)
+	q := sk.compact(k, j.acc, j.vals, j.idx[:k])
+	if q == 0 || q > k-k/skipMinZeros {
+		return false
+	}
+	e.on = e.grad || e.bias != nil || e.out != nil
+	raceSgemm(m, k, a, lda, k, n, b, ldb, m, n, c, ldc)
+	if j.fn == nil {
+		j.fn = j.part
+	}
+	j.kern, j.m, j.n, j.idx = kern, m, n, j.idx[:q]
+	j.a, j.lda, j.b, j.ldb, j.c, j.ldc, j.e = a, lda, b, ldb, c, ldc, e
+	nw := workersFor(m, n, q)
+	j.tiles = growAligned(j.tiles, nw*gatherMaxRows*skipNr)
+	runParts(nw, j.fn)
+	j.a, j.b, j.c, j.e = nil, nil, nil, epilogue{}
+	return true
+}
+
+// part computes part p's share of the column strips: each strip's rows in
+// blocks of gatherMaxRows from the top, every tile finished with the
+// epilogue while in L1. The partial last strip is the full-width one
+// ending at column n (n ≥ skipNr), computed into the part's tile and its
+// last columns copied out.
+func (j *skipJob) part(p, parts int) {
+	strips := ceilDiv(j.n, skipNr)
+	s0, s1 := split(strips, parts, p)
+	tile := j.tiles[p*gatherMaxRows*skipNr : (p+1)*gatherMaxRows*skipNr]
+	for s := s0; s < s1; s++ {
+		col := s * skipNr
+		cols := min(skipNr, j.n-col)
+		shift := skipNr - cols
+		b := j.b[col-shift:]
+		for i := 0; i < j.m; i += gatherMaxRows {
+			r := min(gatherMaxRows, j.m-i)
+			a := j.a[i*j.lda:]
+			if shift == 0 {
+				j.gather(r, a, b, j.c[i*j.ldc+col:], j.ldc)
+			} else {
+				j.gather(r, a, b, tile, skipNr)
+				for t := 0; t < r; t++ {
+					copy(j.c[(i+t)*j.ldc+col:(i+t)*j.ldc+col+cols], tile[t*skipNr+shift:(t+1)*skipNr])
+				}
+			}
+			if j.e.on {
+				finishTile(j.kern, &j.e, j.c, j.ldc, i, col, r, cols)
+			}
+		}
+	}
+}
+
+// gather runs the r-row kernel after checking that its reads and writes
+// stay inside a, b and c (the columns are ascending, so the last is the
+// largest).
+func (j *skipJob) gather(r int, a, b, c []float32, ldc int) {
+	last := int(j.idx[len(j.idx)-1])
+	if (r-1)*j.lda+last >= len(a) || last*j.ldb+skipNr > len(b) || (r-1)*ldc+skipNr > len(c) {
+		panic(fmt.Sprintf("ann: gather kernel out of bounds (r=%d, column %d, lda=%d, ldb=%d, ldc=%d)", r, last, j.lda, j.ldb, ldc))
+	}
+	j.kern.skip.gather[r](len(j.idx), j.idx, a, j.lda, b, j.ldb, c, ldc)
+}

@@ -1,0 +1,124 @@
+//go:build gc && !purego && !noasm
+
+package ann
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/klauspost/cpuid/v2"
+)
+
+func needSkipAVX512(t *testing.T) {
+	t.Helper()
+	if !cpuid.CPU.Supports(cpuid.AVX512F, cpuid.BMI2, cpuid.POPCNT) {
+		t.Skip("no AVX-512F/BMI2/POPCNT on this CPU")
+	}
+}
+
+// TestSgemmGatherAVX512 checks every gather kernel bit for bit against
+// the FMA chain over the listed columns (fma32), for column lists from one
+// column to all of them, on exactly sized slices with NaN around the C tile
+// (the kernels overwrite C without reading it).
+func TestSgemmGatherAVX512(t *testing.T) {
+	needSkipAVX512(t)
+	rng := rand.New(rand.NewPCG(7, 7))
+	for r := 1; r <= gatherMaxRows; r++ {
+		for _, k := range []int{1, 2, 7, 33, 70, 300} {
+			for _, q := range []int{1, 2, k / 2, k} {
+				if q < 1 || q > k {
+					continue
+				}
+				idx := make([]int32, 0, q)
+				for _, p := range rng.Perm(k)[:q] {
+					idx = append(idx, int32(p))
+				}
+				sortInt32(idx)
+				lda, ldb, ldc := k+rng.IntN(5), 32+rng.IntN(40), 32+rng.IntN(9)
+				a := make([]float32, (r-1)*lda+int(idx[q-1])+1)
+				b := make([]float32, int(idx[q-1])*ldb+32)
+				for i := range a {
+					a[i] = float32(rng.NormFloat64())
+				}
+				for i := range b {
+					b[i] = float32(rng.NormFloat64())
+				}
+				c := make([]float32, (r-1)*ldc+32+ldc)
+				for i := range c {
+					c[i] = float32(math.NaN())
+				}
+				skipAVX512.gather[r](q, idx, a, lda, b, ldb, c[:(r-1)*ldc+32], ldc)
+				for i := 0; i < r; i++ {
+					for jj := 0; jj < ldc; jj++ {
+						got := c[i*ldc+jj]
+						if jj >= 32 {
+							if !math.IsNaN(float64(got)) {
+								t.Fatalf("r=%d k=%d q=%d: C[%d][%d] outside the tile was written", r, k, q, i, jj)
+							}
+							continue
+						}
+						var want float32
+						for _, p := range idx {
+							want = fma32(a[i*lda+int(p)], b[int(p)*ldb+jj], want)
+						}
+						if math.Float32bits(got) != math.Float32bits(want) {
+							t.Fatalf("r=%d k=%d q=%d: C[%d][%d] = %v, want %v", r, k, q, i, jj, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func sortInt32(s []int32) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// TestOrColumnsAVX512 checks the zero-column scan against a Go loop, with
+// −0, NaN and denormals among the values and every tail length.
+func TestOrColumnsAVX512(t *testing.T) {
+	needSkipAVX512(t)
+	rng := rand.New(rand.NewPCG(8, 8))
+	special := []float32{0, float32(math.Copysign(0, -1)), float32(math.NaN()), 1e-45, 1, -2}
+	for rows := 1; rows <= 5; rows++ {
+		for k := 1; k <= 150; k++ {
+			ldx := k + rng.IntN(3)
+			x := make([]float32, (rows-1)*ldx+k)
+			for i := range x {
+				if rng.IntN(3) > 0 {
+					x[i] = special[rng.IntN(2)]
+				} else {
+					x[i] = special[rng.IntN(len(special))]
+				}
+			}
+			acc := make([]float32, k+16)
+			for i := range acc {
+				acc[i] = 7
+			}
+			skipAVX512.orColumns(rows, k, x, ldx, acc[:k])
+			for j := 0; j < k+16; j++ {
+				if j >= k {
+					if acc[j] != 7 {
+						t.Fatalf("rows=%d k=%d: acc[%d] past k written", rows, k, j)
+					}
+					continue
+				}
+				zero := true
+				for i := 0; i < rows; i++ {
+					if x[i*ldx+j] != 0 || x[i*ldx+j] != x[i*ldx+j] {
+						zero = false
+					}
+				}
+				if got := acc[j] == 0; got != zero {
+					t.Fatalf("rows=%d k=%d: column %d zero=%v, scan says %v", rows, k, j, zero, got)
+				}
+			}
+		}
+	}
+}

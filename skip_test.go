@@ -1,0 +1,129 @@
+package ann
+
+import (
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+)
+
+// TestSgemmSkipZeros checks the zero-column-skipping forward product with
+// its epilogue against a float64 reference, over batch sizes around the
+// gather kernels' row blocks, widths with and without a partial last
+// strip and several densities: it must run exactly when the kernel set has
+// the kernels and at least k/8 columns are zero, give the same bits at 1, 2
+// and 3 parts, and leave C's padding alone.
+func TestSgemmSkipZeros(t *testing.T) {
+	forEachKernel(t, func(t *testing.T, kern *gemmKernel) {
+		rng := rand.New(rand.NewPCG(3, 3))
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+		for _, m := range []int{1, 2, 9, 10, 12, 13, 25, 128} {
+			for _, n := range []int{31, 32, 33, 50, 100, 300} {
+				for _, k := range []int{8, 17, 100, 784} {
+					for _, zeros := range []float64{0, 0.1, 0.5, 0.95} {
+						checkSkipZeros(t, kern, rng, m, n, k, zeros)
+					}
+				}
+			}
+		}
+	})
+}
+
+func checkSkipZeros(t *testing.T, kern *gemmKernel, rng *rand.Rand, m, n, k int, zeros float64) {
+	t.Helper()
+	lda, ldb, ldc := k+rng.IntN(3), n+rng.IntN(5), n+1+rng.IntN(4)
+	a := make([]float32, (m-1)*lda+k)
+	b := make([]float32, (k-1)*ldb+n)
+	bias := make([]float32, n)
+	zeroCol := make([]bool, k)
+	nz := 0
+	for p := range zeroCol {
+		zeroCol[p] = rng.Float64() < zeros
+		if zeroCol[p] {
+			nz++
+		}
+	}
+	for i := 0; i < m; i++ {
+		for p := 0; p < k; p++ {
+			if !zeroCol[p] && rng.IntN(3) > 0 {
+				a[i*lda+p] = float32(rng.NormFloat64())
+			} else if rng.IntN(2) == 0 {
+				a[i*lda+p] = float32(math.Copysign(0, -1))
+			}
+		}
+	}
+	for i := range b {
+		b[i] = float32(rng.NormFloat64())
+	}
+	for j := range bias {
+		bias[j] = float32(rng.NormFloat64())
+	}
+	// Columns meant nonzero may have come out all zero by chance.
+	zeroCols := 0
+	for p := 0; p < k; p++ {
+		all := true
+		for i := 0; i < m; i++ {
+			if a[i*lda+p] != 0 {
+				all = false
+			}
+		}
+		if all {
+			zeroCols++
+		}
+	}
+	var first []float32
+	for _, procs := range []int{1, 2, 3} {
+		runtime.GOMAXPROCS(procs)
+		c := make([]float32, (m-1)*ldc+n+1)
+		y := make([]float32, len(c))
+		for i := range c {
+			c[i], y[i] = 5, 5
+		}
+		var j skipJob
+		e := epilogue{bias: bias, act: ReLU, out: y, ldo: ldc}
+		did := sgemmSkipZeros(&j, m, n, k, a, lda, b, ldb, c[:len(c)-1], ldc, e)
+		want := kern.skip != nil && n >= skipNr && k >= skipMinZeros && zeroCols >= k/skipMinZeros && zeroCols < k
+		if did != want {
+			t.Fatalf("%s m=%d n=%d k=%d with %d zero columns: skipped %v, want %v", kern.name, m, n, k, zeroCols, did, want)
+		}
+		if !did {
+			if c[0] != 5 || y[0] != 5 {
+				t.Fatalf("m=%d n=%d k=%d: declined but wrote C", m, n, k)
+			}
+			return
+		}
+		for i := 0; i < m; i++ {
+			for jj := 0; jj < ldc; jj++ {
+				off := i*ldc + jj
+				if off >= len(c) {
+					break
+				}
+				if jj >= n {
+					if c[off] != 5 || y[off] != 5 {
+						t.Fatalf("m=%d n=%d k=%d: padding (%d, %d) written", m, n, k, i, jj)
+					}
+					continue
+				}
+				var s, abs float64
+				for p := 0; p < k; p++ {
+					x := float64(a[i*lda+p]) * float64(b[p*ldb+jj])
+					s += x
+					abs += math.Abs(x)
+				}
+				s += float64(bias[jj])
+				abs += math.Abs(float64(bias[jj]))
+				if d := math.Abs(float64(c[off]) - s); d > float64(k+3)*0x1p-24*abs+1e-30 {
+					t.Fatalf("m=%d n=%d k=%d: z(%d, %d) = %v, want %v", m, n, k, i, jj, c[off], s)
+				}
+				if y[off] != max(c[off], 0) {
+					t.Fatalf("m=%d n=%d k=%d: y(%d, %d) = %v, want ReLU(%v)", m, n, k, i, jj, y[off], c[off])
+				}
+			}
+		}
+		if first == nil {
+			first = c
+		} else if i := sameBits(first, c); i >= 0 {
+			t.Fatalf("m=%d n=%d k=%d: element %d differs at GOMAXPROCS %d", m, n, k, i, procs)
+		}
+	}
+}
