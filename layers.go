@@ -257,7 +257,12 @@ func (l *layer) backward(x, z, y, dy, dx Matrix, ws *layerSpace, fused bool, dxE
 			l.act.backward(z, y, dy, dy, l.alpha)
 		}
 		// dW = xᵀ·dz, db = Σ_rows dz, dx = dz·wᵀ.
-		Sgemm(true, false, l.in, l.out, rows, 1, x.Data, x.Stride, dy.Data, dy.Stride, 0, l.dw.Data, l.dw.Stride)
+		if ws.skip == nil {
+			ws.skip = new(skipJob)
+		}
+		if !sgemmSkipZerosGrad(ws.skip, rows, l.in, l.out, x.Data, x.Stride, dy.Data, dy.Stride, l.dw.Data, l.dw.Stride) {
+			Sgemm(true, false, l.in, l.out, rows, 1, x.Data, x.Stride, dy.Data, dy.Stride, 0, l.dw.Data, l.dw.Stride)
+		}
 		columnSums(l.db, dy)
 		if dx.Rows > 0 {
 			sgemmEpilogue(false, true, rows, l.in, l.out, dy.Data, dy.Stride, l.w.Data, l.w.Stride, dx.Data, dx.Stride, dxEpi)

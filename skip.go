@@ -9,6 +9,10 @@ import "fmt"
 // accumulators take 24 of the 32 zmm registers; _gen/gather.go).
 const gatherMaxRows = 12
 
+// scatterMaxRows is the most rows one scatter kernel computes (one
+// general-purpose register each for its column's offset).
+const scatterMaxRows = 8
+
 // skipNr is the width of the gather kernels' column strips.
 const skipNr = 32
 
@@ -18,6 +22,10 @@ type skipKernels struct {
 	// over t < q, overwriting C, each element one FMA chain over t
 	// ascending (sgemmGather<r>x32AVX512).
 	gather [gatherMaxRows + 1]func(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+	// scatter[r] computes C[rows[i], 0:cols] = Σ_p X[p, rows[i]]·B[p,
+	// 0:cols] for i < r and cols ≤ 32, overwriting those elements of C,
+	// each one FMA chain over p ascending (sgemmScatter<r>x32AVX512).
+	scatter [scatterMaxRows + 1]func(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc, cols int)
 	// orColumns sets acc[j] to the OR of the bits of column j of x's rows:
 	// ±0 exactly when the column holds only zeros.
 	orColumns func(rows, k int, x []float32, ldx int, acc []float32)
@@ -55,13 +63,14 @@ type skipJob struct {
 	acc, vals []float32 // the scan's scratch
 	tiles     []float32 // one gatherMaxRows×skipNr tile per part (the partial last strip)
 
-	m, n    int
+	m, n, k int
 	a, b, c []float32
 	lda     int
 	ldb     int
 	ldc     int
 	e       epilogue
 	fn      func(part, parts int) // part, bound once
+	gradFn  func(part, parts int) // gradPart, bound once
 }
 
 // sgemmSkipZeros computes C = A·B (m×k times k×n, both row-major, beta 0,
@@ -140,4 +149,86 @@ func (j *skipJob) gather(r int, a, b, c []float32, ldc int) {
 		panic(fmt.Sprintf("ann: gather kernel out of bounds (r=%d, column %d, lda=%d, ldb=%d, ldc=%d)", r, last, j.lda, j.ldb, ldc))
 	}
 	j.kern.skip.gather[r](len(j.idx), j.idx, a, j.lda, b, j.ldb, c, ldc)
+}
+
+// scan sets j.idx to the columns of the m×k matrix a that are not zero in
+// every row and reports whether enough are zero for skipping to pay.
+func (j *skipJob) scan(sk *skipKernels, m, k int, a []float32, lda int) bool {
+	j.acc = growAligned(j.acc, k)
+	j.vals = growAligned(j.vals, k)
+	if cap(j.idx) < k {
+		j.idx = make([]int32, k)
+	}
+	sk.orColumns(m, k, a, lda, j.acc)
+	q := sk.compact(k, j.acc, j.vals, j.idx[:k])
+	j.idx = j.idx[:q]
+	return q > 0 && q <= k-k/skipMinZeros
+}
+
+// sgemmSkipZerosGrad computes a dense layer's weight gradient C = Xᵀ·D
+// (X rows×k, D rows×n, C k×n, all row-major, alpha 1, beta 0) computing
+// only the rows of C whose column of X is not zero in every row and
+// clearing the others, when the kernel set has the kernels, n ≥ skipNr and
+// enough columns are zero (see skipJob); it reports whether it did (if
+// not, nothing was written). Each computed element is one FMA chain over
+// the batch ascending, the arithmetic of the dense product's full column
+// strips, and a cleared row is the +0 that chain gives a zero column when
+// D is finite.
+func sgemmSkipZerosGrad(j *skipJob, rows, k, n int, x []float32, ldx int, d []float32, ldd int, c []float32, ldc int) bool {
+	kern := activeKernel
+	sk := kern.skip
+	if sk == nil || !skipZeros || rows == 0 || n < skipNr || k < skipMinZeros || (rows-1)*ldx+k > len(x) || (rows-1)*ldd+n > len(d) || ldc < n || (k-1)*ldc+n > len(c) {
+		return false
+	}
+	if !j.scan(sk, rows, k, x, ldx) {
+		return false
+	}
+	raceSgemm(rows, k, x, ldx, rows, n, d, ldd, k, n, c, ldc)
+	if j.gradFn == nil {
+		j.gradFn = j.gradPart
+	}
+	j.kern, j.m, j.n, j.k = kern, rows, n, k
+	j.a, j.lda, j.b, j.ldb, j.c, j.ldc = x, ldx, d, ldd, c, ldc
+	nw := workersFor(len(j.idx), n, rows)
+	runParts(nw, j.gradFn)
+	j.a, j.b, j.c = nil, nil, nil
+	return true
+}
+
+// gradPart computes part p's share of the column strips of the weight
+// gradient, the kept rows in tiles of scatterMaxRows (the last strip's
+// columns masked), and clears the other rows of its columns.
+func (j *skipJob) gradPart(p, parts int) {
+	strips := ceilDiv(j.n, skipNr)
+	s0, s1 := split(strips, parts, p)
+	if s0 >= s1 {
+		return
+	}
+	q := len(j.idx)
+	last := int(j.idx[q-1])
+	if (j.m-1)*j.lda+last >= len(j.a) || last >= j.k {
+		panic(fmt.Sprintf("ann: scatter kernel out of bounds (column %d of %d, ldx=%d)", last, j.k, j.lda))
+	}
+	for s := s0; s < s1; s++ {
+		col := s * skipNr
+		cols := min(skipNr, j.n-col)
+		b := j.b[col : (j.m-1)*j.ldb+col+cols]
+		c := j.c[col : last*j.ldc+col+cols]
+		for t := 0; t < q; t += scatterMaxRows {
+			r := min(scatterMaxRows, q-t)
+			j.kern.skip.scatter[r](j.m, j.idx[t:t+r], j.a, j.lda, b, j.ldb, c, j.ldc, cols)
+		}
+	}
+	c0, c1 := s0*skipNr, min(s1*skipNr, j.n)
+	next := 0 // the first row not yet kept or cleared
+	for t := 0; t <= q; t++ {
+		row := j.k
+		if t < q {
+			row = int(j.idx[t])
+		}
+		for ; next < row; next++ {
+			clear(j.c[next*j.ldc+c0 : next*j.ldc+c1])
+		}
+		next = row + 1
+	}
 }

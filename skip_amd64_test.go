@@ -122,3 +122,61 @@ func TestOrColumnsAVX512(t *testing.T) {
 		}
 	}
 }
+
+// TestSgemmScatterAVX512 checks every scatter kernel bit for bit against
+// the FMA chain over the batch (fma32), writing only the listed rows of C.
+func TestSgemmScatterAVX512(t *testing.T) {
+	needSkipAVX512(t)
+	rng := rand.New(rand.NewPCG(9, 9))
+	for r := 1; r <= scatterMaxRows; r++ {
+		for _, k := range []int{1, 2, 10, 33, 128} {
+			width := 20 + rng.IntN(30)
+			cols := 1 + rng.IntN(32)
+			if k%2 == 0 {
+				cols = 32
+			}
+			rows := make([]int32, 0, r)
+			for _, p := range rng.Perm(width)[:r] {
+				rows = append(rows, int32(p))
+			}
+			sortInt32(rows)
+			last := int(rows[r-1])
+			ldx, ldb, ldc := width+rng.IntN(3), 32+rng.IntN(9), 32+rng.IntN(9)
+			x := make([]float32, (k-1)*ldx+last+1)
+			b := make([]float32, (k-1)*ldb+cols)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+			}
+			for i := range b {
+				b[i] = float32(rng.NormFloat64())
+			}
+			c := make([]float32, (last+1)*ldc)
+			for i := range c {
+				c[i] = float32(math.NaN())
+			}
+			skipAVX512.scatter[r](k, rows, x, ldx, b, ldb, c[:last*ldc+cols], ldc, cols)
+			kept := map[int]bool{}
+			for _, row := range rows {
+				kept[int(row)] = true
+			}
+			for i := 0; i <= last; i++ {
+				for jj := 0; jj < ldc; jj++ {
+					got := c[i*ldc+jj]
+					if !kept[i] || jj >= cols {
+						if !math.IsNaN(float64(got)) {
+							t.Fatalf("r=%d k=%d: C[%d][%d] written", r, k, i, jj)
+						}
+						continue
+					}
+					var want float32
+					for p := 0; p < k; p++ {
+						want = fma32(x[p*ldx+i], b[p*ldb+jj], want)
+					}
+					if math.Float32bits(got) != math.Float32bits(want) {
+						t.Fatalf("r=%d k=%d: C[%d][%d] = %v, want %v", r, k, i, jj, got, want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -127,3 +127,86 @@ func checkSkipZeros(t *testing.T, kern *gemmKernel, rng *rand.Rand, m, n, k int,
 		}
 	}
 }
+
+// TestSgemmSkipZerosGrad checks the weight gradient that skips the zero
+// columns of X: every element the FMA chain over the batch bit for bit
+// (+0 for a skipped row), close to the dense Sgemm, on every kernel set, at
+// 1, 2 and 3 parts, with C's padding untouched.
+func TestSgemmSkipZerosGrad(t *testing.T) {
+	forEachKernel(t, func(t *testing.T, kern *gemmKernel) {
+		rng := rand.New(rand.NewPCG(4, 4))
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+		for _, rows := range []int{1, 2, 10, 13, 128} {
+			for _, n := range []int{31, 32, 33, 100, 300} {
+				for _, k := range []int{8, 17, 100, 784} {
+					for _, zeros := range []float64{0, 0.5, 0.95} {
+						lda, ldd, ldc := k+rng.IntN(3), n+rng.IntN(5), n+1+rng.IntN(4)
+						x := make([]float32, (rows-1)*lda+k)
+						for p := 0; p < k; p++ {
+							if rng.Float64() < zeros {
+								continue
+							}
+							for i := 0; i < rows; i++ {
+								if rng.IntN(2) == 0 {
+									x[i*lda+p] = float32(rng.NormFloat64())
+								}
+							}
+						}
+						zc := 0 // columns of x zero in every row
+						for p := 0; p < k; p++ {
+							all := true
+							for i := 0; i < rows; i++ {
+								all = all && x[i*lda+p] == 0
+							}
+							if all {
+								zc++
+							}
+						}
+						d := make([]float32, (rows-1)*ldd+n)
+						for i := range d {
+							d[i] = float32(rng.NormFloat64())
+						}
+						want := make([]float32, (k-1)*ldc+n+1)
+						Sgemm(true, false, k, n, rows, 1, x, lda, d, ldd, 0, want[:len(want)-1], ldc)
+						for _, procs := range []int{1, 2, 3} {
+							runtime.GOMAXPROCS(procs)
+							c := make([]float32, len(want))
+							for i := range c {
+								c[i] = float32(math.NaN())
+							}
+							var j skipJob
+							did := sgemmSkipZerosGrad(&j, rows, k, n, x, lda, d, ldd, c[:len(c)-1], ldc)
+							if should := kern.skip != nil && n >= skipNr && zc >= k/skipMinZeros && zc < k; did != should {
+								t.Fatalf("rows=%d n=%d k=%d with %d zero columns: skipped %v, want %v", rows, n, k, zc, did, should)
+							}
+							if !did {
+								if !math.IsNaN(float64(c[0])) {
+									t.Fatalf("rows=%d n=%d k=%d: declined but wrote C", rows, n, k)
+								}
+								break
+							}
+							for i := 0; i < k; i++ {
+								for jj := 0; jj < ldc && i*ldc+jj < len(c); jj++ {
+									g, w := c[i*ldc+jj], want[i*ldc+jj]
+									if jj >= n {
+										if !math.IsNaN(float64(g)) {
+											t.Fatalf("rows=%d n=%d k=%d: padding (%d, %d) written", rows, n, k, i, jj)
+										}
+										continue
+									}
+									var chain float32
+									for p := 0; p < rows; p++ {
+										chain = fma32(x[p*lda+i], d[p*ldd+jj], chain)
+									}
+									if math.Float32bits(g) != math.Float32bits(chain) || math.Abs(float64(g-w)) > 1e-5*(1+math.Abs(float64(w))) {
+										t.Fatalf("rows=%d n=%d k=%d procs=%d: dW(%d, %d) = %v, FMA chain %v, dense %v", rows, n, k, procs, i, jj, g, chain, w)
+									}
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}

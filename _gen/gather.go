@@ -19,6 +19,7 @@ func genGatherAll() {
 		genGather(r)
 	}
 	genOrColumns()
+	genScatterAll()
 }
 
 // genGather writes sgemmGather<r>x32AVX512: a dense layer's forward product
@@ -171,6 +172,96 @@ func genOrColumns() {
 	KMOVW(EAX, K1)
 	chunk(1, "rowsTail", true)
 	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// scatterMaxRows is the most rows a scatter kernel computes: one
+// general-purpose register each holds its column's offset in X.
+const scatterMaxRows = 8
+
+// scatterOffs are the registers of the scatter kernels' column offsets.
+var scatterOffs = []GPPhysical{RAX, RDI, R9, R10, R11, R12, R13, R14}
+
+// genScatterAll writes sgemmScatter<r>x32AVX512 for r = 1..scatterMaxRows.
+func genScatterAll() {
+	for r := 1; r <= scatterMaxRows; r++ {
+		genScatter(r)
+	}
+}
+
+// genScatter writes sgemmScatter<r>x32AVX512: the weight gradient Xᵀ·dY of
+// a dense layer for r of the input columns that are not zero in the whole
+// batch, each written to its own row of C. The rows of the other columns
+// are zero: the caller clears them instead of computing them.
+func genScatter(r int) {
+	name := fmt.Sprintf("sgemmScatter%dx32AVX512", r)
+	TEXT(name, NOSPLIT, "func(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc, cols int)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s computes C[rows[i], 0:cols] = Σ_p X[p, rows[i]]·B[p, 0:cols]", name),
+		fmt.Sprintf("for i < %d and p < k, X's rows ldx floats apart, B's ldb, C's ldc,", r),
+		"overwriting those elements of C: each one FMA chain over p ascending from",
+		"zero, the arithmetic of the strip kernel's Xᵀ·B. B and C are read and written",
+		"through masks, nothing past column cols. The caller guarantees k ≥ 1,",
+		fmt.Sprintf("1 ≤ cols ≤ 32, len(rows) ≥ %d, 0 ≤ rows[i] ≤ rows[%d], x spanning", r, r-1),
+		fmt.Sprintf("(k−1)·ldx+rows[%d]+1 elements, b (k−1)·ldb+cols and c rows[%d]·ldc+cols.", r-1, r-1))
+	offs := scatterOffs[:r]
+	var names []string
+	for _, o := range offs {
+		names = append(names, o.Asm())
+	}
+	Comment("Register plan (AVX512F, checked by the caller's dispatch):",
+		"  Z0..Z"+fmt.Sprint(2*r-1)+": C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)",
+		"  Z24, Z25: B's row p; Z26, Z27: X broadcasts, alternating rows",
+		"  K1, K2: columns 0..15 and 16..31 below cols (loads of B, stores of C)",
+		fmt.Sprintf("  %v = 4·rows[i], the columns' offsets in X's rows", names),
+		"  SI = X's row p, BX = B's row p, DX = ldx, R8 = ldb (bytes), CX = steps left;",
+		"  then SI = C, DX = ldc in bytes, BX = rows, CX = a row's offset in C")
+	Comment("K1:K2 = the low cols bits of 32 (BZHI leaves all 32 for cols = 32).")
+	MOVQ(param("cols"), RCX)
+	MOVL(U32(0xffffffff), EDX)
+	BZHIL(ECX, EDX, EDX)
+	KMOVW(EDX, K1)
+	SHRL(U8(16), EDX)
+	KMOVW(EDX, K2)
+	MOVQ(param("rows_base"), RBX)
+	for i, o := range offs {
+		MOVLQSX(Mem{Base: RBX, Disp: 4 * i}, o)
+		SHLQ(U8(2), o)
+	}
+	MOVQ(param("k"), RCX)
+	MOVQ(param("x_base"), RSI)
+	MOVQ(param("ldx"), RDX)
+	MOVQ(param("b_base"), RBX)
+	MOVQ(param("ldb"), R8)
+	SHLQ(U8(2), RDX)
+	SHLQ(U8(2), R8)
+	for i := 0; i < 2*r; i++ {
+		VPXORD(Z(i), Z(i), Z(i))
+	}
+	Label("loop")
+	VMOVUPS_Z(Mem{Base: RBX}, K1, Z(24))
+	VMOVUPS_Z(Mem{Base: RBX, Disp: 64}, K2, Z(25))
+	for i, o := range offs {
+		a := Z(26 + i%2)
+		VBROADCASTSS(Mem{Base: RSI, Index: o, Scale: 1}, a)
+		VFMADD231PS(Z(24), a, Z(2*i))
+		VFMADD231PS(Z(25), a, Z(2*i+1))
+	}
+	ADDQ(RDX, RSI)
+	ADDQ(R8, RBX)
+	DECQ(RCX)
+	JNE(LabelRef("loop"))
+	MOVQ(param("c_base"), RSI)
+	MOVQ(param("ldc"), RDX)
+	SHLQ(U8(2), RDX)
+	MOVQ(param("rows_base"), RBX)
+	for i := 0; i < r; i++ {
+		MOVLQSX(Mem{Base: RBX, Disp: 4 * i}, RCX)
+		IMULQ(RDX, RCX)
+		VMOVUPS(Z(2*i), K1, Mem{Base: RSI, Index: RCX, Scale: 1})
+		VMOVUPS(Z(2*i+1), K2, Mem{Base: RSI, Index: RCX, Scale: 1, Disp: 64})
+	}
 	VZEROUPPER()
 	RET()
 }
