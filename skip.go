@@ -81,17 +81,10 @@ type skipJob struct {
 func sgemmSkipZeros(j *skipJob, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, e epilogue) bool {
 	kern := activeKernel
 	sk := kern.skip
-	if sk == nil || !skipZeros || m == 0 || n < skipNr || k < skipMinZeros || (m-1)*lda+k > len(a) || ldb < n {
+	if sk == nil || !skipZeros || m == 0 || n < skipNr || k < skipMinZeros || (m-1)*lda+k > len(a) || ldb < n || (k-1)*ldb+n > len(b) || ldc < n || (m-1)*ldc+n > len(c) {
 		return false
 	}
-	j.acc = growAligned(j.acc, k)
-	j.vals = growAligned(j.vals, k)
-	if cap(j.idx) < k {
-		j.idx = make([]int32, k)
-	}
-	sk.orColumns(m, k, a, lda, j.acc)
-	q := sk.compact(k, j.acc, j.vals, j.idx[:k])
-	if q == 0 || q > k-k/skipMinZeros {
+	if !j.scan(sk, m, k, a, lda) {
 		return false
 	}
 	e.on = e.grad || e.bias != nil || e.out != nil
@@ -99,9 +92,9 @@ func sgemmSkipZeros(j *skipJob, m, n, k int, a []float32, lda int, b []float32, 
 	if j.fn == nil {
 		j.fn = j.part
 	}
-	j.kern, j.m, j.n, j.idx = kern, m, n, j.idx[:q]
+	j.kern, j.m, j.n = kern, m, n
 	j.a, j.lda, j.b, j.ldb, j.c, j.ldc, j.e = a, lda, b, ldb, c, ldc, e
-	nw := workersFor(m, n, q)
+	nw := workersFor(m, n, len(j.idx))
 	j.tiles = growAligned(j.tiles, nw*gatherMaxRows*skipNr)
 	runParts(nw, j.fn)
 	j.a, j.b, j.c, j.e = nil, nil, nil, epilogue{}
