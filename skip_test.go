@@ -11,7 +11,7 @@ import (
 // its epilogue against a float64 reference, over batch sizes around the
 // gather kernels' row blocks, widths with and without a partial last
 // strip and several densities: it must run exactly when the kernel set has
-// the kernels and at least k/8 columns are zero, give the same bits at 1, 2
+// the kernels and skipPays, give the same bits at 1, 2
 // and 3 parts, and leave C's padding alone.
 func TestSgemmSkipZeros(t *testing.T) {
 	forEachKernel(t, func(t *testing.T, kern *gemmKernel) {
@@ -82,7 +82,7 @@ func checkSkipZeros(t *testing.T, kern *gemmKernel, rng *rand.Rand, m, n, k int,
 		var j skipJob
 		e := epilogue{bias: bias, act: ReLU, out: y, ldo: ldc}
 		did := sgemmSkipZeros(&j, m, n, k, a, lda, b, ldb, c[:len(c)-1], ldc, e)
-		want := kern.skip != nil && n >= skipNr && k >= skipMinZeros && zeroCols >= k/skipMinZeros && zeroCols < k
+		want := kern.skip != nil && n >= skipNr && k >= skipMinK && skipPays(k-zeroCols, k, n)
 		if did != want {
 			t.Fatalf("%s m=%d n=%d k=%d with %d zero columns: skipped %v, want %v", kern.name, m, n, k, zeroCols, did, want)
 		}
@@ -176,7 +176,7 @@ func TestSgemmSkipZerosGrad(t *testing.T) {
 							}
 							var j skipJob
 							did := sgemmSkipZerosGrad(&j, rows, k, n, x, lda, d, ldd, c[:len(c)-1], ldc)
-							if should := kern.skip != nil && n >= skipNr && zc >= k/skipMinZeros && zc < k; did != should {
+							if should := kern.skip != nil && n >= skipNr && skipPays(k-zc, k, n); did != should {
 								t.Fatalf("rows=%d n=%d k=%d with %d zero columns: skipped %v, want %v", rows, n, k, zc, did, should)
 							}
 							if !did {
