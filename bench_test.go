@@ -140,6 +140,74 @@ func BenchmarkPredict(b *testing.B) {
 	}
 }
 
+// mnistBench loads MNIST for the benchmarks on real digits, or skips the
+// benchmark saying why.
+func mnistBench(b *testing.B) (train, test *Dataset) {
+	dir := MNISTDir()
+	if dir == "" {
+		b.Skip("set ANN_MNIST_DIR to the directory holding the MNIST files")
+	}
+	train, test, err := LoadMNIST(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return train, test
+}
+
+// BenchmarkTrainStepMNIST is BenchmarkTrainStep on batches of real MNIST
+// digits (64 batches drawn at random, in turn), the data `ann mnist`
+// trains on: most of their pixels are 0 in a whole batch, and the first
+// layer's products skip those columns (see skipJob), which random features
+// never let them do. Compare `ann mnist -threads 1` with this one.
+func BenchmarkTrainStepMNIST(b *testing.B) {
+	train, _ := mnistBench(b)
+	for _, batch := range []int{10, 128} {
+		benchRun(b, fmt.Sprintf("784-300-100-10/batch%d", batch), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 1))
+			const pool = 64
+			xs, ys := make([]Matrix, pool), make([]Matrix, pool)
+			for i := range xs {
+				xs[i], _ = NewMatrix(batch, 784)
+				ys[i], _ = NewMatrix(batch, 10)
+				for r := 0; r < batch; r++ {
+					e := rng.IntN(train.X.Rows)
+					copy(xs[i].Data[r*784:(r+1)*784], train.X.Data[e*train.X.Stride:])
+					ys[i].Data[r*10+train.Labels[e]] = 1
+				}
+			}
+			net := mlp784(b)
+			net.prepare(xs[0], batch)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if _, _, err := net.trainStep(xs[i%pool], ys[i%pool], nil); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+			b.ReportMetric(float64(batch)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+		})
+	}
+}
+
+// BenchmarkPredictMNIST is BenchmarkPredict on the first 1000 MNIST test
+// digits.
+func BenchmarkPredictMNIST(b *testing.B) {
+	_, test := mnistBench(b)
+	benchRun(b, "784-300-100-10/batch1000", func(b *testing.B) {
+		x, _ := test.X.RowView(0, 1000)
+		net := mlp784(b)
+		dst, _ := NewMatrix(1000, 10)
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := net.PredictInto(dst, x); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(1000*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+	})
+}
+
 // BenchmarkPredictQuantized is BenchmarkPredict for the same network
 // quantized to int8 (static from 1000 calibration rows, and dynamic), on the
 // int8 kernel in use; compare with BenchmarkPredict in the same run.
