@@ -14743,12 +14743,13 @@ n4_step_both:
 	RET
 
 // func sgemmGather1x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmGather1x32AVX512(SB), NOSPLIT, $0-128
 	// Register plan (AVX512F, checked by the caller's dispatch):
 	//   Z0..Z1: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
-	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
+	//   then that of row idx[t+8], prefetched
 	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
 	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
 	MOVQ   q+0(FP), CX
@@ -14772,6 +14773,10 @@ loop:
 	IMULQ        R11, AX
 	VMOVUPS      (BX)(AX*1), Z24
 	VMOVUPS      64(BX)(AX*1), Z25
+	MOVLQSX      32(R8), AX
+	IMULQ        R11, AX
+	PREFETCHT0   (BX)(AX*1)
+	PREFETCHT0   64(BX)(AX*1)
 	VBROADCASTSS (R9), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -14784,12 +14789,13 @@ loop:
 	RET
 
 // func sgemmGather2x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmGather2x32AVX512(SB), NOSPLIT, $0-128
 	// Register plan (AVX512F, checked by the caller's dispatch):
 	//   Z0..Z3: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
-	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
+	//   then that of row idx[t+8], prefetched
 	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
 	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
 	MOVQ   q+0(FP), CX
@@ -14815,6 +14821,10 @@ loop:
 	IMULQ        R11, AX
 	VMOVUPS      (BX)(AX*1), Z24
 	VMOVUPS      64(BX)(AX*1), Z25
+	MOVLQSX      32(R8), AX
+	IMULQ        R11, AX
+	PREFETCHT0   (BX)(AX*1)
+	PREFETCHT0   64(BX)(AX*1)
 	VBROADCASTSS (R9), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -14833,12 +14843,13 @@ loop:
 	RET
 
 // func sgemmGather3x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmGather3x32AVX512(SB), NOSPLIT, $0-128
 	// Register plan (AVX512F, checked by the caller's dispatch):
 	//   Z0..Z5: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
-	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
+	//   then that of row idx[t+8], prefetched
 	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
 	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
 	MOVQ   q+0(FP), CX
@@ -14866,6 +14877,10 @@ loop:
 	IMULQ        R11, AX
 	VMOVUPS      (BX)(AX*1), Z24
 	VMOVUPS      64(BX)(AX*1), Z25
+	MOVLQSX      32(R8), AX
+	IMULQ        R11, AX
+	PREFETCHT0   (BX)(AX*1)
+	PREFETCHT0   64(BX)(AX*1)
 	VBROADCASTSS (R9), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -14890,12 +14905,13 @@ loop:
 	RET
 
 // func sgemmGather4x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmGather4x32AVX512(SB), NOSPLIT, $0-128
 	// Register plan (AVX512F, checked by the caller's dispatch):
 	//   Z0..Z7: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
-	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
+	//   then that of row idx[t+8], prefetched
 	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
 	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
 	MOVQ   q+0(FP), CX
@@ -14925,6 +14941,10 @@ loop:
 	IMULQ        R11, AX
 	VMOVUPS      (BX)(AX*1), Z24
 	VMOVUPS      64(BX)(AX*1), Z25
+	MOVLQSX      32(R8), AX
+	IMULQ        R11, AX
+	PREFETCHT0   (BX)(AX*1)
+	PREFETCHT0   64(BX)(AX*1)
 	VBROADCASTSS (R9), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -14955,12 +14975,13 @@ loop:
 	RET
 
 // func sgemmGather5x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmGather5x32AVX512(SB), NOSPLIT, $0-128
 	// Register plan (AVX512F, checked by the caller's dispatch):
 	//   Z0..Z9: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
-	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
+	//   then that of row idx[t+8], prefetched
 	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
 	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
 	MOVQ   q+0(FP), CX
@@ -14993,6 +15014,10 @@ loop:
 	IMULQ        R11, AX
 	VMOVUPS      (BX)(AX*1), Z24
 	VMOVUPS      64(BX)(AX*1), Z25
+	MOVLQSX      32(R8), AX
+	IMULQ        R11, AX
+	PREFETCHT0   (BX)(AX*1)
+	PREFETCHT0   64(BX)(AX*1)
 	VBROADCASTSS (R9), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -15029,12 +15054,13 @@ loop:
 	RET
 
 // func sgemmGather6x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmGather6x32AVX512(SB), NOSPLIT, $0-128
 	// Register plan (AVX512F, checked by the caller's dispatch):
 	//   Z0..Z11: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
-	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
+	//   then that of row idx[t+8], prefetched
 	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
 	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
 	MOVQ   q+0(FP), CX
@@ -15069,6 +15095,10 @@ loop:
 	IMULQ        R11, AX
 	VMOVUPS      (BX)(AX*1), Z24
 	VMOVUPS      64(BX)(AX*1), Z25
+	MOVLQSX      32(R8), AX
+	IMULQ        R11, AX
+	PREFETCHT0   (BX)(AX*1)
+	PREFETCHT0   64(BX)(AX*1)
 	VBROADCASTSS (R9), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -15111,12 +15141,13 @@ loop:
 	RET
 
 // func sgemmGather7x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmGather7x32AVX512(SB), NOSPLIT, $0-128
 	// Register plan (AVX512F, checked by the caller's dispatch):
 	//   Z0..Z13: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
-	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
+	//   then that of row idx[t+8], prefetched
 	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
 	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
 	MOVQ   q+0(FP), CX
@@ -15153,6 +15184,10 @@ loop:
 	IMULQ        R11, AX
 	VMOVUPS      (BX)(AX*1), Z24
 	VMOVUPS      64(BX)(AX*1), Z25
+	MOVLQSX      32(R8), AX
+	IMULQ        R11, AX
+	PREFETCHT0   (BX)(AX*1)
+	PREFETCHT0   64(BX)(AX*1)
 	VBROADCASTSS (R9), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -15201,12 +15236,13 @@ loop:
 	RET
 
 // func sgemmGather8x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmGather8x32AVX512(SB), NOSPLIT, $0-128
 	// Register plan (AVX512F, checked by the caller's dispatch):
 	//   Z0..Z15: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
-	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
+	//   then that of row idx[t+8], prefetched
 	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
 	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
 	MOVQ   q+0(FP), CX
@@ -15245,6 +15281,10 @@ loop:
 	IMULQ        R11, AX
 	VMOVUPS      (BX)(AX*1), Z24
 	VMOVUPS      64(BX)(AX*1), Z25
+	MOVLQSX      32(R8), AX
+	IMULQ        R11, AX
+	PREFETCHT0   (BX)(AX*1)
+	PREFETCHT0   64(BX)(AX*1)
 	VBROADCASTSS (R9), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -15299,12 +15339,13 @@ loop:
 	RET
 
 // func sgemmGather9x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmGather9x32AVX512(SB), NOSPLIT, $0-128
 	// Register plan (AVX512F, checked by the caller's dispatch):
 	//   Z0..Z17: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
-	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
+	//   then that of row idx[t+8], prefetched
 	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
 	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
 	MOVQ   q+0(FP), CX
@@ -15346,6 +15387,10 @@ loop:
 	IMULQ        R11, AX
 	VMOVUPS      (BX)(AX*1), Z24
 	VMOVUPS      64(BX)(AX*1), Z25
+	MOVLQSX      32(R8), AX
+	IMULQ        R11, AX
+	PREFETCHT0   (BX)(AX*1)
+	PREFETCHT0   64(BX)(AX*1)
 	VBROADCASTSS (R9), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -15406,12 +15451,13 @@ loop:
 	RET
 
 // func sgemmGather10x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmGather10x32AVX512(SB), NOSPLIT, $0-128
 	// Register plan (AVX512F, checked by the caller's dispatch):
 	//   Z0..Z19: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
-	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
+	//   then that of row idx[t+8], prefetched
 	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
 	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
 	MOVQ   q+0(FP), CX
@@ -15455,6 +15501,10 @@ loop:
 	IMULQ        R11, AX
 	VMOVUPS      (BX)(AX*1), Z24
 	VMOVUPS      64(BX)(AX*1), Z25
+	MOVLQSX      32(R8), AX
+	IMULQ        R11, AX
+	PREFETCHT0   (BX)(AX*1)
+	PREFETCHT0   64(BX)(AX*1)
 	VBROADCASTSS (R9), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -15521,12 +15571,13 @@ loop:
 	RET
 
 // func sgemmGather11x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmGather11x32AVX512(SB), NOSPLIT, $0-128
 	// Register plan (AVX512F, checked by the caller's dispatch):
 	//   Z0..Z21: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
-	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
+	//   then that of row idx[t+8], prefetched
 	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
 	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
 	MOVQ   q+0(FP), CX
@@ -15572,6 +15623,10 @@ loop:
 	IMULQ        R11, AX
 	VMOVUPS      (BX)(AX*1), Z24
 	VMOVUPS      64(BX)(AX*1), Z25
+	MOVLQSX      32(R8), AX
+	IMULQ        R11, AX
+	PREFETCHT0   (BX)(AX*1)
+	PREFETCHT0   64(BX)(AX*1)
 	VBROADCASTSS (R9), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -15644,12 +15699,13 @@ loop:
 	RET
 
 // func sgemmGather12x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmGather12x32AVX512(SB), NOSPLIT, $0-128
 	// Register plan (AVX512F, checked by the caller's dispatch):
 	//   Z0..Z23: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
-	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
+	//   then that of row idx[t+8], prefetched
 	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
 	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
 	MOVQ   q+0(FP), CX
@@ -15697,6 +15753,10 @@ loop:
 	IMULQ        R11, AX
 	VMOVUPS      (BX)(AX*1), Z24
 	VMOVUPS      64(BX)(AX*1), Z25
+	MOVLQSX      32(R8), AX
+	IMULQ        R11, AX
+	PREFETCHT0   (BX)(AX*1)
+	PREFETCHT0   64(BX)(AX*1)
 	VBROADCASTSS (R9), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1

@@ -294,7 +294,8 @@ func sgemmColsTNAVX512(m int, k int, a []float32, lda int, b []float32, ldb int,
 // element one FMA chain over t ascending from zero, so over the columns of A
 // that are not zero everywhere it has the bits of the chain over all of them
 // whenever those rows of B are finite. The caller guarantees q ≥ 1,
-// len(idx) ≥ q, 0 ≤ idx[t] ≤ idx[q−1] with A's column and B's row idx[q−1]
+// len(idx) ≥ q, idx[q..q+8) readable too (it prefetches B's row idx[t+8]),
+// 0 ≤ idx[t] ≤ idx[q−1] for all of them, with A's column and B's row idx[q−1]
 // within a and b (1 rows of A, 32 columns of B), and c spanning
 // 0·ldc+32 elements.
 //
@@ -306,7 +307,8 @@ func sgemmGather1x32AVX512(q int, idx []int32, a []float32, lda int, b []float32
 // element one FMA chain over t ascending from zero, so over the columns of A
 // that are not zero everywhere it has the bits of the chain over all of them
 // whenever those rows of B are finite. The caller guarantees q ≥ 1,
-// len(idx) ≥ q, 0 ≤ idx[t] ≤ idx[q−1] with A's column and B's row idx[q−1]
+// len(idx) ≥ q, idx[q..q+8) readable too (it prefetches B's row idx[t+8]),
+// 0 ≤ idx[t] ≤ idx[q−1] for all of them, with A's column and B's row idx[q−1]
 // within a and b (2 rows of A, 32 columns of B), and c spanning
 // 1·ldc+32 elements.
 //
@@ -318,7 +320,8 @@ func sgemmGather2x32AVX512(q int, idx []int32, a []float32, lda int, b []float32
 // element one FMA chain over t ascending from zero, so over the columns of A
 // that are not zero everywhere it has the bits of the chain over all of them
 // whenever those rows of B are finite. The caller guarantees q ≥ 1,
-// len(idx) ≥ q, 0 ≤ idx[t] ≤ idx[q−1] with A's column and B's row idx[q−1]
+// len(idx) ≥ q, idx[q..q+8) readable too (it prefetches B's row idx[t+8]),
+// 0 ≤ idx[t] ≤ idx[q−1] for all of them, with A's column and B's row idx[q−1]
 // within a and b (3 rows of A, 32 columns of B), and c spanning
 // 2·ldc+32 elements.
 //
@@ -330,7 +333,8 @@ func sgemmGather3x32AVX512(q int, idx []int32, a []float32, lda int, b []float32
 // element one FMA chain over t ascending from zero, so over the columns of A
 // that are not zero everywhere it has the bits of the chain over all of them
 // whenever those rows of B are finite. The caller guarantees q ≥ 1,
-// len(idx) ≥ q, 0 ≤ idx[t] ≤ idx[q−1] with A's column and B's row idx[q−1]
+// len(idx) ≥ q, idx[q..q+8) readable too (it prefetches B's row idx[t+8]),
+// 0 ≤ idx[t] ≤ idx[q−1] for all of them, with A's column and B's row idx[q−1]
 // within a and b (4 rows of A, 32 columns of B), and c spanning
 // 3·ldc+32 elements.
 //
@@ -342,7 +346,8 @@ func sgemmGather4x32AVX512(q int, idx []int32, a []float32, lda int, b []float32
 // element one FMA chain over t ascending from zero, so over the columns of A
 // that are not zero everywhere it has the bits of the chain over all of them
 // whenever those rows of B are finite. The caller guarantees q ≥ 1,
-// len(idx) ≥ q, 0 ≤ idx[t] ≤ idx[q−1] with A's column and B's row idx[q−1]
+// len(idx) ≥ q, idx[q..q+8) readable too (it prefetches B's row idx[t+8]),
+// 0 ≤ idx[t] ≤ idx[q−1] for all of them, with A's column and B's row idx[q−1]
 // within a and b (5 rows of A, 32 columns of B), and c spanning
 // 4·ldc+32 elements.
 //
@@ -354,7 +359,8 @@ func sgemmGather5x32AVX512(q int, idx []int32, a []float32, lda int, b []float32
 // element one FMA chain over t ascending from zero, so over the columns of A
 // that are not zero everywhere it has the bits of the chain over all of them
 // whenever those rows of B are finite. The caller guarantees q ≥ 1,
-// len(idx) ≥ q, 0 ≤ idx[t] ≤ idx[q−1] with A's column and B's row idx[q−1]
+// len(idx) ≥ q, idx[q..q+8) readable too (it prefetches B's row idx[t+8]),
+// 0 ≤ idx[t] ≤ idx[q−1] for all of them, with A's column and B's row idx[q−1]
 // within a and b (6 rows of A, 32 columns of B), and c spanning
 // 5·ldc+32 elements.
 //
@@ -366,7 +372,8 @@ func sgemmGather6x32AVX512(q int, idx []int32, a []float32, lda int, b []float32
 // element one FMA chain over t ascending from zero, so over the columns of A
 // that are not zero everywhere it has the bits of the chain over all of them
 // whenever those rows of B are finite. The caller guarantees q ≥ 1,
-// len(idx) ≥ q, 0 ≤ idx[t] ≤ idx[q−1] with A's column and B's row idx[q−1]
+// len(idx) ≥ q, idx[q..q+8) readable too (it prefetches B's row idx[t+8]),
+// 0 ≤ idx[t] ≤ idx[q−1] for all of them, with A's column and B's row idx[q−1]
 // within a and b (7 rows of A, 32 columns of B), and c spanning
 // 6·ldc+32 elements.
 //
@@ -378,7 +385,8 @@ func sgemmGather7x32AVX512(q int, idx []int32, a []float32, lda int, b []float32
 // element one FMA chain over t ascending from zero, so over the columns of A
 // that are not zero everywhere it has the bits of the chain over all of them
 // whenever those rows of B are finite. The caller guarantees q ≥ 1,
-// len(idx) ≥ q, 0 ≤ idx[t] ≤ idx[q−1] with A's column and B's row idx[q−1]
+// len(idx) ≥ q, idx[q..q+8) readable too (it prefetches B's row idx[t+8]),
+// 0 ≤ idx[t] ≤ idx[q−1] for all of them, with A's column and B's row idx[q−1]
 // within a and b (8 rows of A, 32 columns of B), and c spanning
 // 7·ldc+32 elements.
 //
@@ -390,7 +398,8 @@ func sgemmGather8x32AVX512(q int, idx []int32, a []float32, lda int, b []float32
 // element one FMA chain over t ascending from zero, so over the columns of A
 // that are not zero everywhere it has the bits of the chain over all of them
 // whenever those rows of B are finite. The caller guarantees q ≥ 1,
-// len(idx) ≥ q, 0 ≤ idx[t] ≤ idx[q−1] with A's column and B's row idx[q−1]
+// len(idx) ≥ q, idx[q..q+8) readable too (it prefetches B's row idx[t+8]),
+// 0 ≤ idx[t] ≤ idx[q−1] for all of them, with A's column and B's row idx[q−1]
 // within a and b (9 rows of A, 32 columns of B), and c spanning
 // 8·ldc+32 elements.
 //
@@ -402,7 +411,8 @@ func sgemmGather9x32AVX512(q int, idx []int32, a []float32, lda int, b []float32
 // element one FMA chain over t ascending from zero, so over the columns of A
 // that are not zero everywhere it has the bits of the chain over all of them
 // whenever those rows of B are finite. The caller guarantees q ≥ 1,
-// len(idx) ≥ q, 0 ≤ idx[t] ≤ idx[q−1] with A's column and B's row idx[q−1]
+// len(idx) ≥ q, idx[q..q+8) readable too (it prefetches B's row idx[t+8]),
+// 0 ≤ idx[t] ≤ idx[q−1] for all of them, with A's column and B's row idx[q−1]
 // within a and b (10 rows of A, 32 columns of B), and c spanning
 // 9·ldc+32 elements.
 //
@@ -414,7 +424,8 @@ func sgemmGather10x32AVX512(q int, idx []int32, a []float32, lda int, b []float3
 // element one FMA chain over t ascending from zero, so over the columns of A
 // that are not zero everywhere it has the bits of the chain over all of them
 // whenever those rows of B are finite. The caller guarantees q ≥ 1,
-// len(idx) ≥ q, 0 ≤ idx[t] ≤ idx[q−1] with A's column and B's row idx[q−1]
+// len(idx) ≥ q, idx[q..q+8) readable too (it prefetches B's row idx[t+8]),
+// 0 ≤ idx[t] ≤ idx[q−1] for all of them, with A's column and B's row idx[q−1]
 // within a and b (11 rows of A, 32 columns of B), and c spanning
 // 10·ldc+32 elements.
 //
@@ -426,7 +437,8 @@ func sgemmGather11x32AVX512(q int, idx []int32, a []float32, lda int, b []float3
 // element one FMA chain over t ascending from zero, so over the columns of A
 // that are not zero everywhere it has the bits of the chain over all of them
 // whenever those rows of B are finite. The caller guarantees q ≥ 1,
-// len(idx) ≥ q, 0 ≤ idx[t] ≤ idx[q−1] with A's column and B's row idx[q−1]
+// len(idx) ≥ q, idx[q..q+8) readable too (it prefetches B's row idx[t+8]),
+// 0 ≤ idx[t] ≤ idx[q−1] for all of them, with A's column and B's row idx[q−1]
 // within a and b (12 rows of A, 32 columns of B), and c spanning
 // 11·ldc+32 elements.
 //

@@ -5,6 +5,11 @@ package ann
 
 import "fmt"
 
+// gatherAhead is the number of entries past the column list that the
+// gather kernels read (they prefetch B's row gatherAhead steps ahead);
+// _gen/gather.go has the same constant.
+const gatherAhead = 8
+
 // gatherMaxRows is the most rows one gather kernel computes (its
 // accumulators take 24 of the 32 zmm registers; _gen/gather.go).
 const gatherMaxRows = 12
@@ -160,11 +165,19 @@ func (j *skipJob) gather(r int, a, b, c []float32, ldc int) {
 func (j *skipJob) scan(sk *skipKernels, m, k, n int, a []float32, lda int) bool {
 	j.acc = growAligned(j.acc, k)
 	j.vals = growAligned(j.vals, k)
-	if cap(j.idx) < k {
-		j.idx = make([]int32, k)
+	if cap(j.idx) < k+gatherAhead {
+		j.idx = make([]int32, k+gatherAhead)
 	}
+	j.idx = j.idx[:k+gatherAhead]
 	sk.orColumns(m, k, a, lda, j.acc)
 	q := sk.compact(k, j.acc, j.vals, j.idx[:k])
+	if q > 0 {
+		// The gather kernels prefetch gatherAhead entries past the list.
+		tail := j.idx[q : q+gatherAhead]
+		for i := range tail {
+			tail[i] = j.idx[q-1]
+		}
+	}
 	j.idx = j.idx[:q]
 	return skipPays(q, k, n)
 }

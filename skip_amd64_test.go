@@ -30,11 +30,15 @@ func TestSgemmGatherAVX512(t *testing.T) {
 				if q < 1 || q > k {
 					continue
 				}
-				idx := make([]int32, 0, q)
+				idx := make([]int32, 0, q+gatherAhead)
 				for _, p := range rng.Perm(k)[:q] {
 					idx = append(idx, int32(p))
 				}
 				sortInt32(idx)
+				for range gatherAhead {
+					idx = append(idx, idx[q-1])
+				}
+				idx = idx[:q]
 				lda, ldb, ldc := k+rng.IntN(5), 32+rng.IntN(40), 32+rng.IntN(9)
 				a := make([]float32, (r-1)*lda+int(idx[q-1])+1)
 				b := make([]float32, int(idx[q-1])*ldb+32)

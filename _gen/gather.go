@@ -8,6 +8,11 @@ import (
 	. "github.com/mmcloughlin/avo/reg"
 )
 
+// gatherAhead is how many steps ahead the gather kernels prefetch B's
+// row: its rows are picked by the list, a pattern the hardware prefetchers
+// cannot follow.
+const gatherAhead = 8
+
 // gatherMaxRows is the most rows a gather kernel computes: 2 accumulators a
 // row, 24 of the 32 zmm registers.
 const gatherMaxRows = 12
@@ -38,13 +43,15 @@ func genGather(r int) {
 		"element one FMA chain over t ascending from zero, so over the columns of A",
 		"that are not zero everywhere it has the bits of the chain over all of them",
 		"whenever those rows of B are finite. The caller guarantees q ≥ 1,",
-		"len(idx) ≥ q, 0 ≤ idx[t] ≤ idx[q−1] with A's column and B's row idx[q−1]",
+		fmt.Sprintf("len(idx) ≥ q, idx[q..q+%d) readable too (it prefetches B's row idx[t+%d]),", gatherAhead, gatherAhead),
+		"0 ≤ idx[t] ≤ idx[q−1] for all of them, with A's column and B's row idx[q−1]",
 		fmt.Sprintf("within a and b (%d rows of A, 32 columns of B), and c spanning", r),
 		fmt.Sprintf("%d·ldc+32 elements.", r-1))
 	Comment("Register plan (AVX512F, checked by the caller's dispatch):",
 		"  Z0..Z"+fmt.Sprint(2*r-1)+": row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)",
 		"  Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows",
-		"  CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B",
+		"  CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,",
+		fmt.Sprintf("  then that of row idx[t+%d], prefetched", gatherAhead),
 		"  SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,",
 		"  R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C")
 	MOVQ(param("q"), RCX)
@@ -78,6 +85,10 @@ func genGather(r int) {
 	IMULQ(R11, RAX)
 	VMOVUPS(Mem{Base: RBX, Index: RAX, Scale: 1}, Z(24))
 	VMOVUPS(Mem{Base: RBX, Index: RAX, Scale: 1, Disp: 64}, Z(25))
+	MOVLQSX(Mem{Base: R8, Disp: 4 * gatherAhead}, RAX)
+	IMULQ(R11, RAX)
+	PREFETCHT0(Mem{Base: RBX, Index: RAX, Scale: 1})
+	PREFETCHT0(Mem{Base: RBX, Index: RAX, Scale: 1, Disp: 64})
 	for i := 0; i < r; i++ {
 		a := Z(26 + i%2)
 		VBROADCASTSS(aAddr[i], a)
