@@ -96,7 +96,10 @@ type skipJob struct {
 func sgemmSkipZeros(j *skipJob, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, e epilogue) bool {
 	kern := activeKernel
 	sk := kern.skip
-	if sk == nil || !skipZeros || m == 0 || n < skipNr || k < skipMinK || (m-1)*lda+k > len(a) || ldb < n || (k-1)*ldb+n > len(b) || ldc < n || (m-1)*ldc+n > len(c) {
+	// A vector-matrix product (m = 1) goes to kern.gemv, which skips the
+	// zero elements itself and streams whole rows of B: 3.9 µs per MNIST
+	// digit against 4.8 here (Zen 4).
+	if sk == nil || !skipZeros || m == 0 || m == 1 && kern.gemv != nil || n < skipNr || k < skipMinK || (m-1)*lda+k > len(a) || ldb < n || (k-1)*ldb+n > len(b) || ldc < n || (m-1)*ldc+n > len(c) {
 		return false
 	}
 	if !j.scan(sk, m, k, n, a, lda) {
