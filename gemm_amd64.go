@@ -192,7 +192,7 @@ var skipAVX512 = skipKernels{
 		nil, sgemmGather1x32AVX512, sgemmGather2x32AVX512, sgemmGather3x32AVX512, sgemmGather4x32AVX512,
 		sgemmGather5x32AVX512, sgemmGather6x32AVX512, sgemmGather7x32AVX512, sgemmGather8x32AVX512,
 		sgemmGather9x32AVX512, sgemmGather10x32AVX512, sgemmGather11x32AVX512, sgemmGather12x32AVX512},
-	scatter: [scatterMaxRows + 1]func(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc, cols int){
+	scatter: [scatterMaxRows + 1]func(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc, n int){
 		nil, sgemmScatter1x32AVX512, sgemmScatter2x32AVX512, sgemmScatter3x32AVX512, sgemmScatter4x32AVX512,
 		sgemmScatter5x32AVX512, sgemmScatter6x32AVX512, sgemmScatter7x32AVX512, sgemmScatter8x32AVX512},
 	orColumns: orColumnsAVX512,

@@ -15918,35 +15918,48 @@ done:
 	VZEROUPPER
 	RET
 
-// func sgemmScatter1x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, cols int)
-// Requires: AVX, AVX512F, BMI2
-TEXT ·sgemmScatter1x32AVX512(SB), NOSPLIT, $0-136
-	// Register plan (AVX512F, checked by the caller's dispatch):
+// func sgemmScatter1x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·sgemmScatter1x32AVX512(SB), NOSPLIT, $24-136
+	// Register plan (AVX512F, BMI2, checked by the caller's dispatch):
 	//   Z0..Z1: C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row p; Z26, Z27: X broadcasts, alternating rows
-	//   K1, K2: columns 0..15 and 16..31 below cols (loads of B, stores of C)
+	//   K1, K2: the strip's columns 0..15 and 16..31 below n (loads of B, stores of C)
 	//   [AX] = 4·rows[i], the columns' offsets in X's rows
 	//   SI = X's row p, BX = B's row p, DX = ldx, R8 = ldb (bytes), CX = steps left;
-	//   then SI = C, DX = ldc in bytes, BX = rows, CX = a row's offset in C
-	// K1:K2 = the low cols bits of 32 (BZHI leaves all 32 for cols = 32).
-	MOVQ    cols+128(FP), CX
-	MOVL    $0xffffffff, DX
-	BZHIL   CX, DX, DX
-	KMOVW   DX, K1
-	SHRL    $0x10, DX
-	KMOVW   DX, K2
+	//   at a strip's end SI = C at the strip, BX = rows, CX = a row's offset in C
+	//   locals: the strip's offset in bytes, the columns left, ldc in bytes
 	MOVQ    rows_base+8(FP), BX
 	MOVLQSX (BX), AX
 	SHLQ    $0x02, AX
-	MOVQ    k+0(FP), CX
-	MOVQ    x_base+32(FP), SI
 	MOVQ    ldx+56(FP), DX
-	MOVQ    b_base+64(FP), BX
 	MOVQ    ldb+88(FP), R8
 	SHLQ    $0x02, DX
 	SHLQ    $0x02, R8
+	MOVQ    ldc+120(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    CX, 16(SP)
+	MOVQ    n+128(FP), CX
+	MOVQ    CX, 8(SP)
+	MOVQ    $0x00000000, (SP)
+
+strip:
+	// K1:K2 = the low min(left, 32) bits of 32.
+	MOVQ    8(SP), CX
+	MOVL    $0x00000020, SI
+	CMPQ    CX, SI
+	CMOVQGT SI, CX
+	MOVL    $0xffffffff, SI
+	BZHIL   CX, SI, SI
+	KMOVW   SI, K1
+	SHRL    $0x10, SI
+	KMOVW   SI, K2
 	VPXORD  Z0, Z0, Z0
 	VPXORD  Z1, Z1, Z1
+	MOVQ    x_base+32(FP), SI
+	MOVQ    b_base+64(FP), BX
+	ADDQ    (SP), BX
+	MOVQ    k+0(FP), CX
 
 loop:
 	VMOVUPS.Z    (BX), K1, Z24
@@ -15959,49 +15972,64 @@ loop:
 	DECQ         CX
 	JNE          loop
 	MOVQ         c_base+96(FP), SI
-	MOVQ         ldc+120(FP), DX
-	SHLQ         $0x02, DX
+	ADDQ         (SP), SI
 	MOVQ         rows_base+8(FP), BX
 	MOVLQSX      (BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z0, K1, (SI)(CX*1)
 	VMOVUPS      Z1, K2, 64(SI)(CX*1)
+	ADDQ         $0x00000080, (SP)
+	SUBQ         $0x00000020, 8(SP)
+	JG           strip
 	VZEROUPPER
 	RET
 
-// func sgemmScatter2x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, cols int)
-// Requires: AVX, AVX512F, BMI2
-TEXT ·sgemmScatter2x32AVX512(SB), NOSPLIT, $0-136
-	// Register plan (AVX512F, checked by the caller's dispatch):
+// func sgemmScatter2x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·sgemmScatter2x32AVX512(SB), NOSPLIT, $24-136
+	// Register plan (AVX512F, BMI2, checked by the caller's dispatch):
 	//   Z0..Z3: C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row p; Z26, Z27: X broadcasts, alternating rows
-	//   K1, K2: columns 0..15 and 16..31 below cols (loads of B, stores of C)
+	//   K1, K2: the strip's columns 0..15 and 16..31 below n (loads of B, stores of C)
 	//   [AX DI] = 4·rows[i], the columns' offsets in X's rows
 	//   SI = X's row p, BX = B's row p, DX = ldx, R8 = ldb (bytes), CX = steps left;
-	//   then SI = C, DX = ldc in bytes, BX = rows, CX = a row's offset in C
-	// K1:K2 = the low cols bits of 32 (BZHI leaves all 32 for cols = 32).
-	MOVQ    cols+128(FP), CX
-	MOVL    $0xffffffff, DX
-	BZHIL   CX, DX, DX
-	KMOVW   DX, K1
-	SHRL    $0x10, DX
-	KMOVW   DX, K2
+	//   at a strip's end SI = C at the strip, BX = rows, CX = a row's offset in C
+	//   locals: the strip's offset in bytes, the columns left, ldc in bytes
 	MOVQ    rows_base+8(FP), BX
 	MOVLQSX (BX), AX
 	SHLQ    $0x02, AX
 	MOVLQSX 4(BX), DI
 	SHLQ    $0x02, DI
-	MOVQ    k+0(FP), CX
-	MOVQ    x_base+32(FP), SI
 	MOVQ    ldx+56(FP), DX
-	MOVQ    b_base+64(FP), BX
 	MOVQ    ldb+88(FP), R8
 	SHLQ    $0x02, DX
 	SHLQ    $0x02, R8
+	MOVQ    ldc+120(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    CX, 16(SP)
+	MOVQ    n+128(FP), CX
+	MOVQ    CX, 8(SP)
+	MOVQ    $0x00000000, (SP)
+
+strip:
+	// K1:K2 = the low min(left, 32) bits of 32.
+	MOVQ    8(SP), CX
+	MOVL    $0x00000020, SI
+	CMPQ    CX, SI
+	CMOVQGT SI, CX
+	MOVL    $0xffffffff, SI
+	BZHIL   CX, SI, SI
+	KMOVW   SI, K1
+	SHRL    $0x10, SI
+	KMOVW   SI, K2
 	VPXORD  Z0, Z0, Z0
 	VPXORD  Z1, Z1, Z1
 	VPXORD  Z2, Z2, Z2
 	VPXORD  Z3, Z3, Z3
+	MOVQ    x_base+32(FP), SI
+	MOVQ    b_base+64(FP), BX
+	ADDQ    (SP), BX
+	MOVQ    k+0(FP), CX
 
 loop:
 	VMOVUPS.Z    (BX), K1, Z24
@@ -16017,37 +16045,33 @@ loop:
 	DECQ         CX
 	JNE          loop
 	MOVQ         c_base+96(FP), SI
-	MOVQ         ldc+120(FP), DX
-	SHLQ         $0x02, DX
+	ADDQ         (SP), SI
 	MOVQ         rows_base+8(FP), BX
 	MOVLQSX      (BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z0, K1, (SI)(CX*1)
 	VMOVUPS      Z1, K2, 64(SI)(CX*1)
 	MOVLQSX      4(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z2, K1, (SI)(CX*1)
 	VMOVUPS      Z3, K2, 64(SI)(CX*1)
+	ADDQ         $0x00000080, (SP)
+	SUBQ         $0x00000020, 8(SP)
+	JG           strip
 	VZEROUPPER
 	RET
 
-// func sgemmScatter3x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, cols int)
-// Requires: AVX, AVX512F, BMI2
-TEXT ·sgemmScatter3x32AVX512(SB), NOSPLIT, $0-136
-	// Register plan (AVX512F, checked by the caller's dispatch):
+// func sgemmScatter3x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·sgemmScatter3x32AVX512(SB), NOSPLIT, $24-136
+	// Register plan (AVX512F, BMI2, checked by the caller's dispatch):
 	//   Z0..Z5: C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row p; Z26, Z27: X broadcasts, alternating rows
-	//   K1, K2: columns 0..15 and 16..31 below cols (loads of B, stores of C)
+	//   K1, K2: the strip's columns 0..15 and 16..31 below n (loads of B, stores of C)
 	//   [AX DI R9] = 4·rows[i], the columns' offsets in X's rows
 	//   SI = X's row p, BX = B's row p, DX = ldx, R8 = ldb (bytes), CX = steps left;
-	//   then SI = C, DX = ldc in bytes, BX = rows, CX = a row's offset in C
-	// K1:K2 = the low cols bits of 32 (BZHI leaves all 32 for cols = 32).
-	MOVQ    cols+128(FP), CX
-	MOVL    $0xffffffff, DX
-	BZHIL   CX, DX, DX
-	KMOVW   DX, K1
-	SHRL    $0x10, DX
-	KMOVW   DX, K2
+	//   at a strip's end SI = C at the strip, BX = rows, CX = a row's offset in C
+	//   locals: the strip's offset in bytes, the columns left, ldc in bytes
 	MOVQ    rows_base+8(FP), BX
 	MOVLQSX (BX), AX
 	SHLQ    $0x02, AX
@@ -16055,19 +16079,38 @@ TEXT ·sgemmScatter3x32AVX512(SB), NOSPLIT, $0-136
 	SHLQ    $0x02, DI
 	MOVLQSX 8(BX), R9
 	SHLQ    $0x02, R9
-	MOVQ    k+0(FP), CX
-	MOVQ    x_base+32(FP), SI
 	MOVQ    ldx+56(FP), DX
-	MOVQ    b_base+64(FP), BX
 	MOVQ    ldb+88(FP), R8
 	SHLQ    $0x02, DX
 	SHLQ    $0x02, R8
+	MOVQ    ldc+120(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    CX, 16(SP)
+	MOVQ    n+128(FP), CX
+	MOVQ    CX, 8(SP)
+	MOVQ    $0x00000000, (SP)
+
+strip:
+	// K1:K2 = the low min(left, 32) bits of 32.
+	MOVQ    8(SP), CX
+	MOVL    $0x00000020, SI
+	CMPQ    CX, SI
+	CMOVQGT SI, CX
+	MOVL    $0xffffffff, SI
+	BZHIL   CX, SI, SI
+	KMOVW   SI, K1
+	SHRL    $0x10, SI
+	KMOVW   SI, K2
 	VPXORD  Z0, Z0, Z0
 	VPXORD  Z1, Z1, Z1
 	VPXORD  Z2, Z2, Z2
 	VPXORD  Z3, Z3, Z3
 	VPXORD  Z4, Z4, Z4
 	VPXORD  Z5, Z5, Z5
+	MOVQ    x_base+32(FP), SI
+	MOVQ    b_base+64(FP), BX
+	ADDQ    (SP), BX
+	MOVQ    k+0(FP), CX
 
 loop:
 	VMOVUPS.Z    (BX), K1, Z24
@@ -16086,41 +16129,37 @@ loop:
 	DECQ         CX
 	JNE          loop
 	MOVQ         c_base+96(FP), SI
-	MOVQ         ldc+120(FP), DX
-	SHLQ         $0x02, DX
+	ADDQ         (SP), SI
 	MOVQ         rows_base+8(FP), BX
 	MOVLQSX      (BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z0, K1, (SI)(CX*1)
 	VMOVUPS      Z1, K2, 64(SI)(CX*1)
 	MOVLQSX      4(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z2, K1, (SI)(CX*1)
 	VMOVUPS      Z3, K2, 64(SI)(CX*1)
 	MOVLQSX      8(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z4, K1, (SI)(CX*1)
 	VMOVUPS      Z5, K2, 64(SI)(CX*1)
+	ADDQ         $0x00000080, (SP)
+	SUBQ         $0x00000020, 8(SP)
+	JG           strip
 	VZEROUPPER
 	RET
 
-// func sgemmScatter4x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, cols int)
-// Requires: AVX, AVX512F, BMI2
-TEXT ·sgemmScatter4x32AVX512(SB), NOSPLIT, $0-136
-	// Register plan (AVX512F, checked by the caller's dispatch):
+// func sgemmScatter4x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·sgemmScatter4x32AVX512(SB), NOSPLIT, $24-136
+	// Register plan (AVX512F, BMI2, checked by the caller's dispatch):
 	//   Z0..Z7: C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row p; Z26, Z27: X broadcasts, alternating rows
-	//   K1, K2: columns 0..15 and 16..31 below cols (loads of B, stores of C)
+	//   K1, K2: the strip's columns 0..15 and 16..31 below n (loads of B, stores of C)
 	//   [AX DI R9 R10] = 4·rows[i], the columns' offsets in X's rows
 	//   SI = X's row p, BX = B's row p, DX = ldx, R8 = ldb (bytes), CX = steps left;
-	//   then SI = C, DX = ldc in bytes, BX = rows, CX = a row's offset in C
-	// K1:K2 = the low cols bits of 32 (BZHI leaves all 32 for cols = 32).
-	MOVQ    cols+128(FP), CX
-	MOVL    $0xffffffff, DX
-	BZHIL   CX, DX, DX
-	KMOVW   DX, K1
-	SHRL    $0x10, DX
-	KMOVW   DX, K2
+	//   at a strip's end SI = C at the strip, BX = rows, CX = a row's offset in C
+	//   locals: the strip's offset in bytes, the columns left, ldc in bytes
 	MOVQ    rows_base+8(FP), BX
 	MOVLQSX (BX), AX
 	SHLQ    $0x02, AX
@@ -16130,13 +16169,28 @@ TEXT ·sgemmScatter4x32AVX512(SB), NOSPLIT, $0-136
 	SHLQ    $0x02, R9
 	MOVLQSX 12(BX), R10
 	SHLQ    $0x02, R10
-	MOVQ    k+0(FP), CX
-	MOVQ    x_base+32(FP), SI
 	MOVQ    ldx+56(FP), DX
-	MOVQ    b_base+64(FP), BX
 	MOVQ    ldb+88(FP), R8
 	SHLQ    $0x02, DX
 	SHLQ    $0x02, R8
+	MOVQ    ldc+120(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    CX, 16(SP)
+	MOVQ    n+128(FP), CX
+	MOVQ    CX, 8(SP)
+	MOVQ    $0x00000000, (SP)
+
+strip:
+	// K1:K2 = the low min(left, 32) bits of 32.
+	MOVQ    8(SP), CX
+	MOVL    $0x00000020, SI
+	CMPQ    CX, SI
+	CMOVQGT SI, CX
+	MOVL    $0xffffffff, SI
+	BZHIL   CX, SI, SI
+	KMOVW   SI, K1
+	SHRL    $0x10, SI
+	KMOVW   SI, K2
 	VPXORD  Z0, Z0, Z0
 	VPXORD  Z1, Z1, Z1
 	VPXORD  Z2, Z2, Z2
@@ -16145,6 +16199,10 @@ TEXT ·sgemmScatter4x32AVX512(SB), NOSPLIT, $0-136
 	VPXORD  Z5, Z5, Z5
 	VPXORD  Z6, Z6, Z6
 	VPXORD  Z7, Z7, Z7
+	MOVQ    x_base+32(FP), SI
+	MOVQ    b_base+64(FP), BX
+	ADDQ    (SP), BX
+	MOVQ    k+0(FP), CX
 
 loop:
 	VMOVUPS.Z    (BX), K1, Z24
@@ -16166,45 +16224,41 @@ loop:
 	DECQ         CX
 	JNE          loop
 	MOVQ         c_base+96(FP), SI
-	MOVQ         ldc+120(FP), DX
-	SHLQ         $0x02, DX
+	ADDQ         (SP), SI
 	MOVQ         rows_base+8(FP), BX
 	MOVLQSX      (BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z0, K1, (SI)(CX*1)
 	VMOVUPS      Z1, K2, 64(SI)(CX*1)
 	MOVLQSX      4(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z2, K1, (SI)(CX*1)
 	VMOVUPS      Z3, K2, 64(SI)(CX*1)
 	MOVLQSX      8(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z4, K1, (SI)(CX*1)
 	VMOVUPS      Z5, K2, 64(SI)(CX*1)
 	MOVLQSX      12(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z6, K1, (SI)(CX*1)
 	VMOVUPS      Z7, K2, 64(SI)(CX*1)
+	ADDQ         $0x00000080, (SP)
+	SUBQ         $0x00000020, 8(SP)
+	JG           strip
 	VZEROUPPER
 	RET
 
-// func sgemmScatter5x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, cols int)
-// Requires: AVX, AVX512F, BMI2
-TEXT ·sgemmScatter5x32AVX512(SB), NOSPLIT, $0-136
-	// Register plan (AVX512F, checked by the caller's dispatch):
+// func sgemmScatter5x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·sgemmScatter5x32AVX512(SB), NOSPLIT, $24-136
+	// Register plan (AVX512F, BMI2, checked by the caller's dispatch):
 	//   Z0..Z9: C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row p; Z26, Z27: X broadcasts, alternating rows
-	//   K1, K2: columns 0..15 and 16..31 below cols (loads of B, stores of C)
+	//   K1, K2: the strip's columns 0..15 and 16..31 below n (loads of B, stores of C)
 	//   [AX DI R9 R10 R11] = 4·rows[i], the columns' offsets in X's rows
 	//   SI = X's row p, BX = B's row p, DX = ldx, R8 = ldb (bytes), CX = steps left;
-	//   then SI = C, DX = ldc in bytes, BX = rows, CX = a row's offset in C
-	// K1:K2 = the low cols bits of 32 (BZHI leaves all 32 for cols = 32).
-	MOVQ    cols+128(FP), CX
-	MOVL    $0xffffffff, DX
-	BZHIL   CX, DX, DX
-	KMOVW   DX, K1
-	SHRL    $0x10, DX
-	KMOVW   DX, K2
+	//   at a strip's end SI = C at the strip, BX = rows, CX = a row's offset in C
+	//   locals: the strip's offset in bytes, the columns left, ldc in bytes
 	MOVQ    rows_base+8(FP), BX
 	MOVLQSX (BX), AX
 	SHLQ    $0x02, AX
@@ -16216,13 +16270,28 @@ TEXT ·sgemmScatter5x32AVX512(SB), NOSPLIT, $0-136
 	SHLQ    $0x02, R10
 	MOVLQSX 16(BX), R11
 	SHLQ    $0x02, R11
-	MOVQ    k+0(FP), CX
-	MOVQ    x_base+32(FP), SI
 	MOVQ    ldx+56(FP), DX
-	MOVQ    b_base+64(FP), BX
 	MOVQ    ldb+88(FP), R8
 	SHLQ    $0x02, DX
 	SHLQ    $0x02, R8
+	MOVQ    ldc+120(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    CX, 16(SP)
+	MOVQ    n+128(FP), CX
+	MOVQ    CX, 8(SP)
+	MOVQ    $0x00000000, (SP)
+
+strip:
+	// K1:K2 = the low min(left, 32) bits of 32.
+	MOVQ    8(SP), CX
+	MOVL    $0x00000020, SI
+	CMPQ    CX, SI
+	CMOVQGT SI, CX
+	MOVL    $0xffffffff, SI
+	BZHIL   CX, SI, SI
+	KMOVW   SI, K1
+	SHRL    $0x10, SI
+	KMOVW   SI, K2
 	VPXORD  Z0, Z0, Z0
 	VPXORD  Z1, Z1, Z1
 	VPXORD  Z2, Z2, Z2
@@ -16233,6 +16302,10 @@ TEXT ·sgemmScatter5x32AVX512(SB), NOSPLIT, $0-136
 	VPXORD  Z7, Z7, Z7
 	VPXORD  Z8, Z8, Z8
 	VPXORD  Z9, Z9, Z9
+	MOVQ    x_base+32(FP), SI
+	MOVQ    b_base+64(FP), BX
+	ADDQ    (SP), BX
+	MOVQ    k+0(FP), CX
 
 loop:
 	VMOVUPS.Z    (BX), K1, Z24
@@ -16257,49 +16330,45 @@ loop:
 	DECQ         CX
 	JNE          loop
 	MOVQ         c_base+96(FP), SI
-	MOVQ         ldc+120(FP), DX
-	SHLQ         $0x02, DX
+	ADDQ         (SP), SI
 	MOVQ         rows_base+8(FP), BX
 	MOVLQSX      (BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z0, K1, (SI)(CX*1)
 	VMOVUPS      Z1, K2, 64(SI)(CX*1)
 	MOVLQSX      4(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z2, K1, (SI)(CX*1)
 	VMOVUPS      Z3, K2, 64(SI)(CX*1)
 	MOVLQSX      8(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z4, K1, (SI)(CX*1)
 	VMOVUPS      Z5, K2, 64(SI)(CX*1)
 	MOVLQSX      12(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z6, K1, (SI)(CX*1)
 	VMOVUPS      Z7, K2, 64(SI)(CX*1)
 	MOVLQSX      16(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z8, K1, (SI)(CX*1)
 	VMOVUPS      Z9, K2, 64(SI)(CX*1)
+	ADDQ         $0x00000080, (SP)
+	SUBQ         $0x00000020, 8(SP)
+	JG           strip
 	VZEROUPPER
 	RET
 
-// func sgemmScatter6x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, cols int)
-// Requires: AVX, AVX512F, BMI2
-TEXT ·sgemmScatter6x32AVX512(SB), NOSPLIT, $0-136
-	// Register plan (AVX512F, checked by the caller's dispatch):
+// func sgemmScatter6x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·sgemmScatter6x32AVX512(SB), NOSPLIT, $24-136
+	// Register plan (AVX512F, BMI2, checked by the caller's dispatch):
 	//   Z0..Z11: C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row p; Z26, Z27: X broadcasts, alternating rows
-	//   K1, K2: columns 0..15 and 16..31 below cols (loads of B, stores of C)
+	//   K1, K2: the strip's columns 0..15 and 16..31 below n (loads of B, stores of C)
 	//   [AX DI R9 R10 R11 R12] = 4·rows[i], the columns' offsets in X's rows
 	//   SI = X's row p, BX = B's row p, DX = ldx, R8 = ldb (bytes), CX = steps left;
-	//   then SI = C, DX = ldc in bytes, BX = rows, CX = a row's offset in C
-	// K1:K2 = the low cols bits of 32 (BZHI leaves all 32 for cols = 32).
-	MOVQ    cols+128(FP), CX
-	MOVL    $0xffffffff, DX
-	BZHIL   CX, DX, DX
-	KMOVW   DX, K1
-	SHRL    $0x10, DX
-	KMOVW   DX, K2
+	//   at a strip's end SI = C at the strip, BX = rows, CX = a row's offset in C
+	//   locals: the strip's offset in bytes, the columns left, ldc in bytes
 	MOVQ    rows_base+8(FP), BX
 	MOVLQSX (BX), AX
 	SHLQ    $0x02, AX
@@ -16313,13 +16382,28 @@ TEXT ·sgemmScatter6x32AVX512(SB), NOSPLIT, $0-136
 	SHLQ    $0x02, R11
 	MOVLQSX 20(BX), R12
 	SHLQ    $0x02, R12
-	MOVQ    k+0(FP), CX
-	MOVQ    x_base+32(FP), SI
 	MOVQ    ldx+56(FP), DX
-	MOVQ    b_base+64(FP), BX
 	MOVQ    ldb+88(FP), R8
 	SHLQ    $0x02, DX
 	SHLQ    $0x02, R8
+	MOVQ    ldc+120(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    CX, 16(SP)
+	MOVQ    n+128(FP), CX
+	MOVQ    CX, 8(SP)
+	MOVQ    $0x00000000, (SP)
+
+strip:
+	// K1:K2 = the low min(left, 32) bits of 32.
+	MOVQ    8(SP), CX
+	MOVL    $0x00000020, SI
+	CMPQ    CX, SI
+	CMOVQGT SI, CX
+	MOVL    $0xffffffff, SI
+	BZHIL   CX, SI, SI
+	KMOVW   SI, K1
+	SHRL    $0x10, SI
+	KMOVW   SI, K2
 	VPXORD  Z0, Z0, Z0
 	VPXORD  Z1, Z1, Z1
 	VPXORD  Z2, Z2, Z2
@@ -16332,6 +16416,10 @@ TEXT ·sgemmScatter6x32AVX512(SB), NOSPLIT, $0-136
 	VPXORD  Z9, Z9, Z9
 	VPXORD  Z10, Z10, Z10
 	VPXORD  Z11, Z11, Z11
+	MOVQ    x_base+32(FP), SI
+	MOVQ    b_base+64(FP), BX
+	ADDQ    (SP), BX
+	MOVQ    k+0(FP), CX
 
 loop:
 	VMOVUPS.Z    (BX), K1, Z24
@@ -16359,53 +16447,49 @@ loop:
 	DECQ         CX
 	JNE          loop
 	MOVQ         c_base+96(FP), SI
-	MOVQ         ldc+120(FP), DX
-	SHLQ         $0x02, DX
+	ADDQ         (SP), SI
 	MOVQ         rows_base+8(FP), BX
 	MOVLQSX      (BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z0, K1, (SI)(CX*1)
 	VMOVUPS      Z1, K2, 64(SI)(CX*1)
 	MOVLQSX      4(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z2, K1, (SI)(CX*1)
 	VMOVUPS      Z3, K2, 64(SI)(CX*1)
 	MOVLQSX      8(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z4, K1, (SI)(CX*1)
 	VMOVUPS      Z5, K2, 64(SI)(CX*1)
 	MOVLQSX      12(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z6, K1, (SI)(CX*1)
 	VMOVUPS      Z7, K2, 64(SI)(CX*1)
 	MOVLQSX      16(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z8, K1, (SI)(CX*1)
 	VMOVUPS      Z9, K2, 64(SI)(CX*1)
 	MOVLQSX      20(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z10, K1, (SI)(CX*1)
 	VMOVUPS      Z11, K2, 64(SI)(CX*1)
+	ADDQ         $0x00000080, (SP)
+	SUBQ         $0x00000020, 8(SP)
+	JG           strip
 	VZEROUPPER
 	RET
 
-// func sgemmScatter7x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, cols int)
-// Requires: AVX, AVX512F, BMI2
-TEXT ·sgemmScatter7x32AVX512(SB), NOSPLIT, $0-136
-	// Register plan (AVX512F, checked by the caller's dispatch):
+// func sgemmScatter7x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·sgemmScatter7x32AVX512(SB), NOSPLIT, $24-136
+	// Register plan (AVX512F, BMI2, checked by the caller's dispatch):
 	//   Z0..Z13: C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row p; Z26, Z27: X broadcasts, alternating rows
-	//   K1, K2: columns 0..15 and 16..31 below cols (loads of B, stores of C)
+	//   K1, K2: the strip's columns 0..15 and 16..31 below n (loads of B, stores of C)
 	//   [AX DI R9 R10 R11 R12 R13] = 4·rows[i], the columns' offsets in X's rows
 	//   SI = X's row p, BX = B's row p, DX = ldx, R8 = ldb (bytes), CX = steps left;
-	//   then SI = C, DX = ldc in bytes, BX = rows, CX = a row's offset in C
-	// K1:K2 = the low cols bits of 32 (BZHI leaves all 32 for cols = 32).
-	MOVQ    cols+128(FP), CX
-	MOVL    $0xffffffff, DX
-	BZHIL   CX, DX, DX
-	KMOVW   DX, K1
-	SHRL    $0x10, DX
-	KMOVW   DX, K2
+	//   at a strip's end SI = C at the strip, BX = rows, CX = a row's offset in C
+	//   locals: the strip's offset in bytes, the columns left, ldc in bytes
 	MOVQ    rows_base+8(FP), BX
 	MOVLQSX (BX), AX
 	SHLQ    $0x02, AX
@@ -16421,13 +16505,28 @@ TEXT ·sgemmScatter7x32AVX512(SB), NOSPLIT, $0-136
 	SHLQ    $0x02, R12
 	MOVLQSX 24(BX), R13
 	SHLQ    $0x02, R13
-	MOVQ    k+0(FP), CX
-	MOVQ    x_base+32(FP), SI
 	MOVQ    ldx+56(FP), DX
-	MOVQ    b_base+64(FP), BX
 	MOVQ    ldb+88(FP), R8
 	SHLQ    $0x02, DX
 	SHLQ    $0x02, R8
+	MOVQ    ldc+120(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    CX, 16(SP)
+	MOVQ    n+128(FP), CX
+	MOVQ    CX, 8(SP)
+	MOVQ    $0x00000000, (SP)
+
+strip:
+	// K1:K2 = the low min(left, 32) bits of 32.
+	MOVQ    8(SP), CX
+	MOVL    $0x00000020, SI
+	CMPQ    CX, SI
+	CMOVQGT SI, CX
+	MOVL    $0xffffffff, SI
+	BZHIL   CX, SI, SI
+	KMOVW   SI, K1
+	SHRL    $0x10, SI
+	KMOVW   SI, K2
 	VPXORD  Z0, Z0, Z0
 	VPXORD  Z1, Z1, Z1
 	VPXORD  Z2, Z2, Z2
@@ -16442,6 +16541,10 @@ TEXT ·sgemmScatter7x32AVX512(SB), NOSPLIT, $0-136
 	VPXORD  Z11, Z11, Z11
 	VPXORD  Z12, Z12, Z12
 	VPXORD  Z13, Z13, Z13
+	MOVQ    x_base+32(FP), SI
+	MOVQ    b_base+64(FP), BX
+	ADDQ    (SP), BX
+	MOVQ    k+0(FP), CX
 
 loop:
 	VMOVUPS.Z    (BX), K1, Z24
@@ -16472,57 +16575,53 @@ loop:
 	DECQ         CX
 	JNE          loop
 	MOVQ         c_base+96(FP), SI
-	MOVQ         ldc+120(FP), DX
-	SHLQ         $0x02, DX
+	ADDQ         (SP), SI
 	MOVQ         rows_base+8(FP), BX
 	MOVLQSX      (BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z0, K1, (SI)(CX*1)
 	VMOVUPS      Z1, K2, 64(SI)(CX*1)
 	MOVLQSX      4(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z2, K1, (SI)(CX*1)
 	VMOVUPS      Z3, K2, 64(SI)(CX*1)
 	MOVLQSX      8(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z4, K1, (SI)(CX*1)
 	VMOVUPS      Z5, K2, 64(SI)(CX*1)
 	MOVLQSX      12(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z6, K1, (SI)(CX*1)
 	VMOVUPS      Z7, K2, 64(SI)(CX*1)
 	MOVLQSX      16(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z8, K1, (SI)(CX*1)
 	VMOVUPS      Z9, K2, 64(SI)(CX*1)
 	MOVLQSX      20(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z10, K1, (SI)(CX*1)
 	VMOVUPS      Z11, K2, 64(SI)(CX*1)
 	MOVLQSX      24(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z12, K1, (SI)(CX*1)
 	VMOVUPS      Z13, K2, 64(SI)(CX*1)
+	ADDQ         $0x00000080, (SP)
+	SUBQ         $0x00000020, 8(SP)
+	JG           strip
 	VZEROUPPER
 	RET
 
-// func sgemmScatter8x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, cols int)
-// Requires: AVX, AVX512F, BMI2
-TEXT ·sgemmScatter8x32AVX512(SB), NOSPLIT, $0-136
-	// Register plan (AVX512F, checked by the caller's dispatch):
+// func sgemmScatter8x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·sgemmScatter8x32AVX512(SB), NOSPLIT, $24-136
+	// Register plan (AVX512F, BMI2, checked by the caller's dispatch):
 	//   Z0..Z15: C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row p; Z26, Z27: X broadcasts, alternating rows
-	//   K1, K2: columns 0..15 and 16..31 below cols (loads of B, stores of C)
+	//   K1, K2: the strip's columns 0..15 and 16..31 below n (loads of B, stores of C)
 	//   [AX DI R9 R10 R11 R12 R13 R14] = 4·rows[i], the columns' offsets in X's rows
 	//   SI = X's row p, BX = B's row p, DX = ldx, R8 = ldb (bytes), CX = steps left;
-	//   then SI = C, DX = ldc in bytes, BX = rows, CX = a row's offset in C
-	// K1:K2 = the low cols bits of 32 (BZHI leaves all 32 for cols = 32).
-	MOVQ    cols+128(FP), CX
-	MOVL    $0xffffffff, DX
-	BZHIL   CX, DX, DX
-	KMOVW   DX, K1
-	SHRL    $0x10, DX
-	KMOVW   DX, K2
+	//   at a strip's end SI = C at the strip, BX = rows, CX = a row's offset in C
+	//   locals: the strip's offset in bytes, the columns left, ldc in bytes
 	MOVQ    rows_base+8(FP), BX
 	MOVLQSX (BX), AX
 	SHLQ    $0x02, AX
@@ -16540,13 +16639,28 @@ TEXT ·sgemmScatter8x32AVX512(SB), NOSPLIT, $0-136
 	SHLQ    $0x02, R13
 	MOVLQSX 28(BX), R14
 	SHLQ    $0x02, R14
-	MOVQ    k+0(FP), CX
-	MOVQ    x_base+32(FP), SI
 	MOVQ    ldx+56(FP), DX
-	MOVQ    b_base+64(FP), BX
 	MOVQ    ldb+88(FP), R8
 	SHLQ    $0x02, DX
 	SHLQ    $0x02, R8
+	MOVQ    ldc+120(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    CX, 16(SP)
+	MOVQ    n+128(FP), CX
+	MOVQ    CX, 8(SP)
+	MOVQ    $0x00000000, (SP)
+
+strip:
+	// K1:K2 = the low min(left, 32) bits of 32.
+	MOVQ    8(SP), CX
+	MOVL    $0x00000020, SI
+	CMPQ    CX, SI
+	CMOVQGT SI, CX
+	MOVL    $0xffffffff, SI
+	BZHIL   CX, SI, SI
+	KMOVW   SI, K1
+	SHRL    $0x10, SI
+	KMOVW   SI, K2
 	VPXORD  Z0, Z0, Z0
 	VPXORD  Z1, Z1, Z1
 	VPXORD  Z2, Z2, Z2
@@ -16563,6 +16677,10 @@ TEXT ·sgemmScatter8x32AVX512(SB), NOSPLIT, $0-136
 	VPXORD  Z13, Z13, Z13
 	VPXORD  Z14, Z14, Z14
 	VPXORD  Z15, Z15, Z15
+	MOVQ    x_base+32(FP), SI
+	MOVQ    b_base+64(FP), BX
+	ADDQ    (SP), BX
+	MOVQ    k+0(FP), CX
 
 loop:
 	VMOVUPS.Z    (BX), K1, Z24
@@ -16596,41 +16714,43 @@ loop:
 	DECQ         CX
 	JNE          loop
 	MOVQ         c_base+96(FP), SI
-	MOVQ         ldc+120(FP), DX
-	SHLQ         $0x02, DX
+	ADDQ         (SP), SI
 	MOVQ         rows_base+8(FP), BX
 	MOVLQSX      (BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z0, K1, (SI)(CX*1)
 	VMOVUPS      Z1, K2, 64(SI)(CX*1)
 	MOVLQSX      4(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z2, K1, (SI)(CX*1)
 	VMOVUPS      Z3, K2, 64(SI)(CX*1)
 	MOVLQSX      8(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z4, K1, (SI)(CX*1)
 	VMOVUPS      Z5, K2, 64(SI)(CX*1)
 	MOVLQSX      12(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z6, K1, (SI)(CX*1)
 	VMOVUPS      Z7, K2, 64(SI)(CX*1)
 	MOVLQSX      16(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z8, K1, (SI)(CX*1)
 	VMOVUPS      Z9, K2, 64(SI)(CX*1)
 	MOVLQSX      20(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z10, K1, (SI)(CX*1)
 	VMOVUPS      Z11, K2, 64(SI)(CX*1)
 	MOVLQSX      24(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z12, K1, (SI)(CX*1)
 	VMOVUPS      Z13, K2, 64(SI)(CX*1)
 	MOVLQSX      28(BX), CX
-	IMULQ        DX, CX
+	IMULQ        16(SP), CX
 	VMOVUPS      Z14, K1, (SI)(CX*1)
 	VMOVUPS      Z15, K2, 64(SI)(CX*1)
+	ADDQ         $0x00000080, (SP)
+	SUBQ         $0x00000020, 8(SP)
+	JG           strip
 	VZEROUPPER
 	RET
 

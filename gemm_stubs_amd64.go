@@ -453,93 +453,101 @@ func sgemmGather12x32AVX512(q int, idx []int32, a []float32, lda int, b []float3
 //go:noescape
 func orColumnsAVX512(rows int, k int, x []float32, ldx int, acc []float32)
 
-// sgemmScatter1x32AVX512 computes C[rows[i], 0:cols] = Σ_p X[p, rows[i]]·B[p, 0:cols]
-// for i < 1 and p < k, X's rows ldx floats apart, B's ldb, C's ldc,
-// overwriting those elements of C: each one FMA chain over p ascending from
-// zero, the arithmetic of the strip kernel's Xᵀ·B. B and C are read and written
-// through masks, nothing past column cols. The caller guarantees k ≥ 1,
-// 1 ≤ cols ≤ 32, len(rows) ≥ 1, 0 ≤ rows[i] ≤ rows[0], x spanning
-// (k−1)·ldx+rows[0]+1 elements, b (k−1)·ldb+cols and c rows[0]·ldc+cols.
+// sgemmScatter1x32AVX512 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n] for
+// i < 1 and p < k, X's rows ldx floats apart, B's ldb, C's ldc, overwriting
+// those elements of C: each one FMA chain over p ascending from zero, the
+// arithmetic of the strip kernel's Xᵀ·B. The columns go in strips of 32, the
+// last one's loads of B and stores to C masked: nothing past column n is
+// touched. The caller guarantees k ≥ 1, n ≥ 1, len(rows) ≥ 1, 0 ≤ rows[i] ≤
+// rows[0], x spanning (k−1)·ldx+rows[0]+1 elements, b (k−1)·ldb+n and c
+// rows[0]·ldc+n.
 //
 //go:noescape
-func sgemmScatter1x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, cols int)
+func sgemmScatter1x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
 
-// sgemmScatter2x32AVX512 computes C[rows[i], 0:cols] = Σ_p X[p, rows[i]]·B[p, 0:cols]
-// for i < 2 and p < k, X's rows ldx floats apart, B's ldb, C's ldc,
-// overwriting those elements of C: each one FMA chain over p ascending from
-// zero, the arithmetic of the strip kernel's Xᵀ·B. B and C are read and written
-// through masks, nothing past column cols. The caller guarantees k ≥ 1,
-// 1 ≤ cols ≤ 32, len(rows) ≥ 2, 0 ≤ rows[i] ≤ rows[1], x spanning
-// (k−1)·ldx+rows[1]+1 elements, b (k−1)·ldb+cols and c rows[1]·ldc+cols.
+// sgemmScatter2x32AVX512 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n] for
+// i < 2 and p < k, X's rows ldx floats apart, B's ldb, C's ldc, overwriting
+// those elements of C: each one FMA chain over p ascending from zero, the
+// arithmetic of the strip kernel's Xᵀ·B. The columns go in strips of 32, the
+// last one's loads of B and stores to C masked: nothing past column n is
+// touched. The caller guarantees k ≥ 1, n ≥ 1, len(rows) ≥ 2, 0 ≤ rows[i] ≤
+// rows[1], x spanning (k−1)·ldx+rows[1]+1 elements, b (k−1)·ldb+n and c
+// rows[1]·ldc+n.
 //
 //go:noescape
-func sgemmScatter2x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, cols int)
+func sgemmScatter2x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
 
-// sgemmScatter3x32AVX512 computes C[rows[i], 0:cols] = Σ_p X[p, rows[i]]·B[p, 0:cols]
-// for i < 3 and p < k, X's rows ldx floats apart, B's ldb, C's ldc,
-// overwriting those elements of C: each one FMA chain over p ascending from
-// zero, the arithmetic of the strip kernel's Xᵀ·B. B and C are read and written
-// through masks, nothing past column cols. The caller guarantees k ≥ 1,
-// 1 ≤ cols ≤ 32, len(rows) ≥ 3, 0 ≤ rows[i] ≤ rows[2], x spanning
-// (k−1)·ldx+rows[2]+1 elements, b (k−1)·ldb+cols and c rows[2]·ldc+cols.
+// sgemmScatter3x32AVX512 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n] for
+// i < 3 and p < k, X's rows ldx floats apart, B's ldb, C's ldc, overwriting
+// those elements of C: each one FMA chain over p ascending from zero, the
+// arithmetic of the strip kernel's Xᵀ·B. The columns go in strips of 32, the
+// last one's loads of B and stores to C masked: nothing past column n is
+// touched. The caller guarantees k ≥ 1, n ≥ 1, len(rows) ≥ 3, 0 ≤ rows[i] ≤
+// rows[2], x spanning (k−1)·ldx+rows[2]+1 elements, b (k−1)·ldb+n and c
+// rows[2]·ldc+n.
 //
 //go:noescape
-func sgemmScatter3x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, cols int)
+func sgemmScatter3x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
 
-// sgemmScatter4x32AVX512 computes C[rows[i], 0:cols] = Σ_p X[p, rows[i]]·B[p, 0:cols]
-// for i < 4 and p < k, X's rows ldx floats apart, B's ldb, C's ldc,
-// overwriting those elements of C: each one FMA chain over p ascending from
-// zero, the arithmetic of the strip kernel's Xᵀ·B. B and C are read and written
-// through masks, nothing past column cols. The caller guarantees k ≥ 1,
-// 1 ≤ cols ≤ 32, len(rows) ≥ 4, 0 ≤ rows[i] ≤ rows[3], x spanning
-// (k−1)·ldx+rows[3]+1 elements, b (k−1)·ldb+cols and c rows[3]·ldc+cols.
+// sgemmScatter4x32AVX512 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n] for
+// i < 4 and p < k, X's rows ldx floats apart, B's ldb, C's ldc, overwriting
+// those elements of C: each one FMA chain over p ascending from zero, the
+// arithmetic of the strip kernel's Xᵀ·B. The columns go in strips of 32, the
+// last one's loads of B and stores to C masked: nothing past column n is
+// touched. The caller guarantees k ≥ 1, n ≥ 1, len(rows) ≥ 4, 0 ≤ rows[i] ≤
+// rows[3], x spanning (k−1)·ldx+rows[3]+1 elements, b (k−1)·ldb+n and c
+// rows[3]·ldc+n.
 //
 //go:noescape
-func sgemmScatter4x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, cols int)
+func sgemmScatter4x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
 
-// sgemmScatter5x32AVX512 computes C[rows[i], 0:cols] = Σ_p X[p, rows[i]]·B[p, 0:cols]
-// for i < 5 and p < k, X's rows ldx floats apart, B's ldb, C's ldc,
-// overwriting those elements of C: each one FMA chain over p ascending from
-// zero, the arithmetic of the strip kernel's Xᵀ·B. B and C are read and written
-// through masks, nothing past column cols. The caller guarantees k ≥ 1,
-// 1 ≤ cols ≤ 32, len(rows) ≥ 5, 0 ≤ rows[i] ≤ rows[4], x spanning
-// (k−1)·ldx+rows[4]+1 elements, b (k−1)·ldb+cols and c rows[4]·ldc+cols.
+// sgemmScatter5x32AVX512 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n] for
+// i < 5 and p < k, X's rows ldx floats apart, B's ldb, C's ldc, overwriting
+// those elements of C: each one FMA chain over p ascending from zero, the
+// arithmetic of the strip kernel's Xᵀ·B. The columns go in strips of 32, the
+// last one's loads of B and stores to C masked: nothing past column n is
+// touched. The caller guarantees k ≥ 1, n ≥ 1, len(rows) ≥ 5, 0 ≤ rows[i] ≤
+// rows[4], x spanning (k−1)·ldx+rows[4]+1 elements, b (k−1)·ldb+n and c
+// rows[4]·ldc+n.
 //
 //go:noescape
-func sgemmScatter5x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, cols int)
+func sgemmScatter5x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
 
-// sgemmScatter6x32AVX512 computes C[rows[i], 0:cols] = Σ_p X[p, rows[i]]·B[p, 0:cols]
-// for i < 6 and p < k, X's rows ldx floats apart, B's ldb, C's ldc,
-// overwriting those elements of C: each one FMA chain over p ascending from
-// zero, the arithmetic of the strip kernel's Xᵀ·B. B and C are read and written
-// through masks, nothing past column cols. The caller guarantees k ≥ 1,
-// 1 ≤ cols ≤ 32, len(rows) ≥ 6, 0 ≤ rows[i] ≤ rows[5], x spanning
-// (k−1)·ldx+rows[5]+1 elements, b (k−1)·ldb+cols and c rows[5]·ldc+cols.
+// sgemmScatter6x32AVX512 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n] for
+// i < 6 and p < k, X's rows ldx floats apart, B's ldb, C's ldc, overwriting
+// those elements of C: each one FMA chain over p ascending from zero, the
+// arithmetic of the strip kernel's Xᵀ·B. The columns go in strips of 32, the
+// last one's loads of B and stores to C masked: nothing past column n is
+// touched. The caller guarantees k ≥ 1, n ≥ 1, len(rows) ≥ 6, 0 ≤ rows[i] ≤
+// rows[5], x spanning (k−1)·ldx+rows[5]+1 elements, b (k−1)·ldb+n and c
+// rows[5]·ldc+n.
 //
 //go:noescape
-func sgemmScatter6x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, cols int)
+func sgemmScatter6x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
 
-// sgemmScatter7x32AVX512 computes C[rows[i], 0:cols] = Σ_p X[p, rows[i]]·B[p, 0:cols]
-// for i < 7 and p < k, X's rows ldx floats apart, B's ldb, C's ldc,
-// overwriting those elements of C: each one FMA chain over p ascending from
-// zero, the arithmetic of the strip kernel's Xᵀ·B. B and C are read and written
-// through masks, nothing past column cols. The caller guarantees k ≥ 1,
-// 1 ≤ cols ≤ 32, len(rows) ≥ 7, 0 ≤ rows[i] ≤ rows[6], x spanning
-// (k−1)·ldx+rows[6]+1 elements, b (k−1)·ldb+cols and c rows[6]·ldc+cols.
+// sgemmScatter7x32AVX512 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n] for
+// i < 7 and p < k, X's rows ldx floats apart, B's ldb, C's ldc, overwriting
+// those elements of C: each one FMA chain over p ascending from zero, the
+// arithmetic of the strip kernel's Xᵀ·B. The columns go in strips of 32, the
+// last one's loads of B and stores to C masked: nothing past column n is
+// touched. The caller guarantees k ≥ 1, n ≥ 1, len(rows) ≥ 7, 0 ≤ rows[i] ≤
+// rows[6], x spanning (k−1)·ldx+rows[6]+1 elements, b (k−1)·ldb+n and c
+// rows[6]·ldc+n.
 //
 //go:noescape
-func sgemmScatter7x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, cols int)
+func sgemmScatter7x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
 
-// sgemmScatter8x32AVX512 computes C[rows[i], 0:cols] = Σ_p X[p, rows[i]]·B[p, 0:cols]
-// for i < 8 and p < k, X's rows ldx floats apart, B's ldb, C's ldc,
-// overwriting those elements of C: each one FMA chain over p ascending from
-// zero, the arithmetic of the strip kernel's Xᵀ·B. B and C are read and written
-// through masks, nothing past column cols. The caller guarantees k ≥ 1,
-// 1 ≤ cols ≤ 32, len(rows) ≥ 8, 0 ≤ rows[i] ≤ rows[7], x spanning
-// (k−1)·ldx+rows[7]+1 elements, b (k−1)·ldb+cols and c rows[7]·ldc+cols.
+// sgemmScatter8x32AVX512 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n] for
+// i < 8 and p < k, X's rows ldx floats apart, B's ldb, C's ldc, overwriting
+// those elements of C: each one FMA chain over p ascending from zero, the
+// arithmetic of the strip kernel's Xᵀ·B. The columns go in strips of 32, the
+// last one's loads of B and stores to C masked: nothing past column n is
+// touched. The caller guarantees k ≥ 1, n ≥ 1, len(rows) ≥ 8, 0 ≤ rows[i] ≤
+// rows[7], x spanning (k−1)·ldx+rows[7]+1 elements, b (k−1)·ldb+n and c
+// rows[7]·ldc+n.
 //
 //go:noescape
-func sgemmScatter8x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, cols int)
+func sgemmScatter8x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
 
 // packA8AVX512 is packA8 for kb a multiple of 8 with a from off: d[8p+i] =
 // a[i·lda+p] for i < 8, p < kb. The caller guarantees kb ≥ 0, kb mod 8 = 0,

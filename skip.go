@@ -27,10 +27,10 @@ type skipKernels struct {
 	// over t < q, overwriting C, each element one FMA chain over t
 	// ascending (sgemmGather<r>x32AVX512).
 	gather [gatherMaxRows + 1]func(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
-	// scatter[r] computes C[rows[i], 0:cols] = Σ_p X[p, rows[i]]·B[p,
-	// 0:cols] for i < r and cols ≤ 32, overwriting those elements of C,
-	// each one FMA chain over p ascending (sgemmScatter<r>x32AVX512).
-	scatter [scatterMaxRows + 1]func(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc, cols int)
+	// scatter[r] computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n]
+	// for i < r, overwriting those elements of C, each one FMA chain over
+	// p ascending (sgemmScatter<r>x32AVX512: strips of 32 in one call).
+	scatter [scatterMaxRows + 1]func(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc, n int)
 	// orColumns sets acc[j] to the OR of the bits of column j of x's rows:
 	// ±0 exactly when the column holds only zeros.
 	orColumns func(rows, k int, x []float32, ldx int, acc []float32)
@@ -216,8 +216,9 @@ func sgemmSkipZerosGrad(j *skipJob, rows, k, n int, x []float32, ldx int, d []fl
 }
 
 // gradPart computes part p's share of the column strips of the weight
-// gradient, the kept rows in tiles of scatterMaxRows (the last strip's
-// columns masked), and clears the other rows of its columns.
+// gradient, the kept rows in tiles of scatterMaxRows (each tile over all
+// the part's columns in one call), and clears the other rows of its
+// columns.
 func (j *skipJob) gradPart(p, parts int) {
 	strips := ceilDiv(j.n, skipNr)
 	s0, s1 := split(strips, parts, p)
@@ -229,17 +230,13 @@ func (j *skipJob) gradPart(p, parts int) {
 	if (j.m-1)*j.lda+last >= len(j.a) || last >= j.k {
 		panic(fmt.Sprintf("ann: scatter kernel out of bounds (column %d of %d, ldx=%d)", last, j.k, j.lda))
 	}
-	for s := s0; s < s1; s++ {
-		col := s * skipNr
-		cols := min(skipNr, j.n-col)
-		b := j.b[col : (j.m-1)*j.ldb+col+cols]
-		c := j.c[col : last*j.ldc+col+cols]
-		for t := 0; t < q; t += scatterMaxRows {
-			r := min(scatterMaxRows, q-t)
-			j.kern.skip.scatter[r](j.m, j.idx[t:t+r], j.a, j.lda, b, j.ldb, c, j.ldc, cols)
-		}
-	}
 	c0, c1 := s0*skipNr, min(s1*skipNr, j.n)
+	b := j.b[c0 : (j.m-1)*j.ldb+c1]
+	c := j.c[c0 : last*j.ldc+c1]
+	for t := 0; t < q; t += scatterMaxRows {
+		r := min(scatterMaxRows, q-t)
+		j.kern.skip.scatter[r](j.m, j.idx[t:t+r], j.a, j.lda, b, j.ldb, c, j.ldc, c1-c0)
+	}
 	next := 0 // the first row not yet kept or cleared
 	for t := 0; t <= q; t++ {
 		row := j.k

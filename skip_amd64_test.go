@@ -128,16 +128,17 @@ func TestOrColumnsAVX512(t *testing.T) {
 }
 
 // TestSgemmScatterAVX512 checks every scatter kernel bit for bit against
-// the FMA chain over the batch (fma32), writing only the listed rows of C.
+// the FMA chain over the batch (fma32), over widths of 1 to 100 columns
+// (several strips, the last masked), writing only the listed rows of C.
 func TestSgemmScatterAVX512(t *testing.T) {
 	needSkipAVX512(t)
 	rng := rand.New(rand.NewPCG(9, 9))
 	for r := 1; r <= scatterMaxRows; r++ {
 		for _, k := range []int{1, 2, 10, 33, 128} {
 			width := 20 + rng.IntN(30)
-			cols := 1 + rng.IntN(32)
+			cols := 1 + rng.IntN(100)
 			if k%2 == 0 {
-				cols = 32
+				cols = 32 * (1 + rng.IntN(3))
 			}
 			rows := make([]int32, 0, r)
 			for _, p := range rng.Perm(width)[:r] {
@@ -145,7 +146,7 @@ func TestSgemmScatterAVX512(t *testing.T) {
 			}
 			sortInt32(rows)
 			last := int(rows[r-1])
-			ldx, ldb, ldc := width+rng.IntN(3), 32+rng.IntN(9), 32+rng.IntN(9)
+			ldx, ldb, ldc := width+rng.IntN(3), cols+rng.IntN(9), cols+rng.IntN(9)
 			x := make([]float32, (k-1)*ldx+last+1)
 			b := make([]float32, (k-1)*ldb+cols)
 			for i := range x {

@@ -203,53 +203,69 @@ func genScatterAll() {
 
 // genScatter writes sgemmScatter<r>x32AVX512: the weight gradient Xᵀ·dY of
 // a dense layer for r of the input columns that are not zero in the whole
-// batch, each written to its own row of C. The rows of the other columns
-// are zero: the caller clears them instead of computing them.
+// batch, each written to its own row of C, over all of C's columns in
+// strips of 32 in one call (the columns' offsets stay in registers; at
+// batch 10 a strip is only 160 FMAs). The rows of the other columns are
+// zero: the caller clears them instead of computing them.
 func genScatter(r int) {
 	name := fmt.Sprintf("sgemmScatter%dx32AVX512", r)
-	TEXT(name, NOSPLIT, "func(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc, cols int)")
+	TEXT(name, NOSPLIT, "func(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc, n int)")
 	Pragma("noescape")
-	Doc(fmt.Sprintf("%s computes C[rows[i], 0:cols] = Σ_p X[p, rows[i]]·B[p, 0:cols]", name),
-		fmt.Sprintf("for i < %d and p < k, X's rows ldx floats apart, B's ldb, C's ldc,", r),
-		"overwriting those elements of C: each one FMA chain over p ascending from",
-		"zero, the arithmetic of the strip kernel's Xᵀ·B. B and C are read and written",
-		"through masks, nothing past column cols. The caller guarantees k ≥ 1,",
-		fmt.Sprintf("1 ≤ cols ≤ 32, len(rows) ≥ %d, 0 ≤ rows[i] ≤ rows[%d], x spanning", r, r-1),
-		fmt.Sprintf("(k−1)·ldx+rows[%d]+1 elements, b (k−1)·ldb+cols and c rows[%d]·ldc+cols.", r-1, r-1))
+	Doc(fmt.Sprintf("%s computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n] for", name),
+		fmt.Sprintf("i < %d and p < k, X's rows ldx floats apart, B's ldb, C's ldc, overwriting", r),
+		"those elements of C: each one FMA chain over p ascending from zero, the",
+		"arithmetic of the strip kernel's Xᵀ·B. The columns go in strips of 32, the",
+		"last one's loads of B and stores to C masked: nothing past column n is",
+		fmt.Sprintf("touched. The caller guarantees k ≥ 1, n ≥ 1, len(rows) ≥ %d, 0 ≤ rows[i] ≤", r),
+		fmt.Sprintf("rows[%d], x spanning (k−1)·ldx+rows[%d]+1 elements, b (k−1)·ldb+n and c", r-1, r-1),
+		fmt.Sprintf("rows[%d]·ldc+n.", r-1))
 	offs := scatterOffs[:r]
 	var names []string
 	for _, o := range offs {
 		names = append(names, o.Asm())
 	}
-	Comment("Register plan (AVX512F, checked by the caller's dispatch):",
+	colB, left, ldcB := AllocLocal(8), AllocLocal(8), AllocLocal(8)
+	Comment("Register plan (AVX512F, BMI2, checked by the caller's dispatch):",
 		"  Z0..Z"+fmt.Sprint(2*r-1)+": C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)",
 		"  Z24, Z25: B's row p; Z26, Z27: X broadcasts, alternating rows",
-		"  K1, K2: columns 0..15 and 16..31 below cols (loads of B, stores of C)",
+		"  K1, K2: the strip's columns 0..15 and 16..31 below n (loads of B, stores of C)",
 		fmt.Sprintf("  %v = 4·rows[i], the columns' offsets in X's rows", names),
 		"  SI = X's row p, BX = B's row p, DX = ldx, R8 = ldb (bytes), CX = steps left;",
-		"  then SI = C, DX = ldc in bytes, BX = rows, CX = a row's offset in C")
-	Comment("K1:K2 = the low cols bits of 32 (BZHI leaves all 32 for cols = 32).")
-	MOVQ(param("cols"), RCX)
-	MOVL(U32(0xffffffff), EDX)
-	BZHIL(ECX, EDX, EDX)
-	KMOVW(EDX, K1)
-	SHRL(U8(16), EDX)
-	KMOVW(EDX, K2)
+		"  at a strip's end SI = C at the strip, BX = rows, CX = a row's offset in C",
+		"  locals: the strip's offset in bytes, the columns left, ldc in bytes")
 	MOVQ(param("rows_base"), RBX)
 	for i, o := range offs {
 		MOVLQSX(Mem{Base: RBX, Disp: 4 * i}, o)
 		SHLQ(U8(2), o)
 	}
-	MOVQ(param("k"), RCX)
-	MOVQ(param("x_base"), RSI)
 	MOVQ(param("ldx"), RDX)
-	MOVQ(param("b_base"), RBX)
 	MOVQ(param("ldb"), R8)
 	SHLQ(U8(2), RDX)
 	SHLQ(U8(2), R8)
+	MOVQ(param("ldc"), RCX)
+	SHLQ(U8(2), RCX)
+	MOVQ(RCX, ldcB)
+	MOVQ(param("n"), RCX)
+	MOVQ(RCX, left)
+	MOVQ(U32(0), colB)
+	Label("strip")
+	Comment("K1:K2 = the low min(left, 32) bits of 32.")
+	MOVQ(left, RCX)
+	MOVL(U32(32), ESI)
+	CMPQ(RCX, RSI)
+	CMOVQGT(RSI, RCX)
+	MOVL(U32(0xffffffff), ESI)
+	BZHIL(ECX, ESI, ESI)
+	KMOVW(ESI, K1)
+	SHRL(U8(16), ESI)
+	KMOVW(ESI, K2)
 	for i := 0; i < 2*r; i++ {
 		VPXORD(Z(i), Z(i), Z(i))
 	}
+	MOVQ(param("x_base"), RSI)
+	MOVQ(param("b_base"), RBX)
+	ADDQ(colB, RBX)
+	MOVQ(param("k"), RCX)
 	Label("loop")
 	VMOVUPS_Z(Mem{Base: RBX}, K1, Z(24))
 	VMOVUPS_Z(Mem{Base: RBX, Disp: 64}, K2, Z(25))
@@ -264,15 +280,17 @@ func genScatter(r int) {
 	DECQ(RCX)
 	JNE(LabelRef("loop"))
 	MOVQ(param("c_base"), RSI)
-	MOVQ(param("ldc"), RDX)
-	SHLQ(U8(2), RDX)
+	ADDQ(colB, RSI)
 	MOVQ(param("rows_base"), RBX)
 	for i := 0; i < r; i++ {
 		MOVLQSX(Mem{Base: RBX, Disp: 4 * i}, RCX)
-		IMULQ(RDX, RCX)
+		IMULQ(ldcB, RCX)
 		VMOVUPS(Z(2*i), K1, Mem{Base: RSI, Index: RCX, Scale: 1})
 		VMOVUPS(Z(2*i+1), K2, Mem{Base: RSI, Index: RCX, Scale: 1, Disp: 64})
 	}
+	ADDQ(U32(128), colB)
+	SUBQ(U32(32), left)
+	JG(LabelRef("strip"))
 	VZEROUPPER()
 	RET()
 }
