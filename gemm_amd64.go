@@ -186,18 +186,32 @@ func sgemvSkipZerosAVX512(k int, a, b []float32, ldb int, c []float32, n int, al
 	gemvScratchPool.Put(s)
 }
 
-// skipAVX512 are the zero-column-skipping kernels of the AVX-512 set.
-var skipAVX512 = skipKernels{
-	gather: [gatherMaxRows + 1]func(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int){
-		nil, sgemmGather1x32AVX512, sgemmGather2x32AVX512, sgemmGather3x32AVX512, sgemmGather4x32AVX512,
-		sgemmGather5x32AVX512, sgemmGather6x32AVX512, sgemmGather7x32AVX512, sgemmGather8x32AVX512,
-		sgemmGather9x32AVX512, sgemmGather10x32AVX512, sgemmGather11x32AVX512, sgemmGather12x32AVX512},
-	scatter: [scatterMaxRows + 1]func(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc, n int){
-		nil, sgemmScatter1x32AVX512, sgemmScatter2x32AVX512, sgemmScatter3x32AVX512, sgemmScatter4x32AVX512,
-		sgemmScatter5x32AVX512, sgemmScatter6x32AVX512, sgemmScatter7x32AVX512, sgemmScatter8x32AVX512},
-	orColumns: orColumnsAVX512,
-	compact:   sgemvCompactAVX512,
-}
+// skipAVX512 and skipAVX2 are the zero-column-skipping kernels of the
+// AVX-512 and AVX2 sets (see skipJob).
+var (
+	skipAVX512 = skipKernels{
+		nr: 32,
+		gather: []func(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int){
+			nil, sgemmGather1x32AVX512, sgemmGather2x32AVX512, sgemmGather3x32AVX512, sgemmGather4x32AVX512,
+			sgemmGather5x32AVX512, sgemmGather6x32AVX512, sgemmGather7x32AVX512, sgemmGather8x32AVX512,
+			sgemmGather9x32AVX512, sgemmGather10x32AVX512, sgemmGather11x32AVX512, sgemmGather12x32AVX512},
+		scatter: []func(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc, n int){
+			nil, sgemmScatter1x32AVX512, sgemmScatter2x32AVX512, sgemmScatter3x32AVX512, sgemmScatter4x32AVX512,
+			sgemmScatter5x32AVX512, sgemmScatter6x32AVX512, sgemmScatter7x32AVX512, sgemmScatter8x32AVX512},
+		orColumns: orColumnsAVX512,
+		compact:   sgemvCompactAVX512,
+	}
+	skipAVX2 = skipKernels{
+		nr: 16,
+		gather: []func(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int){
+			nil, sgemmGather1x16AVX2, sgemmGather2x16AVX2, sgemmGather3x16AVX2, sgemmGather4x16AVX2,
+			sgemmGather5x16AVX2, sgemmGather6x16AVX2},
+		scatter: []func(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc, n int){
+			nil, sgemmScatter1x16AVX2, sgemmScatter2x16AVX2, sgemmScatter3x16AVX2, sgemmScatter4x16AVX2,
+			sgemmScatter5x16AVX2},
+		orColumns: orColumnsAVX2,
+	}
+)
 
 // zen4KC is the depth of a block of k for the AVX-512 set on Zen 4. There
 // the 512-bit FMAs issue at half rate, so one step of the 8×32 tile takes
@@ -238,6 +252,7 @@ func archKernels() []*gemmKernel {
 	// OS saves the ymm state (OSXSAVE/XCR0), so both true means no SIGILL.
 	if cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
 		ks = append(ks, &avx2Kernel)
+		avx2Kernel.skip = &skipAVX2
 		packAsm.a6, packAsm.runs16 = packA6AVX2, packRuns16AVX2
 		// The AVX-512 kernels use AVX512F instructions only; cpuid/v2
 		// reports AVX512F only when the OS saves the opmask and zmm state

@@ -14745,7 +14745,7 @@ n4_step_both:
 // func sgemmGather1x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 // Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmGather1x32AVX512(SB), NOSPLIT, $0-128
-	// Register plan (AVX512F, checked by the caller's dispatch):
+	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z1: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
 	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
@@ -14768,15 +14768,17 @@ TEXT ·sgemmGather1x32AVX512(SB), NOSPLIT, $0-128
 	VPXORD Z1, Z1, Z1
 
 loop:
-	MOVLQSX      (R8), AX
-	LEAQ         (SI)(AX*4), R9
-	IMULQ        R11, AX
-	VMOVUPS      (BX)(AX*1), Z24
-	VMOVUPS      64(BX)(AX*1), Z25
-	MOVLQSX      32(R8), AX
-	IMULQ        R11, AX
+	MOVLQSX (R8), AX
+	LEAQ    (SI)(AX*4), R9
+	IMULQ   R11, AX
+	VMOVUPS (BX)(AX*1), Z24
+	VMOVUPS 64(BX)(AX*1), Z25
+	MOVLQSX 32(R8), AX
+	IMULQ   R11, AX
+
+	// The strip's first and last bytes: both its cache lines even when unaligned.
 	PREFETCHT0   (BX)(AX*1)
-	PREFETCHT0   64(BX)(AX*1)
+	PREFETCHT0   127(BX)(AX*1)
 	VBROADCASTSS (R9), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -14791,7 +14793,7 @@ loop:
 // func sgemmGather2x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 // Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmGather2x32AVX512(SB), NOSPLIT, $0-128
-	// Register plan (AVX512F, checked by the caller's dispatch):
+	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z3: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
 	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
@@ -14816,15 +14818,17 @@ TEXT ·sgemmGather2x32AVX512(SB), NOSPLIT, $0-128
 	VPXORD Z3, Z3, Z3
 
 loop:
-	MOVLQSX      (R8), AX
-	LEAQ         (SI)(AX*4), R9
-	IMULQ        R11, AX
-	VMOVUPS      (BX)(AX*1), Z24
-	VMOVUPS      64(BX)(AX*1), Z25
-	MOVLQSX      32(R8), AX
-	IMULQ        R11, AX
+	MOVLQSX (R8), AX
+	LEAQ    (SI)(AX*4), R9
+	IMULQ   R11, AX
+	VMOVUPS (BX)(AX*1), Z24
+	VMOVUPS 64(BX)(AX*1), Z25
+	MOVLQSX 32(R8), AX
+	IMULQ   R11, AX
+
+	// The strip's first and last bytes: both its cache lines even when unaligned.
 	PREFETCHT0   (BX)(AX*1)
-	PREFETCHT0   64(BX)(AX*1)
+	PREFETCHT0   127(BX)(AX*1)
 	VBROADCASTSS (R9), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -14845,7 +14849,7 @@ loop:
 // func sgemmGather3x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 // Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmGather3x32AVX512(SB), NOSPLIT, $0-128
-	// Register plan (AVX512F, checked by the caller's dispatch):
+	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z5: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
 	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
@@ -14872,15 +14876,17 @@ TEXT ·sgemmGather3x32AVX512(SB), NOSPLIT, $0-128
 	VPXORD Z5, Z5, Z5
 
 loop:
-	MOVLQSX      (R8), AX
-	LEAQ         (SI)(AX*4), R9
-	IMULQ        R11, AX
-	VMOVUPS      (BX)(AX*1), Z24
-	VMOVUPS      64(BX)(AX*1), Z25
-	MOVLQSX      32(R8), AX
-	IMULQ        R11, AX
+	MOVLQSX (R8), AX
+	LEAQ    (SI)(AX*4), R9
+	IMULQ   R11, AX
+	VMOVUPS (BX)(AX*1), Z24
+	VMOVUPS 64(BX)(AX*1), Z25
+	MOVLQSX 32(R8), AX
+	IMULQ   R11, AX
+
+	// The strip's first and last bytes: both its cache lines even when unaligned.
 	PREFETCHT0   (BX)(AX*1)
-	PREFETCHT0   64(BX)(AX*1)
+	PREFETCHT0   127(BX)(AX*1)
 	VBROADCASTSS (R9), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -14907,7 +14913,7 @@ loop:
 // func sgemmGather4x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 // Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmGather4x32AVX512(SB), NOSPLIT, $0-128
-	// Register plan (AVX512F, checked by the caller's dispatch):
+	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z7: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
 	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
@@ -14936,15 +14942,17 @@ TEXT ·sgemmGather4x32AVX512(SB), NOSPLIT, $0-128
 	VPXORD Z7, Z7, Z7
 
 loop:
-	MOVLQSX      (R8), AX
-	LEAQ         (SI)(AX*4), R9
-	IMULQ        R11, AX
-	VMOVUPS      (BX)(AX*1), Z24
-	VMOVUPS      64(BX)(AX*1), Z25
-	MOVLQSX      32(R8), AX
-	IMULQ        R11, AX
+	MOVLQSX (R8), AX
+	LEAQ    (SI)(AX*4), R9
+	IMULQ   R11, AX
+	VMOVUPS (BX)(AX*1), Z24
+	VMOVUPS 64(BX)(AX*1), Z25
+	MOVLQSX 32(R8), AX
+	IMULQ   R11, AX
+
+	// The strip's first and last bytes: both its cache lines even when unaligned.
 	PREFETCHT0   (BX)(AX*1)
-	PREFETCHT0   64(BX)(AX*1)
+	PREFETCHT0   127(BX)(AX*1)
 	VBROADCASTSS (R9), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -14977,7 +14985,7 @@ loop:
 // func sgemmGather5x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 // Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmGather5x32AVX512(SB), NOSPLIT, $0-128
-	// Register plan (AVX512F, checked by the caller's dispatch):
+	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z9: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
 	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
@@ -15008,16 +15016,18 @@ TEXT ·sgemmGather5x32AVX512(SB), NOSPLIT, $0-128
 	VPXORD Z9, Z9, Z9
 
 loop:
-	MOVLQSX      (R8), AX
-	LEAQ         (SI)(AX*4), R9
-	LEAQ         (R9)(R10*4), R13
-	IMULQ        R11, AX
-	VMOVUPS      (BX)(AX*1), Z24
-	VMOVUPS      64(BX)(AX*1), Z25
-	MOVLQSX      32(R8), AX
-	IMULQ        R11, AX
+	MOVLQSX (R8), AX
+	LEAQ    (SI)(AX*4), R9
+	LEAQ    (R9)(R10*4), R13
+	IMULQ   R11, AX
+	VMOVUPS (BX)(AX*1), Z24
+	VMOVUPS 64(BX)(AX*1), Z25
+	MOVLQSX 32(R8), AX
+	IMULQ   R11, AX
+
+	// The strip's first and last bytes: both its cache lines even when unaligned.
 	PREFETCHT0   (BX)(AX*1)
-	PREFETCHT0   64(BX)(AX*1)
+	PREFETCHT0   127(BX)(AX*1)
 	VBROADCASTSS (R9), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -15056,7 +15066,7 @@ loop:
 // func sgemmGather6x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 // Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmGather6x32AVX512(SB), NOSPLIT, $0-128
-	// Register plan (AVX512F, checked by the caller's dispatch):
+	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z11: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
 	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
@@ -15089,16 +15099,18 @@ TEXT ·sgemmGather6x32AVX512(SB), NOSPLIT, $0-128
 	VPXORD Z11, Z11, Z11
 
 loop:
-	MOVLQSX      (R8), AX
-	LEAQ         (SI)(AX*4), R9
-	LEAQ         (R9)(R10*4), R13
-	IMULQ        R11, AX
-	VMOVUPS      (BX)(AX*1), Z24
-	VMOVUPS      64(BX)(AX*1), Z25
-	MOVLQSX      32(R8), AX
-	IMULQ        R11, AX
+	MOVLQSX (R8), AX
+	LEAQ    (SI)(AX*4), R9
+	LEAQ    (R9)(R10*4), R13
+	IMULQ   R11, AX
+	VMOVUPS (BX)(AX*1), Z24
+	VMOVUPS 64(BX)(AX*1), Z25
+	MOVLQSX 32(R8), AX
+	IMULQ   R11, AX
+
+	// The strip's first and last bytes: both its cache lines even when unaligned.
 	PREFETCHT0   (BX)(AX*1)
-	PREFETCHT0   64(BX)(AX*1)
+	PREFETCHT0   127(BX)(AX*1)
 	VBROADCASTSS (R9), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -15143,7 +15155,7 @@ loop:
 // func sgemmGather7x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 // Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmGather7x32AVX512(SB), NOSPLIT, $0-128
-	// Register plan (AVX512F, checked by the caller's dispatch):
+	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z13: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
 	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
@@ -15178,16 +15190,18 @@ TEXT ·sgemmGather7x32AVX512(SB), NOSPLIT, $0-128
 	VPXORD Z13, Z13, Z13
 
 loop:
-	MOVLQSX      (R8), AX
-	LEAQ         (SI)(AX*4), R9
-	LEAQ         (R9)(R10*4), R13
-	IMULQ        R11, AX
-	VMOVUPS      (BX)(AX*1), Z24
-	VMOVUPS      64(BX)(AX*1), Z25
-	MOVLQSX      32(R8), AX
-	IMULQ        R11, AX
+	MOVLQSX (R8), AX
+	LEAQ    (SI)(AX*4), R9
+	LEAQ    (R9)(R10*4), R13
+	IMULQ   R11, AX
+	VMOVUPS (BX)(AX*1), Z24
+	VMOVUPS 64(BX)(AX*1), Z25
+	MOVLQSX 32(R8), AX
+	IMULQ   R11, AX
+
+	// The strip's first and last bytes: both its cache lines even when unaligned.
 	PREFETCHT0   (BX)(AX*1)
-	PREFETCHT0   64(BX)(AX*1)
+	PREFETCHT0   127(BX)(AX*1)
 	VBROADCASTSS (R9), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -15238,7 +15252,7 @@ loop:
 // func sgemmGather8x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 // Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmGather8x32AVX512(SB), NOSPLIT, $0-128
-	// Register plan (AVX512F, checked by the caller's dispatch):
+	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z15: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
 	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
@@ -15275,16 +15289,18 @@ TEXT ·sgemmGather8x32AVX512(SB), NOSPLIT, $0-128
 	VPXORD Z15, Z15, Z15
 
 loop:
-	MOVLQSX      (R8), AX
-	LEAQ         (SI)(AX*4), R9
-	LEAQ         (R9)(R10*4), R13
-	IMULQ        R11, AX
-	VMOVUPS      (BX)(AX*1), Z24
-	VMOVUPS      64(BX)(AX*1), Z25
-	MOVLQSX      32(R8), AX
-	IMULQ        R11, AX
+	MOVLQSX (R8), AX
+	LEAQ    (SI)(AX*4), R9
+	LEAQ    (R9)(R10*4), R13
+	IMULQ   R11, AX
+	VMOVUPS (BX)(AX*1), Z24
+	VMOVUPS 64(BX)(AX*1), Z25
+	MOVLQSX 32(R8), AX
+	IMULQ   R11, AX
+
+	// The strip's first and last bytes: both its cache lines even when unaligned.
 	PREFETCHT0   (BX)(AX*1)
-	PREFETCHT0   64(BX)(AX*1)
+	PREFETCHT0   127(BX)(AX*1)
 	VBROADCASTSS (R9), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -15341,7 +15357,7 @@ loop:
 // func sgemmGather9x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 // Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmGather9x32AVX512(SB), NOSPLIT, $0-128
-	// Register plan (AVX512F, checked by the caller's dispatch):
+	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z17: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
 	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
@@ -15380,17 +15396,19 @@ TEXT ·sgemmGather9x32AVX512(SB), NOSPLIT, $0-128
 	VPXORD Z17, Z17, Z17
 
 loop:
-	MOVLQSX      (R8), AX
-	LEAQ         (SI)(AX*4), R9
-	LEAQ         (R9)(R10*4), R13
-	LEAQ         (R9)(R10*8), R14
-	IMULQ        R11, AX
-	VMOVUPS      (BX)(AX*1), Z24
-	VMOVUPS      64(BX)(AX*1), Z25
-	MOVLQSX      32(R8), AX
-	IMULQ        R11, AX
+	MOVLQSX (R8), AX
+	LEAQ    (SI)(AX*4), R9
+	LEAQ    (R9)(R10*4), R13
+	LEAQ    (R9)(R10*8), R14
+	IMULQ   R11, AX
+	VMOVUPS (BX)(AX*1), Z24
+	VMOVUPS 64(BX)(AX*1), Z25
+	MOVLQSX 32(R8), AX
+	IMULQ   R11, AX
+
+	// The strip's first and last bytes: both its cache lines even when unaligned.
 	PREFETCHT0   (BX)(AX*1)
-	PREFETCHT0   64(BX)(AX*1)
+	PREFETCHT0   127(BX)(AX*1)
 	VBROADCASTSS (R9), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -15453,7 +15471,7 @@ loop:
 // func sgemmGather10x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 // Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmGather10x32AVX512(SB), NOSPLIT, $0-128
-	// Register plan (AVX512F, checked by the caller's dispatch):
+	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z19: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
 	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
@@ -15494,17 +15512,19 @@ TEXT ·sgemmGather10x32AVX512(SB), NOSPLIT, $0-128
 	VPXORD Z19, Z19, Z19
 
 loop:
-	MOVLQSX      (R8), AX
-	LEAQ         (SI)(AX*4), R9
-	LEAQ         (R9)(R10*4), R13
-	LEAQ         (R9)(R10*8), R14
-	IMULQ        R11, AX
-	VMOVUPS      (BX)(AX*1), Z24
-	VMOVUPS      64(BX)(AX*1), Z25
-	MOVLQSX      32(R8), AX
-	IMULQ        R11, AX
+	MOVLQSX (R8), AX
+	LEAQ    (SI)(AX*4), R9
+	LEAQ    (R9)(R10*4), R13
+	LEAQ    (R9)(R10*8), R14
+	IMULQ   R11, AX
+	VMOVUPS (BX)(AX*1), Z24
+	VMOVUPS 64(BX)(AX*1), Z25
+	MOVLQSX 32(R8), AX
+	IMULQ   R11, AX
+
+	// The strip's first and last bytes: both its cache lines even when unaligned.
 	PREFETCHT0   (BX)(AX*1)
-	PREFETCHT0   64(BX)(AX*1)
+	PREFETCHT0   127(BX)(AX*1)
 	VBROADCASTSS (R9), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -15573,7 +15593,7 @@ loop:
 // func sgemmGather11x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 // Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmGather11x32AVX512(SB), NOSPLIT, $0-128
-	// Register plan (AVX512F, checked by the caller's dispatch):
+	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z21: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
 	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
@@ -15616,17 +15636,19 @@ TEXT ·sgemmGather11x32AVX512(SB), NOSPLIT, $0-128
 	VPXORD Z21, Z21, Z21
 
 loop:
-	MOVLQSX      (R8), AX
-	LEAQ         (SI)(AX*4), R9
-	LEAQ         (R9)(R10*4), R13
-	LEAQ         (R9)(R10*8), R14
-	IMULQ        R11, AX
-	VMOVUPS      (BX)(AX*1), Z24
-	VMOVUPS      64(BX)(AX*1), Z25
-	MOVLQSX      32(R8), AX
-	IMULQ        R11, AX
+	MOVLQSX (R8), AX
+	LEAQ    (SI)(AX*4), R9
+	LEAQ    (R9)(R10*4), R13
+	LEAQ    (R9)(R10*8), R14
+	IMULQ   R11, AX
+	VMOVUPS (BX)(AX*1), Z24
+	VMOVUPS 64(BX)(AX*1), Z25
+	MOVLQSX 32(R8), AX
+	IMULQ   R11, AX
+
+	// The strip's first and last bytes: both its cache lines even when unaligned.
 	PREFETCHT0   (BX)(AX*1)
-	PREFETCHT0   64(BX)(AX*1)
+	PREFETCHT0   127(BX)(AX*1)
 	VBROADCASTSS (R9), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -15701,7 +15723,7 @@ loop:
 // func sgemmGather12x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 // Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmGather12x32AVX512(SB), NOSPLIT, $0-128
-	// Register plan (AVX512F, checked by the caller's dispatch):
+	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z23: row i of C in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row idx[t]; Z26, Z27: A broadcasts, alternating rows
 	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
@@ -15746,17 +15768,19 @@ TEXT ·sgemmGather12x32AVX512(SB), NOSPLIT, $0-128
 	VPXORD Z23, Z23, Z23
 
 loop:
-	MOVLQSX      (R8), AX
-	LEAQ         (SI)(AX*4), R9
-	LEAQ         (R9)(R10*4), R13
-	LEAQ         (R9)(R10*8), R14
-	IMULQ        R11, AX
-	VMOVUPS      (BX)(AX*1), Z24
-	VMOVUPS      64(BX)(AX*1), Z25
-	MOVLQSX      32(R8), AX
-	IMULQ        R11, AX
+	MOVLQSX (R8), AX
+	LEAQ    (SI)(AX*4), R9
+	LEAQ    (R9)(R10*4), R13
+	LEAQ    (R9)(R10*8), R14
+	IMULQ   R11, AX
+	VMOVUPS (BX)(AX*1), Z24
+	VMOVUPS 64(BX)(AX*1), Z25
+	MOVLQSX 32(R8), AX
+	IMULQ   R11, AX
+
+	// The strip's first and last bytes: both its cache lines even when unaligned.
 	PREFETCHT0   (BX)(AX*1)
-	PREFETCHT0   64(BX)(AX*1)
+	PREFETCHT0   127(BX)(AX*1)
 	VBROADCASTSS (R9), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -15834,97 +15858,13 @@ loop:
 	VZEROUPPER
 	RET
 
-// func orColumnsAVX512(rows int, k int, x []float32, ldx int, acc []float32)
-// Requires: AVX, AVX512F
-TEXT ·orColumnsAVX512(SB), NOSPLIT, $0-72
-	// Register plan (AVX512F, checked by the caller's dispatch):
-	//   Z0..Z3 = four 16-float chunks of acc being ORed; K1 = the tail's lanes
-	//   SI = x at the current row and chunk, DI = acc at the chunk, R8 = ldx in
-	//   bytes, CX = rows left, DX = floats left in the row, BX = rows, AX scratch
-	// Chunks of 64 columns run down all the rows before the next, then 16-column
-	// chunks, then the masked tail, so acc is read and written once.
-	MOVQ rows+0(FP), BX
-	MOVQ k+8(FP), DX
-	MOVQ x_base+16(FP), R9
-	MOVQ ldx+40(FP), R8
-	MOVQ acc_base+48(FP), DI
-	SHLQ $0x02, R8
-
-c64:
-	CMPQ   DX, $0x40
-	JLT    c16
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	MOVQ   R9, SI
-	MOVQ   BX, CX
-
-rows64:
-	VPORD   (SI), Z0, Z0
-	VPORD   64(SI), Z1, Z1
-	VPORD   128(SI), Z2, Z2
-	VPORD   192(SI), Z3, Z3
-	ADDQ    R8, SI
-	DECQ    CX
-	JNE     rows64
-	VMOVUPS Z0, (DI)
-	VMOVUPS Z1, 64(DI)
-	VMOVUPS Z2, 128(DI)
-	VMOVUPS Z3, 192(DI)
-	ADDQ    $0x00000100, R9
-	ADDQ    $0x00000100, DI
-	SUBQ    $0x40, DX
-	JMP     c64
-
-c16:
-	CMPQ   DX, $0x10
-	JLT    tail
-	VPXORD Z0, Z0, Z0
-	MOVQ   R9, SI
-	MOVQ   BX, CX
-
-rows16:
-	VPORD   (SI), Z0, Z0
-	ADDQ    R8, SI
-	DECQ    CX
-	JNE     rows16
-	VMOVUPS Z0, (DI)
-	ADDQ    $0x40, R9
-	ADDQ    $0x40, DI
-	SUBQ    $0x10, DX
-	JMP     c16
-
-tail:
-	TESTQ  DX, DX
-	JEQ    done
-	MOVL   $0x00000001, AX
-	MOVQ   DX, CX
-	SHLL   CL, AX
-	DECL   AX
-	KMOVW  AX, K1
-	VPXORD Z0, Z0, Z0
-	MOVQ   R9, SI
-	MOVQ   BX, CX
-
-rowsTail:
-	VPORD   (SI), Z0, K1, Z0
-	ADDQ    R8, SI
-	DECQ    CX
-	JNE     rowsTail
-	VMOVUPS Z0, K1, (DI)
-
-done:
-	VZEROUPPER
-	RET
-
 // func sgemmScatter1x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
 // Requires: AVX, AVX512F, BMI2, CMOV
 TEXT ·sgemmScatter1x32AVX512(SB), NOSPLIT, $24-136
-	// Register plan (AVX512F, BMI2, checked by the caller's dispatch):
+	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z1: C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row p; Z26, Z27: X broadcasts, alternating rows
-	//   K1, K2: the strip's columns 0..15 and 16..31 below n (loads of B, stores of C)
+	//   K1, K2: the strip's columns below n, each half (loads of B, stores of C)
 	//   [AX] = 4·rows[i], the columns' offsets in X's rows
 	//   SI = X's row p, BX = B's row p, DX = ldx, R8 = ldb (bytes), CX = steps left;
 	//   at a strip's end SI = C at the strip, BX = rows, CX = a row's offset in C
@@ -15944,7 +15884,7 @@ TEXT ·sgemmScatter1x32AVX512(SB), NOSPLIT, $24-136
 	MOVQ    $0x00000000, (SP)
 
 strip:
-	// K1:K2 = the low min(left, 32) bits of 32.
+	// The masks: lanes below min(left, 32).
 	MOVQ    8(SP), CX
 	MOVL    $0x00000020, SI
 	CMPQ    CX, SI
@@ -15987,10 +15927,10 @@ loop:
 // func sgemmScatter2x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
 // Requires: AVX, AVX512F, BMI2, CMOV
 TEXT ·sgemmScatter2x32AVX512(SB), NOSPLIT, $24-136
-	// Register plan (AVX512F, BMI2, checked by the caller's dispatch):
+	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z3: C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row p; Z26, Z27: X broadcasts, alternating rows
-	//   K1, K2: the strip's columns 0..15 and 16..31 below n (loads of B, stores of C)
+	//   K1, K2: the strip's columns below n, each half (loads of B, stores of C)
 	//   [AX DI] = 4·rows[i], the columns' offsets in X's rows
 	//   SI = X's row p, BX = B's row p, DX = ldx, R8 = ldb (bytes), CX = steps left;
 	//   at a strip's end SI = C at the strip, BX = rows, CX = a row's offset in C
@@ -16012,7 +15952,7 @@ TEXT ·sgemmScatter2x32AVX512(SB), NOSPLIT, $24-136
 	MOVQ    $0x00000000, (SP)
 
 strip:
-	// K1:K2 = the low min(left, 32) bits of 32.
+	// The masks: lanes below min(left, 32).
 	MOVQ    8(SP), CX
 	MOVL    $0x00000020, SI
 	CMPQ    CX, SI
@@ -16064,10 +16004,10 @@ loop:
 // func sgemmScatter3x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
 // Requires: AVX, AVX512F, BMI2, CMOV
 TEXT ·sgemmScatter3x32AVX512(SB), NOSPLIT, $24-136
-	// Register plan (AVX512F, BMI2, checked by the caller's dispatch):
+	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z5: C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row p; Z26, Z27: X broadcasts, alternating rows
-	//   K1, K2: the strip's columns 0..15 and 16..31 below n (loads of B, stores of C)
+	//   K1, K2: the strip's columns below n, each half (loads of B, stores of C)
 	//   [AX DI R9] = 4·rows[i], the columns' offsets in X's rows
 	//   SI = X's row p, BX = B's row p, DX = ldx, R8 = ldb (bytes), CX = steps left;
 	//   at a strip's end SI = C at the strip, BX = rows, CX = a row's offset in C
@@ -16091,7 +16031,7 @@ TEXT ·sgemmScatter3x32AVX512(SB), NOSPLIT, $24-136
 	MOVQ    $0x00000000, (SP)
 
 strip:
-	// K1:K2 = the low min(left, 32) bits of 32.
+	// The masks: lanes below min(left, 32).
 	MOVQ    8(SP), CX
 	MOVL    $0x00000020, SI
 	CMPQ    CX, SI
@@ -16152,10 +16092,10 @@ loop:
 // func sgemmScatter4x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
 // Requires: AVX, AVX512F, BMI2, CMOV
 TEXT ·sgemmScatter4x32AVX512(SB), NOSPLIT, $24-136
-	// Register plan (AVX512F, BMI2, checked by the caller's dispatch):
+	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z7: C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row p; Z26, Z27: X broadcasts, alternating rows
-	//   K1, K2: the strip's columns 0..15 and 16..31 below n (loads of B, stores of C)
+	//   K1, K2: the strip's columns below n, each half (loads of B, stores of C)
 	//   [AX DI R9 R10] = 4·rows[i], the columns' offsets in X's rows
 	//   SI = X's row p, BX = B's row p, DX = ldx, R8 = ldb (bytes), CX = steps left;
 	//   at a strip's end SI = C at the strip, BX = rows, CX = a row's offset in C
@@ -16181,7 +16121,7 @@ TEXT ·sgemmScatter4x32AVX512(SB), NOSPLIT, $24-136
 	MOVQ    $0x00000000, (SP)
 
 strip:
-	// K1:K2 = the low min(left, 32) bits of 32.
+	// The masks: lanes below min(left, 32).
 	MOVQ    8(SP), CX
 	MOVL    $0x00000020, SI
 	CMPQ    CX, SI
@@ -16251,10 +16191,10 @@ loop:
 // func sgemmScatter5x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
 // Requires: AVX, AVX512F, BMI2, CMOV
 TEXT ·sgemmScatter5x32AVX512(SB), NOSPLIT, $24-136
-	// Register plan (AVX512F, BMI2, checked by the caller's dispatch):
+	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z9: C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row p; Z26, Z27: X broadcasts, alternating rows
-	//   K1, K2: the strip's columns 0..15 and 16..31 below n (loads of B, stores of C)
+	//   K1, K2: the strip's columns below n, each half (loads of B, stores of C)
 	//   [AX DI R9 R10 R11] = 4·rows[i], the columns' offsets in X's rows
 	//   SI = X's row p, BX = B's row p, DX = ldx, R8 = ldb (bytes), CX = steps left;
 	//   at a strip's end SI = C at the strip, BX = rows, CX = a row's offset in C
@@ -16282,7 +16222,7 @@ TEXT ·sgemmScatter5x32AVX512(SB), NOSPLIT, $24-136
 	MOVQ    $0x00000000, (SP)
 
 strip:
-	// K1:K2 = the low min(left, 32) bits of 32.
+	// The masks: lanes below min(left, 32).
 	MOVQ    8(SP), CX
 	MOVL    $0x00000020, SI
 	CMPQ    CX, SI
@@ -16361,10 +16301,10 @@ loop:
 // func sgemmScatter6x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
 // Requires: AVX, AVX512F, BMI2, CMOV
 TEXT ·sgemmScatter6x32AVX512(SB), NOSPLIT, $24-136
-	// Register plan (AVX512F, BMI2, checked by the caller's dispatch):
+	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z11: C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row p; Z26, Z27: X broadcasts, alternating rows
-	//   K1, K2: the strip's columns 0..15 and 16..31 below n (loads of B, stores of C)
+	//   K1, K2: the strip's columns below n, each half (loads of B, stores of C)
 	//   [AX DI R9 R10 R11 R12] = 4·rows[i], the columns' offsets in X's rows
 	//   SI = X's row p, BX = B's row p, DX = ldx, R8 = ldb (bytes), CX = steps left;
 	//   at a strip's end SI = C at the strip, BX = rows, CX = a row's offset in C
@@ -16394,7 +16334,7 @@ TEXT ·sgemmScatter6x32AVX512(SB), NOSPLIT, $24-136
 	MOVQ    $0x00000000, (SP)
 
 strip:
-	// K1:K2 = the low min(left, 32) bits of 32.
+	// The masks: lanes below min(left, 32).
 	MOVQ    8(SP), CX
 	MOVL    $0x00000020, SI
 	CMPQ    CX, SI
@@ -16482,10 +16422,10 @@ loop:
 // func sgemmScatter7x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
 // Requires: AVX, AVX512F, BMI2, CMOV
 TEXT ·sgemmScatter7x32AVX512(SB), NOSPLIT, $24-136
-	// Register plan (AVX512F, BMI2, checked by the caller's dispatch):
+	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z13: C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row p; Z26, Z27: X broadcasts, alternating rows
-	//   K1, K2: the strip's columns 0..15 and 16..31 below n (loads of B, stores of C)
+	//   K1, K2: the strip's columns below n, each half (loads of B, stores of C)
 	//   [AX DI R9 R10 R11 R12 R13] = 4·rows[i], the columns' offsets in X's rows
 	//   SI = X's row p, BX = B's row p, DX = ldx, R8 = ldb (bytes), CX = steps left;
 	//   at a strip's end SI = C at the strip, BX = rows, CX = a row's offset in C
@@ -16517,7 +16457,7 @@ TEXT ·sgemmScatter7x32AVX512(SB), NOSPLIT, $24-136
 	MOVQ    $0x00000000, (SP)
 
 strip:
-	// K1:K2 = the low min(left, 32) bits of 32.
+	// The masks: lanes below min(left, 32).
 	MOVQ    8(SP), CX
 	MOVL    $0x00000020, SI
 	CMPQ    CX, SI
@@ -16614,10 +16554,10 @@ loop:
 // func sgemmScatter8x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
 // Requires: AVX, AVX512F, BMI2, CMOV
 TEXT ·sgemmScatter8x32AVX512(SB), NOSPLIT, $24-136
-	// Register plan (AVX512F, BMI2, checked by the caller's dispatch):
+	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z15: C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
 	//   Z24, Z25: B's row p; Z26, Z27: X broadcasts, alternating rows
-	//   K1, K2: the strip's columns 0..15 and 16..31 below n (loads of B, stores of C)
+	//   K1, K2: the strip's columns below n, each half (loads of B, stores of C)
 	//   [AX DI R9 R10 R11 R12 R13 R14] = 4·rows[i], the columns' offsets in X's rows
 	//   SI = X's row p, BX = B's row p, DX = ldx, R8 = ldb (bytes), CX = steps left;
 	//   at a strip's end SI = C at the strip, BX = rows, CX = a row's offset in C
@@ -16651,7 +16591,7 @@ TEXT ·sgemmScatter8x32AVX512(SB), NOSPLIT, $24-136
 	MOVQ    $0x00000000, (SP)
 
 strip:
-	// K1:K2 = the low min(left, 32) bits of 32.
+	// The masks: lanes below min(left, 32).
 	MOVQ    8(SP), CX
 	MOVL    $0x00000020, SI
 	CMPQ    CX, SI
@@ -16751,6 +16691,1020 @@ loop:
 	ADDQ         $0x00000080, (SP)
 	SUBQ         $0x00000020, 8(SP)
 	JG           strip
+	VZEROUPPER
+	RET
+
+// func orColumnsAVX512(rows int, k int, x []float32, ldx int, acc []float32)
+// Requires: AVX, AVX512F
+TEXT ·orColumnsAVX512(SB), NOSPLIT, $0-72
+	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
+	//   Z0..Z3 = four 16-float chunks of acc being ORed; Z4 = a loaded chunk;
+	//   K1 = the tail's lanes
+	//   SI = x at the current row and chunk, DI = acc at the chunk, R8 = ldx in
+	//   bytes, CX = rows left, DX = floats left in the row, BX = rows
+	// Chunks of 64 columns run down all the rows before the next, then 16-column
+	// chunks, then the masked tail, so acc is read and written once.
+	MOVQ rows+0(FP), BX
+	MOVQ k+8(FP), DX
+	MOVQ x_base+16(FP), R9
+	MOVQ ldx+40(FP), R8
+	MOVQ acc_base+48(FP), DI
+	SHLQ $0x02, R8
+
+wide:
+	CMPQ   DX, $0x40
+	JLT    one
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	MOVQ   R9, SI
+	MOVQ   BX, CX
+
+rowsWide:
+	VPORD   (SI), Z0, Z0
+	VPORD   64(SI), Z1, Z1
+	VPORD   128(SI), Z2, Z2
+	VPORD   192(SI), Z3, Z3
+	ADDQ    R8, SI
+	DECQ    CX
+	JNE     rowsWide
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	ADDQ    $0x00000100, R9
+	ADDQ    $0x00000100, DI
+	SUBQ    $0x40, DX
+	JMP     wide
+
+one:
+	CMPQ   DX, $0x10
+	JLT    tail
+	VPXORD Z0, Z0, Z0
+	MOVQ   R9, SI
+	MOVQ   BX, CX
+
+rowsOne:
+	VPORD   (SI), Z0, Z0
+	ADDQ    R8, SI
+	DECQ    CX
+	JNE     rowsOne
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x00000040, R9
+	ADDQ    $0x00000040, DI
+	SUBQ    $0x10, DX
+	JMP     one
+
+tail:
+	TESTQ  DX, DX
+	JEQ    done
+	MOVL   $0x00000001, AX
+	MOVQ   DX, CX
+	SHLL   CL, AX
+	DECL   AX
+	KMOVW  AX, K1
+	VPXORD Z0, Z0, Z0
+	MOVQ   R9, SI
+	MOVQ   BX, CX
+
+rowsTail:
+	VPORD   (SI), Z0, K1, Z0
+	ADDQ    R8, SI
+	DECQ    CX
+	JNE     rowsTail
+	VMOVUPS Z0, K1, (DI)
+
+done:
+	VZEROUPPER
+	RET
+
+// func sgemmGather1x16AVX2(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+// Requires: AVX, FMA3, MMX+
+TEXT ·sgemmGather1x16AVX2(SB), NOSPLIT, $0-128
+	// Register plan (AVX2 + FMA3, checked by the caller's dispatch):
+	//   Y0..Y1: row i of C in Y(2i) (columns 0..7) and Y(2i+1) (8..15)
+	//   Y12, Y13: B's row idx[t]; Y14, Y15: A broadcasts, alternating rows
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
+	//   then that of row idx[t+8], prefetched
+	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
+	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
+	MOVQ   q+0(FP), CX
+	MOVQ   idx_base+8(FP), R8
+	MOVQ   a_base+32(FP), SI
+	MOVQ   lda+56(FP), R10
+	MOVQ   b_base+64(FP), BX
+	MOVQ   ldb+88(FP), R11
+	MOVQ   c_base+96(FP), DI
+	MOVQ   ldc+120(FP), DX
+	SHLQ   $0x02, R10
+	LEAQ   (R10)(R10*2), R12
+	SHLQ   $0x02, R11
+	SHLQ   $0x02, DX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+
+loop:
+	MOVLQSX (R8), AX
+	LEAQ    (SI)(AX*4), R9
+	IMULQ   R11, AX
+	VMOVUPS (BX)(AX*1), Y12
+	VMOVUPS 32(BX)(AX*1), Y13
+	MOVLQSX 32(R8), AX
+	IMULQ   R11, AX
+
+	// The strip's first and last bytes: both its cache lines even when unaligned.
+	PREFETCHT0   (BX)(AX*1)
+	PREFETCHT0   63(BX)(AX*1)
+	VBROADCASTSS (R9), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $0x04, R8
+	DECQ         CX
+	JNE          loop
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	VZEROUPPER
+	RET
+
+// func sgemmGather2x16AVX2(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+// Requires: AVX, FMA3, MMX+
+TEXT ·sgemmGather2x16AVX2(SB), NOSPLIT, $0-128
+	// Register plan (AVX2 + FMA3, checked by the caller's dispatch):
+	//   Y0..Y3: row i of C in Y(2i) (columns 0..7) and Y(2i+1) (8..15)
+	//   Y12, Y13: B's row idx[t]; Y14, Y15: A broadcasts, alternating rows
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
+	//   then that of row idx[t+8], prefetched
+	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
+	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
+	MOVQ   q+0(FP), CX
+	MOVQ   idx_base+8(FP), R8
+	MOVQ   a_base+32(FP), SI
+	MOVQ   lda+56(FP), R10
+	MOVQ   b_base+64(FP), BX
+	MOVQ   ldb+88(FP), R11
+	MOVQ   c_base+96(FP), DI
+	MOVQ   ldc+120(FP), DX
+	SHLQ   $0x02, R10
+	LEAQ   (R10)(R10*2), R12
+	SHLQ   $0x02, R11
+	SHLQ   $0x02, DX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+loop:
+	MOVLQSX (R8), AX
+	LEAQ    (SI)(AX*4), R9
+	IMULQ   R11, AX
+	VMOVUPS (BX)(AX*1), Y12
+	VMOVUPS 32(BX)(AX*1), Y13
+	MOVLQSX 32(R8), AX
+	IMULQ   R11, AX
+
+	// The strip's first and last bytes: both its cache lines even when unaligned.
+	PREFETCHT0   (BX)(AX*1)
+	PREFETCHT0   63(BX)(AX*1)
+	VBROADCASTSS (R9), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (R9)(R10*1), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	ADDQ         $0x04, R8
+	DECQ         CX
+	JNE          loop
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Y2, (DI)
+	VMOVUPS      Y3, 32(DI)
+	VZEROUPPER
+	RET
+
+// func sgemmGather3x16AVX2(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+// Requires: AVX, FMA3, MMX+
+TEXT ·sgemmGather3x16AVX2(SB), NOSPLIT, $0-128
+	// Register plan (AVX2 + FMA3, checked by the caller's dispatch):
+	//   Y0..Y5: row i of C in Y(2i) (columns 0..7) and Y(2i+1) (8..15)
+	//   Y12, Y13: B's row idx[t]; Y14, Y15: A broadcasts, alternating rows
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
+	//   then that of row idx[t+8], prefetched
+	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
+	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
+	MOVQ   q+0(FP), CX
+	MOVQ   idx_base+8(FP), R8
+	MOVQ   a_base+32(FP), SI
+	MOVQ   lda+56(FP), R10
+	MOVQ   b_base+64(FP), BX
+	MOVQ   ldb+88(FP), R11
+	MOVQ   c_base+96(FP), DI
+	MOVQ   ldc+120(FP), DX
+	SHLQ   $0x02, R10
+	LEAQ   (R10)(R10*2), R12
+	SHLQ   $0x02, R11
+	SHLQ   $0x02, DX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+
+loop:
+	MOVLQSX (R8), AX
+	LEAQ    (SI)(AX*4), R9
+	IMULQ   R11, AX
+	VMOVUPS (BX)(AX*1), Y12
+	VMOVUPS 32(BX)(AX*1), Y13
+	MOVLQSX 32(R8), AX
+	IMULQ   R11, AX
+
+	// The strip's first and last bytes: both its cache lines even when unaligned.
+	PREFETCHT0   (BX)(AX*1)
+	PREFETCHT0   63(BX)(AX*1)
+	VBROADCASTSS (R9), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (R9)(R10*1), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (R9)(R10*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	ADDQ         $0x04, R8
+	DECQ         CX
+	JNE          loop
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Y2, (DI)
+	VMOVUPS      Y3, 32(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Y4, (DI)
+	VMOVUPS      Y5, 32(DI)
+	VZEROUPPER
+	RET
+
+// func sgemmGather4x16AVX2(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+// Requires: AVX, FMA3, MMX+
+TEXT ·sgemmGather4x16AVX2(SB), NOSPLIT, $0-128
+	// Register plan (AVX2 + FMA3, checked by the caller's dispatch):
+	//   Y0..Y7: row i of C in Y(2i) (columns 0..7) and Y(2i+1) (8..15)
+	//   Y12, Y13: B's row idx[t]; Y14, Y15: A broadcasts, alternating rows
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
+	//   then that of row idx[t+8], prefetched
+	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
+	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
+	MOVQ   q+0(FP), CX
+	MOVQ   idx_base+8(FP), R8
+	MOVQ   a_base+32(FP), SI
+	MOVQ   lda+56(FP), R10
+	MOVQ   b_base+64(FP), BX
+	MOVQ   ldb+88(FP), R11
+	MOVQ   c_base+96(FP), DI
+	MOVQ   ldc+120(FP), DX
+	SHLQ   $0x02, R10
+	LEAQ   (R10)(R10*2), R12
+	SHLQ   $0x02, R11
+	SHLQ   $0x02, DX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+loop:
+	MOVLQSX (R8), AX
+	LEAQ    (SI)(AX*4), R9
+	IMULQ   R11, AX
+	VMOVUPS (BX)(AX*1), Y12
+	VMOVUPS 32(BX)(AX*1), Y13
+	MOVLQSX 32(R8), AX
+	IMULQ   R11, AX
+
+	// The strip's first and last bytes: both its cache lines even when unaligned.
+	PREFETCHT0   (BX)(AX*1)
+	PREFETCHT0   63(BX)(AX*1)
+	VBROADCASTSS (R9), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (R9)(R10*1), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (R9)(R10*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (R9)(R12*1), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	ADDQ         $0x04, R8
+	DECQ         CX
+	JNE          loop
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Y2, (DI)
+	VMOVUPS      Y3, 32(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Y4, (DI)
+	VMOVUPS      Y5, 32(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Y6, (DI)
+	VMOVUPS      Y7, 32(DI)
+	VZEROUPPER
+	RET
+
+// func sgemmGather5x16AVX2(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+// Requires: AVX, FMA3, MMX+
+TEXT ·sgemmGather5x16AVX2(SB), NOSPLIT, $0-128
+	// Register plan (AVX2 + FMA3, checked by the caller's dispatch):
+	//   Y0..Y9: row i of C in Y(2i) (columns 0..7) and Y(2i+1) (8..15)
+	//   Y12, Y13: B's row idx[t]; Y14, Y15: A broadcasts, alternating rows
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
+	//   then that of row idx[t+8], prefetched
+	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
+	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
+	MOVQ   q+0(FP), CX
+	MOVQ   idx_base+8(FP), R8
+	MOVQ   a_base+32(FP), SI
+	MOVQ   lda+56(FP), R10
+	MOVQ   b_base+64(FP), BX
+	MOVQ   ldb+88(FP), R11
+	MOVQ   c_base+96(FP), DI
+	MOVQ   ldc+120(FP), DX
+	SHLQ   $0x02, R10
+	LEAQ   (R10)(R10*2), R12
+	SHLQ   $0x02, R11
+	SHLQ   $0x02, DX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+
+loop:
+	MOVLQSX (R8), AX
+	LEAQ    (SI)(AX*4), R9
+	LEAQ    (R9)(R10*4), R13
+	IMULQ   R11, AX
+	VMOVUPS (BX)(AX*1), Y12
+	VMOVUPS 32(BX)(AX*1), Y13
+	MOVLQSX 32(R8), AX
+	IMULQ   R11, AX
+
+	// The strip's first and last bytes: both its cache lines even when unaligned.
+	PREFETCHT0   (BX)(AX*1)
+	PREFETCHT0   63(BX)(AX*1)
+	VBROADCASTSS (R9), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (R9)(R10*1), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (R9)(R10*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (R9)(R12*1), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VBROADCASTSS (R13), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	ADDQ         $0x04, R8
+	DECQ         CX
+	JNE          loop
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Y2, (DI)
+	VMOVUPS      Y3, 32(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Y4, (DI)
+	VMOVUPS      Y5, 32(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Y6, (DI)
+	VMOVUPS      Y7, 32(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Y8, (DI)
+	VMOVUPS      Y9, 32(DI)
+	VZEROUPPER
+	RET
+
+// func sgemmGather6x16AVX2(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+// Requires: AVX, FMA3, MMX+
+TEXT ·sgemmGather6x16AVX2(SB), NOSPLIT, $0-128
+	// Register plan (AVX2 + FMA3, checked by the caller's dispatch):
+	//   Y0..Y11: row i of C in Y(2i) (columns 0..7) and Y(2i+1) (8..15)
+	//   Y12, Y13: B's row idx[t]; Y14, Y15: A broadcasts, alternating rows
+	//   CX = steps left, R8 = &idx[t], AX = idx[t] and then its row's offset in B,
+	//   then that of row idx[t+8], prefetched
+	//   SI = A, R9 = A at column idx[t], R13/R14 = the same at rows 4/8,
+	//   R10 = lda, R12 = 3·lda, R11 = ldb, DX = ldc (bytes), BX = B, DI = C
+	MOVQ   q+0(FP), CX
+	MOVQ   idx_base+8(FP), R8
+	MOVQ   a_base+32(FP), SI
+	MOVQ   lda+56(FP), R10
+	MOVQ   b_base+64(FP), BX
+	MOVQ   ldb+88(FP), R11
+	MOVQ   c_base+96(FP), DI
+	MOVQ   ldc+120(FP), DX
+	SHLQ   $0x02, R10
+	LEAQ   (R10)(R10*2), R12
+	SHLQ   $0x02, R11
+	SHLQ   $0x02, DX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+loop:
+	MOVLQSX (R8), AX
+	LEAQ    (SI)(AX*4), R9
+	LEAQ    (R9)(R10*4), R13
+	IMULQ   R11, AX
+	VMOVUPS (BX)(AX*1), Y12
+	VMOVUPS 32(BX)(AX*1), Y13
+	MOVLQSX 32(R8), AX
+	IMULQ   R11, AX
+
+	// The strip's first and last bytes: both its cache lines even when unaligned.
+	PREFETCHT0   (BX)(AX*1)
+	PREFETCHT0   63(BX)(AX*1)
+	VBROADCASTSS (R9), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (R9)(R10*1), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (R9)(R10*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (R9)(R12*1), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VBROADCASTSS (R13), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (R13)(R10*1), Y15
+	VFMADD231PS  Y12, Y15, Y10
+	VFMADD231PS  Y13, Y15, Y11
+	ADDQ         $0x04, R8
+	DECQ         CX
+	JNE          loop
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Y2, (DI)
+	VMOVUPS      Y3, 32(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Y4, (DI)
+	VMOVUPS      Y5, 32(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Y6, (DI)
+	VMOVUPS      Y7, 32(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Y8, (DI)
+	VMOVUPS      Y9, 32(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Y10, (DI)
+	VMOVUPS      Y11, 32(DI)
+	VZEROUPPER
+	RET
+
+// func sgemmScatter1x16AVX2(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+// Requires: AVX, AVX2, CMOV, FMA3
+TEXT ·sgemmScatter1x16AVX2(SB), NOSPLIT, $24-136
+	// Register plan (AVX2 + FMA3, checked by the caller's dispatch):
+	//   Y0..Y1: C's row rows[i] in Y(2i) (columns 0..7) and Y(2i+1) (8..15)
+	//   Y10, Y11: B's row p; Y14, Y15: X broadcasts, alternating rows
+	//   Y12, Y13: the strip's columns below n, each half (loads of B, stores of C)
+	//   [AX] = 4·rows[i], the columns' offsets in X's rows
+	//   SI = X's row p, BX = B's row p, DX = ldx, R8 = ldb (bytes), CX = steps left;
+	//   at a strip's end SI = C at the strip, BX = rows, CX = a row's offset in C
+	//   locals: the strip's offset in bytes, the columns left, ldc in bytes
+	MOVQ    rows_base+8(FP), BX
+	MOVLQSX (BX), AX
+	SHLQ    $0x02, AX
+	MOVQ    ldx+56(FP), DX
+	MOVQ    ldb+88(FP), R8
+	SHLQ    $0x02, DX
+	SHLQ    $0x02, R8
+	MOVQ    ldc+120(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    CX, 16(SP)
+	MOVQ    n+128(FP), CX
+	MOVQ    CX, 8(SP)
+	MOVQ    $0x00000000, (SP)
+
+strip:
+	// The masks: lanes below min(left, 16).
+	MOVQ         8(SP), CX
+	MOVL         $0x00000010, SI
+	CMPQ         CX, SI
+	CMOVQGT      SI, CX
+	VMOVD        CX, X12
+	VPBROADCASTD X12, Y12
+	VPCMPGTD     epiIota<>+32(SB), Y12, Y13
+	VPCMPGTD     epiIota<>+0(SB), Y12, Y12
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	MOVQ         x_base+32(FP), SI
+	MOVQ         b_base+64(FP), BX
+	ADDQ         (SP), BX
+	MOVQ         k+0(FP), CX
+
+loop:
+	VMASKMOVPS   (BX), Y12, Y10
+	VMASKMOVPS   32(BX), Y13, Y11
+	VBROADCASTSS (SI)(AX*1), Y14
+	VFMADD231PS  Y10, Y14, Y0
+	VFMADD231PS  Y11, Y14, Y1
+	ADDQ         DX, SI
+	ADDQ         R8, BX
+	DECQ         CX
+	JNE          loop
+	MOVQ         c_base+96(FP), SI
+	ADDQ         (SP), SI
+	MOVQ         rows_base+8(FP), BX
+	MOVLQSX      (BX), CX
+	IMULQ        16(SP), CX
+	VMASKMOVPS   Y0, Y12, (SI)(CX*1)
+	VMASKMOVPS   Y1, Y13, 32(SI)(CX*1)
+	ADDQ         $0x00000040, (SP)
+	SUBQ         $0x00000010, 8(SP)
+	JG           strip
+	VZEROUPPER
+	RET
+
+// func sgemmScatter2x16AVX2(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+// Requires: AVX, AVX2, CMOV, FMA3
+TEXT ·sgemmScatter2x16AVX2(SB), NOSPLIT, $24-136
+	// Register plan (AVX2 + FMA3, checked by the caller's dispatch):
+	//   Y0..Y3: C's row rows[i] in Y(2i) (columns 0..7) and Y(2i+1) (8..15)
+	//   Y10, Y11: B's row p; Y14, Y15: X broadcasts, alternating rows
+	//   Y12, Y13: the strip's columns below n, each half (loads of B, stores of C)
+	//   [AX DI] = 4·rows[i], the columns' offsets in X's rows
+	//   SI = X's row p, BX = B's row p, DX = ldx, R8 = ldb (bytes), CX = steps left;
+	//   at a strip's end SI = C at the strip, BX = rows, CX = a row's offset in C
+	//   locals: the strip's offset in bytes, the columns left, ldc in bytes
+	MOVQ    rows_base+8(FP), BX
+	MOVLQSX (BX), AX
+	SHLQ    $0x02, AX
+	MOVLQSX 4(BX), DI
+	SHLQ    $0x02, DI
+	MOVQ    ldx+56(FP), DX
+	MOVQ    ldb+88(FP), R8
+	SHLQ    $0x02, DX
+	SHLQ    $0x02, R8
+	MOVQ    ldc+120(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    CX, 16(SP)
+	MOVQ    n+128(FP), CX
+	MOVQ    CX, 8(SP)
+	MOVQ    $0x00000000, (SP)
+
+strip:
+	// The masks: lanes below min(left, 16).
+	MOVQ         8(SP), CX
+	MOVL         $0x00000010, SI
+	CMPQ         CX, SI
+	CMOVQGT      SI, CX
+	VMOVD        CX, X12
+	VPBROADCASTD X12, Y12
+	VPCMPGTD     epiIota<>+32(SB), Y12, Y13
+	VPCMPGTD     epiIota<>+0(SB), Y12, Y12
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	MOVQ         x_base+32(FP), SI
+	MOVQ         b_base+64(FP), BX
+	ADDQ         (SP), BX
+	MOVQ         k+0(FP), CX
+
+loop:
+	VMASKMOVPS   (BX), Y12, Y10
+	VMASKMOVPS   32(BX), Y13, Y11
+	VBROADCASTSS (SI)(AX*1), Y14
+	VFMADD231PS  Y10, Y14, Y0
+	VFMADD231PS  Y11, Y14, Y1
+	VBROADCASTSS (SI)(DI*1), Y15
+	VFMADD231PS  Y10, Y15, Y2
+	VFMADD231PS  Y11, Y15, Y3
+	ADDQ         DX, SI
+	ADDQ         R8, BX
+	DECQ         CX
+	JNE          loop
+	MOVQ         c_base+96(FP), SI
+	ADDQ         (SP), SI
+	MOVQ         rows_base+8(FP), BX
+	MOVLQSX      (BX), CX
+	IMULQ        16(SP), CX
+	VMASKMOVPS   Y0, Y12, (SI)(CX*1)
+	VMASKMOVPS   Y1, Y13, 32(SI)(CX*1)
+	MOVLQSX      4(BX), CX
+	IMULQ        16(SP), CX
+	VMASKMOVPS   Y2, Y12, (SI)(CX*1)
+	VMASKMOVPS   Y3, Y13, 32(SI)(CX*1)
+	ADDQ         $0x00000040, (SP)
+	SUBQ         $0x00000010, 8(SP)
+	JG           strip
+	VZEROUPPER
+	RET
+
+// func sgemmScatter3x16AVX2(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+// Requires: AVX, AVX2, CMOV, FMA3
+TEXT ·sgemmScatter3x16AVX2(SB), NOSPLIT, $24-136
+	// Register plan (AVX2 + FMA3, checked by the caller's dispatch):
+	//   Y0..Y5: C's row rows[i] in Y(2i) (columns 0..7) and Y(2i+1) (8..15)
+	//   Y10, Y11: B's row p; Y14, Y15: X broadcasts, alternating rows
+	//   Y12, Y13: the strip's columns below n, each half (loads of B, stores of C)
+	//   [AX DI R9] = 4·rows[i], the columns' offsets in X's rows
+	//   SI = X's row p, BX = B's row p, DX = ldx, R8 = ldb (bytes), CX = steps left;
+	//   at a strip's end SI = C at the strip, BX = rows, CX = a row's offset in C
+	//   locals: the strip's offset in bytes, the columns left, ldc in bytes
+	MOVQ    rows_base+8(FP), BX
+	MOVLQSX (BX), AX
+	SHLQ    $0x02, AX
+	MOVLQSX 4(BX), DI
+	SHLQ    $0x02, DI
+	MOVLQSX 8(BX), R9
+	SHLQ    $0x02, R9
+	MOVQ    ldx+56(FP), DX
+	MOVQ    ldb+88(FP), R8
+	SHLQ    $0x02, DX
+	SHLQ    $0x02, R8
+	MOVQ    ldc+120(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    CX, 16(SP)
+	MOVQ    n+128(FP), CX
+	MOVQ    CX, 8(SP)
+	MOVQ    $0x00000000, (SP)
+
+strip:
+	// The masks: lanes below min(left, 16).
+	MOVQ         8(SP), CX
+	MOVL         $0x00000010, SI
+	CMPQ         CX, SI
+	CMOVQGT      SI, CX
+	VMOVD        CX, X12
+	VPBROADCASTD X12, Y12
+	VPCMPGTD     epiIota<>+32(SB), Y12, Y13
+	VPCMPGTD     epiIota<>+0(SB), Y12, Y12
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	MOVQ         x_base+32(FP), SI
+	MOVQ         b_base+64(FP), BX
+	ADDQ         (SP), BX
+	MOVQ         k+0(FP), CX
+
+loop:
+	VMASKMOVPS   (BX), Y12, Y10
+	VMASKMOVPS   32(BX), Y13, Y11
+	VBROADCASTSS (SI)(AX*1), Y14
+	VFMADD231PS  Y10, Y14, Y0
+	VFMADD231PS  Y11, Y14, Y1
+	VBROADCASTSS (SI)(DI*1), Y15
+	VFMADD231PS  Y10, Y15, Y2
+	VFMADD231PS  Y11, Y15, Y3
+	VBROADCASTSS (SI)(R9*1), Y14
+	VFMADD231PS  Y10, Y14, Y4
+	VFMADD231PS  Y11, Y14, Y5
+	ADDQ         DX, SI
+	ADDQ         R8, BX
+	DECQ         CX
+	JNE          loop
+	MOVQ         c_base+96(FP), SI
+	ADDQ         (SP), SI
+	MOVQ         rows_base+8(FP), BX
+	MOVLQSX      (BX), CX
+	IMULQ        16(SP), CX
+	VMASKMOVPS   Y0, Y12, (SI)(CX*1)
+	VMASKMOVPS   Y1, Y13, 32(SI)(CX*1)
+	MOVLQSX      4(BX), CX
+	IMULQ        16(SP), CX
+	VMASKMOVPS   Y2, Y12, (SI)(CX*1)
+	VMASKMOVPS   Y3, Y13, 32(SI)(CX*1)
+	MOVLQSX      8(BX), CX
+	IMULQ        16(SP), CX
+	VMASKMOVPS   Y4, Y12, (SI)(CX*1)
+	VMASKMOVPS   Y5, Y13, 32(SI)(CX*1)
+	ADDQ         $0x00000040, (SP)
+	SUBQ         $0x00000010, 8(SP)
+	JG           strip
+	VZEROUPPER
+	RET
+
+// func sgemmScatter4x16AVX2(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+// Requires: AVX, AVX2, CMOV, FMA3
+TEXT ·sgemmScatter4x16AVX2(SB), NOSPLIT, $24-136
+	// Register plan (AVX2 + FMA3, checked by the caller's dispatch):
+	//   Y0..Y7: C's row rows[i] in Y(2i) (columns 0..7) and Y(2i+1) (8..15)
+	//   Y10, Y11: B's row p; Y14, Y15: X broadcasts, alternating rows
+	//   Y12, Y13: the strip's columns below n, each half (loads of B, stores of C)
+	//   [AX DI R9 R10] = 4·rows[i], the columns' offsets in X's rows
+	//   SI = X's row p, BX = B's row p, DX = ldx, R8 = ldb (bytes), CX = steps left;
+	//   at a strip's end SI = C at the strip, BX = rows, CX = a row's offset in C
+	//   locals: the strip's offset in bytes, the columns left, ldc in bytes
+	MOVQ    rows_base+8(FP), BX
+	MOVLQSX (BX), AX
+	SHLQ    $0x02, AX
+	MOVLQSX 4(BX), DI
+	SHLQ    $0x02, DI
+	MOVLQSX 8(BX), R9
+	SHLQ    $0x02, R9
+	MOVLQSX 12(BX), R10
+	SHLQ    $0x02, R10
+	MOVQ    ldx+56(FP), DX
+	MOVQ    ldb+88(FP), R8
+	SHLQ    $0x02, DX
+	SHLQ    $0x02, R8
+	MOVQ    ldc+120(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    CX, 16(SP)
+	MOVQ    n+128(FP), CX
+	MOVQ    CX, 8(SP)
+	MOVQ    $0x00000000, (SP)
+
+strip:
+	// The masks: lanes below min(left, 16).
+	MOVQ         8(SP), CX
+	MOVL         $0x00000010, SI
+	CMPQ         CX, SI
+	CMOVQGT      SI, CX
+	VMOVD        CX, X12
+	VPBROADCASTD X12, Y12
+	VPCMPGTD     epiIota<>+32(SB), Y12, Y13
+	VPCMPGTD     epiIota<>+0(SB), Y12, Y12
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	MOVQ         x_base+32(FP), SI
+	MOVQ         b_base+64(FP), BX
+	ADDQ         (SP), BX
+	MOVQ         k+0(FP), CX
+
+loop:
+	VMASKMOVPS   (BX), Y12, Y10
+	VMASKMOVPS   32(BX), Y13, Y11
+	VBROADCASTSS (SI)(AX*1), Y14
+	VFMADD231PS  Y10, Y14, Y0
+	VFMADD231PS  Y11, Y14, Y1
+	VBROADCASTSS (SI)(DI*1), Y15
+	VFMADD231PS  Y10, Y15, Y2
+	VFMADD231PS  Y11, Y15, Y3
+	VBROADCASTSS (SI)(R9*1), Y14
+	VFMADD231PS  Y10, Y14, Y4
+	VFMADD231PS  Y11, Y14, Y5
+	VBROADCASTSS (SI)(R10*1), Y15
+	VFMADD231PS  Y10, Y15, Y6
+	VFMADD231PS  Y11, Y15, Y7
+	ADDQ         DX, SI
+	ADDQ         R8, BX
+	DECQ         CX
+	JNE          loop
+	MOVQ         c_base+96(FP), SI
+	ADDQ         (SP), SI
+	MOVQ         rows_base+8(FP), BX
+	MOVLQSX      (BX), CX
+	IMULQ        16(SP), CX
+	VMASKMOVPS   Y0, Y12, (SI)(CX*1)
+	VMASKMOVPS   Y1, Y13, 32(SI)(CX*1)
+	MOVLQSX      4(BX), CX
+	IMULQ        16(SP), CX
+	VMASKMOVPS   Y2, Y12, (SI)(CX*1)
+	VMASKMOVPS   Y3, Y13, 32(SI)(CX*1)
+	MOVLQSX      8(BX), CX
+	IMULQ        16(SP), CX
+	VMASKMOVPS   Y4, Y12, (SI)(CX*1)
+	VMASKMOVPS   Y5, Y13, 32(SI)(CX*1)
+	MOVLQSX      12(BX), CX
+	IMULQ        16(SP), CX
+	VMASKMOVPS   Y6, Y12, (SI)(CX*1)
+	VMASKMOVPS   Y7, Y13, 32(SI)(CX*1)
+	ADDQ         $0x00000040, (SP)
+	SUBQ         $0x00000010, 8(SP)
+	JG           strip
+	VZEROUPPER
+	RET
+
+// func sgemmScatter5x16AVX2(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+// Requires: AVX, AVX2, CMOV, FMA3
+TEXT ·sgemmScatter5x16AVX2(SB), NOSPLIT, $24-136
+	// Register plan (AVX2 + FMA3, checked by the caller's dispatch):
+	//   Y0..Y9: C's row rows[i] in Y(2i) (columns 0..7) and Y(2i+1) (8..15)
+	//   Y10, Y11: B's row p; Y14, Y15: X broadcasts, alternating rows
+	//   Y12, Y13: the strip's columns below n, each half (loads of B, stores of C)
+	//   [AX DI R9 R10 R11] = 4·rows[i], the columns' offsets in X's rows
+	//   SI = X's row p, BX = B's row p, DX = ldx, R8 = ldb (bytes), CX = steps left;
+	//   at a strip's end SI = C at the strip, BX = rows, CX = a row's offset in C
+	//   locals: the strip's offset in bytes, the columns left, ldc in bytes
+	MOVQ    rows_base+8(FP), BX
+	MOVLQSX (BX), AX
+	SHLQ    $0x02, AX
+	MOVLQSX 4(BX), DI
+	SHLQ    $0x02, DI
+	MOVLQSX 8(BX), R9
+	SHLQ    $0x02, R9
+	MOVLQSX 12(BX), R10
+	SHLQ    $0x02, R10
+	MOVLQSX 16(BX), R11
+	SHLQ    $0x02, R11
+	MOVQ    ldx+56(FP), DX
+	MOVQ    ldb+88(FP), R8
+	SHLQ    $0x02, DX
+	SHLQ    $0x02, R8
+	MOVQ    ldc+120(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    CX, 16(SP)
+	MOVQ    n+128(FP), CX
+	MOVQ    CX, 8(SP)
+	MOVQ    $0x00000000, (SP)
+
+strip:
+	// The masks: lanes below min(left, 16).
+	MOVQ         8(SP), CX
+	MOVL         $0x00000010, SI
+	CMPQ         CX, SI
+	CMOVQGT      SI, CX
+	VMOVD        CX, X12
+	VPBROADCASTD X12, Y12
+	VPCMPGTD     epiIota<>+32(SB), Y12, Y13
+	VPCMPGTD     epiIota<>+0(SB), Y12, Y12
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	VXORPS       Y8, Y8, Y8
+	VXORPS       Y9, Y9, Y9
+	MOVQ         x_base+32(FP), SI
+	MOVQ         b_base+64(FP), BX
+	ADDQ         (SP), BX
+	MOVQ         k+0(FP), CX
+
+loop:
+	VMASKMOVPS   (BX), Y12, Y10
+	VMASKMOVPS   32(BX), Y13, Y11
+	VBROADCASTSS (SI)(AX*1), Y14
+	VFMADD231PS  Y10, Y14, Y0
+	VFMADD231PS  Y11, Y14, Y1
+	VBROADCASTSS (SI)(DI*1), Y15
+	VFMADD231PS  Y10, Y15, Y2
+	VFMADD231PS  Y11, Y15, Y3
+	VBROADCASTSS (SI)(R9*1), Y14
+	VFMADD231PS  Y10, Y14, Y4
+	VFMADD231PS  Y11, Y14, Y5
+	VBROADCASTSS (SI)(R10*1), Y15
+	VFMADD231PS  Y10, Y15, Y6
+	VFMADD231PS  Y11, Y15, Y7
+	VBROADCASTSS (SI)(R11*1), Y14
+	VFMADD231PS  Y10, Y14, Y8
+	VFMADD231PS  Y11, Y14, Y9
+	ADDQ         DX, SI
+	ADDQ         R8, BX
+	DECQ         CX
+	JNE          loop
+	MOVQ         c_base+96(FP), SI
+	ADDQ         (SP), SI
+	MOVQ         rows_base+8(FP), BX
+	MOVLQSX      (BX), CX
+	IMULQ        16(SP), CX
+	VMASKMOVPS   Y0, Y12, (SI)(CX*1)
+	VMASKMOVPS   Y1, Y13, 32(SI)(CX*1)
+	MOVLQSX      4(BX), CX
+	IMULQ        16(SP), CX
+	VMASKMOVPS   Y2, Y12, (SI)(CX*1)
+	VMASKMOVPS   Y3, Y13, 32(SI)(CX*1)
+	MOVLQSX      8(BX), CX
+	IMULQ        16(SP), CX
+	VMASKMOVPS   Y4, Y12, (SI)(CX*1)
+	VMASKMOVPS   Y5, Y13, 32(SI)(CX*1)
+	MOVLQSX      12(BX), CX
+	IMULQ        16(SP), CX
+	VMASKMOVPS   Y6, Y12, (SI)(CX*1)
+	VMASKMOVPS   Y7, Y13, 32(SI)(CX*1)
+	MOVLQSX      16(BX), CX
+	IMULQ        16(SP), CX
+	VMASKMOVPS   Y8, Y12, (SI)(CX*1)
+	VMASKMOVPS   Y9, Y13, 32(SI)(CX*1)
+	ADDQ         $0x00000040, (SP)
+	SUBQ         $0x00000010, 8(SP)
+	JG           strip
+	VZEROUPPER
+	RET
+
+// func orColumnsAVX2(rows int, k int, x []float32, ldx int, acc []float32)
+// Requires: AVX, AVX2
+TEXT ·orColumnsAVX2(SB), NOSPLIT, $0-72
+	// Register plan (AVX2 + FMA3, checked by the caller's dispatch):
+	//   Y0..Y3 = four 8-float chunks of acc being ORed; Y4 = a loaded chunk;
+	//   Y5 = the tail's lanes
+	//   SI = x at the current row and chunk, DI = acc at the chunk, R8 = ldx in
+	//   bytes, CX = rows left, DX = floats left in the row, BX = rows
+	// Chunks of 32 columns run down all the rows before the next, then 8-column
+	// chunks, then the masked tail, so acc is read and written once.
+	MOVQ rows+0(FP), BX
+	MOVQ k+8(FP), DX
+	MOVQ x_base+16(FP), R9
+	MOVQ ldx+40(FP), R8
+	MOVQ acc_base+48(FP), DI
+	SHLQ $0x02, R8
+
+wide:
+	CMPQ   DX, $0x20
+	JLT    one
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   R9, SI
+	MOVQ   BX, CX
+
+rowsWide:
+	VPOR    (SI), Y0, Y0
+	VPOR    32(SI), Y1, Y1
+	VPOR    64(SI), Y2, Y2
+	VPOR    96(SI), Y3, Y3
+	ADDQ    R8, SI
+	DECQ    CX
+	JNE     rowsWide
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ    $0x00000080, R9
+	ADDQ    $0x00000080, DI
+	SUBQ    $0x20, DX
+	JMP     wide
+
+one:
+	CMPQ   DX, $0x08
+	JLT    tail
+	VXORPS Y0, Y0, Y0
+	MOVQ   R9, SI
+	MOVQ   BX, CX
+
+rowsOne:
+	VPOR    (SI), Y0, Y0
+	ADDQ    R8, SI
+	DECQ    CX
+	JNE     rowsOne
+	VMOVUPS Y0, (DI)
+	ADDQ    $0x00000020, R9
+	ADDQ    $0x00000020, DI
+	SUBQ    $0x08, DX
+	JMP     one
+
+tail:
+	TESTQ        DX, DX
+	JEQ          done
+	VMOVD        DX, X5
+	VPBROADCASTD X5, Y5
+	VPCMPGTD     epiIota<>+0(SB), Y5, Y5
+	VXORPS       Y0, Y0, Y0
+	MOVQ         R9, SI
+	MOVQ         BX, CX
+
+rowsTail:
+	VPMASKMOVD (SI), Y5, Y4
+	VPOR       Y4, Y0, Y0
+	ADDQ       R8, SI
+	DECQ       CX
+	JNE        rowsTail
+	VPMASKMOVD Y0, Y5, (DI)
+
+done:
 	VZEROUPPER
 	RET
 

@@ -445,6 +445,102 @@ func sgemmGather11x32AVX512(q int, idx []int32, a []float32, lda int, b []float3
 //go:noescape
 func sgemmGather12x32AVX512(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 
+// sgemmScatter1x32AVX512 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n]
+// for i < 1 and p < k, X's rows ldx floats apart, B's ldb, C's ldc,
+// overwriting those elements of C: each one FMA chain over p ascending from
+// zero, the arithmetic of the strip kernel's Xᵀ·B. The columns go in strips
+// of 32, B and C read and written through masks: nothing past column n is
+// touched. The caller guarantees k ≥ 1, n ≥ 1, len(rows) ≥ 1, 0 ≤ rows[i] ≤
+// rows[0], x spanning (k−1)·ldx+rows[0]+1 elements, b (k−1)·ldb+n and c
+// rows[0]·ldc+n.
+//
+//go:noescape
+func sgemmScatter1x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+
+// sgemmScatter2x32AVX512 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n]
+// for i < 2 and p < k, X's rows ldx floats apart, B's ldb, C's ldc,
+// overwriting those elements of C: each one FMA chain over p ascending from
+// zero, the arithmetic of the strip kernel's Xᵀ·B. The columns go in strips
+// of 32, B and C read and written through masks: nothing past column n is
+// touched. The caller guarantees k ≥ 1, n ≥ 1, len(rows) ≥ 2, 0 ≤ rows[i] ≤
+// rows[1], x spanning (k−1)·ldx+rows[1]+1 elements, b (k−1)·ldb+n and c
+// rows[1]·ldc+n.
+//
+//go:noescape
+func sgemmScatter2x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+
+// sgemmScatter3x32AVX512 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n]
+// for i < 3 and p < k, X's rows ldx floats apart, B's ldb, C's ldc,
+// overwriting those elements of C: each one FMA chain over p ascending from
+// zero, the arithmetic of the strip kernel's Xᵀ·B. The columns go in strips
+// of 32, B and C read and written through masks: nothing past column n is
+// touched. The caller guarantees k ≥ 1, n ≥ 1, len(rows) ≥ 3, 0 ≤ rows[i] ≤
+// rows[2], x spanning (k−1)·ldx+rows[2]+1 elements, b (k−1)·ldb+n and c
+// rows[2]·ldc+n.
+//
+//go:noescape
+func sgemmScatter3x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+
+// sgemmScatter4x32AVX512 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n]
+// for i < 4 and p < k, X's rows ldx floats apart, B's ldb, C's ldc,
+// overwriting those elements of C: each one FMA chain over p ascending from
+// zero, the arithmetic of the strip kernel's Xᵀ·B. The columns go in strips
+// of 32, B and C read and written through masks: nothing past column n is
+// touched. The caller guarantees k ≥ 1, n ≥ 1, len(rows) ≥ 4, 0 ≤ rows[i] ≤
+// rows[3], x spanning (k−1)·ldx+rows[3]+1 elements, b (k−1)·ldb+n and c
+// rows[3]·ldc+n.
+//
+//go:noescape
+func sgemmScatter4x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+
+// sgemmScatter5x32AVX512 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n]
+// for i < 5 and p < k, X's rows ldx floats apart, B's ldb, C's ldc,
+// overwriting those elements of C: each one FMA chain over p ascending from
+// zero, the arithmetic of the strip kernel's Xᵀ·B. The columns go in strips
+// of 32, B and C read and written through masks: nothing past column n is
+// touched. The caller guarantees k ≥ 1, n ≥ 1, len(rows) ≥ 5, 0 ≤ rows[i] ≤
+// rows[4], x spanning (k−1)·ldx+rows[4]+1 elements, b (k−1)·ldb+n and c
+// rows[4]·ldc+n.
+//
+//go:noescape
+func sgemmScatter5x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+
+// sgemmScatter6x32AVX512 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n]
+// for i < 6 and p < k, X's rows ldx floats apart, B's ldb, C's ldc,
+// overwriting those elements of C: each one FMA chain over p ascending from
+// zero, the arithmetic of the strip kernel's Xᵀ·B. The columns go in strips
+// of 32, B and C read and written through masks: nothing past column n is
+// touched. The caller guarantees k ≥ 1, n ≥ 1, len(rows) ≥ 6, 0 ≤ rows[i] ≤
+// rows[5], x spanning (k−1)·ldx+rows[5]+1 elements, b (k−1)·ldb+n and c
+// rows[5]·ldc+n.
+//
+//go:noescape
+func sgemmScatter6x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+
+// sgemmScatter7x32AVX512 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n]
+// for i < 7 and p < k, X's rows ldx floats apart, B's ldb, C's ldc,
+// overwriting those elements of C: each one FMA chain over p ascending from
+// zero, the arithmetic of the strip kernel's Xᵀ·B. The columns go in strips
+// of 32, B and C read and written through masks: nothing past column n is
+// touched. The caller guarantees k ≥ 1, n ≥ 1, len(rows) ≥ 7, 0 ≤ rows[i] ≤
+// rows[6], x spanning (k−1)·ldx+rows[6]+1 elements, b (k−1)·ldb+n and c
+// rows[6]·ldc+n.
+//
+//go:noescape
+func sgemmScatter7x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+
+// sgemmScatter8x32AVX512 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n]
+// for i < 8 and p < k, X's rows ldx floats apart, B's ldb, C's ldc,
+// overwriting those elements of C: each one FMA chain over p ascending from
+// zero, the arithmetic of the strip kernel's Xᵀ·B. The columns go in strips
+// of 32, B and C read and written through masks: nothing past column n is
+// touched. The caller guarantees k ≥ 1, n ≥ 1, len(rows) ≥ 8, 0 ≤ rows[i] ≤
+// rows[7], x spanning (k−1)·ldx+rows[7]+1 elements, b (k−1)·ldb+n and c
+// rows[7]·ldc+n.
+//
+//go:noescape
+func sgemmScatter8x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+
 // orColumnsAVX512 sets the bits of acc[j] to the OR of those of x[i·ldx+j],
 // i < rows, for j < k: acc[j] compares equal to 0 exactly when column j of x
 // holds only +0 and −0 (NaN is not 0). The caller guarantees rows ≥ 1, k ≥ 1,
@@ -453,101 +549,151 @@ func sgemmGather12x32AVX512(q int, idx []int32, a []float32, lda int, b []float3
 //go:noescape
 func orColumnsAVX512(rows int, k int, x []float32, ldx int, acc []float32)
 
-// sgemmScatter1x32AVX512 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n] for
-// i < 1 and p < k, X's rows ldx floats apart, B's ldb, C's ldc, overwriting
-// those elements of C: each one FMA chain over p ascending from zero, the
-// arithmetic of the strip kernel's Xᵀ·B. The columns go in strips of 32, the
-// last one's loads of B and stores to C masked: nothing past column n is
+// sgemmGather1x16AVX2 computes C[1×16] = Σ_t A[0:1, idx[t]] ⊗ B[idx[t], 0:16] over
+// t < q, A's rows lda floats apart, B's ldb, C's ldc, overwriting C: each
+// element one FMA chain over t ascending from zero, so over the columns of A
+// that are not zero everywhere it has the bits of the chain over all of them
+// whenever those rows of B are finite. The caller guarantees q ≥ 1,
+// len(idx) ≥ q, idx[q..q+8) readable too (it prefetches B's row idx[t+8]),
+// 0 ≤ idx[t] ≤ idx[q−1] for all of them, with A's column and B's row idx[q−1]
+// within a and b (1 rows of A, 16 columns of B), and c spanning
+// 0·ldc+16 elements.
+//
+//go:noescape
+func sgemmGather1x16AVX2(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+
+// sgemmGather2x16AVX2 computes C[2×16] = Σ_t A[0:2, idx[t]] ⊗ B[idx[t], 0:16] over
+// t < q, A's rows lda floats apart, B's ldb, C's ldc, overwriting C: each
+// element one FMA chain over t ascending from zero, so over the columns of A
+// that are not zero everywhere it has the bits of the chain over all of them
+// whenever those rows of B are finite. The caller guarantees q ≥ 1,
+// len(idx) ≥ q, idx[q..q+8) readable too (it prefetches B's row idx[t+8]),
+// 0 ≤ idx[t] ≤ idx[q−1] for all of them, with A's column and B's row idx[q−1]
+// within a and b (2 rows of A, 16 columns of B), and c spanning
+// 1·ldc+16 elements.
+//
+//go:noescape
+func sgemmGather2x16AVX2(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+
+// sgemmGather3x16AVX2 computes C[3×16] = Σ_t A[0:3, idx[t]] ⊗ B[idx[t], 0:16] over
+// t < q, A's rows lda floats apart, B's ldb, C's ldc, overwriting C: each
+// element one FMA chain over t ascending from zero, so over the columns of A
+// that are not zero everywhere it has the bits of the chain over all of them
+// whenever those rows of B are finite. The caller guarantees q ≥ 1,
+// len(idx) ≥ q, idx[q..q+8) readable too (it prefetches B's row idx[t+8]),
+// 0 ≤ idx[t] ≤ idx[q−1] for all of them, with A's column and B's row idx[q−1]
+// within a and b (3 rows of A, 16 columns of B), and c spanning
+// 2·ldc+16 elements.
+//
+//go:noescape
+func sgemmGather3x16AVX2(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+
+// sgemmGather4x16AVX2 computes C[4×16] = Σ_t A[0:4, idx[t]] ⊗ B[idx[t], 0:16] over
+// t < q, A's rows lda floats apart, B's ldb, C's ldc, overwriting C: each
+// element one FMA chain over t ascending from zero, so over the columns of A
+// that are not zero everywhere it has the bits of the chain over all of them
+// whenever those rows of B are finite. The caller guarantees q ≥ 1,
+// len(idx) ≥ q, idx[q..q+8) readable too (it prefetches B's row idx[t+8]),
+// 0 ≤ idx[t] ≤ idx[q−1] for all of them, with A's column and B's row idx[q−1]
+// within a and b (4 rows of A, 16 columns of B), and c spanning
+// 3·ldc+16 elements.
+//
+//go:noescape
+func sgemmGather4x16AVX2(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+
+// sgemmGather5x16AVX2 computes C[5×16] = Σ_t A[0:5, idx[t]] ⊗ B[idx[t], 0:16] over
+// t < q, A's rows lda floats apart, B's ldb, C's ldc, overwriting C: each
+// element one FMA chain over t ascending from zero, so over the columns of A
+// that are not zero everywhere it has the bits of the chain over all of them
+// whenever those rows of B are finite. The caller guarantees q ≥ 1,
+// len(idx) ≥ q, idx[q..q+8) readable too (it prefetches B's row idx[t+8]),
+// 0 ≤ idx[t] ≤ idx[q−1] for all of them, with A's column and B's row idx[q−1]
+// within a and b (5 rows of A, 16 columns of B), and c spanning
+// 4·ldc+16 elements.
+//
+//go:noescape
+func sgemmGather5x16AVX2(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+
+// sgemmGather6x16AVX2 computes C[6×16] = Σ_t A[0:6, idx[t]] ⊗ B[idx[t], 0:16] over
+// t < q, A's rows lda floats apart, B's ldb, C's ldc, overwriting C: each
+// element one FMA chain over t ascending from zero, so over the columns of A
+// that are not zero everywhere it has the bits of the chain over all of them
+// whenever those rows of B are finite. The caller guarantees q ≥ 1,
+// len(idx) ≥ q, idx[q..q+8) readable too (it prefetches B's row idx[t+8]),
+// 0 ≤ idx[t] ≤ idx[q−1] for all of them, with A's column and B's row idx[q−1]
+// within a and b (6 rows of A, 16 columns of B), and c spanning
+// 5·ldc+16 elements.
+//
+//go:noescape
+func sgemmGather6x16AVX2(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+
+// sgemmScatter1x16AVX2 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n]
+// for i < 1 and p < k, X's rows ldx floats apart, B's ldb, C's ldc,
+// overwriting those elements of C: each one FMA chain over p ascending from
+// zero, the arithmetic of the strip kernel's Xᵀ·B. The columns go in strips
+// of 16, B and C read and written through masks: nothing past column n is
 // touched. The caller guarantees k ≥ 1, n ≥ 1, len(rows) ≥ 1, 0 ≤ rows[i] ≤
 // rows[0], x spanning (k−1)·ldx+rows[0]+1 elements, b (k−1)·ldb+n and c
 // rows[0]·ldc+n.
 //
 //go:noescape
-func sgemmScatter1x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+func sgemmScatter1x16AVX2(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
 
-// sgemmScatter2x32AVX512 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n] for
-// i < 2 and p < k, X's rows ldx floats apart, B's ldb, C's ldc, overwriting
-// those elements of C: each one FMA chain over p ascending from zero, the
-// arithmetic of the strip kernel's Xᵀ·B. The columns go in strips of 32, the
-// last one's loads of B and stores to C masked: nothing past column n is
+// sgemmScatter2x16AVX2 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n]
+// for i < 2 and p < k, X's rows ldx floats apart, B's ldb, C's ldc,
+// overwriting those elements of C: each one FMA chain over p ascending from
+// zero, the arithmetic of the strip kernel's Xᵀ·B. The columns go in strips
+// of 16, B and C read and written through masks: nothing past column n is
 // touched. The caller guarantees k ≥ 1, n ≥ 1, len(rows) ≥ 2, 0 ≤ rows[i] ≤
 // rows[1], x spanning (k−1)·ldx+rows[1]+1 elements, b (k−1)·ldb+n and c
 // rows[1]·ldc+n.
 //
 //go:noescape
-func sgemmScatter2x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+func sgemmScatter2x16AVX2(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
 
-// sgemmScatter3x32AVX512 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n] for
-// i < 3 and p < k, X's rows ldx floats apart, B's ldb, C's ldc, overwriting
-// those elements of C: each one FMA chain over p ascending from zero, the
-// arithmetic of the strip kernel's Xᵀ·B. The columns go in strips of 32, the
-// last one's loads of B and stores to C masked: nothing past column n is
+// sgemmScatter3x16AVX2 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n]
+// for i < 3 and p < k, X's rows ldx floats apart, B's ldb, C's ldc,
+// overwriting those elements of C: each one FMA chain over p ascending from
+// zero, the arithmetic of the strip kernel's Xᵀ·B. The columns go in strips
+// of 16, B and C read and written through masks: nothing past column n is
 // touched. The caller guarantees k ≥ 1, n ≥ 1, len(rows) ≥ 3, 0 ≤ rows[i] ≤
 // rows[2], x spanning (k−1)·ldx+rows[2]+1 elements, b (k−1)·ldb+n and c
 // rows[2]·ldc+n.
 //
 //go:noescape
-func sgemmScatter3x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+func sgemmScatter3x16AVX2(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
 
-// sgemmScatter4x32AVX512 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n] for
-// i < 4 and p < k, X's rows ldx floats apart, B's ldb, C's ldc, overwriting
-// those elements of C: each one FMA chain over p ascending from zero, the
-// arithmetic of the strip kernel's Xᵀ·B. The columns go in strips of 32, the
-// last one's loads of B and stores to C masked: nothing past column n is
+// sgemmScatter4x16AVX2 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n]
+// for i < 4 and p < k, X's rows ldx floats apart, B's ldb, C's ldc,
+// overwriting those elements of C: each one FMA chain over p ascending from
+// zero, the arithmetic of the strip kernel's Xᵀ·B. The columns go in strips
+// of 16, B and C read and written through masks: nothing past column n is
 // touched. The caller guarantees k ≥ 1, n ≥ 1, len(rows) ≥ 4, 0 ≤ rows[i] ≤
 // rows[3], x spanning (k−1)·ldx+rows[3]+1 elements, b (k−1)·ldb+n and c
 // rows[3]·ldc+n.
 //
 //go:noescape
-func sgemmScatter4x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+func sgemmScatter4x16AVX2(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
 
-// sgemmScatter5x32AVX512 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n] for
-// i < 5 and p < k, X's rows ldx floats apart, B's ldb, C's ldc, overwriting
-// those elements of C: each one FMA chain over p ascending from zero, the
-// arithmetic of the strip kernel's Xᵀ·B. The columns go in strips of 32, the
-// last one's loads of B and stores to C masked: nothing past column n is
+// sgemmScatter5x16AVX2 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n]
+// for i < 5 and p < k, X's rows ldx floats apart, B's ldb, C's ldc,
+// overwriting those elements of C: each one FMA chain over p ascending from
+// zero, the arithmetic of the strip kernel's Xᵀ·B. The columns go in strips
+// of 16, B and C read and written through masks: nothing past column n is
 // touched. The caller guarantees k ≥ 1, n ≥ 1, len(rows) ≥ 5, 0 ≤ rows[i] ≤
 // rows[4], x spanning (k−1)·ldx+rows[4]+1 elements, b (k−1)·ldb+n and c
 // rows[4]·ldc+n.
 //
 //go:noescape
-func sgemmScatter5x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+func sgemmScatter5x16AVX2(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
 
-// sgemmScatter6x32AVX512 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n] for
-// i < 6 and p < k, X's rows ldx floats apart, B's ldb, C's ldc, overwriting
-// those elements of C: each one FMA chain over p ascending from zero, the
-// arithmetic of the strip kernel's Xᵀ·B. The columns go in strips of 32, the
-// last one's loads of B and stores to C masked: nothing past column n is
-// touched. The caller guarantees k ≥ 1, n ≥ 1, len(rows) ≥ 6, 0 ≤ rows[i] ≤
-// rows[5], x spanning (k−1)·ldx+rows[5]+1 elements, b (k−1)·ldb+n and c
-// rows[5]·ldc+n.
+// orColumnsAVX2 sets the bits of acc[j] to the OR of those of x[i·ldx+j],
+// i < rows, for j < k: acc[j] compares equal to 0 exactly when column j of x
+// holds only +0 and −0 (NaN is not 0). The caller guarantees rows ≥ 1, k ≥ 1,
+// len(acc) ≥ k and x spanning (rows−1)·ldx+k elements; nothing else is read.
 //
 //go:noescape
-func sgemmScatter6x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
-
-// sgemmScatter7x32AVX512 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n] for
-// i < 7 and p < k, X's rows ldx floats apart, B's ldb, C's ldc, overwriting
-// those elements of C: each one FMA chain over p ascending from zero, the
-// arithmetic of the strip kernel's Xᵀ·B. The columns go in strips of 32, the
-// last one's loads of B and stores to C masked: nothing past column n is
-// touched. The caller guarantees k ≥ 1, n ≥ 1, len(rows) ≥ 7, 0 ≤ rows[i] ≤
-// rows[6], x spanning (k−1)·ldx+rows[6]+1 elements, b (k−1)·ldb+n and c
-// rows[6]·ldc+n.
-//
-//go:noescape
-func sgemmScatter7x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
-
-// sgemmScatter8x32AVX512 computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n] for
-// i < 8 and p < k, X's rows ldx floats apart, B's ldb, C's ldc, overwriting
-// those elements of C: each one FMA chain over p ascending from zero, the
-// arithmetic of the strip kernel's Xᵀ·B. The columns go in strips of 32, the
-// last one's loads of B and stores to C masked: nothing past column n is
-// touched. The caller guarantees k ≥ 1, n ≥ 1, len(rows) ≥ 8, 0 ≤ rows[i] ≤
-// rows[7], x spanning (k−1)·ldx+rows[7]+1 elements, b (k−1)·ldb+n and c
-// rows[7]·ldc+n.
-//
-//go:noescape
-func sgemmScatter8x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
+func orColumnsAVX2(rows int, k int, x []float32, ldx int, acc []float32)
 
 // packA8AVX512 is packA8 for kb a multiple of 8 with a from off: d[8p+i] =
 // a[i·lda+p] for i < 8, p < kb. The caller guarantees kb ≥ 0, kb mod 8 = 0,

@@ -10,33 +10,40 @@ import "fmt"
 // _gen/gather.go has the same constant.
 const gatherAhead = 8
 
-// gatherMaxRows is the most rows one gather kernel computes (its
-// accumulators take 24 of the 32 zmm registers; _gen/gather.go).
-const gatherMaxRows = 12
-
-// scatterMaxRows is the most rows one scatter kernel computes (one
-// general-purpose register each for its column's offset).
-const scatterMaxRows = 8
-
-// skipNr is the width of the gather kernels' column strips.
-const skipNr = 32
-
 // skipKernels are a kernel set's zero-column-skipping kernels.
 type skipKernels struct {
-	// gather[r] computes C[r×32] = Σ_t A[0:r, idx[t]] ⊗ B[idx[t], 0:32]
-	// over t < q, overwriting C, each element one FMA chain over t
-	// ascending (sgemmGather<r>x32AVX512).
-	gather [gatherMaxRows + 1]func(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
-	// scatter[r] computes C[rows[i], 0:n] = Σ_p X[p, rows[i]]·B[p, 0:n]
-	// for i < r, overwriting those elements of C, each one FMA chain over
-	// p ascending (sgemmScatter<r>x32AVX512: strips of 32 in one call).
-	scatter [scatterMaxRows + 1]func(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc, n int)
+	// nr is the width of the column strips the kernels compute: 32 for
+	// the AVX-512 forms, 16 for the AVX2 ones.
+	nr int
+	// gather[r] (1 ≤ r < len(gather)) computes C[r×nr] = Σ_t A[0:r,
+	// idx[t]] ⊗ B[idx[t], 0:nr] over t < q, overwriting C, each element
+	// one FMA chain over t ascending (sgemmGather<r>x<nr><ISA>).
+	gather []func(q int, idx []int32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+	// scatter[r] (1 ≤ r < len(scatter)) computes C[rows[i], 0:n] = Σ_p
+	// X[p, rows[i]]·B[p, 0:n] for i < r, overwriting those elements of C,
+	// each one FMA chain over p ascending (sgemmScatter<r>x<nr><ISA>:
+	// strips of nr in one call).
+	scatter []func(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc, n int)
 	// orColumns sets acc[j] to the OR of the bits of column j of x's rows:
 	// ±0 exactly when the column holds only zeros.
 	orColumns func(rows, k int, x []float32, ldx int, acc []float32)
 	// compact writes the elements of a[0:k] that are not ±0 to vals and
 	// their positions to idx, in order, and returns how many.
 	compact func(k int, a, vals []float32, idx []int32) int
+}
+
+// compactGo is skipKernels.compact in Go (sgemvCompactAVX512's contract),
+// for the sets without a compress instruction: k is the layer's width, a
+// few hundred comparisons.
+func compactGo(k int, a, vals []float32, idx []int32) int {
+	q := 0
+	for j, v := range a[:k] {
+		if v != 0 || v != v {
+			vals[q], idx[q] = v, int32(j)
+			q++
+		}
+	}
+	return q
 }
 
 // skipZeros switches the skipping on (tests compare it with the dense
@@ -53,8 +60,8 @@ const skipMinK = 8
 // n = 100, 32 % (in 784-300-100-10 at batch 10, about 12 % of the first
 // hidden layer's units are 0 for a whole batch, which k/8 let through and
 // which measured no faster skipped).
-func skipPays(q, k, n int) bool {
-	return q > 0 && 8*q*roundUp(n, skipNr) <= 7*k*n
+func skipPays(q, k, n, nr int) bool {
+	return q > 0 && 8*q*roundUp(n, nr) <= 7*k*n
 }
 
 // A skipJob computes a dense layer's forward product, with its epilogue,
@@ -76,7 +83,7 @@ type skipJob struct {
 	kern      *gemmKernel
 	idx       []int32   // the columns kept, ascending
 	acc, vals []float32 // the scan's scratch
-	tiles     []float32 // one gatherMaxRows×skipNr tile per part (the partial last strip)
+	tiles     []float32 // one tile of the gather kernels' rows×nr per part (the partial last strip)
 
 	m, n, k int
 	a, b, c []float32
@@ -91,7 +98,7 @@ type skipJob struct {
 // sgemmSkipZeros computes C = A·B (m×k times k×n, both row-major, beta 0,
 // alpha 1) finishing each tile with e, like sgemmEpilogue, over only the
 // columns of A that are not zero in every row, when the active kernel set
-// has the kernels, n ≥ skipNr and enough columns are zero; it reports
+// has the kernels, n ≥ its strip width and enough columns are zero; it reports
 // whether it did (if not, nothing was written). j holds its scratch.
 func sgemmSkipZeros(j *skipJob, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, e epilogue) bool {
 	kern := activeKernel
@@ -99,7 +106,7 @@ func sgemmSkipZeros(j *skipJob, m, n, k int, a []float32, lda int, b []float32, 
 	// A vector-matrix product (m = 1) goes to kern.gemv, which skips the
 	// zero elements itself and streams whole rows of B: 3.9 µs per MNIST
 	// digit against 4.8 here (Zen 4).
-	if sk == nil || !skipZeros || m == 0 || m == 1 && kern.gemv != nil || n < skipNr || k < skipMinK || (m-1)*lda+k > len(a) || ldb < n || (k-1)*ldb+n > len(b) || ldc < n || (m-1)*ldc+n > len(c) {
+	if sk == nil || !skipZeros || m == 0 || m == 1 && kern.gemv != nil || n < sk.nr || k < skipMinK || (m-1)*lda+k > len(a) || ldb < n || (k-1)*ldb+n > len(b) || ldc < n || (m-1)*ldc+n > len(c) {
 		return false
 	}
 	if !j.scan(sk, m, k, n, a, lda) {
@@ -113,35 +120,36 @@ func sgemmSkipZeros(j *skipJob, m, n, k int, a []float32, lda int, b []float32, 
 	j.kern, j.m, j.n = kern, m, n
 	j.a, j.lda, j.b, j.ldb, j.c, j.ldc, j.e = a, lda, b, ldb, c, ldc, e
 	nw := workersFor(m, n, len(j.idx))
-	j.tiles = growAligned(j.tiles, nw*gatherMaxRows*skipNr)
+	j.tiles = growAligned(j.tiles, nw*(len(sk.gather)-1)*sk.nr)
 	runParts(nw, j.fn)
 	j.a, j.b, j.c, j.e = nil, nil, nil, epilogue{}
 	return true
 }
 
 // part computes part p's share of the column strips: each strip's rows in
-// blocks of gatherMaxRows from the top, every tile finished with the
-// epilogue while in L1. The partial last strip is the full-width one
-// ending at column n (n ≥ skipNr), computed into the part's tile and its
-// last columns copied out.
+// blocks of the gather kernels' most rows from the top, every tile
+// finished with the epilogue while in L1. The partial last strip is the
+// full-width one ending at column n (n ≥ nr), computed into the part's
+// tile and its last columns copied out.
 func (j *skipJob) part(p, parts int) {
-	strips := ceilDiv(j.n, skipNr)
+	nr, maxRows := j.kern.skip.nr, len(j.kern.skip.gather)-1
+	strips := ceilDiv(j.n, nr)
 	s0, s1 := split(strips, parts, p)
-	tile := j.tiles[p*gatherMaxRows*skipNr : (p+1)*gatherMaxRows*skipNr]
+	tile := j.tiles[p*maxRows*nr : (p+1)*maxRows*nr]
 	for s := s0; s < s1; s++ {
-		col := s * skipNr
-		cols := min(skipNr, j.n-col)
-		shift := skipNr - cols
+		col := s * nr
+		cols := min(nr, j.n-col)
+		shift := nr - cols
 		b := j.b[col-shift:]
-		for i := 0; i < j.m; i += gatherMaxRows {
-			r := min(gatherMaxRows, j.m-i)
+		for i := 0; i < j.m; i += maxRows {
+			r := min(maxRows, j.m-i)
 			a := j.a[i*j.lda:]
 			if shift == 0 {
 				j.gather(r, a, b, j.c[i*j.ldc+col:], j.ldc)
 			} else {
-				j.gather(r, a, b, tile, skipNr)
+				j.gather(r, a, b, tile, nr)
 				for t := 0; t < r; t++ {
-					copy(j.c[(i+t)*j.ldc+col:(i+t)*j.ldc+col+cols], tile[t*skipNr+shift:(t+1)*skipNr])
+					copy(j.c[(i+t)*j.ldc+col:(i+t)*j.ldc+col+cols], tile[t*nr+shift:(t+1)*nr])
 				}
 			}
 			if j.e.on {
@@ -155,8 +163,8 @@ func (j *skipJob) part(p, parts int) {
 // stay inside a, b and c (the columns are ascending, so the last is the
 // largest).
 func (j *skipJob) gather(r int, a, b, c []float32, ldc int) {
-	last := int(j.idx[len(j.idx)-1])
-	if (r-1)*j.lda+last >= len(a) || last*j.ldb+skipNr > len(b) || (r-1)*ldc+skipNr > len(c) {
+	last, nr := int(j.idx[len(j.idx)-1]), j.kern.skip.nr
+	if (r-1)*j.lda+last >= len(a) || last*j.ldb+nr > len(b) || (r-1)*ldc+nr > len(c) {
 		panic(fmt.Sprintf("ann: gather kernel out of bounds (r=%d, column %d, lda=%d, ldb=%d, ldc=%d)", r, last, j.lda, j.ldb, ldc))
 	}
 	j.kern.skip.gather[r](len(j.idx), j.idx, a, j.lda, b, j.ldb, c, ldc)
@@ -173,7 +181,11 @@ func (j *skipJob) scan(sk *skipKernels, m, k, n int, a []float32, lda int) bool 
 	}
 	j.idx = j.idx[:k+gatherAhead]
 	sk.orColumns(m, k, a, lda, j.acc)
-	q := sk.compact(k, j.acc, j.vals, j.idx[:k])
+	compact := sk.compact
+	if compact == nil {
+		compact = compactGo
+	}
+	q := compact(k, j.acc, j.vals, j.idx[:k])
 	if q > 0 {
 		// The gather kernels prefetch gatherAhead entries past the list.
 		tail := j.idx[q : q+gatherAhead]
@@ -182,13 +194,13 @@ func (j *skipJob) scan(sk *skipKernels, m, k, n int, a []float32, lda int) bool 
 		}
 	}
 	j.idx = j.idx[:q]
-	return skipPays(q, k, n)
+	return skipPays(q, k, n, sk.nr)
 }
 
 // sgemmSkipZerosGrad computes a dense layer's weight gradient C = Xᵀ·D
 // (X rows×k, D rows×n, C k×n, all row-major, alpha 1, beta 0) computing
 // only the rows of C whose column of X is not zero in every row and
-// clearing the others, when the kernel set has the kernels, n ≥ skipNr and
+// clearing the others, when the kernel set has the kernels, n ≥ its strip width and
 // enough columns are zero (see skipJob); it reports whether it did (if
 // not, nothing was written). Each computed element is one FMA chain over
 // the batch ascending, the arithmetic of the dense product's full column
@@ -197,7 +209,7 @@ func (j *skipJob) scan(sk *skipKernels, m, k, n int, a []float32, lda int) bool 
 func sgemmSkipZerosGrad(j *skipJob, rows, k, n int, x []float32, ldx int, d []float32, ldd int, c []float32, ldc int) bool {
 	kern := activeKernel
 	sk := kern.skip
-	if sk == nil || !skipZeros || rows == 0 || n < skipNr || k < skipMinK || (rows-1)*ldx+k > len(x) || (rows-1)*ldd+n > len(d) || ldc < n || (k-1)*ldc+n > len(c) {
+	if sk == nil || !skipZeros || rows == 0 || n < sk.nr || k < skipMinK || (rows-1)*ldx+k > len(x) || (rows-1)*ldd+n > len(d) || ldc < n || (k-1)*ldc+n > len(c) {
 		return false
 	}
 	if !j.scan(sk, rows, k, n, x, ldx) {
@@ -216,11 +228,12 @@ func sgemmSkipZerosGrad(j *skipJob, rows, k, n int, x []float32, ldx int, d []fl
 }
 
 // gradPart computes part p's share of the column strips of the weight
-// gradient, the kept rows in tiles of scatterMaxRows (each tile over all
-// the part's columns in one call), and clears the other rows of its
-// columns.
+// gradient, the kept rows in tiles of the scatter kernels' most columns
+// (each tile over all the part's columns in one call), and clears the
+// other rows of its columns.
 func (j *skipJob) gradPart(p, parts int) {
-	strips := ceilDiv(j.n, skipNr)
+	nr, maxRows := j.kern.skip.nr, len(j.kern.skip.scatter)-1
+	strips := ceilDiv(j.n, nr)
 	s0, s1 := split(strips, parts, p)
 	if s0 >= s1 {
 		return
@@ -230,11 +243,11 @@ func (j *skipJob) gradPart(p, parts int) {
 	if (j.m-1)*j.lda+last >= len(j.a) || last >= j.k {
 		panic(fmt.Sprintf("ann: scatter kernel out of bounds (column %d of %d, ldx=%d)", last, j.k, j.lda))
 	}
-	c0, c1 := s0*skipNr, min(s1*skipNr, j.n)
+	c0, c1 := s0*nr, min(s1*nr, j.n)
 	b := j.b[c0 : (j.m-1)*j.ldb+c1]
 	c := j.c[c0 : last*j.ldc+c1]
-	for t := 0; t < q; t += scatterMaxRows {
-		r := min(scatterMaxRows, q-t)
+	for t := 0; t < q; t += maxRows {
+		r := min(maxRows, q-t)
 		j.kern.skip.scatter[r](j.m, j.idx[t:t+r], j.a, j.lda, b, j.ldb, c, j.ldc, c1-c0)
 	}
 	next := 0 // the first row not yet kept or cleared

@@ -10,21 +10,39 @@ import (
 	"github.com/klauspost/cpuid/v2"
 )
 
-func needSkipAVX512(t *testing.T) {
-	t.Helper()
-	if !cpuid.CPU.Supports(cpuid.AVX512F, cpuid.BMI2, cpuid.POPCNT) {
-		t.Skip("no AVX-512F/BMI2/POPCNT on this CPU")
+// skipSets runs body on each zero-column-skipping kernel set this CPU
+// can run.
+func skipSets(t *testing.T, body func(t *testing.T, sk *skipKernels)) {
+	sets := []struct {
+		name string
+		sk   *skipKernels
+		ok   bool
+	}{
+		{"avx512", &skipAVX512, cpuid.CPU.Supports(cpuid.AVX512F, cpuid.BMI2, cpuid.POPCNT)},
+		{"avx2", &skipAVX2, cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3)},
+	}
+	for _, set := range sets {
+		t.Run(set.name, func(t *testing.T) {
+			if !set.ok {
+				t.Skipf("the CPU lacks the %s set's extensions", set.name)
+			}
+			body(t, set.sk)
+		})
 	}
 }
 
-// TestSgemmGatherAVX512 checks every gather kernel bit for bit against
+// TestSgemmGatherKernels checks every gather kernel (AVX-512 and AVX2) bit for bit against
 // the FMA chain over the listed columns (fma32), for column lists from one
 // column to all of them, on exactly sized slices with NaN around the C tile
 // (the kernels overwrite C without reading it).
-func TestSgemmGatherAVX512(t *testing.T) {
-	needSkipAVX512(t)
+func TestSgemmGatherKernels(t *testing.T) {
+	skipSets(t, func(t *testing.T, sk *skipKernels) { checkGather(t, sk) })
+}
+
+func checkGather(t *testing.T, sk *skipKernels) {
 	rng := rand.New(rand.NewPCG(7, 7))
-	for r := 1; r <= gatherMaxRows; r++ {
+	nr := sk.nr
+	for r := 1; r < len(sk.gather); r++ {
 		for _, k := range []int{1, 2, 7, 33, 70, 300} {
 			for _, q := range []int{1, 2, k / 2, k} {
 				if q < 1 || q > k {
@@ -39,24 +57,24 @@ func TestSgemmGatherAVX512(t *testing.T) {
 					idx = append(idx, idx[q-1])
 				}
 				idx = idx[:q]
-				lda, ldb, ldc := k+rng.IntN(5), 32+rng.IntN(40), 32+rng.IntN(9)
+				lda, ldb, ldc := k+rng.IntN(5), nr+rng.IntN(40), nr+rng.IntN(9)
 				a := make([]float32, (r-1)*lda+int(idx[q-1])+1)
-				b := make([]float32, int(idx[q-1])*ldb+32)
+				b := make([]float32, int(idx[q-1])*ldb+nr)
 				for i := range a {
 					a[i] = float32(rng.NormFloat64())
 				}
 				for i := range b {
 					b[i] = float32(rng.NormFloat64())
 				}
-				c := make([]float32, (r-1)*ldc+32+ldc)
+				c := make([]float32, (r-1)*ldc+nr+ldc)
 				for i := range c {
 					c[i] = float32(math.NaN())
 				}
-				skipAVX512.gather[r](q, idx, a, lda, b, ldb, c[:(r-1)*ldc+32], ldc)
+				sk.gather[r](q, idx, a, lda, b, ldb, c[:(r-1)*ldc+nr], ldc)
 				for i := 0; i < r; i++ {
 					for jj := 0; jj < ldc; jj++ {
 						got := c[i*ldc+jj]
-						if jj >= 32 {
+						if jj >= nr {
 							if !math.IsNaN(float64(got)) {
 								t.Fatalf("r=%d k=%d q=%d: C[%d][%d] outside the tile was written", r, k, q, i, jj)
 							}
@@ -84,10 +102,13 @@ func sortInt32(s []int32) {
 	}
 }
 
-// TestOrColumnsAVX512 checks the zero-column scan against a Go loop, with
+// TestOrColumnsKernels checks the zero-column scans (AVX-512 and AVX2) against a Go loop, with
 // −0, NaN and denormals among the values and every tail length.
-func TestOrColumnsAVX512(t *testing.T) {
-	needSkipAVX512(t)
+func TestOrColumnsKernels(t *testing.T) {
+	skipSets(t, func(t *testing.T, sk *skipKernels) { checkOrColumns(t, sk) })
+}
+
+func checkOrColumns(t *testing.T, sk *skipKernels) {
 	rng := rand.New(rand.NewPCG(8, 8))
 	special := []float32{0, float32(math.Copysign(0, -1)), float32(math.NaN()), 1e-45, 1, -2}
 	for rows := 1; rows <= 5; rows++ {
@@ -105,7 +126,7 @@ func TestOrColumnsAVX512(t *testing.T) {
 			for i := range acc {
 				acc[i] = 7
 			}
-			skipAVX512.orColumns(rows, k, x, ldx, acc[:k])
+			sk.orColumns(rows, k, x, ldx, acc[:k])
 			for j := 0; j < k+16; j++ {
 				if j >= k {
 					if acc[j] != 7 {
@@ -127,13 +148,16 @@ func TestOrColumnsAVX512(t *testing.T) {
 	}
 }
 
-// TestSgemmScatterAVX512 checks every scatter kernel bit for bit against
+// TestSgemmScatterKernels checks every scatter kernel (AVX-512 and AVX2) bit for bit against
 // the FMA chain over the batch (fma32), over widths of 1 to 100 columns
 // (several strips, the last masked), writing only the listed rows of C.
-func TestSgemmScatterAVX512(t *testing.T) {
-	needSkipAVX512(t)
+func TestSgemmScatterKernels(t *testing.T) {
+	skipSets(t, func(t *testing.T, sk *skipKernels) { checkScatter(t, sk) })
+}
+
+func checkScatter(t *testing.T, sk *skipKernels) {
 	rng := rand.New(rand.NewPCG(9, 9))
-	for r := 1; r <= scatterMaxRows; r++ {
+	for r := 1; r < len(sk.scatter); r++ {
 		for _, k := range []int{1, 2, 10, 33, 128} {
 			width := 20 + rng.IntN(30)
 			cols := 1 + rng.IntN(100)
@@ -159,7 +183,7 @@ func TestSgemmScatterAVX512(t *testing.T) {
 			for i := range c {
 				c[i] = float32(math.NaN())
 			}
-			skipAVX512.scatter[r](k, rows, x, ldx, b, ldb, c[:last*ldc+cols], ldc, cols)
+			sk.scatter[r](k, rows, x, ldx, b, ldb, c[:last*ldc+cols], ldc, cols)
 			kept := map[int]bool{}
 			for _, row := range rows {
 				kept[int(row)] = true

@@ -18,7 +18,7 @@ func TestSgemmSkipZeros(t *testing.T) {
 		rng := rand.New(rand.NewPCG(3, 3))
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 		for _, m := range []int{1, 2, 9, 10, 12, 13, 25, 128} {
-			for _, n := range []int{31, 32, 33, 50, 100, 300} {
+			for _, n := range []int{15, 16, 17, 31, 32, 33, 50, 100, 300} {
 				for _, k := range []int{8, 17, 100, 784} {
 					for _, zeros := range []float64{0, 0.1, 0.5, 0.95} {
 						checkSkipZeros(t, kern, rng, m, n, k, zeros)
@@ -82,7 +82,7 @@ func checkSkipZeros(t *testing.T, kern *gemmKernel, rng *rand.Rand, m, n, k int,
 		var j skipJob
 		e := epilogue{bias: bias, act: ReLU, out: y, ldo: ldc}
 		did := sgemmSkipZeros(&j, m, n, k, a, lda, b, ldb, c[:len(c)-1], ldc, e)
-		want := kern.skip != nil && (m > 1 || kern.gemv == nil) && n >= skipNr && k >= skipMinK && skipPays(k-zeroCols, k, n)
+		want := kern.skip != nil && (m > 1 || kern.gemv == nil) && n >= kern.skip.nr && k >= skipMinK && skipPays(k-zeroCols, k, n, kern.skip.nr)
 		if did != want {
 			t.Fatalf("%s m=%d n=%d k=%d with %d zero columns: skipped %v, want %v", kern.name, m, n, k, zeroCols, did, want)
 		}
@@ -176,7 +176,7 @@ func TestSgemmSkipZerosGrad(t *testing.T) {
 							}
 							var j skipJob
 							did := sgemmSkipZerosGrad(&j, rows, k, n, x, lda, d, ldd, c[:len(c)-1], ldc)
-							if should := kern.skip != nil && n >= skipNr && skipPays(k-zc, k, n); did != should {
+							if should := kern.skip != nil && n >= kern.skip.nr && skipPays(k-zc, k, n, kern.skip.nr); did != should {
 								t.Fatalf("rows=%d n=%d k=%d with %d zero columns: skipped %v, want %v", rows, n, k, zc, did, should)
 							}
 							if !did {

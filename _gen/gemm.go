@@ -123,7 +123,7 @@ func genGemm() {
 	genColsT()
 	genColsT4()
 	genColsTN()
-	genGatherAll()
+	genSkipAll()
 }
 
 // storeRow writes one row of C from lo (the first register width of
