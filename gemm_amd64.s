@@ -15859,7 +15859,7 @@ loop:
 	RET
 
 // func sgemmScatter1x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
-// Requires: AVX, AVX512F, BMI2, CMOV
+// Requires: AVX, AVX512F, CMOV
 TEXT ·sgemmScatter1x32AVX512(SB), NOSPLIT, $24-136
 	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z1: C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
@@ -15889,10 +15889,11 @@ strip:
 	MOVL    $0x00000020, SI
 	CMPQ    CX, SI
 	CMOVQGT SI, CX
-	MOVL    $0xffffffff, SI
-	BZHIL   CX, SI, SI
+	MOVL    $0x00000001, SI
+	SHLQ    CL, SI
+	DECQ    SI
 	KMOVW   SI, K1
-	SHRL    $0x10, SI
+	SHRQ    $0x10, SI
 	KMOVW   SI, K2
 	VPXORD  Z0, Z0, Z0
 	VPXORD  Z1, Z1, Z1
@@ -15925,7 +15926,7 @@ loop:
 	RET
 
 // func sgemmScatter2x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
-// Requires: AVX, AVX512F, BMI2, CMOV
+// Requires: AVX, AVX512F, CMOV
 TEXT ·sgemmScatter2x32AVX512(SB), NOSPLIT, $24-136
 	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z3: C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
@@ -15957,10 +15958,11 @@ strip:
 	MOVL    $0x00000020, SI
 	CMPQ    CX, SI
 	CMOVQGT SI, CX
-	MOVL    $0xffffffff, SI
-	BZHIL   CX, SI, SI
+	MOVL    $0x00000001, SI
+	SHLQ    CL, SI
+	DECQ    SI
 	KMOVW   SI, K1
-	SHRL    $0x10, SI
+	SHRQ    $0x10, SI
 	KMOVW   SI, K2
 	VPXORD  Z0, Z0, Z0
 	VPXORD  Z1, Z1, Z1
@@ -16002,7 +16004,7 @@ loop:
 	RET
 
 // func sgemmScatter3x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
-// Requires: AVX, AVX512F, BMI2, CMOV
+// Requires: AVX, AVX512F, CMOV
 TEXT ·sgemmScatter3x32AVX512(SB), NOSPLIT, $24-136
 	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z5: C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
@@ -16036,10 +16038,11 @@ strip:
 	MOVL    $0x00000020, SI
 	CMPQ    CX, SI
 	CMOVQGT SI, CX
-	MOVL    $0xffffffff, SI
-	BZHIL   CX, SI, SI
+	MOVL    $0x00000001, SI
+	SHLQ    CL, SI
+	DECQ    SI
 	KMOVW   SI, K1
-	SHRL    $0x10, SI
+	SHRQ    $0x10, SI
 	KMOVW   SI, K2
 	VPXORD  Z0, Z0, Z0
 	VPXORD  Z1, Z1, Z1
@@ -16090,7 +16093,7 @@ loop:
 	RET
 
 // func sgemmScatter4x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
-// Requires: AVX, AVX512F, BMI2, CMOV
+// Requires: AVX, AVX512F, CMOV
 TEXT ·sgemmScatter4x32AVX512(SB), NOSPLIT, $24-136
 	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z7: C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
@@ -16126,10 +16129,11 @@ strip:
 	MOVL    $0x00000020, SI
 	CMPQ    CX, SI
 	CMOVQGT SI, CX
-	MOVL    $0xffffffff, SI
-	BZHIL   CX, SI, SI
+	MOVL    $0x00000001, SI
+	SHLQ    CL, SI
+	DECQ    SI
 	KMOVW   SI, K1
-	SHRL    $0x10, SI
+	SHRQ    $0x10, SI
 	KMOVW   SI, K2
 	VPXORD  Z0, Z0, Z0
 	VPXORD  Z1, Z1, Z1
@@ -16189,7 +16193,7 @@ loop:
 	RET
 
 // func sgemmScatter5x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
-// Requires: AVX, AVX512F, BMI2, CMOV
+// Requires: AVX, AVX512F, CMOV
 TEXT ·sgemmScatter5x32AVX512(SB), NOSPLIT, $24-136
 	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z9: C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
@@ -16227,10 +16231,11 @@ strip:
 	MOVL    $0x00000020, SI
 	CMPQ    CX, SI
 	CMOVQGT SI, CX
-	MOVL    $0xffffffff, SI
-	BZHIL   CX, SI, SI
+	MOVL    $0x00000001, SI
+	SHLQ    CL, SI
+	DECQ    SI
 	KMOVW   SI, K1
-	SHRL    $0x10, SI
+	SHRQ    $0x10, SI
 	KMOVW   SI, K2
 	VPXORD  Z0, Z0, Z0
 	VPXORD  Z1, Z1, Z1
@@ -16299,7 +16304,7 @@ loop:
 	RET
 
 // func sgemmScatter6x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
-// Requires: AVX, AVX512F, BMI2, CMOV
+// Requires: AVX, AVX512F, CMOV
 TEXT ·sgemmScatter6x32AVX512(SB), NOSPLIT, $24-136
 	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z11: C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
@@ -16339,10 +16344,11 @@ strip:
 	MOVL    $0x00000020, SI
 	CMPQ    CX, SI
 	CMOVQGT SI, CX
-	MOVL    $0xffffffff, SI
-	BZHIL   CX, SI, SI
+	MOVL    $0x00000001, SI
+	SHLQ    CL, SI
+	DECQ    SI
 	KMOVW   SI, K1
-	SHRL    $0x10, SI
+	SHRQ    $0x10, SI
 	KMOVW   SI, K2
 	VPXORD  Z0, Z0, Z0
 	VPXORD  Z1, Z1, Z1
@@ -16420,7 +16426,7 @@ loop:
 	RET
 
 // func sgemmScatter7x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
-// Requires: AVX, AVX512F, BMI2, CMOV
+// Requires: AVX, AVX512F, CMOV
 TEXT ·sgemmScatter7x32AVX512(SB), NOSPLIT, $24-136
 	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z13: C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
@@ -16462,10 +16468,11 @@ strip:
 	MOVL    $0x00000020, SI
 	CMPQ    CX, SI
 	CMOVQGT SI, CX
-	MOVL    $0xffffffff, SI
-	BZHIL   CX, SI, SI
+	MOVL    $0x00000001, SI
+	SHLQ    CL, SI
+	DECQ    SI
 	KMOVW   SI, K1
-	SHRL    $0x10, SI
+	SHRQ    $0x10, SI
 	KMOVW   SI, K2
 	VPXORD  Z0, Z0, Z0
 	VPXORD  Z1, Z1, Z1
@@ -16552,7 +16559,7 @@ loop:
 	RET
 
 // func sgemmScatter8x32AVX512(k int, rows []int32, x []float32, ldx int, b []float32, ldb int, c []float32, ldc int, n int)
-// Requires: AVX, AVX512F, BMI2, CMOV
+// Requires: AVX, AVX512F, CMOV
 TEXT ·sgemmScatter8x32AVX512(SB), NOSPLIT, $24-136
 	// Register plan (AVX512F, BMI2, POPCNT, checked by the caller's dispatch):
 	//   Z0..Z15: C's row rows[i] in Z(2i) (columns 0..15) and Z(2i+1) (16..31)
@@ -16596,10 +16603,11 @@ strip:
 	MOVL    $0x00000020, SI
 	CMPQ    CX, SI
 	CMOVQGT SI, CX
-	MOVL    $0xffffffff, SI
-	BZHIL   CX, SI, SI
+	MOVL    $0x00000001, SI
+	SHLQ    CL, SI
+	DECQ    SI
 	KMOVW   SI, K1
-	SHRL    $0x10, SI
+	SHRQ    $0x10, SI
 	KMOVW   SI, K2
 	VPXORD  Z0, Z0, Z0
 	VPXORD  Z1, Z1, Z1
@@ -16759,8 +16767,8 @@ rowsOne:
 tail:
 	TESTQ  DX, DX
 	JEQ    done
-	MOVL   $0x00000001, AX
 	MOVQ   DX, CX
+	MOVL   $0x00000001, AX
 	SHLL   CL, AX
 	DECL   AX
 	KMOVW  AX, K1

@@ -84,6 +84,28 @@ func genEpi() {
 	}
 }
 
+// laneMasks512 sets K1 and K2 to the lanes below CL (at most 32) of two
+// groups of 16: the low CL bits of 2^CL − 1, built in the 64-bit register t.
+func laneMasks512(t GPPhysical) {
+	MOVL(U32(1), t.As32())
+	SHLQ(CL, t)
+	DECQ(t)
+	KMOVW(t.As32(), K1)
+	SHRQ(U8(16), t)
+	KMOVW(t.As32(), K2)
+}
+
+// laneMasks256 sets lo, and hi when not nil, to the VMASKMOVPS masks of the
+// lanes below n (a 32-bit register, at most 16) of two groups of 8.
+func laneMasks256(n GPPhysical, lo, hi VecPhysical) {
+	VMOVD(n, lo.AsX())
+	VPBROADCASTD(lo.AsX(), lo)
+	if hi != nil {
+		VPCMPGTD(epiIota.Offset(32), lo, hi)
+	}
+	VPCMPGTD(epiIota, lo, lo)
+}
+
 // epiSetup loads the common arguments, the column masks from cols and the
 // constants.
 func epiSetup(r epiRegs, other string) {
@@ -101,20 +123,12 @@ func epiSetup(r epiRegs, other string) {
 	if r.v.bytes == 64 {
 		Comment("K1, K2 = the low cols bits of (1<<cols) − 1: the tile's lanes of each group.")
 		MOVQ(param("cols"), RCX)
-		MOVL(U32(1), EAX)
-		SHLQ(CL, RAX)
-		DECQ(RAX)
-		KMOVW(EAX, K1)
-		SHRQ(U8(16), RAX)
-		KMOVW(EAX, K2)
+		laneMasks512(RAX)
 		MOVQ(param("rows"), epiRows)
 	} else {
 		Comment("Y6, Y7 = lanes j < cols of each group, the VMASKMOVPS masks.")
 		MOVQ(param("cols"), RAX)
-		VMOVD(EAX, X6)
-		VPBROADCASTD(X6, Y6)
-		VPCMPGTD(epiIota.Offset(32), Y6, Y7)
-		VPCMPGTD(epiIota, Y6, Y6)
+		laneMasks256(EAX, Y6, Y7)
 	}
 	r.v.zero(r.zero)
 	VBROADCASTSS(epiHalf, r.half)

@@ -207,17 +207,9 @@ func genScatter(s skipISA, r int) {
 	CMPQ(RCX, RSI)
 	CMOVQGT(RSI, RCX)
 	if s.masked() {
-		m0, m1 := v.regs[s.mask], v.regs[s.mask+1]
-		VMOVD(ECX, m0.AsX())
-		VPBROADCASTD(m0.AsX(), m0)
-		VPCMPGTD(epiIota.Offset(v.bytes), m0, m1)
-		VPCMPGTD(epiIota, m0, m0)
+		laneMasks256(ECX, v.regs[s.mask], v.regs[s.mask+1])
 	} else {
-		MOVL(U32(0xffffffff), ESI)
-		BZHIL(ECX, ESI, ESI)
-		KMOVW(ESI, K1)
-		SHRL(U8(16), ESI)
-		KMOVW(ESI, K2)
+		laneMasks512(RSI)
 	}
 	for i := 0; i < 2*r; i++ {
 		v.zero(v.regs[i])
@@ -358,16 +350,10 @@ func genOrColumns(s skipISA) {
 	TESTQ(RDX, RDX)
 	JEQ(LabelRef("done"))
 	if s.masked() {
-		m := v.regs[5]
-		VMOVD(EDX, m.AsX())
-		VPBROADCASTD(m.AsX(), m)
-		VPCMPGTD(epiIota, m, m)
+		laneMasks256(EDX, v.regs[5], nil)
 	} else {
-		MOVL(U32(1), EAX)
 		MOVQ(RDX, RCX)
-		SHLL(CL, EAX)
-		DECL(EAX)
-		KMOVW(EAX, K1)
+		lowLanes(EAX, K1)
 	}
 	chunk(1, "rowsTail", true)
 	Label("done")
