@@ -222,10 +222,7 @@ func (l *layer) forward(x, z, y Matrix, ws *layerSpace, training bool, rng *rand
 		if l.act == Softmax {
 			e.out = nil
 		}
-		if ws.skip == nil {
-			ws.skip = new(skipJob)
-		}
-		if !sgemmSkipZeros(ws.skip, rows, l.out, l.in, x.Data, x.Stride, l.w.Data, l.w.Stride, z.Data, z.Stride, e) {
+		if !sgemmSkipZeros(ws.skipJob(), rows, l.out, l.in, x.Data, x.Stride, l.w.Data, l.w.Stride, z.Data, z.Stride, e) {
 			sgemmEpilogue(false, false, rows, l.out, l.in, x.Data, x.Stride, l.w.Data, l.w.Stride, z.Data, z.Stride, e)
 		}
 		if l.act == Softmax {
@@ -257,10 +254,7 @@ func (l *layer) backward(x, z, y, dy, dx Matrix, ws *layerSpace, fused bool, dxE
 			l.act.backward(z, y, dy, dy, l.alpha)
 		}
 		// dW = xᵀ·dz, db = Σ_rows dz, dx = dz·wᵀ.
-		if ws.skip == nil {
-			ws.skip = new(skipJob)
-		}
-		if !sgemmSkipZerosGrad(ws.skip, rows, l.in, l.out, x.Data, x.Stride, dy.Data, dy.Stride, l.dw.Data, l.dw.Stride) {
+		if !sgemmSkipZerosGrad(ws.skipJob(), rows, l.in, l.out, x.Data, x.Stride, dy.Data, dy.Stride, l.dw.Data, l.dw.Stride) {
 			Sgemm(true, false, l.in, l.out, rows, 1, x.Data, x.Stride, dy.Data, dy.Stride, 0, l.dw.Data, l.dw.Stride)
 		}
 		columnSums(l.db, dy)

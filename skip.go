@@ -93,6 +93,17 @@ type skipJob struct {
 	e       epilogue
 	fn      func(part, parts int) // part, bound once
 	gradFn  func(part, parts int) // gradPart, bound once
+
+	// scanned is the input the last forward product scanned, and whether
+	// skipping paid: the weight gradient that follows takes the same input
+	// (a layer's backward pass is given its forward pass's operands) and
+	// reuses idx instead of scanning it again. Any forward call resets it
+	// and the gradient consumes it.
+	scanned struct {
+		a           *float32
+		m, k, n, ld int
+		pays        bool
+	}
 }
 
 // sgemmSkipZeros computes C = A·B (m×k times k×n, both row-major, beta 0,
@@ -101,6 +112,7 @@ type skipJob struct {
 // has the kernels, n ≥ its strip width and enough columns are zero; it reports
 // whether it did (if not, nothing was written). j holds its scratch.
 func sgemmSkipZeros(j *skipJob, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, e epilogue) bool {
+	j.scanned.a = nil
 	kern := activeKernel
 	sk := kern.skip
 	// A vector-matrix product (m = 1) goes to kern.gemv, which skips the
@@ -109,7 +121,9 @@ func sgemmSkipZeros(j *skipJob, m, n, k int, a []float32, lda int, b []float32, 
 	if sk == nil || !skipZeros || m == 0 || m == 1 && kern.gemv != nil || n < sk.nr || k < skipMinK || (m-1)*lda+k > len(a) || ldb < n || (k-1)*ldb+n > len(b) || ldc < n || (m-1)*ldc+n > len(c) {
 		return false
 	}
-	if !j.scan(sk, m, k, n, a, lda) {
+	pays := j.scan(sk, m, k, n, a, lda)
+	j.scanned.a, j.scanned.m, j.scanned.k, j.scanned.n, j.scanned.ld, j.scanned.pays = &a[0], m, k, n, lda, pays
+	if !pays {
 		return false
 	}
 	e.on = e.grad || e.bias != nil || e.out != nil
@@ -207,12 +221,18 @@ func (j *skipJob) scan(sk *skipKernels, m, k, n int, a []float32, lda int) bool 
 // strips, and a cleared row is the +0 that chain gives a zero column when
 // D is finite.
 func sgemmSkipZerosGrad(j *skipJob, rows, k, n int, x []float32, ldx int, d []float32, ldd int, c []float32, ldc int) bool {
+	scanned := j.scanned
+	j.scanned.a = nil
 	kern := activeKernel
 	sk := kern.skip
 	if sk == nil || !skipZeros || rows == 0 || n < sk.nr || k < skipMinK || (rows-1)*ldx+k > len(x) || (rows-1)*ldd+n > len(d) || ldc < n || (k-1)*ldc+n > len(c) {
 		return false
 	}
-	if !j.scan(sk, rows, k, n, x, ldx) {
+	pays := scanned.pays
+	if s := scanned; s.a != &x[0] || s.m != rows || s.k != k || s.n != n || s.ld != ldx {
+		pays = j.scan(sk, rows, k, n, x, ldx)
+	}
+	if !pays {
 		return false
 	}
 	raceSgemm(rows, k, x, ldx, rows, n, d, ldd, k, n, c, ldc)

@@ -210,3 +210,39 @@ func TestSgemmSkipZerosGrad(t *testing.T) {
 		}
 	})
 }
+
+// TestSkipZerosGradReusesScan checks that the weight gradient after a
+// forward product on the same input, which reuses that product's scan,
+// gives the bits of one that scans for itself, and that it rescans an
+// input the forward product did not see.
+func TestSkipZerosGradReusesScan(t *testing.T) {
+	forEachKernel(t, func(t *testing.T, kern *gemmKernel) {
+		rng := rand.New(rand.NewPCG(6, 6))
+		const rows, k, n = 10, 100, 40
+		x := make([]float32, rows*k)
+		for p := 0; p < k; p += 2 { // every other column zero
+			for i := 0; i < rows; i++ {
+				x[i*k+p] = float32(rng.NormFloat64())
+			}
+		}
+		w, d := randSlice(rng, k*n), randSlice(rng, rows*n)
+		z := make([]float32, rows*n)
+		want, got := make([]float32, k*n), make([]float32, k*n)
+		var fresh, reused skipJob
+		didWant := sgemmSkipZerosGrad(&fresh, rows, k, n, x, k, d, n, want, n)
+		sgemmSkipZeros(&reused, rows, n, k, x, k, w, n, z, n, epilogue{})
+		didGot := sgemmSkipZerosGrad(&reused, rows, k, n, x, k, d, n, got, n)
+		if didGot != didWant || sameBits(got, want) >= 0 {
+			t.Fatalf("after a forward product: skipped %v, alone %v; element %d differs", didGot, didWant, sameBits(got, want))
+		}
+		// A different input after the forward product: its own scan.
+		x2 := append([]float32(nil), x...)
+		x2[3*k+1] = 1.5 // column 1, zero in x, is not in x2
+		sgemmSkipZeros(&reused, rows, n, k, x, k, w, n, z, n, epilogue{})
+		sgemmSkipZerosGrad(&fresh, rows, k, n, x2, k, d, n, want, n)
+		sgemmSkipZerosGrad(&reused, rows, k, n, x2, k, d, n, got, n)
+		if i := sameBits(got, want); i >= 0 {
+			t.Fatalf("another input: element %d differs from its own scan", i)
+		}
+	})
+}

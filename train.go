@@ -28,6 +28,15 @@ type layerSpace struct {
 	acc                              []float64
 }
 
+// skipJob returns the dense layer's zero-column-skipping job, made on
+// first use.
+func (ws *layerSpace) skipJob() *skipJob {
+	if ws.skip == nil {
+		ws.skip = new(skipJob)
+	}
+	return ws.skip
+}
+
 // pass is the memory one forward (and backward) computation needs for up to
 // rows examples. Training keeps one per network; inference takes them from
 // a per-network free list so concurrent Predict calls do not share.
